@@ -1,0 +1,83 @@
+// Input rules shared by every use case. Each returns the normalised value or throws BAD_USER_INPUT
+// naming the field, so that nothing is written on bad input.
+import { badInput } from './errors.js';
+
+// Pragmatic address check: one @, a dotted domain, no spaces. Full RFC 5322 is not worth its cost.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+export function normalizeEmail(field: string, raw: string): string {
+  const v = raw.trim().toLowerCase();
+  if (v.length > 254 || !EMAIL.test(v)) throw badInput(field, `"${raw}" is not a valid email address`);
+  return v;
+}
+
+/** Phone numbers are kept as +digits (E.164 style); spaces, dots, dashes and brackets are dropped. */
+export function normalizePhone(field: string, raw: string): string {
+  const trimmed = raw.trim();
+  if (!/^\+?[\d\s().-]+$/.test(trimmed)) throw badInput(field, `"${raw}" is not a valid phone number`);
+  const digits = trimmed.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15) {
+    throw badInput(field, `"${raw}" is not a valid phone number (7 to 15 digits expected)`);
+  }
+  return `${trimmed.startsWith('+') ? '+' : ''}${digits}`;
+}
+
+export function requireText(field: string, raw: string, max = 200): string {
+  const v = raw.trim();
+  if (v === '') throw badInput(field, 'must not be empty');
+  if (v.length > max) throw badInput(field, `must be at most ${max} characters`);
+  return v;
+}
+
+export function optionalText(field: string, raw: string | null | undefined, max = 5000): string | null {
+  if (raw === null || raw === undefined) return null;
+  const v = raw.trim();
+  if (v === '') return null;
+  if (v.length > max) throw badInput(field, `must be at most ${max} characters`);
+  return v;
+}
+
+export function intInRange(field: string, value: number, min: number, max: number, unit = ''): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badInput(field, `must be a whole number from ${min} to ${max}${unit}, got ${value}`);
+  }
+  return value;
+}
+
+export function numberInRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw badInput(field, `must be from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Forwarding-address handles: lower-case letters, digits, dots, dashes, underscores. */
+export function normalizeHandle(field: string, raw: string): string {
+  const v = raw.trim().toLowerCase();
+  if (!/^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/.test(v) || v.includes('..')) {
+    throw badInput(field, `"${raw}" is not a valid handle (letters, digits, ".", "-", "_"; 1 to 64 characters)`);
+  }
+  return v;
+}
+
+/** A handle derived from a person's name: "Ana María Díaz" → "ana.maria.diaz". */
+export function handleFromName(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '.')
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 48);
+  return base === '' ? 'user' : base;
+}
+
+/** Parses a GraphQL ID that must be one of our integer ids; anything else cannot exist. */
+export function parseId(raw: string | number): number | null {
+  const s = String(raw);
+  if (!/^[1-9]\d{0,15}$/.test(s)) return null;
+  return Number(s);
+}
+
+/** Removes duplicates while keeping order. */
+export const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];

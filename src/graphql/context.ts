@@ -1,0 +1,29 @@
+// What every resolver gets: who is calling, the use cases, per-request batch loaders, a logger.
+import type { Logger } from 'pino';
+import { DomainError, ErrorCode, forbidden } from '../domain/errors.js';
+import type { Viewer } from '../domain/viewer.js';
+import type { Services } from '../services/services.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+export interface GraphQLContext {
+  viewer: Viewer | null;
+  services: Services;
+  loaders: Loaders;
+  requestId: string;
+  log: Logger;
+}
+
+export function buildContext(services: Services, viewer: Viewer | null, requestId: string, log: Logger): GraphQLContext {
+  return { viewer, services, loaders: createLoaders(services), requestId, log };
+}
+
+export function requireViewer(ctx: GraphQLContext): Viewer {
+  if (!ctx.viewer) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'sign in first: send Authorization: Bearer <token>');
+  return ctx.viewer;
+}
+
+export function requireAdmin(ctx: GraphQLContext): Viewer {
+  const viewer = requireViewer(ctx);
+  if (viewer.role !== 'ADMIN') throw forbidden('only an admin may do this');
+  return viewer;
+}

@@ -1,0 +1,95 @@
+// Users, offices, tokens and sign-in.
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { UserRow } from '../../store/identity-store.js';
+import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
+import { inputIds, targetId } from '../ids.js';
+import {
+  ApiTokenPayload, AuthPayload, CreateOfficeInput, CreateUserInput, Halt, Office, Tag, UpdateUserInput, User,
+} from '../types/org-types.js';
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { description: 'The signed-in user.' })
+  me(@Ctx() ctx: GraphQLContext): UserRow {
+    return ctx.services.users.getUser(requireViewer(ctx).id);
+  }
+
+  @Query(() => [User], { description: 'Every user (ADMIN).' })
+  users(@Ctx() ctx: GraphQLContext): UserRow[] {
+    requireAdmin(ctx);
+    return ctx.services.users.listUsers();
+  }
+
+  @Query(() => [Office], { name: 'offices', description: 'Every office, by name (signed-in users).' })
+  allOffices(@Ctx() ctx: GraphQLContext) {
+    requireViewer(ctx);
+    return ctx.services.users.listOffices();
+  }
+
+  @Mutation(() => Office, { description: 'ADMIN.' })
+  createOffice(@Arg('input', () => CreateOfficeInput) input: CreateOfficeInput, @Ctx() ctx: GraphQLContext) {
+    requireAdmin(ctx);
+    return ctx.services.users.createOffice(input.name);
+  }
+
+  @Mutation(() => User, { description: 'ADMIN.' })
+  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: GraphQLContext) {
+    requireAdmin(ctx);
+    return ctx.services.users.createUser({
+      ...input,
+      officeIds: input.officeIds ? inputIds('officeIds', input.officeIds) : [],
+    });
+  }
+
+  @Mutation(() => User, { description: 'ADMIN. A deactivated user is offered nothing and their tokens stop working.' })
+  updateUser(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    requireAdmin(ctx);
+    return ctx.services.users.updateUser(targetId(id, 'user'), {
+      ...input,
+      officeIds: input.officeIds ? inputIds('officeIds', input.officeIds) : null,
+    });
+  }
+
+  @Mutation(() => ApiTokenPayload, { description: 'ADMIN. A new API token for the user, shown only this once.' })
+  issueApiToken(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): ApiTokenPayload {
+    requireAdmin(ctx);
+    return { token: ctx.services.auth.issueApiToken(targetId(userId, 'user')) };
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Sign in with email and password; returns a session token.' })
+  async login(
+    @Arg('email', () => String) email: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const { token, userId } = await ctx.services.auth.login(email, password);
+    return { token, user: ctx.services.users.getUser(userId) };
+  }
+
+  @FieldResolver(() => String, { description: 'The forwarding address for third-party leads: <handle>.leads@<domain>.' })
+  leadEmail(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): string {
+    return `${user.handle}.leads@${ctx.services.config.inboundEmailDomain}`;
+  }
+
+  @FieldResolver(() => Halt, { nullable: true, description: 'The halt in force now, if any.' })
+  halt(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): Halt | null {
+    if (!user.haltedAt) return null;
+    if (user.haltUntil && user.haltUntil.getTime() <= ctx.services.clock.now()) return null;
+    return { since: user.haltedAt, until: user.haltUntil, reason: user.haltReason };
+  }
+
+  @FieldResolver(() => [Office], { name: 'offices' })
+  async officesOfUser(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
+    const ids = await ctx.loaders.userOfficeIds.load(user.id);
+    return (await ctx.loaders.office.loadMany(ids)).filter((o) => o !== null && !(o instanceof Error));
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.userTags.load(user.id);
+  }
+}

@@ -1,0 +1,234 @@
+// The server: one process, one port. HTTP serves POST /graphql (Apollo), the playground on
+// GET /graphql, /healthz and the plain HTTP routes; graphql-ws serves subscriptions on /graphql.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Viewer } from '../domain/viewer.js';
+import { createInProcessEventBus, type EventBus } from '../events/event-bus.js';
+import { buildContext, type GraphQLContext } from '../graphql/context.js';
+import { createErrorFormatter } from '../graphql/error-format.js';
+import { getSchema } from '../graphql/schema.js';
+import { createServices, type Services } from '../services/services.js';
+import { openDatabase } from '../store/database.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import type { Config } from './config.js';
+import { HttpError, readBody, sendJson, sendText } from './http-util.js';
+import { createLogger } from './logger.js';
+
+/** GraphQL request bodies above this size get 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface StartOptions {
+  config: Config;
+  /** Defaults to the system clock; tests pass a ManualClock. */
+  clock?: Clock;
+  logger?: Logger;
+  bus?: EventBus;
+}
+
+export interface RunningServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  services: Services;
+  /** The token generated for the first admin on a fresh database, if any (printed once). */
+  bootstrapToken: string | null;
+  /** Graceful stop: no new connections, in-flight requests finish, sockets close, database closes. */
+  close(): Promise<void>;
+}
+
+/** A route outside GraphQL. Returns false when it does not handle the request. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+
+const bearer = (value: unknown): string | null => {
+  if (typeof value !== 'string') return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return m?.[1] ?? null;
+};
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const bus = options.bus ?? createInProcessEventBus();
+  const database = openDatabase(config.databasePath);
+  const services = createServices({ database, clock, bus, config, logger });
+
+  const boot = services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);
+  if (boot.generatedToken) {
+    // Printed once, on the first start of a fresh database: the way in for a new user.
+    logger.warn({ userId: boot.userId }, 'created the first admin');
+    process.stdout.write(`\n  leadrace: first admin created. API token (shown once, keep it):\n\n    ${boot.generatedToken}\n\n`);
+  }
+
+  const schema = getSchema();
+  const httpServer: Server = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+
+  const wsAuth = new WeakMap<object, string | null>();
+  const wsCleanup = useServer<Record<string, unknown>, { socket: object; request: IncomingMessage }>({
+    schema,
+    // graphql-ws closes the socket with 4403 Forbidden when this returns false.
+    onConnect: (ctx) => {
+      const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+      if (!services.auth.authenticate(token)) return false;
+      wsAuth.set(ctx.extra.socket, token);
+      return true;
+    },
+    // The token is checked again for every operation, so a deactivated user stops at once.
+    context: (ctx): GraphQLContext => {
+      const token = wsAuth.get(ctx.extra.socket) ?? null;
+      const viewer = services.auth.authenticate(token);
+      return buildContext(services, viewer, randomUUID(), logger);
+    },
+  }, wsServer, 30_000);
+
+  const requestLog: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ request, errors }) {
+          contextValue.log.info({
+            reqId: contextValue.requestId,
+            op: request.operationName ?? null,
+            userId: contextValue.viewer?.id ?? null,
+            ms: Math.round((performance.now() - started) * 100) / 100,
+            errors: errors?.length ?? 0,
+          }, 'graphql request');
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError: createErrorFormatter(config.production),
+    includeStacktraceInErrorResponses: !config.production,
+    introspection: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      config.playground
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      requestLog,
+    ],
+  });
+  await apollo.start();
+
+  const routes: Route[] = [];
+
+  function applyCors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (!origin) return;
+    if (config.corsOrigins === '*') res.setHeader('access-control-allow-origin', '*');
+    else if (config.corsOrigins.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+    } else return;
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, apollo-require-preflight, x-request-id');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-max-age', '600');
+  }
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, MAX_BODY_BYTES);
+      const type = headers.get('content-type') ?? '';
+      if (type.includes('application/json')) {
+        try {
+          body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          throw new HttpError(400, 'request body is not valid JSON');
+        }
+      } else {
+        body = raw.toString('utf8');
+      }
+    }
+    const viewer: Viewer | null = services.auth.authenticate(bearer(req.headers.authorization));
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => buildContext(services, viewer, requestId, logger),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  httpServer.on('request', (req, res) => {
+    const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
+      ? req.headers['x-request-id'] : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    applyCors(req, res);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    void (async () => {
+      try {
+        if (req.method === 'OPTIONS') {
+          res.writeHead(204).end();
+          return;
+        }
+        if (url.pathname === '/graphql') {
+          await handleGraphQL(req, res, url, requestId);
+          return;
+        }
+        if (url.pathname === '/healthz' && req.method === 'GET') {
+          database.sqlite.prepare('SELECT 1').get();
+          sendJson(res, 200, { status: 'ok' });
+          return;
+        }
+        for (const route of routes) if (await route(req, res, url)) return;
+        sendText(res, 404, 'not found');
+      } catch (err) {
+        if (err instanceof HttpError) {
+          if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+          return;
+        }
+        logger.error({ err, reqId: requestId, path: url.pathname }, 'unhandled error in HTTP route');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal server error', requestId });
+        else res.end();
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ port, database: config.databasePath, playground: config.playground }, 'leadrace listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    services,
+    bootstrapToken: boot.generatedToken,
+    close() {
+      closing ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+        await apollo.stop();
+        database.close();
+        logger.info('leadrace stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Start-up configuration: read from the environment once, validated, with defaults. A wrong value
+// stops the server with a ConfigError naming the variable and what is wrong with it.
+
+export interface Config {
+  /** PORT: TCP port for HTTP and WebSockets. Default 4000; 0 picks a free port. */
+  port: number;
+  /** DATABASE_URL: SQLite file path (or `file:` URL, or `:memory:`). Default ./data/leadrace.db. */
+  databasePath: string;
+  /** BOOTSTRAP_ADMIN_TOKEN: if set, an ADMIN exists after start whose API token is this value. */
+  bootstrapAdminToken: string | null;
+  /** PUBLIC_URL: base of links sent to agents. Default http://localhost:$PORT. */
+  publicUrl: string;
+  /** INBOUND_EMAIL_DOMAIN: domain of the per-user forwarding addresses. Default leads.localhost. */
+  inboundEmailDomain: string;
+  /** INBOUND_EMAIL_SECRET: shared secret for POST /inbound/email; unset disables the endpoint. */
+  inboundEmailSecret: string | null;
+  /** LOG_LEVEL: pino level. Default info. */
+  logLevel: string;
+  /** CORS_ORIGINS: comma-separated origins allowed from a browser; `*` (the default) allows any. */
+  corsOrigins: string[] | '*';
+  /** PLAYGROUND: serve the GraphQL playground on GET /graphql. Default true, false in production. */
+  playground: boolean;
+  /** NODE_ENV=production hides internal error details from clients. */
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, why: string) {
+    super(`${variable}: ${why}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+function parsePort(env: Env): number {
+  const raw = env.PORT?.trim();
+  if (raw === undefined || raw === '') return 4000;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError('PORT', `must be a whole number from 0 to 65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function parseUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must use http or https, got "${url.protocol}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function parseBool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function parseDatabasePath(raw: string | undefined): string {
+  const v = raw?.trim();
+  if (!v) return './data/leadrace.db';
+  if (v === ':memory:') return v;
+  if (v.startsWith('file:')) return v.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+    throw new ConfigError('DATABASE_URL', `only SQLite is supported: give a file path or file: URL, got "${v}"`);
+  }
+  return v;
+}
+
+/** Reads and validates the configuration; throws ConfigError on the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = parsePort(env);
+  const production = env.NODE_ENV === 'production';
+
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const bootstrapAdminToken = env.BOOTSTRAP_ADMIN_TOKEN?.trim() || null;
+  if (bootstrapAdminToken !== null && bootstrapAdminToken.length < 16) {
+    throw new ConfigError('BOOTSTRAP_ADMIN_TOKEN', 'must be at least 16 characters, so that it cannot be guessed');
+  }
+
+  const domain = env.INBOUND_EMAIL_DOMAIN?.trim() || 'leads.localhost';
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(domain)) {
+    throw new ConfigError('INBOUND_EMAIL_DOMAIN', `must be a domain name, got "${domain}"`);
+  }
+
+  const inboundEmailSecret = env.INBOUND_EMAIL_SECRET?.trim() || null;
+  if (inboundEmailSecret !== null && inboundEmailSecret.length < 16) {
+    throw new ConfigError('INBOUND_EMAIL_SECRET', 'must be at least 16 characters');
+  }
+
+  const corsRaw = env.CORS_ORIGINS?.trim() || '*';
+  let corsOrigins: string[] | '*' = '*';
+  if (corsRaw !== '*') {
+    corsOrigins = corsRaw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+      const url = parseUrl('CORS_ORIGINS', o);
+      if (new URL(url).origin !== url) {
+        throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin (scheme://host[:port], no path)`);
+      }
+      return url;
+    });
+  }
+
+  return {
+    port,
+    databasePath: parseDatabasePath(env.DATABASE_URL),
+    bootstrapAdminToken,
+    publicUrl: env.PUBLIC_URL?.trim() ? parseUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : `http://localhost:${port}`,
+    inboundEmailDomain: domain.toLowerCase(),
+    inboundEmailSecret,
+    logLevel,
+    corsOrigins,
+    playground: parseBool('PLAYGROUND', env.PLAYGROUND, !production),
+    production,
+  };
+}

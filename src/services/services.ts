@@ -1,0 +1,37 @@
+// Wires the use cases to one database, clock, event bus and logger. Built once at start.
+import type { Logger } from 'pino';
+import type { Config } from '../server/config.js';
+import type { DatabaseHandle } from '../store/database.js';
+import { createIdentityStore } from '../store/identity-store.js';
+import { createOrgStore } from '../store/org-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Clock } from '../time/clock.js';
+import { createAuthService } from './auth-service.js';
+import { createUserService } from './user-service.js';
+
+export interface ServiceDeps {
+  database: DatabaseHandle;
+  clock: Clock;
+  bus: EventBus;
+  config: Config;
+  logger: Logger;
+}
+
+export function createServices(deps: ServiceDeps) {
+  const { database, clock, bus, config, logger } = deps;
+  const stores = {
+    identity: createIdentityStore(database.db),
+    org: createOrgStore(database.db),
+  };
+  return {
+    clock,
+    bus,
+    config,
+    logger,
+    stores,
+    auth: createAuthService({ identity: stores.identity, clock }),
+    users: createUserService({ identity: stores.identity, org: stores.org }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

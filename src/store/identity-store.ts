@@ -1,0 +1,118 @@
+// Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
+
+export type UserRow = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+
+export function createIdentityStore(db: Db) {
+  // Every request resolves its token through this one indexed lookup.
+  const viewerByTokenHash = db
+    .select({ id: users.id, role: users.role })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(
+      eq(apiTokens.tokenHash, sql.placeholder('hash')),
+      eq(users.active, true),
+      or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql.placeholder('now'))),
+    ))
+    .prepare();
+
+  const userById = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+
+  return {
+    findViewerByTokenHash(hash: string, now: Date) {
+      return viewerByTokenHash.get({ hash, now: now.getTime() }) ?? null;
+    },
+
+    insertToken(row: typeof apiTokens.$inferInsert): void {
+      db.insert(apiTokens).values(row).run();
+    },
+
+    deleteSession(hash: string): void {
+      db.delete(apiTokens).where(and(eq(apiTokens.tokenHash, hash), eq(apiTokens.kind, 'SESSION'))).run();
+    },
+
+    tokenExists(hash: string): boolean {
+      return db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get() !== undefined;
+    },
+
+    findUser(id: number): UserRow | null {
+      return userById.get({ id }) ?? null;
+    },
+
+    findUserByEmail(email: string): UserRow | null {
+      return db.select().from(users).where(eq(users.email, email)).get() ?? null;
+    },
+
+    findUserByHandle(handle: string): UserRow | null {
+      return db.select().from(users).where(eq(users.handle, handle)).get() ?? null;
+    },
+
+    handleTaken(handle: string): boolean {
+      return db.select({ id: users.id }).from(users).where(eq(users.handle, handle)).get() !== undefined;
+    },
+
+    findUsers(ids: readonly number[]): UserRow[] {
+      if (ids.length === 0) return [];
+      return db.select().from(users).where(inArray(users.id, [...ids])).all();
+    },
+
+    listUsers(): UserRow[] {
+      return db.select().from(users).orderBy(asc(users.id)).all();
+    },
+
+    anyAdmin(): boolean {
+      return db.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).limit(1).get() !== undefined;
+    },
+
+    insertUser(row: NewUser): UserRow {
+      return db.insert(users).values(row).returning().get();
+    },
+
+    updateUser(id: number, patch: Partial<NewUser>): UserRow | null {
+      if (Object.keys(patch).length === 0) return userById.get({ id }) ?? null;
+      return db.update(users).set(patch).where(eq(users.id, id)).returning().get() ?? null;
+    },
+
+    setUserOffices(userId: number, officeIds: readonly number[]): void {
+      db.delete(userOffices).where(eq(userOffices.userId, userId)).run();
+      if (officeIds.length > 0) {
+        db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId }))).run();
+      }
+    },
+
+    setUserTags(userId: number, tagIds: readonly number[]): void {
+      db.delete(userTags).where(eq(userTags.userId, userId)).run();
+      if (tagIds.length > 0) db.insert(userTags).values(tagIds.map((tagId) => ({ userId, tagId }))).run();
+    },
+
+    /** Office ids per user, for a batch of users (one query: the DataLoader behind User.offices). */
+    officeIdsOfUsers(userIds: readonly number[]): Map<number, number[]> {
+      const out = new Map<number, number[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      const rows = db.select().from(userOffices).where(inArray(userOffices.userId, [...userIds]))
+        .orderBy(asc(userOffices.officeId)).all();
+      for (const r of rows) out.get(r.userId)?.push(r.officeId);
+      return out;
+    },
+
+    tagsOfUsers(userIds: readonly number[]): Map<number, (typeof tags.$inferSelect)[]> {
+      const out = new Map<number, (typeof tags.$inferSelect)[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      const rows = db.select({ userId: userTags.userId, tag: tags }).from(userTags)
+        .innerJoin(tags, eq(tags.id, userTags.tagId))
+        .where(inArray(userTags.userId, [...userIds])).orderBy(asc(tags.name)).all();
+      for (const r of rows) out.get(r.userId)?.push(r.tag);
+      return out;
+    },
+
+    /** A transaction: the callback must be synchronous (better-sqlite3). */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
+    },
+  };
+}
+
+export type IdentityStore = ReturnType<typeof createIdentityStore>;

@@ -1,0 +1,240 @@
+// The database schema: the single source from which drizzle-kit generates the migrations in drizzle/.
+// Times are integer milliseconds since the epoch (mode 'timestamp_ms'): cheap to compare and index,
+// which matters for the deadline scan and the lead list. Ids are integer rowids, exposed as GraphQL IDs.
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+/** One row (id = 1): the brokerage's lead rules and server secrets generated on first start. */
+export const settings = sqliteTable('settings', {
+  id: integer('id').primaryKey(),
+  agentsCanChangeOwner: integer('agents_can_change_owner', { mode: 'boolean' }).notNull().default(false),
+  agentsCanChangeUsers: integer('agents_can_change_users', { mode: 'boolean' }).notNull().default(false),
+  /** HMAC key for the accept/decline links; generated once so links survive restarts. */
+  actionLinkSecret: text('action_link_secret'),
+});
+
+export const offices = sqliteTable('offices', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('offices_name_unique').on(t.name)]);
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  /** Stored lower-cased: emails are unique without regard to case. */
+  email: text('email').notNull(),
+  phone: text('phone'),
+  role: text('role', { enum: ['ADMIN', 'AGENT'] }).notNull(),
+  /** The local part of the forwarding address: <handle>.leads@INBOUND_EMAIL_DOMAIN. */
+  handle: text('handle').notNull(),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  /** The agent's own switch (setMyAvailability): out of office means no general leads. */
+  inOffice: integer('in_office', { mode: 'boolean' }).notNull().default(true),
+  /** Set while an admin halt is in force; haltUntil null means until resumed. */
+  haltedAt: integer('halted_at', { mode: 'timestamp_ms' }),
+  haltUntil: integer('halt_until', { mode: 'timestamp_ms' }),
+  haltReason: text('halt_reason'),
+  /** scrypt hash ("scrypt$N$r$p$salt$hash"); null when the user signs in with API tokens only. */
+  passwordHash: text('password_hash'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('users_email_unique').on(t.email),
+  uniqueIndex('users_handle_unique').on(t.handle),
+]);
+
+export const userOffices = sqliteTable('user_offices', {
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  officeId: integer('office_id').notNull().references(() => offices.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.userId, t.officeId] }), index('user_offices_office').on(t.officeId)]);
+
+/** API tokens and login sessions. Only a SHA-256 of the random token is kept. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull(),
+  kind: text('kind', { enum: ['API', 'SESSION'] }).notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('api_tokens_hash_unique').on(t.tokenHash), index('api_tokens_user').on(t.userId)]);
+
+export const tags = sqliteTable('tags', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('tags_name_unique').on(t.name)]);
+
+export const userTags = sqliteTable('user_tags', {
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  tagId: integer('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.userId, t.tagId] })]);
+
+export const leadGroups = sqliteTable('lead_groups', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('lead_groups_name_unique').on(t.name)]);
+
+export const leadGroupMembers = sqliteTable('lead_group_members', {
+  groupId: integer('group_id').notNull().references(() => leadGroups.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('lead_group_members_user').on(t.userId)]);
+
+export const leadSources = sqliteTable('lead_sources', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  /** Lets a public web form submit leads to this source without a token. */
+  publicKey: text('public_key').notNull(),
+  allowDirectToUser: integer('allow_direct_to_user', { mode: 'boolean' }).notNull().default(true),
+  directToUserAutoAccept: integer('direct_to_user_auto_accept', { mode: 'boolean' }).notNull().default(true),
+  directToUserWindowSeconds: integer('direct_to_user_window_seconds').notNull().default(900),
+  leadGroupId: integer('lead_group_id').references(() => leadGroups.id, { onDelete: 'set null' }),
+  referralFeePercent: real('referral_fee_percent').notNull().default(0),
+  acceptanceWindowSeconds: integer('acceptance_window_seconds').notNull().default(900),
+  raceAgentCount: integer('race_agent_count').notNull().default(1),
+  /** Where a web form post redirects after success; null: the server's own thank-you page. */
+  thankYouUrl: text('thank_you_url'),
+  /**
+   * Round-robin pointer: the agent who headed the distribution list of this source's last general
+   * lead. The next lead's list starts at the first eligible agent after this id (wrapping).
+   */
+  rrLastAgentId: integer('rr_last_agent_id'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('lead_sources_public_key_unique').on(t.publicKey)]);
+
+/** A source with no rows here routes to agents of every office. */
+export const leadSourceOffices = sqliteTable('lead_source_offices', {
+  sourceId: integer('source_id').notNull().references(() => leadSources.id, { onDelete: 'cascade' }),
+  officeId: integer('office_id').notNull().references(() => offices.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.sourceId, t.officeId] })]);
+
+export const statusCodes = sqliteTable('status_codes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  position: integer('position').notNull(),
+  isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+  /** An archived code stays on the leads that have it but cannot be chosen. */
+  archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [index('status_codes_position').on(t.position)]);
+
+export const leads = sqliteTable('leads', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  sourceId: integer('source_id').notNull().references(() => leadSources.id),
+  kind: text('kind', { enum: ['DIRECT_TO_USER', 'GENERAL'] }).notNull(),
+  state: text('state', { enum: ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] }).notNull(),
+  /** The agent whose own site or listing the lead came from (direct leads). */
+  targetUserId: integer('target_user_id').references(() => users.id),
+  ownerId: integer('owner_id').references(() => users.id),
+  statusCodeId: integer('status_code_id').references(() => statusCodes.id),
+  firstName: text('first_name').notNull(),
+  lastName: text('last_name'),
+  email: text('email'),
+  phone: text('phone'),
+  message: text('message'),
+  /** The sender's own id; unique per source so that a resubmission creates nothing. */
+  externalId: text('external_id'),
+  /** Recorded when an agent accepts a general offer; null for direct and hand-assigned leads. */
+  referralFeePercent: real('referral_fee_percent'),
+  /** The last routing round started (0 before the first). */
+  round: integer('round').notNull().default(0),
+  createdAt: createdAt(),
+  assignedAt: integer('assigned_at', { mode: 'timestamp_ms' }),
+}, (t) => [
+  uniqueIndex('leads_source_external_unique').on(t.sourceId, t.externalId),
+  // The lead list is newest first (id desc); each filter gets an index ending in id.
+  index('leads_state_id').on(t.state, t.id),
+  index('leads_source_id').on(t.sourceId, t.id),
+  index('leads_owner_id').on(t.ownerId, t.id),
+  index('leads_status_id').on(t.statusCodeId, t.id),
+  index('leads_created_at').on(t.createdAt),
+]);
+
+/** Agents who work a lead with its owner. */
+export const leadUsers = sqliteTable('lead_users', {
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.leadId, t.userId] }), index('lead_users_user').on(t.userId, t.leadId)]);
+
+export const offers = sqliteTable('offers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  agentId: integer('agent_id').notNull().references(() => users.id),
+  round: integer('round').notNull(),
+  /** True for the offer to the agent whose own site or listing the lead came from: no fee. */
+  direct: integer('direct', { mode: 'boolean' }).notNull().default(false),
+  state: text('state', { enum: ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN'] }).notNull(),
+  offeredAt: integer('offered_at', { mode: 'timestamp_ms' }).notNull(),
+  /** The deadline is this row, not a timer: the scheduler scans PENDING offers by it. */
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  respondedAt: integer('responded_at', { mode: 'timestamp_ms' }),
+}, (t) => [
+  index('offers_lead').on(t.leadId),
+  index('offers_agent_state').on(t.agentId, t.state),
+  // Partial index: the scheduler only ever looks for the earliest PENDING deadline.
+  index('offers_pending_deadline').on(t.expiresAt).where(sql`state = 'PENDING'`),
+]);
+
+/** The audit trail: every state change of a lead, written in the transaction that made it. */
+export const leadEvents = sqliteTable('lead_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  type: text('type', {
+    enum: ['CREATED', 'OFFERED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'ASSIGNED', 'UNASSIGNED',
+      'OWNER_CHANGED', 'USER_ADDED', 'USER_REMOVED', 'STATUS_CHANGED'],
+  }).notNull(),
+  at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  /** Who caused it (null: the system, or an anonymous web form). */
+  actorId: integer('actor_id').references(() => users.id),
+  /** The agent it concerns: offered, declining, new owner, added user. */
+  agentId: integer('agent_id').references(() => users.id),
+  offerId: integer('offer_id').references(() => offers.id),
+  statusCodeId: integer('status_code_id').references(() => statusCodes.id),
+  note: text('note'),
+}, (t) => [index('lead_events_lead').on(t.leadId, t.id), index('lead_events_at').on(t.at)]);
+
+/**
+ * Why a lead went where it did: one row per routing round, each agent considered with a reason.
+ * `decisions` is JSON: [[agentId, reason], ...] in distribution-list order.
+ */
+export const routingRounds = sqliteTable('routing_rounds', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  round: integer('round').notNull(),
+  at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  decisions: text('decisions').notNull(),
+}, (t) => [uniqueIndex('routing_rounds_lead_round').on(t.leadId, t.round)]);
+
+/** Every message sent to an agent (SMS, email), with its delivery status. */
+export const notifications = sqliteTable('notifications', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  leadId: integer('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
+  offerId: integer('offer_id').references(() => offers.id),
+  userId: integer('user_id').references(() => users.id),
+  channel: text('channel', { enum: ['sms', 'email'] }).notNull(),
+  to: text('to').notNull(),
+  subject: text('subject'),
+  body: text('body').notNull(),
+  status: text('status', { enum: ['PENDING', 'SENT', 'FAILED'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+}, (t) => [
+  index('notifications_lead').on(t.leadId, t.id),
+  index('notifications_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+]);
