@@ -1,5 +1,6 @@
 // Start-up configuration: read from the environment once, validated, with defaults. A wrong value
 // stops the server with a ConfigError naming the variable and what is wrong with it.
+import { fileURLToPath } from 'node:url';
 
 export interface Config {
   /** PORT: TCP port for HTTP and WebSockets. Default 4000; 0 picks a free port. */
@@ -69,7 +70,23 @@ function parseDatabasePath(raw: string | undefined): string {
   const v = raw?.trim();
   if (!v) return './data/leadrace.db';
   if (v === ':memory:') return v;
-  if (v.startsWith('file:')) return v.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+  if (v.startsWith('file://')) {
+    // An absolute file URL: decode it the standard way (%20, file://localhost/...), so the server
+    // opens the file the URL names rather than one with "%20" in its name.
+    try {
+      return fileURLToPath(v);
+    } catch {
+      throw new ConfigError('DATABASE_URL', `must be a local file: URL (file:///path/to/db), got "${v}"`);
+    }
+  }
+  if (v.startsWith('file:')) {
+    // file:./relative.db stays relative to the working directory, as SQLite's own URIs do.
+    try {
+      return decodeURIComponent(v.slice('file:'.length));
+    } catch {
+      throw new ConfigError('DATABASE_URL', `has a malformed %-escape, got "${v}"`);
+    }
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
     throw new ConfigError('DATABASE_URL', `only SQLite is supported: give a file path or file: URL, got "${v}"`);
   }
@@ -105,11 +122,13 @@ export function loadConfig(env: Env = process.env): Config {
   let corsOrigins: string[] | '*' = '*';
   if (corsRaw !== '*') {
     corsOrigins = corsRaw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
-      const url = parseUrl('CORS_ORIGINS', o);
-      if (new URL(url).origin !== url) {
+      const url = new URL(parseUrl('CORS_ORIGINS', o));
+      if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
         throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin (scheme://host[:port], no path)`);
       }
-      return url;
+      // Browsers send the serialised origin (lower-case host, no default port): compare against that,
+      // so that "https://Dash.Example.com" or "https://a.com:443" match instead of being refused.
+      return url.origin;
     });
   }
 

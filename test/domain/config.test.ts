@@ -1,0 +1,136 @@
+// loadConfig: the defaults a bare `npm start` runs with, and the rule that every wrong value stops
+// the start with a ConfigError naming the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/server/config.js';
+
+/** The ConfigError loadConfig throws for `env`; fails the test if it throws nothing or something else. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}, but the configuration loaded`);
+}
+
+describe('defaults', () => {
+  it('an empty environment gives the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      databasePath: './data/leadrace.db',
+      bootstrapAdminToken: null,
+      publicUrl: 'http://localhost:4000',
+      inboundEmailDomain: 'leads.localhost',
+      inboundEmailSecret: null,
+      logLevel: 'info',
+      corsOrigins: '*',
+      playground: true,
+      production: false,
+    });
+  });
+
+  it('blank values count as unset', () => {
+    const config = loadConfig({ PORT: ' ', DATABASE_URL: '', LOG_LEVEL: ' ', CORS_ORIGINS: '', BOOTSTRAP_ADMIN_TOKEN: '  ' });
+    expect(config).toMatchObject({ port: 4000, databasePath: './data/leadrace.db', logLevel: 'info', corsOrigins: '*', bootstrapAdminToken: null });
+  });
+
+  it('the default PUBLIC_URL follows PORT', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('an explicit PUBLIC_URL wins over the default and loses its trailing slash', () => {
+    expect(loadConfig({ PORT: '8080', PUBLIC_URL: 'https://leads.example.com/' }).publicUrl).toBe('https://leads.example.com');
+  });
+
+  it('NODE_ENV=production turns the playground off unless PLAYGROUND says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, playground: false });
+    expect(loadConfig({ NODE_ENV: 'production', PLAYGROUND: 'true' })).toMatchObject({ production: true, playground: true });
+    expect(loadConfig({ PLAYGROUND: 'off' }).playground).toBe(false);
+  });
+
+  it('PORT=0 is accepted (the OS picks a free port)', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+  });
+
+  it('the forwarding domain is lower-cased, and a long enough bootstrap token is kept as given', () => {
+    const config = loadConfig({ INBOUND_EMAIL_DOMAIN: 'Leads.Example.COM', BOOTSTRAP_ADMIN_TOKEN: 'a-long-enough-secret' });
+    expect(config.inboundEmailDomain).toBe('leads.example.com');
+    expect(config.bootstrapAdminToken).toBe('a-long-enough-secret');
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('a plain path and :memory: are used as they are', () => {
+    expect(loadConfig({ DATABASE_URL: '/var/lib/leadrace/db.sqlite' }).databasePath).toBe('/var/lib/leadrace/db.sqlite');
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).databasePath).toBe(':memory:');
+  });
+
+  it('file: URLs name the file they point to: absolute, relative, localhost, and %-escaped', () => {
+    expect(loadConfig({ DATABASE_URL: 'file:///tmp/leadrace.db' }).databasePath).toBe('/tmp/leadrace.db');
+    expect(loadConfig({ DATABASE_URL: 'file:/tmp/leadrace.db' }).databasePath).toBe('/tmp/leadrace.db');
+    expect(loadConfig({ DATABASE_URL: 'file:./data/x.db' }).databasePath).toBe('./data/x.db');
+    expect(loadConfig({ DATABASE_URL: 'file://localhost/tmp/x.db' }).databasePath).toBe('/tmp/x.db');
+    expect(loadConfig({ DATABASE_URL: 'file:///tmp/my%20leads.db' }).databasePath).toBe('/tmp/my leads.db');
+  });
+
+  it('a file: URL on another host is refused', () => {
+    expect(configError({ DATABASE_URL: 'file://fileserver/share/x.db' }).variable).toBe('DATABASE_URL');
+  });
+
+  it('a server database URL is refused: only SQLite is supported', () => {
+    const err = configError({ DATABASE_URL: 'postgres://leadrace:pw@db.example.com/leadrace' });
+    expect(err.variable).toBe('DATABASE_URL');
+    expect(err.message).toMatch(/^DATABASE_URL: only SQLite/);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('a comma-separated list becomes a list of origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://dash.example.com, http://localhost:3000' }).corsOrigins)
+      .toEqual(['https://dash.example.com', 'http://localhost:3000']);
+  });
+
+  it('origins are kept in the form browsers send them (lower-case host, no default port, no slash)', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://Dash.Example.com,https://a.example.com:443,http://b.example.com/' }).corsOrigins)
+      .toEqual(['https://dash.example.com', 'https://a.example.com', 'http://b.example.com']);
+  });
+});
+
+describe('a wrong value throws a ConfigError that names the variable', () => {
+  const cases: [string, Record<string, string>][] = [
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '80.5' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://x' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://dash.example.com/app' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example.com,ftp://files.example.com' }],
+    ['BOOTSTRAP_ADMIN_TOKEN', { BOOTSTRAP_ADMIN_TOKEN: 'short' }],
+    ['INBOUND_EMAIL_SECRET', { INBOUND_EMAIL_SECRET: 'short' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u@h/db' }],
+    ['PLAYGROUND', { PLAYGROUND: 'maybe' }],
+    ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: 'not a domain' }],
+    ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: 'under_score.example.com' }],
+    ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: '-leads.example.com' }],
+  ];
+
+  it.each(cases)('%s: %j', (variable, env) => {
+    const err = configError(env);
+    expect(err.name).toBe('ConfigError');
+    expect(err.variable).toBe(variable);
+    // The message starts with the variable, so the one line printed at start-up says what to fix.
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('the message quotes the wrong value', () => {
+    expect(configError({ PORT: 'abc' }).message).toContain('"abc"');
+    expect(configError({ LOG_LEVEL: 'loud' }).message).toContain('"loud"');
+  });
+
+  it('a short bootstrap token is refused without echoing it', () => {
+    expect(configError({ BOOTSTRAP_ADMIN_TOKEN: 'sekrit-123' }).message).not.toContain('sekrit-123');
+  });
+});
