@@ -112,6 +112,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     formatError: createErrorFormatter(config.production),
     includeStacktraceInErrorResponses: !config.production,
     introspection: true,
+    // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on unless NODE_ENV=test) stops the server
+    // and then re-raises the signal, which killed the process with 143 before close() had finished.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
