@@ -5,9 +5,12 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
 import './types/enums.js';
 import { UserResolver } from './resolvers/user-resolver.js';
+import { LeadGroupResolver, OrgResolver } from './resolvers/org-resolver.js';
+import { SourceResolver } from './resolvers/source-resolver.js';
+import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [UserResolver];
+export const resolvers: NonEmptyArray<Function> = [UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver];
 
 let cached: GraphQLSchema | null = null;
 

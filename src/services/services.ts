@@ -4,10 +4,15 @@ import type { Config } from '../server/config.js';
 import type { DatabaseHandle } from '../store/database.js';
 import { createIdentityStore } from '../store/identity-store.js';
 import { createOrgStore } from '../store/org-store.js';
+import { createSourceStore } from '../store/source-store.js';
+import { createStatusStore } from '../store/status-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
 import { createUserService } from './user-service.js';
+import { createOrgService } from './org-service.js';
+import { createSourceService } from './source-service.js';
+import { createStatusCodeService } from './status-code-service.js';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
@@ -22,6 +27,8 @@ export function createServices(deps: ServiceDeps) {
   const stores = {
     identity: createIdentityStore(database.db),
     org: createOrgStore(database.db),
+    sources: createSourceStore(database.db),
+    statusCodes: createStatusStore(database.db),
   };
   return {
     clock,
@@ -31,6 +38,9 @@ export function createServices(deps: ServiceDeps) {
     stores,
     auth: createAuthService({ identity: stores.identity, clock }),
     users: createUserService({ identity: stores.identity, org: stores.org }),
+    org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
+    sources: createSourceService({ sources: stores.sources, org: stores.org }),
+    statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),
   };
 }
 

@@ -99,6 +99,12 @@ export class CreateLeadGroupInput {
   @Field(() => [ID]) memberIds!: string[];
 }
 
+@InputType({ description: 'Fields left out (or null) keep their value.' })
+export class UpdateLeadGroupInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => [ID], { nullable: true, description: 'Replaces the whole membership.' }) memberIds?: string[] | null;
+}
+
 @InputType()
 export class HaltUserInput {
   @Field(() => ID) userId!: string;

@@ -1,0 +1,42 @@
+// Status codes: everyone signed in reads them; admins create, rename, reorder, archive and pick the default.
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { StatusCodeRow } from '../../store/status-store.js';
+import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
+import { inputIds, targetId } from '../ids.js';
+import { CreateStatusCodeInput, StatusCode, UpdateStatusCodeInput } from '../types/status-code-types.js';
+
+@Resolver(() => StatusCode)
+export class StatusCodeResolver {
+  @Query(() => [StatusCode], { description: 'The status codes in order (signed-in users).' })
+  statusCodes(
+    @Arg('includeArchived', () => Boolean, { defaultValue: true }) includeArchived: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ): StatusCodeRow[] {
+    requireViewer(ctx);
+    return ctx.services.statusCodes.list(includeArchived);
+  }
+
+  @Mutation(() => StatusCode, { description: 'ADMIN. The new code goes to the end of the list.' })
+  createStatusCode(@Arg('input', () => CreateStatusCodeInput) input: CreateStatusCodeInput, @Ctx() ctx: GraphQLContext) {
+    requireAdmin(ctx);
+    return ctx.services.statusCodes.create(input.name);
+  }
+
+  @Mutation(() => StatusCode, { description: 'ADMIN. Rename, archive, or make the default (which unsets the previous one).' })
+  updateStatusCode(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateStatusCodeInput) input: UpdateStatusCodeInput,
+    @Ctx() ctx: GraphQLContext,
+  ): StatusCodeRow {
+    requireAdmin(ctx);
+    return ctx.services.statusCodes.update(targetId(id, 'status code'), input);
+  }
+
+  @Mutation(() => [StatusCode], {
+    description: 'ADMIN. `ids` lists every status code (archived ones too) exactly once; positions become 1..n in that order.',
+  })
+  reorderStatusCodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): StatusCodeRow[] {
+    requireAdmin(ctx);
+    return ctx.services.statusCodes.reorder(inputIds('ids', ids));
+  }
+}

@@ -1,0 +1,55 @@
+// GraphQL object and input types of lead sources: where leads come in, and their routing rules.
+import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'Where leads come in (a web form, a portal, an open house), with the rules that route them.' })
+export class LeadSource {
+  @Field(() => ID) id!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'Lets a public web form submit leads to this source without a token (SubmitLeadInput.sourceKey).' })
+  publicKey!: string;
+  @Field(() => Boolean, { description: "Leads from an agent's own site or listing go straight to that agent." })
+  allowDirectToUser!: boolean;
+  @Field(() => Boolean, { description: 'A direct lead is accepted for the agent at once: no offer, no fee.' })
+  directToUserAutoAccept!: boolean;
+  @Field(() => Int, { description: 'Without auto-accept: how long the agent has to accept a direct lead before it is routed as a general lead.' })
+  directToUserWindowSeconds!: number;
+  @Field(() => Int, { description: 'How long each offer of a general lead stays open.' })
+  acceptanceWindowSeconds!: number;
+  @Field(() => Int, { description: 'How many agents are offered a general lead at once.' })
+  raceAgentCount!: number;
+  @Field(() => Float, { description: 'Recorded when an agent accepts a general lead (never on a direct lead).' })
+  referralFeePercent!: number;
+  @Field(() => String, { nullable: true, description: "Where a web form post redirects after success; null: the server's own page." })
+  thankYouUrl!: string | null;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+}
+
+@InputType({
+  description: 'On create, a field left out takes its default (in brackets). On update, a field left out or null '
+    + 'keeps its current value.',
+})
+export class LeadSourceInput {
+  @Field(() => String) name!: string;
+  @Field(() => Boolean, { nullable: true, description: '[true]' }) allowDirectToUser?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: '[true]' }) directToUserAutoAccept?: boolean | null;
+  @Field(() => Int, { nullable: true, description: '[900] 1 to 604800 (7 days).' })
+  directToUserWindowSeconds?: number | null;
+  @Field(() => [ID], {
+    nullable: true,
+    description: "[all offices] The offices whose agents may be offered this source's general leads; [] means all offices.",
+  })
+  officeIds?: string[] | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: '[none] Only members of this lead group may be offered general leads; "" removes the lead group.',
+  })
+  leadGroupId?: string | null;
+  @Field(() => Float, { nullable: true, description: '[0] 0 to 100.' }) referralFeePercent?: number | null;
+  @Field(() => Int, { nullable: true, description: '[900] 1 to 604800 (7 days).' }) acceptanceWindowSeconds?: number | null;
+  @Field(() => Int, { nullable: true, description: '[1] 1 to 50.' }) raceAgentCount?: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: '[none] An http(s) URL a web form post redirects to after success; "" removes it.',
+  })
+  thankYouUrl?: string | null;
+}

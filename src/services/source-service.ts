@@ -1,0 +1,160 @@
+// Lead sources: where leads come in, and the routing rules each one carries.
+import { randomBytes } from 'node:crypto';
+import { badInput, notFound } from '../domain/errors.js';
+import { intInRange, numberInRange, requireText, unique } from '../domain/validation.js';
+import type { OrgStore } from '../store/org-store.js';
+import type { LeadSourceWithOffices, NewLeadSource, SourceStore } from '../store/source-store.js';
+
+/** Windows longer than a week would leave a lead waiting on one agent for good. */
+export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+export const MAX_RACE_AGENT_COUNT = 50;
+
+/**
+ * The fields of a source. On create, a missing field takes its default (see SOURCE_DEFAULTS). On
+ * update, a missing (null or undefined) field keeps its current value. `leadGroupId: ''` and
+ * `thankYouUrl: ''` remove the lead group and the thank-you page; `officeIds: []` means every office.
+ */
+export interface LeadSourceInput {
+  name?: string | null;
+  allowDirectToUser?: boolean | null;
+  directToUserAutoAccept?: boolean | null;
+  directToUserWindowSeconds?: number | null;
+  officeIds?: readonly number[] | null;
+  /** A lead group id, '' for none. Left as a string: '' has to reach the service. */
+  leadGroupId?: number | '' | null;
+  referralFeePercent?: number | null;
+  acceptanceWindowSeconds?: number | null;
+  raceAgentCount?: number | null;
+  thankYouUrl?: string | null;
+}
+
+/** The contract's defaults for a new source (officeIds: every office, leadGroupId: none). */
+export const SOURCE_DEFAULTS = {
+  allowDirectToUser: true,
+  directToUserAutoAccept: true,
+  directToUserWindowSeconds: 900,
+  referralFeePercent: 0,
+  acceptanceWindowSeconds: 900,
+  raceAgentCount: 1,
+} as const;
+
+/** An unguessable key for public web forms: 24 random bytes. */
+const newPublicKey = (): string => `src_${randomBytes(24).toString('base64url')}`;
+
+function validateUrl(field: string, raw: string): string {
+  const v = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw badInput(field, `"${raw}" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(field, 'must be an http or https URL');
+  if (v.length > 2000) throw badInput(field, 'must be at most 2000 characters');
+  return url.toString();
+}
+
+export function createSourceService(deps: { sources: SourceStore; org: OrgStore }) {
+  const { sources, org } = deps;
+
+  /** Checks the fields that need no database; returns the column patch of the fields given. */
+  function scalarPatch(input: LeadSourceInput): Partial<NewLeadSource> {
+    const patch: Partial<NewLeadSource> = {};
+    if (input.name != null) patch.name = requireText('name', input.name, 120);
+    if (input.allowDirectToUser != null) patch.allowDirectToUser = input.allowDirectToUser;
+    if (input.directToUserAutoAccept != null) patch.directToUserAutoAccept = input.directToUserAutoAccept;
+    if (input.directToUserWindowSeconds != null) {
+      patch.directToUserWindowSeconds = intInRange('directToUserWindowSeconds', input.directToUserWindowSeconds,
+        1, MAX_WINDOW_SECONDS, ' seconds');
+    }
+    if (input.acceptanceWindowSeconds != null) {
+      patch.acceptanceWindowSeconds = intInRange('acceptanceWindowSeconds', input.acceptanceWindowSeconds,
+        1, MAX_WINDOW_SECONDS, ' seconds');
+    }
+    if (input.raceAgentCount != null) {
+      patch.raceAgentCount = intInRange('raceAgentCount', input.raceAgentCount, 1, MAX_RACE_AGENT_COUNT);
+    }
+    if (input.referralFeePercent != null) {
+      patch.referralFeePercent = numberInRange('referralFeePercent', input.referralFeePercent, 0, 100);
+    }
+    if (input.thankYouUrl != null) {
+      patch.thankYouUrl = input.thankYouUrl.trim() === '' ? null : validateUrl('thankYouUrl', input.thankYouUrl);
+    }
+    return patch;
+  }
+
+  function requireOffices(ids: readonly number[]): number[] {
+    const wanted = unique(ids);
+    const found = new Set(org.findOffices(wanted).map((o) => o.id));
+    const missing = wanted.filter((id) => !found.has(id));
+    if (missing.length > 0) throw badInput('officeIds', `unknown office id ${missing.join(', ')}`);
+    return wanted;
+  }
+
+  function leadGroupPatch(raw: number | '' | null | undefined): { leadGroupId?: number | null } {
+    if (raw == null) return {};
+    if (raw === '') return { leadGroupId: null };
+    if (!org.findLeadGroup(raw)) throw badInput('leadGroupId', `unknown lead group id ${raw}`);
+    return { leadGroupId: raw };
+  }
+
+  function freshKey(): string {
+    // 192 random bits do not collide in practice; the loop only keeps the unique index from throwing.
+    for (;;) {
+      const key = newPublicKey();
+      if (!sources.publicKeyTaken(key)) return key;
+    }
+  }
+
+  function requireSource(id: number): LeadSourceWithOffices {
+    const source = sources.findSource(id);
+    if (!source) throw notFound('lead source');
+    return source;
+  }
+
+  return {
+    createLeadSource(input: LeadSourceInput): LeadSourceWithOffices {
+      const name = requireText('name', input.name ?? '', 120);
+      const patch = scalarPatch(input);
+      return sources.transaction(() => {
+        const officeIds = requireOffices(input.officeIds ?? []);
+        const group = leadGroupPatch(input.leadGroupId);
+        return sources.insertSource({
+          ...SOURCE_DEFAULTS,
+          ...patch,
+          name,
+          ...group,
+          publicKey: freshKey(),
+        }, officeIds);
+      });
+    },
+
+    /** Replaces the fields given; the others keep their value. */
+    updateLeadSource(id: number, input: LeadSourceInput): LeadSourceWithOffices {
+      const patch = scalarPatch(input);
+      return sources.transaction(() => {
+        requireSource(id);
+        const officeIds = input.officeIds != null ? requireOffices(input.officeIds) : null;
+        const group = leadGroupPatch(input.leadGroupId);
+        const updated = sources.updateSource(id, { ...patch, ...group }, officeIds);
+        if (!updated) throw notFound('lead source');
+        return updated;
+      });
+    },
+
+    /** A new public key; forms still posting with the old one are refused from now on. */
+    rotatePublicKey(id: number): LeadSourceWithOffices {
+      return sources.transaction(() => {
+        requireSource(id);
+        const updated = sources.updateSource(id, { publicKey: freshKey() }, null);
+        if (!updated) throw notFound('lead source');
+        return updated;
+      });
+    },
+
+    getLeadSource: requireSource,
+    listLeadSources: (): LeadSourceWithOffices[] => sources.listSources(),
+  };
+}
+
+export type SourceService = ReturnType<typeof createSourceService>;

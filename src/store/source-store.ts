@@ -1,0 +1,70 @@
+// Lead sources and the offices they route to: create, change, list, rotate the public key.
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+import { leadSourceOffices, leadSources } from './schema.js';
+
+export type LeadSourceRow = typeof leadSources.$inferSelect;
+export type NewLeadSource = typeof leadSources.$inferInsert;
+
+/** A source with the offices whose agents get its general leads (empty: every office). */
+export interface LeadSourceWithOffices extends LeadSourceRow {
+  officeIds: number[];
+}
+
+export function createSourceStore(db: Db) {
+  // Both lookups sit on the intake path (web forms post by key): prepared once.
+  const sourceById = db.select().from(leadSources).where(eq(leadSources.id, sql.placeholder('id'))).prepare();
+  const sourceByKey = db.select().from(leadSources).where(eq(leadSources.publicKey, sql.placeholder('key'))).prepare();
+  const officeIdsOfSource = db.select({ officeId: leadSourceOffices.officeId }).from(leadSourceOffices)
+    .where(eq(leadSourceOffices.sourceId, sql.placeholder('id'))).orderBy(asc(leadSourceOffices.officeId)).prepare();
+
+  const withOffices = (row: LeadSourceRow | undefined): LeadSourceWithOffices | null =>
+    row ? { ...row, officeIds: officeIdsOfSource.all({ id: row.id }).map((r) => r.officeId) } : null;
+
+  function setSourceOffices(sourceId: number, officeIds: readonly number[]): void {
+    db.delete(leadSourceOffices).where(eq(leadSourceOffices.sourceId, sourceId)).run();
+    if (officeIds.length > 0) {
+      db.insert(leadSourceOffices).values(officeIds.map((officeId) => ({ sourceId, officeId }))).run();
+    }
+  }
+
+  return {
+    findSource: (id: number): LeadSourceWithOffices | null => withOffices(sourceById.get({ id })),
+
+    findSourceByPublicKey: (key: string): LeadSourceWithOffices | null => withOffices(sourceByKey.get({ key })),
+
+    publicKeyTaken: (key: string): boolean => sourceByKey.get({ key }) !== undefined,
+
+    /** Every source by name, with their offices (two queries, whatever the number of sources). */
+    listSources(): LeadSourceWithOffices[] {
+      const rows = db.select().from(leadSources).orderBy(asc(leadSources.name), asc(leadSources.id)).all();
+      if (rows.length === 0) return [];
+      const links = db.select().from(leadSourceOffices)
+        .where(inArray(leadSourceOffices.sourceId, rows.map((r) => r.id)))
+        .orderBy(asc(leadSourceOffices.officeId)).all();
+      const bySource = new Map<number, number[]>(rows.map((r) => [r.id, []]));
+      for (const l of links) bySource.get(l.sourceId)?.push(l.officeId);
+      return rows.map((r) => ({ ...r, officeIds: bySource.get(r.id) ?? [] }));
+    },
+
+    insertSource(row: NewLeadSource, officeIds: readonly number[]): LeadSourceWithOffices {
+      const inserted = db.insert(leadSources).values(row).returning().get();
+      setSourceOffices(inserted.id, officeIds);
+      return { ...inserted, officeIds: [...officeIds] };
+    },
+
+    /** Applies the patch; officeIds null leaves the offices as they are. */
+    updateSource(id: number, patch: Partial<NewLeadSource>, officeIds: readonly number[] | null): LeadSourceWithOffices | null {
+      if (Object.keys(patch).length > 0) db.update(leadSources).set(patch).where(eq(leadSources.id, id)).run();
+      if (officeIds !== null) setSourceOffices(id, officeIds);
+      return withOffices(sourceById.get({ id }));
+    },
+
+    /** A transaction: the callback must be synchronous (better-sqlite3). */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
+    },
+  };
+}
+
+export type SourceStore = ReturnType<typeof createSourceStore>;
