@@ -68,6 +68,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     process.stdout.write(`\n  leadrace: first admin created. API token (shown once, keep it):\n\n    ${boot.generatedToken}\n\n`);
   }
 
+  // Crash recovery before serving: windows that closed while we were down are processed first.
+  const resumed = services.routing.resumeStalledLeads();
+  services.deadlines.start();
+  if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
+
   const schema = getSchema();
   const httpServer: Server = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -94,10 +99,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ request, errors }) {
+        async willSendResponse({ request, operationName, errors }) {
           contextValue.log.info({
             reqId: contextValue.requestId,
-            op: request.operationName ?? null,
+            // The name Apollo resolved from the document, so `query Me {...}` sent without an
+            // operationName field (curl, hand-written clients) is still logged as "Me".
+            op: operationName ?? request.operationName ?? null,
             userId: contextValue.viewer?.id ?? null,
             ms: Math.round((performance.now() - started) * 100) / 100,
             errors: errors?.length ?? 0,
@@ -228,6 +235,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       closing ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
+        services.deadlines.stop();
         database.close();
         logger.info('leadrace stopped');
       })();

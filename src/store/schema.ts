@@ -151,6 +151,11 @@ export const leads = sqliteTable('leads', {
   referralFeePercent: real('referral_fee_percent'),
   /** The last routing round started (0 before the first). */
   round: integer('round').notNull().default(0),
+  /**
+   * Round robin: the source's anchor when this lead's general routing began. Every round of the lead
+   * walks the same distribution list, which starts after this agent id.
+   */
+  routingAnchor: integer('routing_anchor'),
   createdAt: createdAt(),
   assignedAt: integer('assigned_at', { mode: 'timestamp_ms' }),
 }, (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE `leads` ADD `routing_anchor` integer;

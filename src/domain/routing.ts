@@ -1,0 +1,139 @@
+// The routing rules as pure functions over plain data: who may be offered a lead, in what order,
+// and who is offered it in the next round. No I/O and no clock: `now` is passed in.
+
+export type RoutingReason =
+  | 'OFFERED' | 'ALREADY_OFFERED' | 'HALTED' | 'OUT_OF_OFFICE' | 'INACTIVE' | 'NOT_IN_OFFICE'
+  | 'NOT_IN_LEAD_GROUP' | 'WAITING';
+
+/** What routing needs to know of an agent. */
+export interface AgentSnapshot {
+  id: number;
+  active: boolean;
+  inOffice: boolean;
+  officeIds: readonly number[];
+  haltedAt: number | null;
+  /** null with haltedAt set: halted until resumed. */
+  haltUntil: number | null;
+}
+
+/** What routing needs to know of a lead source. */
+export interface SourceRules {
+  /** Empty: agents of every office. */
+  officeIds: readonly number[];
+  /** null: no lead group restriction. */
+  leadGroupMemberIds: ReadonlySet<number> | null;
+  raceAgentCount: number;
+  allowDirectToUser: boolean;
+  directToUserAutoAccept: boolean;
+}
+
+/** A halt is in force from when it was set until `haltUntil` (exclusive), or until resumed. */
+export function isHalted(agent: Pick<AgentSnapshot, 'haltedAt' | 'haltUntil'>, now: number): boolean {
+  if (agent.haltedAt === null) return false;
+  return agent.haltUntil === null || agent.haltUntil > now;
+}
+
+/**
+ * Why an agent may not be offered a general lead of this source now, or null if they may.
+ * The first rule that applies is the reason given.
+ */
+export function exclusionReason(
+  agent: AgentSnapshot,
+  source: Pick<SourceRules, 'officeIds' | 'leadGroupMemberIds'>,
+  alreadyOffered: ReadonlySet<number>,
+  now: number,
+): RoutingReason | null {
+  if (!agent.active) return 'INACTIVE';
+  if (source.officeIds.length > 0 && !agent.officeIds.some((o) => source.officeIds.includes(o))) return 'NOT_IN_OFFICE';
+  if (source.leadGroupMemberIds !== null && !source.leadGroupMemberIds.has(agent.id)) return 'NOT_IN_LEAD_GROUP';
+  if (alreadyOffered.has(agent.id)) return 'ALREADY_OFFERED';
+  if (isHalted(agent, now)) return 'HALTED';
+  if (!agent.inOffice) return 'OUT_OF_OFFICE';
+  return null;
+}
+
+/**
+ * Round-robin order: ids ascending, rotated to start at the first id after `anchor` (the agent who
+ * headed the previous list), wrapping around. With no anchor the list starts at the lowest id.
+ */
+export function rotate<T extends { id: number }>(items: readonly T[], anchor: number | null): T[] {
+  const sorted = [...items].sort((a, b) => a.id - b.id);
+  if (anchor === null) return sorted;
+  const start = sorted.findIndex((a) => a.id > anchor);
+  return start <= 0 ? sorted : [...sorted.slice(start), ...sorted.slice(0, start)];
+}
+
+export interface RoundPlan {
+  /** The agents offered the lead this round, in distribution-list order. */
+  offered: number[];
+  /** Every agent considered, in distribution-list order, with the reason. */
+  decisions: [agentId: number, reason: RoutingReason][];
+}
+
+/**
+ * The next round of a general lead: the next `raceAgentCount` eligible agents of the distribution
+ * list that starts after `anchor`. An empty `offered` means nobody eligible is left.
+ */
+export function planRound(
+  agents: readonly AgentSnapshot[],
+  source: Pick<SourceRules, 'officeIds' | 'leadGroupMemberIds' | 'raceAgentCount'>,
+  alreadyOffered: ReadonlySet<number>,
+  anchor: number | null,
+  now: number,
+): RoundPlan {
+  const offered: number[] = [];
+  const decisions: RoundPlan['decisions'] = [];
+  for (const agent of rotate(agents, anchor)) {
+    const excluded = exclusionReason(agent, source, alreadyOffered, now);
+    if (excluded) {
+      decisions.push([agent.id, excluded]);
+    } else if (offered.length < source.raceAgentCount) {
+      offered.push(agent.id);
+      decisions.push([agent.id, 'OFFERED']);
+    } else {
+      decisions.push([agent.id, 'WAITING']);
+    }
+  }
+  return { offered, decisions };
+}
+
+/** The agent a new general lead's distribution list starts with, who becomes the source's anchor. */
+export function listHead(
+  agents: readonly AgentSnapshot[],
+  source: Pick<SourceRules, 'officeIds' | 'leadGroupMemberIds'>,
+  anchor: number | null,
+  now: number,
+): number | null {
+  const none = new Set<number>();
+  return rotate(agents, anchor).find((a) => exclusionReason(a, source, none, now) === null)?.id ?? null;
+}
+
+export type LeadKind = 'DIRECT_TO_USER' | 'GENERAL';
+
+/**
+ * A lead is DIRECT_TO_USER when it names an active agent whose own site or listing it came from
+ * and its source allows direct leads; otherwise GENERAL. Halts and out-of-office do not matter here:
+ * an agent's own leads always reach them.
+ */
+export function leadKind(
+  source: Pick<SourceRules, 'allowDirectToUser'>,
+  target: { active: boolean } | null,
+): LeadKind {
+  return source.allowDirectToUser && target !== null && target.active ? 'DIRECT_TO_USER' : 'GENERAL';
+}
+
+export type LeadAccess = 'FULL' | 'LIMITED' | 'NONE';
+
+/**
+ * What a viewer may see of a lead, decided here and only here. Admins, the owner and the lead's
+ * users see everything; an agent who was offered it sees its first name, message and source;
+ * anyone else cannot see it at all.
+ */
+export function leadAccess(
+  viewer: { id: number; role: 'ADMIN' | 'AGENT' },
+  lead: { ownerId: number | null },
+  relation: { isUser: boolean; wasOffered: boolean },
+): LeadAccess {
+  if (viewer.role === 'ADMIN' || lead.ownerId === viewer.id || relation.isUser) return 'FULL';
+  return relation.wasOffered ? 'LIMITED' : 'NONE';
+}

@@ -1,0 +1,27 @@
+// What the routing engine announces after each committed transaction. Listeners (the GraphQL
+// publisher, the notifier) turn these into subscription messages, SMS and email.
+import type { LeadEventRow, LeadRow, OfferRow } from '../store/lead-store.js';
+
+export type OfferEventType = 'RECEIVED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
+
+export interface OfferChange {
+  type: OfferEventType;
+  offer: OfferRow;
+  /** The lead as it stands after the transaction. */
+  lead: LeadRow;
+}
+
+export interface LeadChange {
+  event: LeadEventRow;
+  /** The lead as it stands after the transaction. */
+  lead: LeadRow;
+  /** The lead's owner and users after the transaction: who may follow its events. */
+  audience: number[];
+}
+
+export interface CommittedChanges {
+  offers: OfferChange[];
+  leadEvents: LeadChange[];
+}
+
+export type ChangeListener = (changes: CommittedChanges) => void;

@@ -1,0 +1,221 @@
+// Leads in, offers answered, leads read — with contact details only for those entitled to them.
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Viewer } from '../../domain/viewer.js';
+import { channels } from '../../events/event-bus.js';
+import type { LeadChange, OfferChange } from '../../events/routing-events.js';
+import type { LeadView } from '../../services/lead-service.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../../store/lead-store.js';
+import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
+import { inputId, targetId } from '../ids.js';
+import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
+import { User } from '../types/org-types.js';
+import { LeadSource } from '../types/source-types.js';
+import { StatusCode } from '../types/status-code-types.js';
+
+/** An offer as the API hands it out, optionally with its lead already resolved for the viewer. */
+export type OfferView = OfferRow & { leadView?: LeadView };
+/** A lead event, with the lead as it stood after the change when it came from a subscription. */
+export type LeadEventView = LeadEventRow & { leadRow?: LeadRow };
+
+/** The access an offer's recipient has to its lead, known without a query. */
+function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
+  return { ...lead, access: viewer.role === 'ADMIN' || lead.ownerId === viewer.id ? 'FULL' : 'LIMITED' };
+}
+
+/** Filters an async iterable (used to keep an agent's lead-channel subscription to their leads). */
+async function* filtered<T>(source: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
+  for await (const item of source) if (keep(item)) yield item;
+}
+
+@Resolver(() => Lead)
+export class LeadResolver {
+  @Query(() => Lead, { description: 'A lead you may see: admins any; agents those they own, work, or were offered.' })
+  lead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadView {
+    return ctx.services.leads.getLead(requireViewer(ctx), targetId(id, 'lead'));
+  }
+
+  @Mutation(() => Lead, { description: 'A lead comes in: by an admin with sourceId, or by anyone with the source key.' })
+  submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): LeadView {
+    const { lead } = ctx.services.routing.submitLead({
+      ...input,
+      sourceId: input.sourceId != null ? inputId('sourceId', input.sourceId) : null,
+      targetUserId: input.targetUserId != null ? inputId('targetUserId', input.targetUserId) : null,
+    }, ctx.viewer);
+    // A form (anonymous) sees no contact details back: a replayed externalId must not leak a lead.
+    return { ...lead, access: ctx.viewer?.role === 'ADMIN' ? 'FULL' : 'LIMITED' };
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  lastName(@Root() lead: LeadView): string | null {
+    return lead.access === 'FULL' ? lead.lastName : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  email(@Root() lead: LeadView): string | null {
+    return lead.access === 'FULL' ? lead.email : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  phone(@Root() lead: LeadView): string | null {
+    return lead.access === 'FULL' ? lead.phone : null;
+  }
+
+  @FieldResolver(() => Number, { nullable: true, description: 'Recorded when an agent accepted a general offer.' })
+  referralFeePercent(@Root() lead: LeadView): number | null {
+    return lead.access === 'FULL' ? lead.referralFeePercent : null;
+  }
+
+  @FieldResolver(() => LeadSource)
+  async source(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
+    const source = await ctx.loaders.leadSource.load(lead.sourceId);
+    if (!source) throw new Error(`lead ${lead.id} names missing source ${lead.sourceId}`);
+    return source;
+  }
+
+  @FieldResolver(() => StatusCode, { nullable: true })
+  status(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
+    return lead.statusCodeId === null ? null : ctx.loaders.statusCode.load(lead.statusCodeId);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  owner(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
+    return lead.access === 'FULL' && lead.ownerId !== null ? ctx.loaders.user.load(lead.ownerId) : null;
+  }
+
+  @FieldResolver(() => [User], { description: 'Agents who work the lead with its owner.' })
+  async users(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
+    if (lead.access !== 'FULL') return [];
+    const ids = ctx.services.leads.userIdsOfLead(lead.id);
+    return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
+  }
+
+  @FieldResolver(() => [Offer], { description: 'Admins: every offer of the lead; agents: their own.' })
+  offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): OfferView[] {
+    const viewer = requireViewer(ctx);
+    const all = ctx.services.leads.offersOfLead(lead.id);
+    const mine = viewer.role === 'ADMIN' ? all : all.filter((o) => o.agentId === viewer.id);
+    return mine.map((o) => ({ ...o, leadView: lead }));
+  }
+
+  @FieldResolver(() => [LeadEvent], { description: 'The audit trail, oldest first (admins, owner and users).' })
+  events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): LeadEventView[] {
+    if (lead.access !== 'FULL') return [];
+    return ctx.services.leads.eventsOfLead(lead.id).map((e) => ({ ...e, leadRow: lead }));
+  }
+
+  @FieldResolver(() => [RoutingDecision], { description: 'ADMIN: every agent considered in each round, and why.' })
+  routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): RoutingDecision[] {
+    requireAdmin(ctx);
+    return ctx.services.leads.routingRounds(lead.id).flatMap((r) =>
+      r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
+  }
+}
+
+@Resolver(() => RoutingDecision)
+export class RoutingDecisionResolver {
+  @FieldResolver(() => User)
+  agent(@Root() decision: RoutingDecision, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.user.load(decision.agentId);
+  }
+}
+
+@Resolver(() => Offer)
+export class OfferResolver {
+  @Query(() => [Offer], { description: "The caller's offers that are still PENDING, oldest first." })
+  myOffers(@Ctx() ctx: GraphQLContext): OfferView[] {
+    return ctx.services.leads.myPendingOffers(requireViewer(ctx));
+  }
+
+  @Mutation(() => Offer, { description: 'The first acceptance of a lead wins; every other pending offer becomes TAKEN.' })
+  acceptOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): OfferView {
+    const viewer = requireViewer(ctx);
+    const { offer, lead } = ctx.services.routing.acceptOffer(targetId(offerId, 'offer'), viewer);
+    return { ...offer, leadView: { ...lead, access: 'FULL' } };
+  }
+
+  @Mutation(() => Offer, { description: 'Decline an offer; when nobody in the round is left, the next round starts.' })
+  declineOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): OfferRow {
+    return ctx.services.routing.declineOffer(targetId(offerId, 'offer'), requireViewer(ctx));
+  }
+
+  @FieldResolver(() => Lead)
+  lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView {
+    return offer.leadView ?? ctx.services.leads.getLead(requireViewer(ctx), offer.leadId);
+  }
+
+  @FieldResolver(() => User)
+  agent(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.user.load(offer.agentId);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'A link (for SMS and email) to a page where the agent accepts or declines without signing in. '
+      + 'Only for the offer\'s agent and admins.',
+  })
+  actionUrl(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): string | null {
+    const viewer = requireViewer(ctx);
+    if (viewer.role !== 'ADMIN' && viewer.id !== offer.agentId) return null;
+    return ctx.services.actionLinks.url(offer.id, offer.agentId);
+  }
+
+  @Subscription(() => OfferEvent, {
+    description: "The connected agent's offers as they change: RECEIVED, then one of ACCEPTED, DECLINED, EXPIRED, TAKEN.",
+    subscribe: ({ context }) => {
+      const viewer = requireViewer(context as GraphQLContext);
+      return (context as GraphQLContext).services.bus.subscribe<OfferChange>(channels.offers(viewer.id));
+    },
+  })
+  offers(@Root() change: OfferChange, @Ctx() ctx: GraphQLContext) {
+    const viewer = requireViewer(ctx);
+    return { type: change.type, offer: { ...change.offer, leadView: viewForRecipient(viewer, change.lead) } };
+  }
+}
+
+@Resolver(() => LeadEvent)
+export class LeadEventResolver {
+  @Subscription(() => LeadEvent, {
+    description: "ADMIN: every lead's events; AGENT: events of the leads they own or work. With leadId: that lead's only.",
+    subscribe: ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const viewer = requireViewer(ctx);
+      const raw = (args as { leadId?: string | null }).leadId;
+      const bus = ctx.services.bus;
+      if (raw == null) {
+        return bus.subscribe<LeadChange>(viewer.role === 'ADMIN' ? channels.allLeads() : channels.userLeads(viewer.id));
+      }
+      const lead = ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
+      if (lead.access !== 'FULL') throw new DomainError(ErrorCode.NOT_FOUND, 'lead not found');
+      const stream = bus.subscribe<LeadChange>(channels.lead(lead.id));
+      // An agent hears a lead's events only while they own or work it.
+      return viewer.role === 'ADMIN' ? stream : filtered(stream, (c) => c.audience.includes(viewer.id));
+    },
+  })
+  leadEvents(
+    @Root() change: LeadChange,
+    @Arg('leadId', () => ID, { nullable: true }) _leadId: string | null,
+  ): LeadEventView {
+    return { ...change.event, leadRow: change.lead };
+  }
+
+  @FieldResolver(() => Lead)
+  lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView {
+    const viewer = requireViewer(ctx);
+    if (event.leadRow && (viewer.role === 'ADMIN' || event.leadRow.ownerId === viewer.id)) {
+      return { ...event.leadRow, access: 'FULL' };
+    }
+    return ctx.services.leads.getLead(viewer, event.leadId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The agent the event concerns (offered, declining, new owner).' })
+  agent(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext) {
+    return event.agentId === null ? null : ctx.loaders.user.load(event.agentId);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who caused it (admins only); null for the system or a web form.' })
+  actor(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext) {
+    if (event.actorId === null || ctx.viewer?.role !== 'ADMIN') return null;
+    return ctx.loaders.user.load(event.actorId);
+  }
+}

@@ -1,0 +1,46 @@
+// Signed short links to an offer's accept/decline page (sent by SMS and email). A link is bound to
+// one offer and one agent by an HMAC under a server secret, so it cannot be forged or re-pointed;
+// it stops doing anything once the offer is over because the offer itself is closed.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OrgStore } from '../store/org-store.js';
+
+const MAC_BYTES = 16; // 128 bits: unguessable, short enough for an SMS.
+
+export interface ActionLinks {
+  /** The path-safe code for an offer: `<offer36>.<agent36>.<mac>`. */
+  code(offerId: number, agentId: number): string;
+  /** The full link on PUBLIC_URL. */
+  url(offerId: number, agentId: number): string;
+  /** The offer and agent a code names, or null when it was not made by this server. */
+  verify(code: string): { offerId: number; agentId: number } | null;
+}
+
+/** The secret is generated once and kept in the settings row, so links survive restarts. */
+export function loadActionLinkSecret(org: OrgStore): Buffer {
+  const current = org.getSettings().actionLinkSecret;
+  if (current) return Buffer.from(current, 'base64');
+  const secret = randomBytes(32);
+  org.updateSettings({ actionLinkSecret: secret.toString('base64') });
+  return secret;
+}
+
+export function createActionLinks(secret: Buffer, publicUrl: string): ActionLinks {
+  const mac = (offerId: number, agentId: number): Buffer =>
+    createHmac('sha256', secret).update(`offer:${offerId}:agent:${agentId}`).digest().subarray(0, MAC_BYTES);
+  const code = (offerId: number, agentId: number) =>
+    `${offerId.toString(36)}.${agentId.toString(36)}.${mac(offerId, agentId).toString('base64url')}`;
+  return {
+    code,
+    url: (offerId, agentId) => `${publicUrl}/o/${code(offerId, agentId)}`,
+    verify(raw) {
+      const m = /^([0-9a-z]{1,11})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/.exec(raw);
+      if (!m?.[1] || !m[2] || !m[3]) return null;
+      const offerId = parseInt(m[1], 36);
+      const agentId = parseInt(m[2], 36);
+      const given = Buffer.from(m[3], 'base64url');
+      const expected = mac(offerId, agentId);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      return { offerId, agentId };
+    },
+  };
+}

@@ -1,0 +1,312 @@
+// The routing engine's use cases: a lead comes in, rounds of offers go out, agents accept or
+// decline, windows close. Each use case is one synchronous transaction; what it changed is handed
+// to the listeners after commit (subscriptions, notifications), never before.
+import type { Logger } from 'pino';
+import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
+import { leadKind, listHead, planRound } from '../domain/routing.js';
+import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
+import type { Viewer } from '../domain/viewer.js';
+import type { ChangeListener, CommittedChanges, OfferEventType } from '../events/routing-events.js';
+import type { IdentityStore } from '../store/identity-store.js';
+import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow, SourceForRouting } from '../store/lead-store.js';
+import type { Clock } from '../time/clock.js';
+
+export interface SubmitLeadInput {
+  sourceId?: number | null;
+  sourceKey?: string | null;
+  targetUserId?: number | null;
+  firstName: string;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  message?: string | null;
+  externalId?: string | null;
+}
+
+export interface SubmitResult {
+  lead: LeadRow;
+  /** False when an earlier submission with the same externalId was returned instead. */
+  created: boolean;
+}
+
+/** Offers expired per transaction while catching up: bounds how long one transaction holds the lock. */
+const EXPIRY_BATCH = 500;
+
+/** Collects what a transaction changes, to be announced once it has committed. */
+class ChangeSet {
+  readonly offerChanges: { type: OfferEventType; offer: OfferRow }[] = [];
+  readonly events: LeadEventRow[] = [];
+  readonly deadlines: number[] = [];
+}
+
+export function createRoutingService(deps: {
+  leads: LeadStore;
+  identity: IdentityStore;
+  clock: Clock;
+  logger: Logger;
+}) {
+  const { leads: store, identity, clock, logger } = deps;
+  const listeners: ChangeListener[] = [];
+  let deadlineListener: (at: number) => void = () => {};
+
+  function addEvents(changes: ChangeSet, rows: NewLeadEvent[]): void {
+    changes.events.push(...store.insertEvents(rows));
+  }
+
+  /** Turns the change set into committed changes with the leads' final state, and announces them. */
+  function announce(changes: ChangeSet): void {
+    const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
+    if (leadIds.size === 0) return;
+    const leadRows = new Map(store.findLeads([...leadIds]).map((l) => [l.id, l]));
+    const audiences = new Map<number, number[]>();
+    const audience = (lead: LeadRow): number[] => {
+      let a = audiences.get(lead.id);
+      if (!a) {
+        a = [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...store.userIdsOfLead(lead.id)])];
+        audiences.set(lead.id, a);
+      }
+      return a;
+    };
+    const committed: CommittedChanges = { offers: [], leadEvents: [] };
+    for (const c of changes.offerChanges) {
+      const lead = leadRows.get(c.offer.leadId);
+      if (lead) committed.offers.push({ type: c.type, offer: c.offer, lead });
+    }
+    for (const event of changes.events) {
+      const lead = leadRows.get(event.leadId);
+      if (lead) committed.leadEvents.push({ event, lead, audience: audience(lead) });
+    }
+    for (const at of changes.deadlines) deadlineListener(at);
+    for (const listener of listeners) {
+      try {
+        listener(committed);
+      } catch (err) {
+        // A failing listener (a notifier, say) must never undo or block routing.
+        logger.error({ err }, 'change listener failed');
+      }
+    }
+  }
+
+  /** Runs `fn` in one transaction, then announces what it changed. */
+  function inTransaction<T>(fn: (changes: ChangeSet, now: Date) => T): T {
+    const changes = new ChangeSet();
+    const now = new Date(clock.now());
+    const result = store.transaction(() => fn(changes, now));
+    announce(changes);
+    return result;
+  }
+
+  function requireSource(id: number): SourceForRouting {
+    const source = store.findSourceForRouting(id);
+    if (!source) throw new Error(`lead source ${id} is missing`);
+    return source;
+  }
+
+  /**
+   * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
+   * The first general round fixes the lead's place in the source's round robin.
+   */
+  function startNextRound(lead: LeadRow, changes: ChangeSet, now: Date): LeadRow {
+    const source = requireSource(lead.sourceId);
+    const roster = store.loadRoster();
+    let anchor = lead.routingAnchor;
+    if (anchor === null) {
+      // 0 sorts before every id: "start from the lowest id".
+      anchor = source.rrLastAgentId ?? 0;
+      const head = listHead(roster, source, anchor, now.getTime());
+      if (head !== null) store.setSourceAnchor(source.id, head);
+    }
+    const plan = planRound(roster, source, store.offeredAgentIds(lead.id), anchor, now.getTime());
+    const round = lead.round + 1;
+    store.insertRoutingRound(lead.id, round, now, plan.decisions);
+    if (plan.offered.length === 0) {
+      addEvents(changes, [{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
+      return store.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: anchor });
+    }
+    const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
+    const made = store.insertOffers(plan.offered.map((agentId) => ({
+      leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt,
+    })));
+    for (const offer of made) changes.offerChanges.push({ type: 'RECEIVED', offer });
+    addEvents(changes, made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+    changes.deadlines.push(expiresAt.getTime());
+    return store.updateLead(lead.id, { round, routingAnchor: anchor });
+  }
+
+  /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
+  function continueIfRoundOver(leadId: number, changes: ChangeSet, now: Date): void {
+    const lead = store.findLead(leadId);
+    if (lead && lead.state === 'ROUTING' && store.pendingOfferCount(leadId) === 0) startNextRound(lead, changes, now);
+  }
+
+  function validateLead(input: SubmitLeadInput) {
+    return {
+      firstName: requireText('firstName', input.firstName, 100),
+      lastName: optionalText('lastName', input.lastName, 100),
+      email: input.email?.trim() ? normalizeEmail('email', input.email) : null,
+      phone: input.phone?.trim() ? normalizePhone('phone', input.phone) : null,
+      message: optionalText('message', input.message, 5000),
+      externalId: optionalText('externalId', input.externalId, 200),
+    };
+  }
+
+  /** Why a claim or decline changed nothing: not the caller's offer, or no longer open. */
+  function closedOfferError(offerId: number, agentId: number): DomainError {
+    const offer = store.findOffer(offerId);
+    if (!offer || offer.agentId !== agentId) return notFound('offer');
+    // Still PENDING here means its window closed but the expiry has not been processed yet.
+    const state = offer.state === 'PENDING' ? 'EXPIRED' : offer.state;
+    return new DomainError(ErrorCode.OFFER_CLOSED, `offer is no longer open (${state.toLowerCase()})`);
+  }
+
+  return {
+    /** Subscribes a listener to every committed change. */
+    onCommitted(listener: ChangeListener): void {
+      listeners.push(listener);
+    },
+
+    /** Told of every new offer deadline, so the scheduler can arm for it. */
+    onDeadline(listener: (at: number) => void): void {
+      deadlineListener = listener;
+    },
+
+    /**
+     * A lead comes in. By an admin with sourceId, or by anyone holding the source's publicKey.
+     * Idempotent on (source, externalId). Durable once this returns: the transaction has committed.
+     */
+    submitLead(input: SubmitLeadInput, actor: Viewer | null): SubmitResult {
+      const fields = validateLead(input);
+      let source: SourceForRouting | null;
+      if (input.sourceKey) {
+        source = store.findSourceByKeyForRouting(input.sourceKey.trim());
+        if (!source) throw notFound('lead source');
+      } else if (input.sourceId != null) {
+        if (!actor) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'sign in, or submit with the source key (sourceKey)');
+        if (actor.role !== 'ADMIN') throw forbidden('only an admin may submit leads by sourceId; forms use sourceKey');
+        source = store.findSourceForRouting(input.sourceId);
+        if (!source) throw badInput('sourceId', 'no such lead source');
+      } else {
+        throw badInput('sourceKey', 'give sourceKey (a source public key) or sourceId');
+      }
+      const src = source;
+
+      return inTransaction((changes, now) => {
+        if (fields.externalId) {
+          const existing = store.findLeadByExternalId(src.id, fields.externalId);
+          if (existing) return { lead: existing, created: false };
+        }
+        let target: { id: number; active: boolean } | null = null;
+        if (input.targetUserId != null) {
+          target = identity.findUser(input.targetUserId);
+          if (!target) throw badInput('targetUserId', 'no such user');
+        }
+        const kind = leadKind(src, target);
+        let lead = store.insertLead({
+          sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
+          statusCodeId: store.defaultStatusCodeId(), createdAt: now, ...fields,
+        });
+        addEvents(changes, [{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
+
+        if (kind === 'DIRECT_TO_USER' && target) {
+          if (src.directToUserAutoAccept) {
+            // Straight to the agent: an ACCEPTED offer records it; no fee on their own lead.
+            const [offer] = store.insertOffers([{
+              leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'ACCEPTED',
+              offeredAt: now, expiresAt: now, respondedAt: now,
+            }]);
+            if (!offer) throw new Error('direct offer insert returned nothing');
+            store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+            lead = store.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
+            changes.offerChanges.push({ type: 'ACCEPTED', offer });
+            addEvents(changes, [
+              { leadId: lead.id, type: 'ACCEPTED', at: now, agentId: target.id, offerId: offer.id },
+              { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: target.id },
+            ]);
+          } else {
+            const expiresAt = new Date(now.getTime() + src.directToUserWindowSeconds * 1000);
+            const [offer] = store.insertOffers([{
+              leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'PENDING', offeredAt: now, expiresAt,
+            }]);
+            if (!offer) throw new Error('direct offer insert returned nothing');
+            store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+            lead = store.updateLead(lead.id, { round: 1 });
+            changes.offerChanges.push({ type: 'RECEIVED', offer });
+            addEvents(changes, [{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
+            changes.deadlines.push(expiresAt.getTime());
+          }
+        } else {
+          lead = startNextRound(lead, changes, now);
+        }
+        return { lead, created: true };
+      });
+    },
+
+    /** The first accept wins the lead; every other pending offer of it becomes TAKEN. */
+    acceptOffer(offerId: number, viewer: Viewer): { offer: OfferRow; lead: LeadRow } {
+      return inTransaction((changes, now) => {
+        const offer = store.claimOffer(offerId, viewer.id, now);
+        if (!offer) throw closedOfferError(offerId, viewer.id);
+        const taken = store.takeOtherOffers(offer.leadId, now);
+        const before = store.findLead(offer.leadId);
+        if (!before) throw new Error(`lead ${offer.leadId} missing`);
+        const fee = offer.direct ? null : requireSource(before.sourceId).referralFeePercent;
+        const lead = store.updateLead(offer.leadId, {
+          state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: fee, assignedAt: now,
+        });
+        changes.offerChanges.push({ type: 'ACCEPTED', offer }, ...taken.map((o) => ({ type: 'TAKEN' as const, offer: o })));
+        addEvents(changes, [
+          { leadId: lead.id, type: 'ACCEPTED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id },
+          { leadId: lead.id, type: 'ASSIGNED', at: now, actorId: viewer.id, agentId: viewer.id },
+        ]);
+        return { offer, lead };
+      });
+    },
+
+    /** A decline closes the agent's offer; when the round has no pending offer left, the next starts. */
+    declineOffer(offerId: number, viewer: Viewer): OfferRow {
+      return inTransaction((changes, now) => {
+        const offer = store.declineOffer(offerId, viewer.id, now);
+        if (!offer) throw closedOfferError(offerId, viewer.id);
+        changes.offerChanges.push({ type: 'DECLINED', offer });
+        addEvents(changes, [{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
+        continueIfRoundOver(offer.leadId, changes, now);
+        return offer;
+      });
+    },
+
+    /** Expires every offer whose window has closed and routes their leads on. Returns how many. */
+    processDueDeadlines(): number {
+      let total = 0;
+      for (;;) {
+        const expired = inTransaction((changes, now) => {
+          const rows = store.expireDueOffers(now, EXPIRY_BATCH);
+          for (const offer of rows) changes.offerChanges.push({ type: 'EXPIRED', offer });
+          addEvents(changes, rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+          for (const leadId of new Set(rows.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
+          return rows.length;
+        });
+        total += expired;
+        if (expired < EXPIRY_BATCH) return total;
+      }
+    },
+
+    /** Start-up repair: a lead left ROUTING with no pending offer gets its next round now. */
+    resumeStalledLeads(): number {
+      const stalled = store.stalledRoutingLeads();
+      for (const lead of stalled) inTransaction((changes, now) => continueIfRoundOver(lead.id, changes, now));
+      return stalled.length;
+    },
+
+    earliestPendingDeadline: (): number | null => store.earliestPendingDeadline(),
+
+    /** Who would be offered this source's next general lead, in order. */
+    nextUp(sourceId: number): number[] {
+      const source = store.findSourceForRouting(sourceId);
+      if (!source) throw notFound('lead source');
+      const anchor = source.rrLastAgentId ?? 0;
+      return planRound(store.loadRoster(), source, new Set(), anchor, clock.now()).offered;
+    },
+  };
+}
+
+export type RoutingService = ReturnType<typeof createRoutingService>;

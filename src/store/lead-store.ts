@@ -1,0 +1,201 @@
+// Leads, offers, lead events and routing rounds. Named for the use case (claimOffer,
+// expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
+import type { Db } from './database.js';
+import {
+  leadEvents, leadGroupMembers, leads, leadSourceOffices, leadSources, leadUsers, offers, routingRounds,
+  statusCodes, userOffices, users,
+} from './schema.js';
+
+export type LeadRow = typeof leads.$inferSelect;
+export type NewLead = typeof leads.$inferInsert;
+export type OfferRow = typeof offers.$inferSelect;
+export type LeadEventRow = typeof leadEvents.$inferSelect;
+export type NewLeadEvent = typeof leadEvents.$inferInsert;
+export type SourceRow = typeof leadSources.$inferSelect;
+
+export interface SourceForRouting extends SourceRow {
+  officeIds: number[];
+  leadGroupMemberIds: Set<number> | null;
+}
+
+export function createLeadStore(db: Db) {
+  const leadById = db.select().from(leads).where(eq(leads.id, sql.placeholder('id'))).prepare();
+  const offerById = db.select().from(offers).where(eq(offers.id, sql.placeholder('id'))).prepare();
+  const sourceById = db.select().from(leadSources).where(eq(leadSources.id, sql.placeholder('id'))).prepare();
+  const sourceByKey = db.select().from(leadSources).where(eq(leadSources.publicKey, sql.placeholder('key'))).prepare();
+  const sourceOfficeIds = db.select({ officeId: leadSourceOffices.officeId }).from(leadSourceOffices)
+    .where(eq(leadSourceOffices.sourceId, sql.placeholder('id'))).prepare();
+  const groupMembers = db.select({ userId: leadGroupMembers.userId }).from(leadGroupMembers)
+    .where(eq(leadGroupMembers.groupId, sql.placeholder('id'))).prepare();
+  const byExternalId = db.select().from(leads)
+    .where(and(eq(leads.sourceId, sql.placeholder('sourceId')), eq(leads.externalId, sql.placeholder('externalId'))))
+    .prepare();
+  // Every AGENT with their offices in one query: the roster a routing round is planned over.
+  const roster = db.select({
+    id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
+    officeIds: sql<string | null>`(SELECT group_concat(${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
+  }).from(users).where(eq(users.role, 'AGENT')).prepare();
+  const offeredAgents = db.selectDistinct({ agentId: offers.agentId }).from(offers)
+    .where(eq(offers.leadId, sql.placeholder('leadId'))).prepare();
+  const pendingOfLead = db.select({ n: sql<number>`count(*)` }).from(offers)
+    .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).prepare();
+  const defaultStatus = db.select({ id: statusCodes.id }).from(statusCodes)
+    .where(and(eq(statusCodes.isDefault, true), eq(statusCodes.archived, false))).prepare();
+  const earliestDeadline = db.select({ at: sql<number | null>`min(${offers.expiresAt})` }).from(offers)
+    .where(eq(offers.state, 'PENDING')).prepare();
+
+  function sourceForRouting(row: SourceRow | undefined): SourceForRouting | null {
+    if (!row) return null;
+    return {
+      ...row,
+      officeIds: sourceOfficeIds.all({ id: row.id }).map((r) => r.officeId),
+      leadGroupMemberIds: row.leadGroupId === null ? null
+        : new Set(groupMembers.all({ id: row.leadGroupId }).map((r) => r.userId)),
+    };
+  }
+
+  return {
+    findSourceForRouting: (id: number) => sourceForRouting(sourceById.get({ id })),
+    findSourceByKeyForRouting: (key: string) => sourceForRouting(sourceByKey.get({ key })),
+
+    setSourceAnchor(sourceId: number, agentId: number): void {
+      db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId)).run();
+    },
+
+    loadRoster(): AgentSnapshot[] {
+      return roster.all().map((r) => ({
+        id: r.id,
+        active: r.active,
+        inOffice: r.inOffice,
+        haltedAt: r.haltedAt?.getTime() ?? null,
+        haltUntil: r.haltUntil?.getTime() ?? null,
+        officeIds: r.officeIds ? r.officeIds.split(',').map(Number) : [],
+      }));
+    },
+
+    defaultStatusCodeId: (): number | null => defaultStatus.get()?.id ?? null,
+
+    findLead: (id: number): LeadRow | null => leadById.get({ id }) ?? null,
+    findLeads(ids: readonly number[]): LeadRow[] {
+      if (ids.length === 0) return [];
+      return db.select().from(leads).where(inArray(leads.id, [...ids])).all();
+    },
+    findLeadByExternalId: (sourceId: number, externalId: string): LeadRow | null =>
+      byExternalId.get({ sourceId, externalId }) ?? null,
+
+    insertLead: (row: NewLead): LeadRow => db.insert(leads).values(row).returning().get(),
+
+    updateLead(id: number, patch: Partial<NewLead>): LeadRow {
+      const row = db.update(leads).set(patch).where(eq(leads.id, id)).returning().get();
+      if (!row) throw new Error(`lead ${id} vanished inside its own transaction`);
+      return row;
+    },
+
+    findOffer: (id: number): OfferRow | null => offerById.get({ id }) ?? null,
+    offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all({ leadId }).map((r) => r.agentId)),
+    pendingOfferCount: (leadId: number): number => pendingOfLead.get({ leadId })?.n ?? 0,
+
+    insertOffers(rows: (typeof offers.$inferInsert)[]): OfferRow[] {
+      if (rows.length === 0) return [];
+      return db.insert(offers).values(rows).returning().all();
+    },
+
+    /**
+     * The race: one conditional UPDATE decides the winner. It changes the row only while the offer
+     * is still PENDING and its window has not closed, so of many simultaneous accepts exactly one
+     * gets a row back. Never a read followed by a write.
+     */
+    claimOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
+      return db.update(offers).set({ state: 'ACCEPTED', respondedAt: now })
+        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
+          sql`${offers.expiresAt} > ${now.getTime()}`))
+        .returning().get() ?? null;
+    },
+
+    /** Same shape as claimOffer: only a PENDING offer inside its window can be declined. */
+    declineOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
+      return db.update(offers).set({ state: 'DECLINED', respondedAt: now })
+        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
+          sql`${offers.expiresAt} > ${now.getTime()}`))
+        .returning().get() ?? null;
+    },
+
+    /** After a win: every other PENDING offer of the lead becomes TAKEN. */
+    takeOtherOffers(leadId: number, now: Date): OfferRow[] {
+      return db.update(offers).set({ state: 'TAKEN', respondedAt: now })
+        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'PENDING'))).returning().all();
+    },
+
+    /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
+    expireDueOffers(now: Date, limit: number): OfferRow[] {
+      const due = db.select({ id: offers.id }).from(offers)
+        .where(and(eq(offers.state, 'PENDING'), lte(offers.expiresAt, now)))
+        .orderBy(asc(offers.expiresAt)).limit(limit);
+      return db.update(offers).set({ state: 'EXPIRED', respondedAt: now })
+        .where(and(inArray(offers.id, due), eq(offers.state, 'PENDING'))).returning().all();
+    },
+
+    /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
+    earliestPendingDeadline: (): number | null => {
+      const at = earliestDeadline.get()?.at;
+      return at === null || at === undefined ? null : Number(at);
+    },
+
+    insertEvents(rows: NewLeadEvent[]): LeadEventRow[] {
+      if (rows.length === 0) return [];
+      return db.insert(leadEvents).values(rows).returning().all();
+    },
+
+    insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
+      db.insert(routingRounds).values({ leadId, round, at, decisions: JSON.stringify(decisions) }).run();
+    },
+
+    routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
+      return db.select().from(routingRounds).where(eq(routingRounds.leadId, leadId)).orderBy(asc(routingRounds.round))
+        .all().map((r) => ({ round: r.round, at: r.at, decisions: JSON.parse(r.decisions) as [number, RoutingReason][] }));
+    },
+
+    offersOfLead(leadId: number): OfferRow[] {
+      return db.select().from(offers).where(eq(offers.leadId, leadId)).orderBy(asc(offers.id)).all();
+    },
+
+    eventsOfLead(leadId: number): LeadEventRow[] {
+      return db.select().from(leadEvents).where(eq(leadEvents.leadId, leadId)).orderBy(asc(leadEvents.id)).all();
+    },
+
+    pendingOffersOfAgent(agentId: number, now: Date): OfferRow[] {
+      return db.select().from(offers)
+        .where(and(eq(offers.agentId, agentId), eq(offers.state, 'PENDING'), sql`${offers.expiresAt} > ${now.getTime()}`))
+        .orderBy(asc(offers.offeredAt), asc(offers.id)).all();
+    },
+
+    userIdsOfLead(leadId: number): number[] {
+      return db.select({ userId: leadUsers.userId }).from(leadUsers).where(eq(leadUsers.leadId, leadId))
+        .orderBy(asc(leadUsers.userId)).all().map((r) => r.userId);
+    },
+
+    /** Which of these leads each has this agent as a user, or an offer to them (for access checks). */
+    relationOf(leadId: number, agentId: number): { isUser: boolean; wasOffered: boolean } {
+      const isUser = db.select({ x: leadUsers.leadId }).from(leadUsers)
+        .where(and(eq(leadUsers.leadId, leadId), eq(leadUsers.userId, agentId))).get() !== undefined;
+      const wasOffered = db.select({ x: offers.id }).from(offers)
+        .where(and(eq(offers.leadId, leadId), eq(offers.agentId, agentId))).limit(1).get() !== undefined;
+      return { isUser, wasOffered };
+    },
+
+    /** Leads currently routing with no PENDING offer (e.g. a crash between rounds): resumed at start. */
+    stalledRoutingLeads(): LeadRow[] {
+      return db.select().from(leads).where(and(eq(leads.state, 'ROUTING'),
+        sql`NOT EXISTS (SELECT 1 FROM ${offers} WHERE ${offers.leadId} = ${leads.id} AND ${offers.state} = 'PENDING')`))
+        .orderBy(desc(leads.id)).all();
+    },
+
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
+    },
+  };
+}
+
+export type LeadStore = ReturnType<typeof createLeadStore>;

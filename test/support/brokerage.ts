@@ -1,0 +1,40 @@
+// Builds a small brokerage through the API for end-to-end tests: offices, agents with tokens.
+import type { LeadSourceInput } from '../../src/sdk/generated.js';
+import type { Sdk, TestServer } from './server.js';
+
+export interface TestAgent {
+  id: string;
+  token: string;
+  sdk: Sdk;
+  email: string;
+}
+
+let seq = 0;
+
+export async function createAgent(t: TestServer, opts: { officeIds?: string[]; name?: string; role?: 'AGENT' | 'ADMIN' } = {}): Promise<TestAgent> {
+  seq += 1;
+  const email = `agent${seq}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const { createUser } = await t.admin.CreateUser({
+    input: { name: opts.name ?? `Agent ${seq}`, email, phone: `+1512555${String(1000 + seq).slice(-4)}`, role: opts.role ?? 'AGENT', officeIds: opts.officeIds ?? [] },
+  });
+  const { issueApiToken } = await t.admin.IssueApiToken({ userId: createUser.id });
+  return { id: createUser.id, token: issueApiToken.token, sdk: t.sdk(issueApiToken.token), email };
+}
+
+export async function createAgents(t: TestServer, n: number, opts: { officeIds?: string[] } = {}): Promise<TestAgent[]> {
+  const out: TestAgent[] = [];
+  for (let i = 0; i < n; i++) out.push(await createAgent(t, opts));
+  return out;
+}
+
+export async function createSource(t: TestServer, input: Partial<LeadSourceInput> = {}) {
+  seq += 1;
+  const { createLeadSource } = await t.admin.CreateLeadSource({ input: { name: `Source ${seq}`, ...input } });
+  return createLeadSource;
+}
+
+/** The ids of the agents offered a lead, as the admin sees them, by round. */
+export async function offersOf(t: TestServer, leadId: string) {
+  const { lead } = await t.admin.Lead({ id: leadId });
+  return lead.offers;
+}
