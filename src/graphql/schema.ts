@@ -8,14 +8,32 @@ import { UserResolver } from './resolvers/user-resolver.js';
 import { LeadGroupResolver, OrgResolver } from './resolvers/org-resolver.js';
 import { SourceResolver } from './resolvers/source-resolver.js';
 import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
+import {
+  LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
+} from './resolvers/lead-resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver,
+  LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
+];
 
 let cached: GraphQLSchema | null = null;
 
+// type-graphql insists on a PubSub whenever a schema has subscriptions. Ours never use its topics:
+// each @Subscription has its own `subscribe` over the running server's EventBus (narrow channels,
+// one bus per server), so this one only guards against a subscription declared with `topics`.
+const topicsNotUsed = {
+  publish(): void {
+    throw new Error('publish through the EventBus, not the type-graphql PubSub');
+  },
+  subscribe(): never {
+    throw new Error('declare subscriptions with `subscribe` over the EventBus, not `topics`');
+  },
+};
+
 /** The schema is the same for every server in the process: build it once. */
 export function getSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({ resolvers, validate: false });
+  cached ??= buildSchemaSync({ resolvers, validate: false, pubSub: topicsNotUsed });
   return cached;
 }

@@ -1,14 +1,13 @@
 // The routing engine's use cases: a lead comes in, rounds of offers go out, agents accept or
 // decline, windows close. Each use case is one synchronous transaction; what it changed is handed
 // to the listeners after commit (subscriptions, notifications), never before.
-import type { Logger } from 'pino';
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadKind, listHead, planRound } from '../domain/routing.js';
 import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { ChangeListener, CommittedChanges, OfferEventType } from '../events/routing-events.js';
 import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow, SourceForRouting } from '../store/lead-store.js';
+import type { LeadRow, LeadStore, OfferRow, SourceForRouting } from '../store/lead-store.js';
+import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 
 export interface SubmitLeadInput {
@@ -32,69 +31,14 @@ export interface SubmitResult {
 /** Offers expired per transaction while catching up: bounds how long one transaction holds the lock. */
 const EXPIRY_BATCH = 500;
 
-/** Collects what a transaction changes, to be announced once it has committed. */
-class ChangeSet {
-  readonly offerChanges: { type: OfferEventType; offer: OfferRow }[] = [];
-  readonly events: LeadEventRow[] = [];
-  readonly deadlines: number[] = [];
-}
-
 export function createRoutingService(deps: {
   leads: LeadStore;
   identity: IdentityStore;
+  changes: LeadChanges;
   clock: Clock;
-  logger: Logger;
 }) {
-  const { leads: store, identity, clock, logger } = deps;
-  const listeners: ChangeListener[] = [];
-  let deadlineListener: (at: number) => void = () => {};
-
-  function addEvents(changes: ChangeSet, rows: NewLeadEvent[]): void {
-    changes.events.push(...store.insertEvents(rows));
-  }
-
-  /** Turns the change set into committed changes with the leads' final state, and announces them. */
-  function announce(changes: ChangeSet): void {
-    const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
-    if (leadIds.size === 0) return;
-    const leadRows = new Map(store.findLeads([...leadIds]).map((l) => [l.id, l]));
-    const audiences = new Map<number, number[]>();
-    const audience = (lead: LeadRow): number[] => {
-      let a = audiences.get(lead.id);
-      if (!a) {
-        a = [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...store.userIdsOfLead(lead.id)])];
-        audiences.set(lead.id, a);
-      }
-      return a;
-    };
-    const committed: CommittedChanges = { offers: [], leadEvents: [] };
-    for (const c of changes.offerChanges) {
-      const lead = leadRows.get(c.offer.leadId);
-      if (lead) committed.offers.push({ type: c.type, offer: c.offer, lead });
-    }
-    for (const event of changes.events) {
-      const lead = leadRows.get(event.leadId);
-      if (lead) committed.leadEvents.push({ event, lead, audience: audience(lead) });
-    }
-    for (const at of changes.deadlines) deadlineListener(at);
-    for (const listener of listeners) {
-      try {
-        listener(committed);
-      } catch (err) {
-        // A failing listener (a notifier, say) must never undo or block routing.
-        logger.error({ err }, 'change listener failed');
-      }
-    }
-  }
-
-  /** Runs `fn` in one transaction, then announces what it changed. */
-  function inTransaction<T>(fn: (changes: ChangeSet, now: Date) => T): T {
-    const changes = new ChangeSet();
-    const now = new Date(clock.now());
-    const result = store.transaction(() => fn(changes, now));
-    announce(changes);
-    return result;
-  }
+  const { leads: store, identity, clock } = deps;
+  const inTransaction = deps.changes.run;
 
   function requireSource(id: number): SourceForRouting {
     const source = store.findSourceForRouting(id);
@@ -120,16 +64,16 @@ export function createRoutingService(deps: {
     const round = lead.round + 1;
     store.insertRoutingRound(lead.id, round, now, plan.decisions);
     if (plan.offered.length === 0) {
-      addEvents(changes, [{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
+      changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
       return store.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: anchor });
     }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
     const made = store.insertOffers(plan.offered.map((agentId) => ({
       leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt,
     })));
-    for (const offer of made) changes.offerChanges.push({ type: 'RECEIVED', offer });
-    addEvents(changes, made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
-    changes.deadlines.push(expiresAt.getTime());
+    for (const offer of made) changes.offerChanged('RECEIVED', offer);
+    changes.addEvents(made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+    changes.deadlineAt(expiresAt.getTime());
     return store.updateLead(lead.id, { round, routingAnchor: anchor });
   }
 
@@ -160,16 +104,6 @@ export function createRoutingService(deps: {
   }
 
   return {
-    /** Subscribes a listener to every committed change. */
-    onCommitted(listener: ChangeListener): void {
-      listeners.push(listener);
-    },
-
-    /** Told of every new offer deadline, so the scheduler can arm for it. */
-    onDeadline(listener: (at: number) => void): void {
-      deadlineListener = listener;
-    },
-
     /**
      * A lead comes in. By an admin with sourceId, or by anyone holding the source's publicKey.
      * Idempotent on (source, externalId). Durable once this returns: the transaction has committed.
@@ -205,7 +139,7 @@ export function createRoutingService(deps: {
           sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
           statusCodeId: store.defaultStatusCodeId(), createdAt: now, ...fields,
         });
-        addEvents(changes, [{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
+        changes.addEvents([{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
 
         if (kind === 'DIRECT_TO_USER' && target) {
           if (src.directToUserAutoAccept) {
@@ -217,8 +151,8 @@ export function createRoutingService(deps: {
             if (!offer) throw new Error('direct offer insert returned nothing');
             store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
             lead = store.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
-            changes.offerChanges.push({ type: 'ACCEPTED', offer });
-            addEvents(changes, [
+            changes.offerChanged('ACCEPTED', offer);
+            changes.addEvents([
               { leadId: lead.id, type: 'ACCEPTED', at: now, agentId: target.id, offerId: offer.id },
               { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: target.id },
             ]);
@@ -230,9 +164,9 @@ export function createRoutingService(deps: {
             if (!offer) throw new Error('direct offer insert returned nothing');
             store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
             lead = store.updateLead(lead.id, { round: 1 });
-            changes.offerChanges.push({ type: 'RECEIVED', offer });
-            addEvents(changes, [{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
-            changes.deadlines.push(expiresAt.getTime());
+            changes.offerChanged('RECEIVED', offer);
+            changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
+            changes.deadlineAt(expiresAt.getTime());
           }
         } else {
           lead = startNextRound(lead, changes, now);
@@ -253,8 +187,9 @@ export function createRoutingService(deps: {
         const lead = store.updateLead(offer.leadId, {
           state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: fee, assignedAt: now,
         });
-        changes.offerChanges.push({ type: 'ACCEPTED', offer }, ...taken.map((o) => ({ type: 'TAKEN' as const, offer: o })));
-        addEvents(changes, [
+        changes.offerChanged('ACCEPTED', offer);
+        for (const o of taken) changes.offerChanged('TAKEN', o);
+        changes.addEvents([
           { leadId: lead.id, type: 'ACCEPTED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id },
           { leadId: lead.id, type: 'ASSIGNED', at: now, actorId: viewer.id, agentId: viewer.id },
         ]);
@@ -267,8 +202,8 @@ export function createRoutingService(deps: {
       return inTransaction((changes, now) => {
         const offer = store.declineOffer(offerId, viewer.id, now);
         if (!offer) throw closedOfferError(offerId, viewer.id);
-        changes.offerChanges.push({ type: 'DECLINED', offer });
-        addEvents(changes, [{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
+        changes.offerChanged('DECLINED', offer);
+        changes.addEvents([{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
         continueIfRoundOver(offer.leadId, changes, now);
         return offer;
       });
@@ -280,8 +215,8 @@ export function createRoutingService(deps: {
       for (;;) {
         const expired = inTransaction((changes, now) => {
           const rows = store.expireDueOffers(now, EXPIRY_BATCH);
-          for (const offer of rows) changes.offerChanges.push({ type: 'EXPIRED', offer });
-          addEvents(changes, rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+          for (const offer of rows) changes.offerChanged('EXPIRED', offer);
+          changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
           for (const leadId of new Set(rows.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
           return rows.length;
         });

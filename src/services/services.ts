@@ -13,6 +13,13 @@ import { createUserService } from './user-service.js';
 import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
 import { createStatusCodeService } from './status-code-service.js';
+import { createLeadStore } from '../store/lead-store.js';
+import { publishToSubscriptions } from '../events/graphql-publisher.js';
+import { DeadlineScheduler } from '../time/deadline-scheduler.js';
+import { createActionLinks, loadActionLinkSecret } from './action-links.js';
+import { createLeadService } from './lead-service.js';
+import { createRoutingService } from './routing-service.js';
+import { createLeadChanges } from './lead-changes.js';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
@@ -29,7 +36,16 @@ export function createServices(deps: ServiceDeps) {
     org: createOrgStore(database.db),
     sources: createSourceStore(database.db),
     statusCodes: createStatusStore(database.db),
+    leads: createLeadStore(database.db),
   };
+  const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
+  leadChanges.onCommitted(publishToSubscriptions(bus));
+  const routing = createRoutingService({ leads: stores.leads, identity: stores.identity, changes: leadChanges, clock });
+  const deadlines = new DeadlineScheduler(clock, {
+    processDue: () => routing.processDueDeadlines(),
+    earliest: () => routing.earliestPendingDeadline(),
+  }, logger.child({ component: 'deadlines' }));
+  leadChanges.onDeadline((at) => deadlines.notify(at));
   return {
     clock,
     bus,
@@ -41,6 +57,11 @@ export function createServices(deps: ServiceDeps) {
     org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
     sources: createSourceService({ sources: stores.sources, org: stores.org }),
     statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),
+    leadChanges,
+    routing,
+    deadlines,
+    leads: createLeadService({ leads: stores.leads, clock }),
+    actionLinks: createActionLinks(loadActionLinkSecret(stores.org), config.publicUrl),
   };
 }
 

@@ -162,7 +162,6 @@ describe('eligibility and the routing explanation', () => {
     const o = await office();
     const other = await office();
     const [inGroup, halted, away, inactive, outsider, notInGroup, waiting] = await createAgents(t, 7, { officeIds: [o] });
-    if (!inGroup || !halted || !away || !inactive || !outsider || !notInGroup || !waiting) throw new Error('agents');
     await t.admin.UpdateUser({ id: outsider.id, input: { officeIds: [other] } });
     await t.admin.UpdateUser({ id: inactive.id, input: { active: false } });
     await t.admin.HaltUser({ userId: halted.id, until: new Date(clock.now() + 60 * MIN).toISOString(), reason: 'vacation' });

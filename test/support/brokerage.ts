@@ -21,10 +21,13 @@ export async function createAgent(t: TestServer, opts: { officeIds?: string[]; n
   return { id: createUser.id, token: issueApiToken.token, sdk: t.sdk(issueApiToken.token), email };
 }
 
-export async function createAgents(t: TestServer, n: number, opts: { officeIds?: string[] } = {}): Promise<TestAgent[]> {
+/** A tuple of N agents, so that `const [a, b] = await createAgents(t, 2)` is typed without undefined. */
+type Agents<N extends number, R extends TestAgent[] = []> = R['length'] extends N ? R : Agents<N, [...R, TestAgent]>;
+
+export async function createAgents<N extends number>(t: TestServer, n: N, opts: { officeIds?: string[] } = {}): Promise<Agents<N>> {
   const out: TestAgent[] = [];
   for (let i = 0; i < n; i++) out.push(await createAgent(t, opts));
-  return out;
+  return out as Agents<N>;
 }
 
 export async function createSource(t: TestServer, input: Partial<LeadSourceInput> = {}) {

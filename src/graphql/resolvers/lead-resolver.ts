@@ -219,3 +219,15 @@ export class LeadEventResolver {
     return ctx.loaders.user.load(event.actorId);
   }
 }
+
+@Resolver(() => LeadSource)
+export class SourceRoutingResolver {
+  @FieldResolver(() => [User], {
+    description: "ADMIN: the agents who would be offered this source's next general lead, in order (who is up next).",
+  })
+  async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
+    requireAdmin(ctx);
+    const ids = ctx.services.routing.nextUp(source.id);
+    return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
+  }
+}
