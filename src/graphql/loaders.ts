@@ -12,6 +12,11 @@ export function createLoaders(services: Services) {
     user: new DataLoader((ids: readonly number[]) => Promise.resolve(byId(ids, identity.findUsers(ids)))),
     office: new DataLoader((ids: readonly number[]) => Promise.resolve(byId(ids, org.findOffices(ids)))),
     leadGroup: new DataLoader((ids: readonly number[]) => Promise.resolve(byId(ids, org.findLeadGroups(ids)))),
+    // Few sources and status codes exist; each is read once per request however many leads name it.
+    leadSource: new DataLoader((ids: readonly number[]) =>
+      Promise.resolve(ids.map((id) => services.stores.sources.findSource(id)))),
+    statusCode: new DataLoader((ids: readonly number[]) =>
+      Promise.resolve(ids.map((id) => services.stores.statusCodes.findStatusCode(id)))),
     userOfficeIds: new DataLoader((ids: readonly number[]) => {
       const map = identity.officeIdsOfUsers(ids);
       return Promise.resolve(ids.map((id) => map.get(id) ?? []));
