@@ -20,7 +20,7 @@ export interface LeadSourceInput {
   directToUserAutoAccept?: boolean | null;
   directToUserWindowSeconds?: number | null;
   officeIds?: readonly number[] | null;
-  /** A lead group id, '' for none. Left as a string: '' has to reach the service. */
+  /** A lead group id, or '' to remove the group. */
   leadGroupId?: number | '' | null;
   referralFeePercent?: number | null;
   acceptanceWindowSeconds?: number | null;

@@ -29,10 +29,12 @@ export class LeadSource {
     + 'keeps its current value.',
 })
 export class LeadSourceInput {
-  @Field(() => String) name!: string;
-  @Field(() => Boolean, { nullable: true, description: '[true]' }) allowDirectToUser?: boolean | null;
-  @Field(() => Boolean, { nullable: true, description: '[true]' }) directToUserAutoAccept?: boolean | null;
-  @Field(() => Int, { nullable: true, description: '[900] 1 to 604800 (7 days).' })
+  @Field(() => String, { description: 'Required, also on update.' }) name!: string;
+  @Field(() => Boolean, { nullable: true, description: "[true] Leads from an agent's own site or listing go straight to that agent." })
+  allowDirectToUser?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: '[true] A direct lead is accepted for the agent at once.' })
+  directToUserAutoAccept?: boolean | null;
+  @Field(() => Int, { nullable: true, description: '[900] Seconds the agent has to accept a direct lead; 1 to 604800 (7 days).' })
   directToUserWindowSeconds?: number | null;
   @Field(() => [ID], {
     nullable: true,
@@ -44,9 +46,12 @@ export class LeadSourceInput {
     description: '[none] Only members of this lead group may be offered general leads; "" removes the lead group.',
   })
   leadGroupId?: string | null;
-  @Field(() => Float, { nullable: true, description: '[0] 0 to 100.' }) referralFeePercent?: number | null;
-  @Field(() => Int, { nullable: true, description: '[900] 1 to 604800 (7 days).' }) acceptanceWindowSeconds?: number | null;
-  @Field(() => Int, { nullable: true, description: '[1] 1 to 50.' }) raceAgentCount?: number | null;
+  @Field(() => Float, { nullable: true, description: '[0] Fee recorded when an agent accepts a general lead; 0 to 100.' })
+  referralFeePercent?: number | null;
+  @Field(() => Int, { nullable: true, description: '[900] Seconds each offer stays open; 1 to 604800 (7 days).' })
+  acceptanceWindowSeconds?: number | null;
+  @Field(() => Int, { nullable: true, description: '[1] Agents offered a general lead at once; 1 to 50.' })
+  raceAgentCount?: number | null;
   @Field(() => String, {
     nullable: true,
     description: '[none] An http(s) URL a web form post redirects to after success; "" removes it.',
