@@ -1,0 +1,87 @@
+// The test clock and the deadline scheduler: timers fire in order at their own time; the
+// scheduler catches up first, arms one timer for the earliest deadline, and leaves none behind.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/time/clock.js';
+import { DeadlineScheduler } from '../../src/time/deadline-scheduler.js';
+
+const silent = pino({ level: 'silent' });
+
+describe('ManualClock', () => {
+  it('fires due timers in deadline order, each at its own time', () => {
+    const clock = new ManualClock(1000);
+    const fired: [string, number][] = [];
+    clock.setTimer(300, () => fired.push(['b', clock.now()]));
+    clock.setTimer(100, () => fired.push(['a', clock.now()]));
+    const c = clock.setTimer(200, () => fired.push(['c', clock.now()]));
+    c.cancel();
+    clock.advance(250);
+    expect(fired).toEqual([['a', 1100]]);
+    clock.advance(50);
+    expect(fired).toEqual([['a', 1100], ['b', 1300]]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('DeadlineScheduler', () => {
+  function fakeWork(clock: ManualClock, deadlines: number[]) {
+    const processedAt: number[] = [];
+    return {
+      processedAt,
+      deadlines,
+      work: {
+        processDue: () => {
+          const due = deadlines.filter((d) => d <= clock.now());
+          for (const d of due) deadlines.splice(deadlines.indexOf(d), 1);
+          if (due.length) processedAt.push(clock.now());
+          return due.length;
+        },
+        earliest: () => (deadlines.length ? Math.min(...deadlines) : null),
+      },
+    };
+  }
+
+  it('on start, processes every deadline that passed while down, then arms for the earliest left', () => {
+    const clock = new ManualClock(10_000);
+    const w = fakeWork(clock, [5_000, 9_000, 12_000, 15_000]);
+    const s = new DeadlineScheduler(clock, w.work, silent);
+    s.start();
+    expect(w.processedAt).toEqual([10_000]);
+    expect(w.deadlines).toEqual([12_000, 15_000]);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(2_000);
+    expect(w.processedAt).toEqual([10_000, 12_000]);
+    clock.advance(3_000);
+    expect(w.processedAt).toEqual([10_000, 12_000, 15_000]);
+    expect(clock.pendingTimers).toBe(0);
+    s.stop();
+  });
+
+  it('a new earlier deadline re-arms the one timer; stop leaves no timer behind', () => {
+    const clock = new ManualClock(0);
+    const w = fakeWork(clock, [10_000]);
+    const s = new DeadlineScheduler(clock, w.work, silent);
+    s.start();
+    w.deadlines.push(4_000);
+    s.notify(4_000);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(4_000);
+    expect(w.processedAt).toEqual([4_000]);
+    s.stop();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('a failure is retried a second later instead of stopping the clock', () => {
+    const clock = new ManualClock(0);
+    let calls = 0;
+    const s = new DeadlineScheduler(clock, {
+      processDue: () => { calls++; if (calls === 1) throw new Error('disk full'); return 0; },
+      earliest: () => null,
+    }, silent);
+    s.start();
+    expect(calls).toBe(1);
+    clock.advance(1_000);
+    expect(calls).toBe(2);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
