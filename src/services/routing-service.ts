@@ -6,7 +6,10 @@ import { leadKind, listHead, planRound } from '../domain/routing.js';
 import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadRow, LeadStore, OfferRow, SourceForRouting } from '../store/lead-store.js';
+import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
+import type { OrgStore } from '../store/org-store.js';
+import type { LeadSourceWithOffices, SourceStore } from '../store/source-store.js';
+import type { StatusStore } from '../store/status-store.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 
@@ -31,17 +34,29 @@ export interface SubmitResult {
 /** Offers expired per transaction while catching up: bounds how long one transaction holds the lock. */
 const EXPIRY_BATCH = 500;
 
+/** A source with what routing needs: its offices and its lead group's members. */
+type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
+
 export function createRoutingService(deps: {
   leads: LeadStore;
   identity: IdentityStore;
+  sources: SourceStore;
+  statusCodes: StatusStore;
+  org: OrgStore;
   changes: LeadChanges;
   clock: Clock;
 }) {
-  const { leads: store, identity, clock } = deps;
+  const { leads: store, identity, sources, statusCodes, org, clock } = deps;
+
+  function forRouting(source: LeadSourceWithOffices | null): SourceForRouting | null {
+    if (!source) return null;
+    const members = source.leadGroupId === null ? null : org.memberIdsOfGroups([source.leadGroupId]).get(source.leadGroupId) ?? [];
+    return { ...source, leadGroupMemberIds: members === null ? null : new Set(members) };
+  }
   const inTransaction = deps.changes.run;
 
   function requireSource(id: number): SourceForRouting {
-    const source = store.findSourceForRouting(id);
+    const source = forRouting(sources.findSource(id));
     if (!source) throw new Error(`lead source ${id} is missing`);
     return source;
   }
@@ -112,12 +127,12 @@ export function createRoutingService(deps: {
       const fields = validateLead(input);
       let source: SourceForRouting | null;
       if (input.sourceKey) {
-        source = store.findSourceByKeyForRouting(input.sourceKey.trim());
+        source = forRouting(sources.findSourceByPublicKey(input.sourceKey.trim()));
         if (!source) throw notFound('lead source');
       } else if (input.sourceId != null) {
         if (!actor) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'sign in, or submit with the source key (sourceKey)');
         if (actor.role !== 'ADMIN') throw forbidden('only an admin may submit leads by sourceId; forms use sourceKey');
-        source = store.findSourceForRouting(input.sourceId);
+        source = forRouting(sources.findSource(input.sourceId));
         if (!source) throw badInput('sourceId', 'no such lead source');
       } else {
         throw badInput('sourceKey', 'give sourceKey (a source public key) or sourceId');
@@ -137,7 +152,7 @@ export function createRoutingService(deps: {
         const kind = leadKind(src, target);
         let lead = store.insertLead({
           sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
-          statusCodeId: store.defaultStatusCodeId(), createdAt: now, ...fields,
+          statusCodeId: statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
         });
         changes.addEvents([{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
 
@@ -236,7 +251,7 @@ export function createRoutingService(deps: {
 
     /** Who would be offered this source's next general lead, in order. */
     nextUp(sourceId: number): number[] {
-      const source = store.findSourceForRouting(sourceId);
+      const source = forRouting(sources.findSource(sourceId));
       if (!source) throw notFound('lead source');
       const anchor = source.rrLastAgentId ?? 0;
       return planRound(store.loadRoster(), source, new Set(), anchor, clock.now()).offered;

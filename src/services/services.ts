@@ -40,7 +40,10 @@ export function createServices(deps: ServiceDeps) {
   };
   const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
   leadChanges.onCommitted(publishToSubscriptions(bus));
-  const routing = createRoutingService({ leads: stores.leads, identity: stores.identity, changes: leadChanges, clock });
+  const routing = createRoutingService({
+    leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
+    org: stores.org, changes: leadChanges, clock,
+  });
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),

@@ -3,32 +3,17 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
-import {
-  leadEvents, leadGroupMembers, leads, leadSourceOffices, leadSources, leadUsers, offers, routingRounds,
-  statusCodes, userOffices, users,
-} from './schema.js';
+import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 export type LeadRow = typeof leads.$inferSelect;
 export type NewLead = typeof leads.$inferInsert;
 export type OfferRow = typeof offers.$inferSelect;
 export type LeadEventRow = typeof leadEvents.$inferSelect;
 export type NewLeadEvent = typeof leadEvents.$inferInsert;
-export type SourceRow = typeof leadSources.$inferSelect;
-
-export interface SourceForRouting extends SourceRow {
-  officeIds: number[];
-  leadGroupMemberIds: Set<number> | null;
-}
 
 export function createLeadStore(db: Db) {
   const leadById = db.select().from(leads).where(eq(leads.id, sql.placeholder('id'))).prepare();
   const offerById = db.select().from(offers).where(eq(offers.id, sql.placeholder('id'))).prepare();
-  const sourceById = db.select().from(leadSources).where(eq(leadSources.id, sql.placeholder('id'))).prepare();
-  const sourceByKey = db.select().from(leadSources).where(eq(leadSources.publicKey, sql.placeholder('key'))).prepare();
-  const sourceOfficeIds = db.select({ officeId: leadSourceOffices.officeId }).from(leadSourceOffices)
-    .where(eq(leadSourceOffices.sourceId, sql.placeholder('id'))).prepare();
-  const groupMembers = db.select({ userId: leadGroupMembers.userId }).from(leadGroupMembers)
-    .where(eq(leadGroupMembers.groupId, sql.placeholder('id'))).prepare();
   const byExternalId = db.select().from(leads)
     .where(and(eq(leads.sourceId, sql.placeholder('sourceId')), eq(leads.externalId, sql.placeholder('externalId'))))
     .prepare();
@@ -41,25 +26,10 @@ export function createLeadStore(db: Db) {
     .where(eq(offers.leadId, sql.placeholder('leadId'))).prepare();
   const pendingOfLead = db.select({ n: sql<number>`count(*)` }).from(offers)
     .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).prepare();
-  const defaultStatus = db.select({ id: statusCodes.id }).from(statusCodes)
-    .where(and(eq(statusCodes.isDefault, true), eq(statusCodes.archived, false))).prepare();
   const earliestDeadline = db.select({ at: sql<number | null>`min(${offers.expiresAt})` }).from(offers)
     .where(eq(offers.state, 'PENDING')).prepare();
 
-  function sourceForRouting(row: SourceRow | undefined): SourceForRouting | null {
-    if (!row) return null;
-    return {
-      ...row,
-      officeIds: sourceOfficeIds.all({ id: row.id }).map((r) => r.officeId),
-      leadGroupMemberIds: row.leadGroupId === null ? null
-        : new Set(groupMembers.all({ id: row.leadGroupId }).map((r) => r.userId)),
-    };
-  }
-
   return {
-    findSourceForRouting: (id: number) => sourceForRouting(sourceById.get({ id })),
-    findSourceByKeyForRouting: (key: string) => sourceForRouting(sourceByKey.get({ key })),
-
     setSourceAnchor(sourceId: number, agentId: number): void {
       db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId)).run();
     },
@@ -74,8 +44,6 @@ export function createLeadStore(db: Db) {
         officeIds: r.officeIds ? r.officeIds.split(',').map(Number) : [],
       }));
     },
-
-    defaultStatusCodeId: (): number | null => defaultStatus.get()?.id ?? null,
 
     findLead: (id: number): LeadRow | null => leadById.get({ id }) ?? null,
     findLeads(ids: readonly number[]): LeadRow[] {
