@@ -1,0 +1,2 @@
+CREATE INDEX `leads_stats` ON `leads` (`state`,`source_id`,`status_code_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `offers_agent_stats` ON `offers` (`agent_id`,`state`,`offered_at`,`direct`,`responded_at`);
