@@ -11,11 +11,17 @@ import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
 import {
   LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
 } from './resolvers/lead-resolver.js';
+import {
+  AgentOfferStatsResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
+  LeadStatusCountResolver, LeadWorkResolver,
+} from './resolvers/lead-work-resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
+  LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver,
 ];
 
 let cached: GraphQLSchema | null = null;

@@ -20,6 +20,13 @@ import { createActionLinks, loadActionLinkSecret } from './action-links.js';
 import { createLeadService } from './lead-service.js';
 import { createRoutingService } from './routing-service.js';
 import { createLeadChanges } from './lead-changes.js';
+import { createRateLimits } from '../server/rate-limit.js';
+import { createLeadWorkStore } from '../store/lead-work-store.js';
+import { createLeadListStore } from '../store/lead-list-store.js';
+import { createLeadStatsStore } from '../store/lead-stats-store.js';
+import { createLeadWorkService } from './lead-work-service.js';
+import { createLeadListService } from './lead-list-service.js';
+import { createLeadStatsService } from './lead-stats-service.js';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
@@ -37,6 +44,9 @@ export function createServices(deps: ServiceDeps) {
     sources: createSourceStore(database.db),
     statusCodes: createStatusStore(database.db),
     leads: createLeadStore(database.db),
+    leadWork: createLeadWorkStore(database.db),
+    leadList: createLeadListStore(database.db),
+    leadStats: createLeadStatsStore(database.db),
   };
   const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
   leadChanges.onCommitted(publishToSubscriptions(bus));
@@ -64,6 +74,14 @@ export function createServices(deps: ServiceDeps) {
     routing,
     deadlines,
     leads: createLeadService({ leads: stores.leads, clock }),
+    /** Abuse limits (anonymous intake, login), shared by GraphQL and the plain HTTP routes. */
+    limits: createRateLimits(config, clock),
+    leadWork: createLeadWorkService({
+      leads: stores.leads, work: stores.leadWork, identity: stores.identity, org: stores.org,
+      statusCodes: stores.statusCodes, changes: leadChanges,
+    }),
+    leadList: createLeadListService({ list: stores.leadList }),
+    leadStats: createLeadStatsService({ stats: stores.leadStats }),
     actionLinks: createActionLinks(loadActionLinkSecret(stores.org), config.publicUrl),
   };
 }

@@ -1,0 +1,162 @@
+// Working leads (status, owner, users, the unassigned pool), the lead list and the dashboard.
+// Thin: parse ids, call the service, map rows; the rules live in services/ and domain/.
+import { Arg, Ctx, FieldResolver, GraphQLISODateTime, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { LeadView } from '../../services/lead-service.js';
+import { encodeCursor, type LeadPage } from '../../services/lead-list-service.js';
+import type { AgentStats, LeadStatsResult } from '../../services/lead-stats-service.js';
+import type { LeadListFilter } from '../../store/lead-list-store.js';
+import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
+import { inputId, targetId } from '../ids.js';
+import { Lead, LeadEvent } from '../types/lead-types.js';
+import {
+  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount,
+} from '../types/lead-work-types.js';
+import { User } from '../types/org-types.js';
+import { LeadSource } from '../types/source-types.js';
+import { StatusCode } from '../types/status-code-types.js';
+import type { LeadEventView } from './lead-resolver.js';
+
+/** A page as the connection's field resolvers see it: totalCount is counted only when selected. */
+interface LeadConnectionView {
+  edges: { cursor: string; node: LeadView }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  page: LeadPage;
+}
+
+function listFilter(filter: LeadFilter | null | undefined): LeadListFilter {
+  if (!filter) return {};
+  return {
+    state: filter.state ?? null,
+    sourceId: filter.sourceId != null ? inputId('sourceId', filter.sourceId) : null,
+    ownerId: filter.ownerId != null ? inputId('ownerId', filter.ownerId) : null,
+    statusCodeId: filter.statusCodeId != null ? inputId('statusCodeId', filter.statusCodeId) : null,
+    createdFrom: filter.createdFrom ?? null,
+    createdTo: filter.createdTo ?? null,
+    search: filter.search ?? null,
+  };
+}
+
+@Resolver(() => Lead)
+export class LeadWorkResolver {
+  @Mutation(() => Lead, { description: "Owner, users and admins set a lead's status; an archived status code cannot be chosen." })
+  setLeadStatus(
+    @Arg('leadId', () => ID) leadId: string,
+    @Arg('statusCodeId', () => ID) statusCodeId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadView {
+    return ctx.services.leadWork.setLeadStatus(requireViewer(ctx), targetId(leadId, 'lead'), inputId('statusCodeId', statusCodeId));
+  }
+
+  @Mutation(() => Lead, {
+    description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeOwner). An UNASSIGNED or '
+      + 'ROUTING lead given an owner becomes ASSIGNED (pending offers become TAKEN). The note is kept with the OWNER_CHANGED event.',
+  })
+  setLeadOwner(
+    @Arg('leadId', () => ID) leadId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadView {
+    return ctx.services.leadWork.setLeadOwner(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
+  }
+
+  @Mutation(() => Lead, { description: 'ADMIN: take a lead back from its owner and users into the unassigned pool.' })
+  returnLeadToBroker(
+    @Arg('leadId', () => ID) leadId: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadView {
+    return ctx.services.leadWork.returnLeadToBroker(requireViewer(ctx), targetId(leadId, 'lead'), note);
+  }
+
+  @Mutation(() => Lead, { description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeUsers).' })
+  addLeadUser(
+    @Arg('leadId', () => ID) leadId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadView {
+    return ctx.services.leadWork.addLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
+  }
+
+  @Mutation(() => Lead, { description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeUsers).' })
+  removeLeadUser(
+    @Arg('leadId', () => ID) leadId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadView {
+    return ctx.services.leadWork.removeLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
+  }
+
+  @Query(() => LeadConnection, {
+    description: 'Leads newest first, in pages (first: default 20, at most 100; after: an endCursor). '
+      + 'Admins see every lead; agents the leads they own or are a user of.',
+  })
+  leads(
+    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadConnectionView {
+    const page = ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
+    const edges = page.leads.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, page };
+  }
+
+  @Query(() => LeadStats, { description: 'ADMIN: the lead management dashboard over leads created (and offers made) in [from, to).' })
+  leadStats(
+    @Arg('from', () => GraphQLISODateTime, { nullable: true }) from: Date | null,
+    @Arg('to', () => GraphQLISODateTime, { nullable: true }) to: Date | null,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadStatsResult {
+    requireAdmin(ctx);
+    return ctx.services.leadStats.leadStats({ from: from ?? null, to: to ?? null });
+  }
+}
+
+@Resolver(() => LeadConnection)
+export class LeadConnectionResolver {
+  @FieldResolver(() => Int, { description: 'Leads matching the filter over all pages (counted only when asked for).' })
+  totalCount(@Root() connection: LeadConnectionView): number {
+    return connection.page.totalCount();
+  }
+}
+
+@Resolver(() => LeadSourceCount)
+export class LeadSourceCountResolver {
+  @FieldResolver(() => LeadSource)
+  async source(@Root() row: { sourceId: number }, @Ctx() ctx: GraphQLContext) {
+    const source = await ctx.loaders.leadSource.load(row.sourceId);
+    if (!source) throw new Error(`lead source ${row.sourceId} is missing`);
+    return source;
+  }
+}
+
+@Resolver(() => LeadStatusCount)
+export class LeadStatusCountResolver {
+  @FieldResolver(() => StatusCode)
+  async status(@Root() row: { statusCodeId: number }, @Ctx() ctx: GraphQLContext) {
+    const code = await ctx.loaders.statusCode.load(row.statusCodeId);
+    if (!code) throw new Error(`status code ${row.statusCodeId} is missing`);
+    return code;
+  }
+}
+
+@Resolver(() => AgentOfferStats)
+export class AgentOfferStatsResolver {
+  @FieldResolver(() => User)
+  async agent(@Root() row: AgentStats, @Ctx() ctx: GraphQLContext) {
+    const user = await ctx.loaders.user.load(row.agentId);
+    if (!user) throw new Error(`user ${row.agentId} is missing`);
+    return user;
+  }
+}
+
+@Resolver(() => LeadEvent)
+export class LeadEventStatusResolver {
+  @FieldResolver(() => StatusCode, { nullable: true, description: 'STATUS_CHANGED: the status code the lead was given.' })
+  statusCode(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext) {
+    return event.statusCodeId === null ? null : ctx.loaders.statusCode.load(event.statusCodeId);
+  }
+}

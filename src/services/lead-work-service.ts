@@ -1,0 +1,145 @@
+// Working a lead after it is won: status, owner, users, and the unassigned pool. Each change is one
+// transaction through leadChanges, so its lead events commit with it and go live after commit.
+import { badInput, forbidden, notFound } from '../domain/errors.js';
+import { leadRole, mayChange, type LeadChange } from '../domain/lead-work.js';
+import { optionalText } from '../domain/validation.js';
+import type { Viewer } from '../domain/viewer.js';
+import type { IdentityStore } from '../store/identity-store.js';
+import type { LeadRow, LeadStore } from '../store/lead-store.js';
+import type { LeadWorkStore } from '../store/lead-work-store.js';
+import type { OrgStore } from '../store/org-store.js';
+import type { StatusStore } from '../store/status-store.js';
+import type { LeadView } from './lead-service.js';
+import type { LeadChanges } from './lead-changes.js';
+
+/** Notes are free text kept on the event; long enough for a sentence or two of context. */
+const NOTE_MAX = 2000;
+
+export function createLeadWorkService(deps: {
+  leads: LeadStore;
+  work: LeadWorkStore;
+  identity: IdentityStore;
+  org: OrgStore;
+  statusCodes: StatusStore;
+  changes: LeadChanges;
+}) {
+  const { leads: store, work, identity, org, statusCodes, changes } = deps;
+
+  /** Reads the lead inside the caller's transaction and refuses the change unless the rules allow it. */
+  function authorize(viewer: Viewer, leadId: number, change: LeadChange): LeadRow {
+    const lead = store.findLead(leadId);
+    if (!lead) throw notFound('lead');
+    const relation = viewer.role === 'ADMIN' || lead.ownerId === viewer.id
+      ? { isUser: false, wasOffered: false }
+      : store.relationOf(leadId, viewer.id);
+    const verdict = mayChange(leadRole(viewer, lead, relation), change, org.getSettings());
+    if (verdict === 'NOT_FOUND') throw notFound('lead');
+    if (verdict === 'FORBIDDEN') throw forbidden(refusal(change));
+    return lead;
+  }
+
+  function refusal(change: LeadChange): string {
+    switch (change) {
+      case 'SET_STATUS': return "only an admin or the lead's owner or users may set its status";
+      case 'CHANGE_OWNER': return "only an admin, or the lead's owner where the company settings allow, may change its owner";
+      case 'CHANGE_USERS': return "only an admin, or the lead's owner where the company settings allow, may change its users";
+      case 'RETURN_TO_BROKER': return 'only an admin may return a lead to the unassigned pool';
+    }
+  }
+
+  /** Owners and users must be active users: a deactivated user could not work the lead. */
+  function requireActiveUser(userId: number): void {
+    const user = identity.findUser(userId);
+    if (!user) throw badInput('userId', 'no such user');
+    if (!user.active) throw badInput('userId', 'the user is deactivated');
+  }
+
+  const full = (lead: LeadRow): LeadView => ({ ...lead, access: 'FULL' });
+
+  return {
+    /** Owner, users and admins set the status; an archived code cannot be chosen. */
+    setLeadStatus(viewer: Viewer, leadId: number, statusCodeId: number): LeadView {
+      return changes.run((set, now) => {
+        const lead = authorize(viewer, leadId, 'SET_STATUS');
+        const code = statusCodes.findStatusCode(statusCodeId);
+        if (!code) throw badInput('statusCodeId', 'no such status code');
+        if (code.archived) throw badInput('statusCodeId', `"${code.name}" is archived and cannot be chosen`);
+        if (lead.statusCodeId === code.id) return full(lead);
+        const updated = store.updateLead(lead.id, { statusCodeId: code.id });
+        set.addEvents([{ leadId: lead.id, type: 'STATUS_CHANGED', at: now, actorId: viewer.id, statusCodeId: code.id }]);
+        return full(updated);
+      });
+    },
+
+    /**
+     * Hands the lead to another active user. On an UNASSIGNED lead this assigns it; on a ROUTING
+     * lead (only an admin can, as it has no owner yet) it also ends the race: pending offers become
+     * TAKEN and their agents are told. A new owner who was a user of the lead stops being one.
+     */
+    setLeadOwner(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+      const note = optionalText('note', rawNote, NOTE_MAX);
+      return changes.run((set, now) => {
+        const lead = authorize(viewer, leadId, 'CHANGE_OWNER');
+        requireActiveUser(userId);
+        if (lead.ownerId === userId) return full(lead);
+        work.removeLeadUser(lead.id, userId);
+        if (lead.state === 'ASSIGNED') {
+          const updated = store.updateLead(lead.id, { ownerId: userId });
+          set.addEvents([{ leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note }]);
+          return full(updated);
+        }
+        for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
+        const updated = store.updateLead(lead.id, { ownerId: userId, state: 'ASSIGNED', assignedAt: now });
+        set.addEvents([
+          { leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note },
+          { leadId: lead.id, type: 'ASSIGNED', at: now, actorId: viewer.id, agentId: userId },
+        ]);
+        return full(updated);
+      });
+    },
+
+    /**
+     * ADMIN: the lead leaves its owner and users for the unassigned pool. A lead still routing
+     * stops routing (its pending offers are closed as TAKEN). Already unassigned: nothing changes.
+     */
+    returnLeadToBroker(viewer: Viewer, leadId: number, rawNote: string | null | undefined): LeadView {
+      const note = optionalText('note', rawNote, NOTE_MAX);
+      return changes.run((set, now) => {
+        const lead = authorize(viewer, leadId, 'RETURN_TO_BROKER');
+        if (lead.state === 'UNASSIGNED') return full(lead);
+        for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
+        work.clearLeadUsers(lead.id);
+        const updated = store.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null });
+        set.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now, actorId: viewer.id, agentId: lead.ownerId, note }]);
+        return full(updated);
+      });
+    },
+
+    /** Adds an active user to an owned lead. Adding someone already on it changes nothing. */
+    addLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+      const note = optionalText('note', rawNote, NOTE_MAX);
+      return changes.run((set, now) => {
+        const lead = authorize(viewer, leadId, 'CHANGE_USERS');
+        if (lead.ownerId === null) throw badInput('leadId', 'the lead has no owner to work it with');
+        requireActiveUser(userId);
+        if (lead.ownerId === userId) throw badInput('userId', 'the user owns this lead');
+        if (work.addLeadUser(lead.id, userId)) {
+          set.addEvents([{ leadId: lead.id, type: 'USER_ADDED', at: now, actorId: viewer.id, agentId: userId, note }]);
+        }
+        return full(lead);
+      });
+    },
+
+    removeLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+      const note = optionalText('note', rawNote, NOTE_MAX);
+      return changes.run((set, now) => {
+        const lead = authorize(viewer, leadId, 'CHANGE_USERS');
+        if (!work.removeLeadUser(lead.id, userId)) throw badInput('userId', 'not a user of this lead');
+        set.addEvents([{ leadId: lead.id, type: 'USER_REMOVED', at: now, actorId: viewer.id, agentId: userId, note }]);
+        return full(lead);
+      });
+    },
+  };
+}
+
+export type LeadWorkService = ReturnType<typeof createLeadWorkService>;
