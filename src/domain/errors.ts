@@ -30,3 +30,11 @@ export const badInput = (field: string, why: string): DomainError =>
 export const notFound = (what: string): DomainError => new DomainError(ErrorCode.NOT_FOUND, `${what} not found`);
 
 export const forbidden = (why = 'not allowed'): DomainError => new DomainError(ErrorCode.FORBIDDEN, why);
+
+/** RATE_LIMITED: too many attempts; the client may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, message);
+    this.name = 'RateLimitedError';
+  }
+}

@@ -11,10 +11,12 @@ export interface GraphQLContext {
   loaders: Loaders;
   requestId: string;
   log: Logger;
+  /** The address abuse limits count this request against (see server/rate-limit.ts clientAddress). */
+  clientIp: string;
 }
 
-export function buildContext(services: Services, viewer: Viewer | null, requestId: string, log: Logger): GraphQLContext {
-  return { viewer, services, loaders: createLoaders(services), requestId, log };
+export function buildContext(services: Services, viewer: Viewer | null, requestId: string, log: Logger, clientIp = 'unknown'): GraphQLContext {
+  return { viewer, services, loaders: createLoaders(services), requestId, log, clientIp };
 }
 
 export function requireViewer(ctx: GraphQLContext): Viewer {

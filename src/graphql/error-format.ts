@@ -1,8 +1,49 @@
 // The one place domain errors become GraphQL errors. Anything that is not a DomainError or a
 // GraphQL validation error is unexpected: logged, and in production returned without details.
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { DomainError } from '../domain/errors.js';
+import type { Logger } from 'pino';
+import { DomainError, RateLimitedError } from '../domain/errors.js';
+import type { GraphQLContext } from './context.js';
+import { QueryLimitError } from './query-limits.js';
+
+/** A query-limit refusal, whether bare (graphql-ws) or wrapped by Apollo as a validation error. */
+function queryLimitErrorOf(error: unknown): QueryLimitError | null {
+  if (error instanceof QueryLimitError) return error;
+  return error instanceof GraphQLError && error.originalError instanceof QueryLimitError ? error.originalError : null;
+}
+
+/**
+ * True for an error neither the caller nor the domain rules explain: a bug, a broken row, a failed
+ * statement. Those are logged with the request id; the client sees only INTERNAL_SERVER_ERROR in
+ * production.
+ */
+export function isUnexpectedError(error: GraphQLError): boolean {
+  if (unwrapResolverError(error) instanceof DomainError || error.originalError instanceof DomainError) return false;
+  if (queryLimitErrorOf(error)) return false;
+  const code = error.extensions.code;
+  return code === undefined || code === 'INTERNAL_SERVER_ERROR';
+}
+
+/** Logs every unexpected error of a request, with its request id and the original error (stack, SQL). */
+export function logUnexpectedErrors(log: Logger, requestId: string, errors: readonly GraphQLError[]): void {
+  for (const error of errors) {
+    if (!isUnexpectedError(error)) continue;
+    log.error({ reqId: requestId, err: error.originalError ?? error, path: error.path?.join('.') }, 'unexpected error');
+  }
+}
+
+/** The Apollo side of logUnexpectedErrors. */
+export const unexpectedErrorLog: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        logUnexpectedErrors(contextValue.log, contextValue.requestId, errors);
+      },
+    };
+  },
+};
 
 export function createErrorFormatter(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -12,8 +53,17 @@ export function createErrorFormatter(production: boolean) {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...(original instanceof RateLimitedError ? { retryAfterSeconds: original.retryAfterSeconds } : {}),
+        },
       };
+    }
+    // Depth and cost refusals keep their own code (Apollo files them under GRAPHQL_VALIDATION_FAILED).
+    const limit = queryLimitErrorOf(error);
+    if (limit) {
+      return { message: limit.message, locations: formatted.locations, extensions: { code: limit.code, ...limit.figures } };
     }
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {

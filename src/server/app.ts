@@ -9,11 +9,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../domain/viewer.js';
 import { createInProcessEventBus, type EventBus } from '../events/event-bus.js';
 import { buildContext, type GraphQLContext } from '../graphql/context.js';
-import { createErrorFormatter } from '../graphql/error-format.js';
+import { createErrorFormatter, unexpectedErrorLog } from '../graphql/error-format.js';
+import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
 import { openDatabase } from '../store/database.js';
@@ -21,6 +22,8 @@ import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { HttpError, readBody, sendJson, sendText } from './http-util.js';
 import { createLogger } from './logger.js';
+import { clientAddress } from './rate-limit.js';
+import { createWsGuard, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,6 +34,8 @@ export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
   bus?: EventBus;
+  /** WebSocket limits beyond the configured ones (tests shorten keepAliveMs and the backlog bounds). */
+  wsLimits?: Partial<WsLimits>;
 }
 
 export interface RunningServer {
@@ -78,22 +83,33 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
 
   const wsAuth = new WeakMap<object, string | null>();
-  const wsCleanup = useServer<Record<string, unknown>, { socket: object; request: IncomingMessage }>({
+  const wsLimits = wsLimitsFrom(config, options.wsLimits);
+  const wsGuard = createWsGuard({ limits: wsLimits, schema, production: config.production, logger });
+  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>({
     schema,
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
     onConnect: (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
-      if (!services.auth.authenticate(token)) return false;
+      const viewer = services.auth.authenticate(token);
+      if (!viewer) return false;
+      // One socket too many for this user: closed with 4429 (ws-limits.ts).
+      if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
       wsAuth.set(ctx.extra.socket, token);
       return true;
     },
+    // Operations per socket, query limits, the slow-consumer bound, and error formatting.
+    onSubscribe: wsGuard.onSubscribe,
+    onOperation: wsGuard.onOperation,
+    onNext: wsGuard.onNext,
+    onError: wsGuard.onError,
+    onComplete: wsGuard.onComplete,
     // The token is checked again for every operation, so a deactivated user stops at once.
     context: (ctx): GraphQLContext => {
       const token = wsAuth.get(ctx.extra.socket) ?? null;
       const viewer = services.auth.authenticate(token);
-      return buildContext(services, viewer, randomUUID(), logger);
+      return buildContext(services, viewer, randomUUID(), logger, clientAddress(ctx.extra.request, config.trustProxy));
     },
-  }, wsServer, 30_000);
+  }, wsServer, wsLimits.keepAliveMs);
 
   const requestLog: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart({ contextValue }) {
@@ -118,6 +134,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     schema,
     formatError: createErrorFormatter(config.production),
     includeStacktraceInErrorResponses: !config.production,
+    // Depth and cost limits, checked before execution (query-limits.ts).
+    validationRules: [...queryLimitRules],
+    // Batches (a JSON array body) stay refused with 400: one request could carry any number of
+    // operations past the per-operation limits.
+    allowBatchedHttpRequests: false,
     introspection: true,
     // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on unless NODE_ENV=test) stops the server
     // and then re-raises the signal, which killed the process with 143 before close() had finished.
@@ -129,6 +150,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       requestLog,
+      unexpectedErrorLog,
     ],
   });
   await apollo.start();
@@ -170,7 +192,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const viewer: Viewer | null = services.auth.authenticate(bearer(req.headers.authorization));
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => buildContext(services, viewer, requestId, logger),
+      context: async () => buildContext(services, viewer, requestId, logger, clientAddress(req, config.trustProxy)),
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;

@@ -19,6 +19,20 @@ export interface Config {
   logLevel: string;
   /** CORS_ORIGINS: comma-separated origins allowed from a browser; `*` (the default) allows any. */
   corsOrigins: string[] | '*';
+  /** INTAKE_RATE_PER_MINUTE: anonymous lead submissions per client address per minute (bursts up to it). Default 60. */
+  intakeRatePerMinute: number;
+  /** LOGIN_RATE_PER_MINUTE: login attempts per minute, per client address and per account. Default 10. */
+  loginRatePerMinute: number;
+  /**
+   * TRUST_PROXY: behind exactly one reverse proxy, count requests against the address it appends to
+   * X-Forwarded-For instead of the socket's peer. Default false: the header is ignored, since
+   * clients can send any value in it.
+   */
+  trustProxy: boolean;
+  /** WS_MAX_CONNECTIONS_PER_USER: open WebSockets per user; one more is closed with 4429. Default 20. */
+  wsMaxConnectionsPerUser: number;
+  /** WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: operations running at once on one WebSocket. Default 50. */
+  wsMaxSubscriptionsPerConnection: number;
   /** PLAYGROUND: serve the GraphQL playground on GET /graphql. Default true, false in production. */
   playground: boolean;
   /** NODE_ENV=production hides internal error details from clients. */
@@ -93,6 +107,15 @@ function parseDatabasePath(raw: string | undefined): string {
   return v;
 }
 
+function parseLimit(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from 1 to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env);
@@ -141,6 +164,11 @@ export function loadConfig(env: Env = process.env): Config {
     inboundEmailSecret,
     logLevel,
     corsOrigins,
+    intakeRatePerMinute: parseLimit(env, 'INTAKE_RATE_PER_MINUTE', 60, 1_000_000),
+    loginRatePerMinute: parseLimit(env, 'LOGIN_RATE_PER_MINUTE', 10, 1_000_000),
+    trustProxy: parseBool('TRUST_PROXY', env.TRUST_PROXY, false),
+    wsMaxConnectionsPerUser: parseLimit(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 10_000),
+    wsMaxSubscriptionsPerConnection: parseLimit(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 10_000),
     playground: parseBool('PLAYGROUND', env.PLAYGROUND, !production),
     production,
   };

@@ -66,6 +66,10 @@ export class UserResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
+    // Guessing is limited per client address and per account (checked in that order, so a flood
+    // from one address does not use up the account's allowance).
+    ctx.services.limits.loginByAddress.enforce(ctx.clientIp);
+    ctx.services.limits.loginByAccount.enforce(email.trim().toLowerCase());
     const { token, userId } = await ctx.services.auth.login(email, password);
     return { token, user: ctx.services.users.getUser(userId) };
   }
