@@ -8,6 +8,7 @@ import { UserResolver } from './resolvers/user-resolver.js';
 import { LeadGroupResolver, OrgResolver } from './resolvers/org-resolver.js';
 import { SourceResolver } from './resolvers/source-resolver.js';
 import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
+import { NotificationResolver } from './resolvers/notification-resolver.js';
 import {
   LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
 } from './resolvers/lead-resolver.js';
@@ -18,7 +19,7 @@ import {
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
-  UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver,
+  UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
   AgentOfferStatsResolver, LeadEventStatusResolver,

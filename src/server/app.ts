@@ -22,6 +22,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { HttpError, readBody, sendJson, sendText } from './http-util.js';
 import { createLogger } from './logger.js';
+import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import { createWsGuard, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
@@ -76,6 +77,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // Crash recovery before serving: windows that closed while we were down are processed first.
   const resumed = services.routing.resumeStalledLeads();
   services.deadlines.start();
+  services.notifications.start();
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
   const schema = getSchema();
@@ -155,7 +157,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   await apollo.start();
 
-  const routes: Route[] = [];
+  // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email).
+  const routes: Route[] = [...createPublicRoutes(services)];
 
   function applyCors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
@@ -258,6 +261,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
         services.deadlines.stop();
+        // Sends in flight finish (or fail) before the database closes under them.
+        await services.notifications.stop();
         database.close();
         logger.info('leadrace stopped');
       })();

@@ -37,6 +37,27 @@ export interface Config {
   playground: boolean;
   /** NODE_ENV=production hides internal error details from clients. */
   production: boolean;
+  /** SMTP_URL, SMTP_FROM: the email channel. Null (SMTP_URL unset): emails go to the log channel. */
+  smtp: SmtpConfig | null;
+  /** SMS_*: a Twilio-compatible SMS API. Null (SMS_ACCOUNT_SID unset): texts go to the log channel. */
+  sms: SmsConfig | null;
+}
+
+export interface SmtpConfig {
+  /** SMTP_URL: smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS from the start). */
+  url: string;
+  /** SMTP_FROM: the From address of every email. Default leadrace@<INBOUND_EMAIL_DOMAIN>. */
+  from: string;
+}
+
+export interface SmsConfig {
+  /** SMS_API_URL: the provider's base URL. Default https://api.twilio.com. */
+  apiUrl: string;
+  /** SMS_ACCOUNT_SID and SMS_AUTH_TOKEN: the basic-auth credentials of the account. */
+  accountSid: string;
+  authToken: string;
+  /** SMS_FROM: the sending number (E.164) or messaging service id. */
+  from: string;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +137,43 @@ function parseLimit(env: Env, name: string, fallback: number, max: number): numb
   return Number(raw);
 }
 
+function parseSmtp(env: Env, domain: string): SmtpConfig | null {
+  const raw = env.SMTP_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL', 'must be a URL like smtp://user:pass@host:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL', `must use smtp or smtps, got "${url.protocol}"`);
+  }
+  if (!url.hostname) throw new ConfigError('SMTP_URL', 'names no host');
+  const from = env.SMTP_FROM?.trim() || `leadrace@${domain}`;
+  // "Name <address>" or a bare address; nodemailer accepts both.
+  if (!/^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from)) {
+    throw new ConfigError('SMTP_FROM', `must be an email address or "Name <address>", got "${from}"`);
+  }
+  return { url: raw, from };
+}
+
+function parseSms(env: Env): SmsConfig | null {
+  const accountSid = env.SMS_ACCOUNT_SID?.trim() || null;
+  const authToken = env.SMS_AUTH_TOKEN?.trim() || null;
+  const from = env.SMS_FROM?.trim() || null;
+  const apiUrl = env.SMS_API_URL?.trim() || null;
+  if (!accountSid && !authToken && !from && !apiUrl) return null;
+  // Half a configuration would silently send nothing: refuse to start instead.
+  if (!accountSid) throw new ConfigError('SMS_ACCOUNT_SID', 'is required when any SMS_* variable is set');
+  if (!authToken) throw new ConfigError('SMS_AUTH_TOKEN', 'is required when any SMS_* variable is set');
+  if (!from) throw new ConfigError('SMS_FROM', 'is required when any SMS_* variable is set');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(accountSid)) {
+    throw new ConfigError('SMS_ACCOUNT_SID', 'must be letters, digits, "_" or "-" (it becomes part of the API path)');
+  }
+  return { apiUrl: apiUrl ? parseUrl('SMS_API_URL', apiUrl) : 'https://api.twilio.com', accountSid, authToken, from };
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = parsePort(env);
@@ -171,5 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxSubscriptionsPerConnection: parseLimit(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 10_000),
     playground: parseBool('PLAYGROUND', env.PLAYGROUND, !production),
     production,
+    smtp: parseSmtp(env, domain.toLowerCase()),
+    sms: parseSms(env),
   };
 }

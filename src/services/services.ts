@@ -20,6 +20,8 @@ import { createActionLinks, loadActionLinkSecret } from './action-links.js';
 import { createLeadService } from './lead-service.js';
 import { createRoutingService } from './routing-service.js';
 import { createLeadChanges } from './lead-changes.js';
+import { createNotifications } from '../notify/notifications.js';
+import { createLeadIntake } from '../intake/lead-intake.js';
 import { createRateLimits } from '../server/rate-limit.js';
 import { createLeadWorkStore } from '../store/lead-work-store.js';
 import { createLeadListStore } from '../store/lead-list-store.js';
@@ -50,6 +52,12 @@ export function createServices(deps: ServiceDeps) {
   };
   const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
   leadChanges.onCommitted(publishToSubscriptions(bus));
+  const actionLinks = createActionLinks(loadActionLinkSecret(stores.org), config.publicUrl);
+  // SMS and email to agents: the listener only writes outbox rows; a worker sends them afterwards.
+  const notifications = createNotifications({
+    db: database.db, identity: stores.identity, sources: stores.sources, actionLinks, clock, config, logger,
+  });
+  leadChanges.onCommitted(notifications.onCommitted);
   const routing = createRoutingService({
     leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
     org: stores.org, changes: leadChanges, clock,
@@ -82,7 +90,9 @@ export function createServices(deps: ServiceDeps) {
     }),
     leadList: createLeadListService({ list: stores.leadList }),
     leadStats: createLeadStatsService({ stats: stores.leadStats }),
-    actionLinks: createActionLinks(loadActionLinkSecret(stores.org), config.publicUrl),
+    actionLinks,
+    notifications,
+    intake: createLeadIntake({ db: database.db, identity: stores.identity, routing, config, logger }),
   };
 }
 

@@ -1,0 +1,129 @@
+// Sends what the outbox holds. Routing only writes rows; this worker sends them afterwards, so a slow
+// or failing provider never delays or breaks an offer. A failed attempt is retried with exponential
+// backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
+// timer, so pending deliveries also resume after a restart.
+import type { Logger } from 'pino';
+import type { NotificationStore } from '../store/notification-store.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import type { Channels } from './channel.js';
+
+/** After this many failed attempts a message is FAILED and not tried again. */
+export const MAX_ATTEMPTS = 5;
+
+/** How long after failed attempt number `attempt` (1-based) the next one is due: 1 s, 4 s, 16 s, … */
+export const retryDelayMs = (attempt: number): number => 1000 * 4 ** (attempt - 1);
+
+/** Messages sent in parallel per pass: bounds the connections opened to one provider at once. */
+const BATCH = 20;
+
+export class DeliveryWorker {
+  private timer: TimerHandle | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  /** Ids being sent right now: never sent twice in parallel, even if a send outlasts its retry time. */
+  private readonly inFlight = new Set<number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: NotificationStore,
+    private readonly channels: Channels,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts delivering, beginning with whatever a previous run left PENDING. */
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** New rows are in the outbox: send them soon, outside the caller's call stack. */
+  kick(): void {
+    if (this.stopped || this.immediate) return;
+    // setImmediate, not the clock: this defers the work, it does not wait for time to pass.
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.run();
+    });
+  }
+
+  /**
+   * Resolves once no delivery pass is queued or running: tests await it after an event or a clock
+   * advance instead of sleeping.
+   */
+  async idle(): Promise<void> {
+    while (this.immediate || this.running) {
+      await (this.running ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  /** Stops the timer and waits for sends in progress, so that nothing writes after the database closes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.running;
+  }
+
+  private run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          const due = this.store.due(new Date(this.clock.now()), BATCH).filter((d) => !this.inFlight.has(d.id));
+          await Promise.all(due.map((d) => this.attempt(d.id, d.attempts)));
+          if (due.length === BATCH) this.again = true;
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.logger.error({ err }, 'notification delivery pass failed');
+      } finally {
+        this.running = null;
+      }
+      this.arm();
+    })();
+    return this.running;
+  }
+
+  /** Arms one timer for the earliest retry. */
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = null;
+    const at = this.store.earliestDue();
+    if (at === null) return;
+    this.timer = this.clock.setTimer(at - this.clock.now(), () => {
+      this.timer = null;
+      void this.run();
+    });
+  }
+
+  private async attempt(id: number, attempts: number): Promise<void> {
+    const now = this.clock.now();
+    const attempt = attempts + 1;
+    const row = this.store.claim(id, attempts, new Date(now), new Date(now + retryDelayMs(attempt)));
+    if (!row) return;
+    const log = this.logger.child({ notificationId: row.id, leadId: row.leadId, channel: row.channel });
+    const channel = this.channels[row.channel];
+    this.inFlight.add(row.id);
+    try {
+      await channel.send({ to: row.to, subject: row.subject, body: row.body });
+      this.store.markSent(row.id, new Date(this.clock.now()));
+      log.debug({ attempt, via: channel.name }, 'notification sent');
+    } catch (err) {
+      const giveUp = attempt >= MAX_ATTEMPTS;
+      const message = err instanceof Error ? err.message : String(err);
+      this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
+      if (giveUp) log.error({ attempt, via: channel.name, error: message }, 'notification failed for good');
+      else log.warn({ attempt, via: channel.name, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// What each offer change says to the agent, by SMS and by email: pure functions over plain data (time
+// is passed in). Before an agent has won a lead, no message names the lead's last name, email or
+// phone: only the first name, the source, the lead's own message, the time left and the link.
+import type { OfferEventType } from '../events/routing-events.js';
+import type { ChannelKind } from './channel.js';
+
+export interface MessageInput {
+  type: OfferEventType;
+  offer: { direct: boolean; offeredAt: Date; expiresAt: Date };
+  lead: { firstName: string; lastName: string | null; email: string | null; phone: string | null; message: string | null };
+  sourceName: string;
+  agent: { name: string; email: string; phone: string | null };
+  /** The accept/decline page of this offer for this agent. */
+  actionUrl: string;
+  now: number;
+}
+
+export interface ComposedMessage {
+  channel: ChannelKind;
+  to: string;
+  subject: string | null;
+  body: string;
+}
+
+/** "45 s", "15 min", "2 h 5 min", "3 d 4 h": how long an agent has, rounded to what matters. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** SMS bodies stay near one or two segments: the lead's message is cut, the link never is. */
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+}
+
+const firstNameOf = (fullName: string): string => fullName.trim().split(/\s+/)[0] ?? fullName;
+
+/**
+ * An auto-accepted direct lead is recorded as an offer accepted the moment it was made: there was
+ * no race, the lead simply "is yours".
+ */
+const wasAutoAccepted = (offer: MessageInput['offer']): boolean =>
+  offer.direct && offer.expiresAt.getTime() === offer.offeredAt.getTime();
+
+function contactLines(lead: MessageInput['lead']): string[] {
+  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  return [
+    `Name: ${name}`,
+    `Email: ${lead.email ?? '(none given)'}`,
+    `Phone: ${lead.phone ?? '(none given)'}`,
+  ];
+}
+
+export function composeMessages(m: MessageInput): ComposedMessage[] {
+  const { lead, sourceName, actionUrl } = m;
+  const who = `${lead.firstName} (${sourceName})`;
+  const greeting = `Hi ${firstNameOf(m.agent.name)},`;
+  let sms: string;
+  let subject: string;
+  let email: string[];
+
+  switch (m.type) {
+    case 'RECEIVED': {
+      const left = formatDuration(m.offer.expiresAt.getTime() - m.now);
+      const quoted = lead.message ? ` "${clip(lead.message, 100)}"` : '';
+      sms = `New lead: ${lead.firstName} from ${sourceName}.${quoted} ${left} to accept: ${actionUrl}`;
+      subject = `New lead: ${who}, ${left} to accept`;
+      email = [
+        greeting, '',
+        m.offer.direct ? 'A lead from your own site or listing is waiting for you.' : 'A new lead is waiting for you.', '',
+        `Name: ${lead.firstName}`,
+        `Source: ${sourceName}`,
+        ...(lead.message ? [`Message: ${lead.message}`] : []), '',
+        m.offer.direct
+          ? `You have ${left} to accept it before it goes to the brokerage's other agents.`
+          : `You have ${left} to accept. The first agent to accept gets the lead.`,
+        'The contact details are sent to you once you have accepted.', '',
+        `Accept: ${actionUrl}?do=accept`,
+        `Decline: ${actionUrl}?do=decline`,
+      ];
+      break;
+    }
+    case 'ACCEPTED': {
+      const auto = wasAutoAccepted(m.offer);
+      const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+      const contact = [lead.email, lead.phone].filter(Boolean).join(', ');
+      const quoted = lead.message ? ` "${clip(lead.message, 80)}"` : '';
+      sms = `${auto ? 'A new lead is yours' : 'The lead is yours'}: ${name}${contact ? `, ${contact}` : ''} (${sourceName}).${quoted} ${actionUrl}`;
+      subject = auto ? `New lead, yours: ${name} (${sourceName})` : `Lead accepted: ${name} (${sourceName})`;
+      email = [
+        greeting, '',
+        auto ? `A lead from ${sourceName} came in for you and is yours.` : 'You accepted the lead: it is yours. Contact details:', '',
+        ...contactLines(lead),
+        `Source: ${sourceName}`,
+        ...(lead.message ? [`Message: ${lead.message}`] : []), '',
+        `Open the offer: ${actionUrl}`,
+      ];
+      break;
+    }
+    case 'DECLINED':
+      sms = `You declined the lead ${who}. It goes to the next agent.`;
+      subject = `You declined: ${who}`;
+      email = [greeting, '', `You declined the lead ${who}. It goes to the next agent; nothing more to do.`];
+      break;
+    case 'TAKEN':
+      sms = `The lead ${who} was taken by another agent.`;
+      subject = `Taken by another agent: ${who}`;
+      email = [greeting, '', `Another agent accepted the lead ${who} first. Nothing more to do; the next one may be yours.`];
+      break;
+    case 'EXPIRED':
+      // Sent so that the agent learns where they got the offer that it has moved on, rather than
+      // finding out only when they open the link.
+      sms = `Your offer of the lead ${who} expired; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`;
+      subject = `Offer expired: ${who}`;
+      email = [greeting, '', `The time to accept the lead ${who} ran out; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`];
+      break;
+  }
+
+  const out: ComposedMessage[] = [];
+  if (m.agent.phone) out.push({ channel: 'sms', to: m.agent.phone, subject: null, body: sms });
+  out.push({ channel: 'email', to: m.agent.email, subject, body: email.join('\n') });
+  return out;
+}

@@ -1,0 +1,90 @@
+// Notifications as a whole: turns committed offer changes into outbox rows (SMS and email to the
+// agent), and owns the channels and the delivery worker. The change listener only writes rows; the
+// worker sends them afterwards, so routing never waits on a provider.
+import type { Logger } from 'pino';
+import type { CommittedChanges } from '../events/routing-events.js';
+import type { Config } from '../server/config.js';
+import type { ActionLinks } from '../services/action-links.js';
+import type { Db } from '../store/database.js';
+import type { IdentityStore } from '../store/identity-store.js';
+import { createNotificationStore, type NewNotification, type NotificationRow } from '../store/notification-store.js';
+import type { SourceStore } from '../store/source-store.js';
+import type { Clock } from '../time/clock.js';
+import type { Channels } from './channel.js';
+import { DeliveryWorker } from './delivery-worker.js';
+import { createLogChannel } from './log-channel.js';
+import { composeMessages } from './messages.js';
+import { createSmsChannel } from './sms-channel.js';
+import { createSmtpChannel, type SmtpChannel } from './smtp-channel.js';
+
+export interface NotificationDeps {
+  db: Db;
+  identity: IdentityStore;
+  sources: SourceStore;
+  actionLinks: ActionLinks;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+export function createNotifications(deps: NotificationDeps) {
+  const { identity, sources, actionLinks, clock, config } = deps;
+  const logger = deps.logger.child({ component: 'notifications' });
+  const store = createNotificationStore(deps.db);
+  const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp) : null;
+  const channels: Channels = {
+    email: smtp ?? createLogChannel('email', logger),
+    sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
+  };
+  const worker = new DeliveryWorker(clock, store, channels, logger);
+
+  /** The change listener: one outbox row per message, written in one transaction, then a kick. */
+  function onCommitted(changes: CommittedChanges): void {
+    if (changes.offers.length === 0) return;
+    const now = clock.now();
+    const agents = new Map(identity.findUsers([...new Set(changes.offers.map((c) => c.offer.agentId))]).map((u) => [u.id, u]));
+    const sourceNames = new Map<number, string>();
+    const sourceName = (id: number): string => {
+      let name = sourceNames.get(id);
+      if (name === undefined) {
+        name = sources.findSource(id)?.name ?? 'a lead source';
+        sourceNames.set(id, name);
+      }
+      return name;
+    };
+    const rows: NewNotification[] = [];
+    for (const { type, offer, lead } of changes.offers) {
+      const agent = agents.get(offer.agentId);
+      if (!agent) continue;
+      const messages = composeMessages({
+        type, offer, lead, sourceName: sourceName(lead.sourceId), agent,
+        actionUrl: actionLinks.url(offer.id, agent.id), now,
+      });
+      for (const m of messages) {
+        rows.push({
+          leadId: lead.id, offerId: offer.id, userId: agent.id, channel: m.channel, to: m.to, subject: m.subject,
+          body: m.body, status: 'PENDING', attempts: 0, nextAttemptAt: new Date(now), createdAt: new Date(now),
+        });
+      }
+    }
+    store.enqueue(rows);
+    worker.kick();
+  }
+
+  return {
+    channels,
+    onCommitted,
+    /** Everything sent (or being sent) about a lead, oldest first. */
+    ofLead: (leadId: number): NotificationRow[] => store.ofLead(leadId),
+    /** Resumes deliveries left PENDING by a previous run, then sends new ones as they come. */
+    start: (): void => worker.start(),
+    /** Resolves when nothing is being sent or about to be (for tests; see DeliveryWorker.idle). */
+    idle: (): Promise<void> => worker.idle(),
+    async stop(): Promise<void> {
+      await worker.stop();
+      smtp?.close();
+    },
+  };
+}
+
+export type Notifications = ReturnType<typeof createNotifications>;
