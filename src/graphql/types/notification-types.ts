@@ -16,7 +16,7 @@ registerEnumType(NotificationStatusEnum, {
 @ObjectType({ description: 'A message sent to an agent about a lead, through one channel.' })
 export class Notification {
   @Field(() => ID) id!: number;
-  @Field(() => String, { description: '"sms" or "email".' }) channel!: string;
+  @Field(() => String, { description: 'The channel: sms or email.' }) channel!: string;
   @Field(() => String, { description: 'The phone number or email address it went to.' }) to!: string;
   @Field(() => String, { nullable: true, description: 'Email subject; null for SMS.' }) subject!: string | null;
   @Field(() => String, { description: 'The text sent (an email\'s HTML part is rendered from it).' }) body!: string;
