@@ -1,0 +1,113 @@
+// `npm run bench`: runs the benchmark suite, each benchmark against its own server child process,
+// and prints a table plus one JSON line with every figure beside its same-run baseline.
+//
+// Options (all --name=value):
+//   --only=speed,intake,live,race,deadline,list   which benchmarks (default: all six)
+//   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
+//                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
+//   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
+//   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10
+//   live:     --live-agents=10000 --live-targets=1000
+//   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8
+//   deadline: --deadline-offers=5000 --deadline-agents-per-lead=10 --deadline-rate=100 --deadline-intake-rate=50
+//   list:     --list-timeout=240 (seconds; scripts/bench-lead-list.ts is run when it exists)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Args } from './lib/args.js';
+import type { StartOptions } from './lib/server.js';
+import { printTable, type Figure } from './lib/stats.js';
+import { deadlines } from './deadlines.js';
+import { intake } from './intake.js';
+import { liveAgents } from './live-agents.js';
+import { raceStorm } from './race-storm.js';
+import { speedToLead } from './speed-to-lead.js';
+
+type Bench = (args: Args, opts: StartOptions) => Promise<{ figures: Figure[]; detail: object }>;
+const BENCHES: [string, Bench][] = [
+  ['speed', speedToLead], ['intake', intake], ['live', liveAgents], ['race', raceStorm], ['deadline', deadlines],
+];
+const OPTIONS = [
+  'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup',
+  'intake-agents', 'intake-concurrency', 'intake-duration', 'live-agents', 'live-targets',
+  'race-leads', 'race-agents-per-lead', 'race-agents', 'race-leads-in-flight',
+  'deadline-offers', 'deadline-agents-per-lead', 'deadline-rate', 'deadline-intake-rate',
+];
+const LEAD_LIST = fileURLToPath(new URL('../bench-lead-list.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: cpus().length,
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    node: process.version,
+  };
+}
+
+/** Runs the other engineer's lead-list benchmark as it is, passing its output through. */
+async function leadList(timeoutSec: number): Promise<{ ran: boolean; exitCode: number | null; lastJson: unknown }> {
+  if (!existsSync(LEAD_LIST)) {
+    process.stdout.write('\n[list] skipped: scripts/bench-lead-list.ts does not exist (yet)\n');
+    return { ran: false, exitCode: null, lastJson: null };
+  }
+  process.stdout.write('\n[list] running scripts/bench-lead-list.ts\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', LEAD_LIST], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { process.stdout.write(d); out = (out + d.toString()).slice(-100_000); });
+  const timer = setTimeout(() => { process.stdout.write(`[list] killed after ${timeoutSec} s\n`); child.kill('SIGKILL'); }, timeoutSec * 1000);
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  clearTimeout(timer);
+  let lastJson: unknown = null;
+  for (const line of out.trim().split('\n').reverse()) {
+    if (!line.trim().startsWith('{')) continue;
+    try { lastJson = JSON.parse(line); break; } catch { /* not the figures line */ }
+  }
+  return { ran: true, exitCode, lastJson };
+}
+
+async function main(): Promise<void> {
+  const args = new Args(process.argv.slice(2));
+  const only = new Set(args.str('only', 'speed,intake,live,race,deadline,list').split(',').map((s) => s.trim()).filter(Boolean));
+  const profileDir = args.str('profile', '');
+  const listTimeout = args.num('list-timeout', 240);
+  // A typo must not silently run the default: every option a benchmark reads is named up front.
+  args.declare(OPTIONS);
+  args.checkUnknown();
+  for (const name of only) {
+    if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
+  }
+  const opts: StartOptions = {};
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    opts.cpuProfDir = profileDir;
+  }
+
+  const started = performance.now();
+  const figures: Figure[] = [];
+  const details: Record<string, object> = {};
+  for (const [name, bench] of BENCHES) {
+    if (!only.has(name)) continue;
+    const t = performance.now();
+    process.stdout.write(`\n[${name}] running…\n`);
+    const { figures: f, detail } = await bench(args, opts);
+    figures.push(...f);
+    details[name] = { ...detail, seconds: Math.round((performance.now() - t) / 100) / 10 };
+    printTable(f);
+  }
+  let list: Awaited<ReturnType<typeof leadList>> | null = null;
+  if (only.has('list')) list = await leadList(listTimeout);
+
+  const totalSec = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(`\n== leadrace benchmarks (${totalSec} s) ==\n`);
+  printTable(figures);
+  process.stdout.write(`${JSON.stringify({ machine: machine(), totalSeconds: totalSec, figures, details, leadList: list })}\n`);
+  const missed = figures.filter((f) => f.pass === false);
+  if (missed.length) process.stdout.write(`\n${missed.length} figure(s) missed target: ${missed.map((f) => `${f.bench} ${f.metric}`).join('; ')}\n`);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
