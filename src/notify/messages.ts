@@ -119,7 +119,7 @@ export function composeMessages(m: MessageInput): ComposedMessage[] {
       // finding out only when they open the link.
       sms = `Your offer of the lead ${who} expired; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`;
       subject = `Offer expired: ${who}`;
-      email = [greeting, '', `The time to accept the lead ${who} ran out; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`];
+      email = [greeting, '', `Your offer of the lead ${who} expired: the time to accept it ran out. It has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`];
       break;
   }
 
