@@ -25,6 +25,11 @@ describe('defaults', () => {
       inboundEmailSecret: null,
       logLevel: 'info',
       corsOrigins: '*',
+      intakeRatePerMinute: 60,
+      loginRatePerMinute: 10,
+      trustProxy: false,
+      wsMaxConnectionsPerUser: 20,
+      wsMaxSubscriptionsPerConnection: 50,
       playground: true,
       production: false,
     });
@@ -132,5 +137,23 @@ describe('a wrong value throws a ConfigError that names the variable', () => {
 
   it('a short bootstrap token is refused without echoing it', () => {
     expect(configError({ BOOTSTRAP_ADMIN_TOKEN: 'sekrit-123' }).message).not.toContain('sekrit-123');
+  });
+});
+
+describe('abuse limits', () => {
+  it('rates and WebSocket bounds are read as whole numbers; TRUST_PROXY as a boolean', () => {
+    expect(loadConfig({
+      INTAKE_RATE_PER_MINUTE: '5', LOGIN_RATE_PER_MINUTE: '3', TRUST_PROXY: 'true',
+      WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '7',
+    })).toMatchObject({ intakeRatePerMinute: 5, loginRatePerMinute: 3, trustProxy: true, wsMaxConnectionsPerUser: 2, wsMaxSubscriptionsPerConnection: 7 });
+  });
+
+  it.each(['INTAKE_RATE_PER_MINUTE', 'LOGIN_RATE_PER_MINUTE', 'WS_MAX_CONNECTIONS_PER_USER', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'])(
+    '%s must be a whole number of at least 1', (name) => {
+      for (const bad of ['0', '-1', '2.5', 'many']) expect(configError({ [name]: bad }).variable).toBe(name);
+    });
+
+  it('TRUST_PROXY must be true or false', () => {
+    expect(configError({ TRUST_PROXY: 'sometimes' }).variable).toBe('TRUST_PROXY');
   });
 });
