@@ -44,7 +44,7 @@ async function offered(n: number, window = 900) {
     const offer = (await a.sdk.MyOffers()).myOffers.find((x) => x.lead.id === submitLead.id);
     if (!offer) throw new Error('not offered');
     // actionUrl is on PUBLIC_URL (localhost:0 here): open the same path on the test server.
-    links.push(`${t.url}${new URL(offer.actionUrl).pathname}`);
+    links.push(`${t.url}${new URL(offer.actionUrl ?? 'missing:').pathname}`);
   }
   return { agents, links, lead: submitLead, source };
 }
@@ -61,10 +61,10 @@ describe('the offer page', () => {
     expect(await text('dl')).toContain('Two bedrooms near <Barton Springs> & "the park"');
     const html = await page.content();
     for (const detail of [LEAD.lastName, LEAD.email, LEAD.phone]) expect(html).not.toContain(detail);
-    expect(await page.locator('form[method="post"] button[name="action"]').evaluateAll((bs) => bs.map((b) => [b.tagName, b.textContent, (b as HTMLButtonElement).value])))
+    expect(await page.locator('form[method="post"] button[name="action"]').evaluateAll((bs) => bs.map((b) => [b.tagName, b.textContent, b.getAttribute('value')])))
       .toEqual([['BUTTON', 'Accept', 'accept'], ['BUTTON', 'Decline', 'decline']]);
     // Mobile-friendly: the page fits a phone's width.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
   });
 
   it('clicking Accept takes the lead and shows its contact details', async () => {
