@@ -2,6 +2,9 @@
 // HTTP API run by this test) and by email (a local SMTP server run by this test). No contact detail
 // before acceptance; the winner's confirmation carries them; a provider outage neither delays nor
 // breaks routing and is retried with backoff as the clock advances.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -243,5 +246,38 @@ describe('a provider outage', () => {
     // Routing never waited on the provider: the offer is still open and can be accepted.
     const { acceptOffer } = await a.sdk.AcceptOffer({ offerId: await pendingOffer(a, lead.id) });
     expect(acceptOffer.state).toBe('ACCEPTED');
+  });
+});
+
+describe('after a restart', () => {
+  it('deliveries left PENDING by a stopped server are sent when it starts again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadrace-outbox-'));
+    const restartClock = new ManualClock();
+    const env = { SMS_API_URL: `http://127.0.0.1:${(smsServer.address() as AddressInfo).port}`, SMS_ACCOUNT_SID: 'AC9', SMS_AUTH_TOKEN: 'tok', SMS_FROM: '+15125550009' };
+    try {
+      smsMode = 'fail';
+      const first = await startTestServer({ clock: restartClock, dir, env });
+      const agent = await createContactableAgent(first);
+      const source = await createSource(first, { allowDirectToUser: true, directToUserAutoAccept: true });
+      const { submitLead } = await first.admin.SubmitLead({ input: { sourceId: source.id, targetUserId: agent.id, firstName: 'Ola' } });
+      await first.server.services.notifications.idle();
+      expect((await first.admin.NotificationDeliveries({ leadId: submitLead.id })).notifications.find((n) => n.channel === 'sms'))
+        .toMatchObject({ status: 'PENDING', attempts: 1 });
+      await first.close();
+
+      smsMode = 'ok';
+      restartClock.advance(1_000); // the retry falls due while nothing is running
+      const second = await startTestServer({ clock: restartClock, dir, env });
+      try {
+        await second.server.services.notifications.idle();
+        expect((await second.admin.NotificationDeliveries({ leadId: submitLead.id })).notifications.find((n) => n.channel === 'sms'))
+          .toMatchObject({ status: 'SENT', attempts: 2 });
+        expect(restartClock.pendingTimers).toBe(0);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
