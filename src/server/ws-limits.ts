@@ -48,7 +48,7 @@ export interface WsLimits {
    * Events one subscription may have produced and not yet handed to the socket. graphql-ws sends a
    * subscription's events one at a time, waiting for each to be written, so a client that stops
    * reading makes them pile up here: one more than this and the client is closed with 4008.
-   * Default 100.
+   * Default 256.
    */
   maxQueuedEvents: number;
   /** Bytes a socket may hold unsent before the client counts as a slow consumer (4008). Default 4 MiB. */
@@ -62,7 +62,7 @@ export function wsLimitsFrom(config: Pick<Config, 'wsMaxConnectionsPerUser' | 'w
   return {
     maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
-    maxQueuedEvents: 100,
+    maxQueuedEvents: 256,
     maxBufferedBytes: 4 * 1024 * 1024,
     keepAliveMs: 30_000,
     ...overrides,

@@ -32,6 +32,8 @@ describe('defaults', () => {
       wsMaxSubscriptionsPerConnection: 50,
       playground: true,
       production: false,
+      smtp: null,
+      sms: null,
     });
   });
 

@@ -42,10 +42,10 @@ export async function startHardenedServer(opts: { env?: Record<string, string>; 
 }
 
 /** Resolves when `check` returns a value other than undefined/false (polled on each tick; a test timeout catches a miss). */
-export async function eventually<T>(check: () => T | undefined | false, what: string, ms = 10_000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
     await new Promise((r) => setTimeout(r, 5));
