@@ -1,0 +1,105 @@
+// The lead management dashboard through the real server, every figure checked against values
+// worked out by hand from a scripted day of leads on an injected clock.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/time/clock.js';
+import { createAgents, createSource, type TestAgent } from '../support/brokerage.js';
+import { errorCode, startTestServer, type TestServer } from '../support/server.js';
+
+const SEC = 1000;
+let t: TestServer;
+const clock = new ManualClock();
+
+beforeAll(async () => { t = await startTestServer({ clock }); });
+afterAll(async () => { await t.close(); });
+
+async function pendingOffer(agent: TestAgent, leadId: string): Promise<string> {
+  const offer = (await agent.sdk.MyOffers()).myOffers.find((o) => o.lead.id === leadId);
+  if (!offer) throw new Error(`agent ${agent.id} has no pending offer for lead ${leadId}`);
+  return offer.id;
+}
+
+describe('leadStats', () => {
+  it('counts leads by state, source and status, offers by outcome, and the accept-time percentiles, overall and per agent', async () => {
+    const { createOffice } = await t.admin.CreateOffice({ name: 'Downtown' });
+    const [a, b, c] = await createAgents(t, 3, { officeIds: [createOffice.id] });
+    const source = await createSource(t, { officeIds: [createOffice.id], raceAgentCount: 1, acceptanceWindowSeconds: 900 });
+    const { createOffice: empty } = await t.admin.CreateOffice({ name: 'Empty' });
+    const pool = await createSource(t, { officeIds: [empty.id] });
+    const submit = async (sourceId: string, extra: { targetUserId?: string } = {}) =>
+      (await t.admin.SubmitLead({ input: { sourceId, firstName: 'Lead', ...extra } })).submitLead.id;
+
+    // L1 offered to a, accepted after 30 s; L2 offered to b (round robin), accepted after 90 s.
+    const l1 = await submit(source.id);
+    clock.advance(30 * SEC);
+    await a.sdk.AcceptOffer({ offerId: await pendingOffer(a, l1) });
+    const l2 = await submit(source.id);
+    clock.advance(90 * SEC);
+    await b.sdk.AcceptOffer({ offerId: await pendingOffer(b, l2) });
+
+    const early = (await t.admin.LeadStatsFull({})).leadStats;
+    expect(early.medianSecondsToAccept).toBe(60);
+    expect(early.p90SecondsToAccept).toBe(90);
+
+    // L3: c declines after 10 s; a lets it expire (900 s); b accepts after 120 s.
+    const t3 = clock.now();
+    const l3 = await submit(source.id);
+    clock.advance(10 * SEC);
+    await c.sdk.DeclineOffer({ offerId: await pendingOffer(c, l3) });
+    await pendingOffer(a, l3);
+    clock.advance(900 * SEC);
+    clock.advance(120 * SEC);
+    await b.sdk.AcceptOffer({ offerId: await pendingOffer(b, l3) });
+    // L4: a's own lead, auto-accepted: no offer was really made. L5: nobody eligible, UNASSIGNED.
+    // L6: offered to a and still open.
+    await submit(source.id, { targetUserId: a.id });
+    await submit(pool.id);
+    await submit(source.id);
+    const { statusCodes } = await t.admin.StatusCodes();
+    const code = (name: string) => statusCodes.find((s) => s.name === name)?.id ?? '';
+    await a.sdk.SetLeadStatus({ leadId: l1, statusCodeId: code('Closed') });
+
+    const stats = (await t.admin.LeadStatsFull({})).leadStats;
+    expect(stats.total).toBe(6);
+    expect(stats.byState).toEqual([{ state: 'ROUTING', count: 1 }, { state: 'ASSIGNED', count: 4 }, { state: 'UNASSIGNED', count: 1 }]);
+    expect(stats.bySource).toEqual([
+      { source: { id: source.id, name: source.name }, count: 5 },
+      { source: { id: pool.id, name: pool.name }, count: 1 },
+    ]);
+    expect(stats.byStatus).toEqual([{ status: { id: code('New'), name: 'New' }, count: 5 }, { status: { id: code('Closed'), name: 'Closed' }, count: 1 }]);
+    expect(stats.offers).toEqual({ made: 6, pending: 1, accepted: 3, declined: 1, expired: 1, taken: 0 });
+    // Accepted after 30, 90 and 120 s: median 90; nearest-rank p90 is the 3rd of 3.
+    expect(stats.medianSecondsToAccept).toBe(90);
+    expect(stats.p90SecondsToAccept).toBe(120);
+    expect(stats.perAgent.map(({ agent, ...rest }) => ({ id: agent.id, ...rest }))).toEqual([
+      { id: a.id, received: 3, pending: 1, accepted: 1, declined: 0, expired: 1, taken: 0, medianResponseSeconds: 30 },
+      { id: b.id, received: 2, pending: 0, accepted: 2, declined: 0, expired: 0, taken: 0, medianResponseSeconds: 105 },
+      { id: c.id, received: 1, pending: 0, accepted: 0, declined: 1, expired: 0, taken: 0, medianResponseSeconds: 10 },
+    ]);
+
+    // From L3 on: leads L3..L6, offers made since (L3's three and L6's one).
+    const since = (await t.admin.LeadStatsFull({ from: new Date(t3).toISOString() })).leadStats;
+    expect(since.total).toBe(4);
+    expect(since.offers).toEqual({ made: 4, pending: 1, accepted: 1, declined: 1, expired: 1, taken: 0 });
+    expect(since.medianSecondsToAccept).toBe(120);
+    // Up to (not including) L3: L1 and L2 only.
+    const until = (await t.admin.LeadStatsFull({ to: new Date(t3).toISOString() })).leadStats;
+    expect(until.total).toBe(2);
+    expect(until.medianSecondsToAccept).toBe(60);
+
+    // The contract's query.
+    const contract = (await t.admin.LeadStats()).leadStats;
+    expect(contract).toMatchObject({ total: 6, medianSecondsToAccept: 90 });
+  });
+
+  it('with nothing accepted the percentiles are null, and an empty range counts zero', async () => {
+    const future = new Date(clock.now() + 86_400_000).toISOString();
+    const stats = (await t.admin.LeadStatsFull({ from: future })).leadStats;
+    expect(stats).toMatchObject({ total: 0, medianSecondsToAccept: null, p90SecondsToAccept: null, perAgent: [], bySource: [] });
+    expect(stats.byState.map((s) => s.count)).toEqual([0, 0, 0]);
+  });
+
+  it('is for admins only: an agent is FORBIDDEN', async () => {
+    const [agent] = await createAgents(t, 1);
+    expect(await errorCode(agent.sdk.LeadStats())).toBe('FORBIDDEN');
+  });
+});
