@@ -1,6 +1,7 @@
 // Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { rosterChanged } from './roster-cache.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -68,15 +69,18 @@ export function createIdentityStore(db: Db) {
     },
 
     insertUser(row: NewUser): UserRow {
+      rosterChanged(db);
       return db.insert(users).values(row).returning().get();
     },
 
     updateUser(id: number, patch: Partial<NewUser>): UserRow | null {
       if (Object.keys(patch).length === 0) return userById.get({ id }) ?? null;
+      rosterChanged(db);
       return db.update(users).set(patch).where(eq(users.id, id)).returning().get() ?? null;
     },
 
     setUserOffices(userId: number, officeIds: readonly number[]): void {
+      rosterChanged(db);
       db.delete(userOffices).where(eq(userOffices.userId, userId)).run();
       if (officeIds.length > 0) {
         db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId }))).run();

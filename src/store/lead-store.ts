@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
+import { cachedRoster } from './roster-cache.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -34,15 +35,16 @@ export function createLeadStore(db: Db) {
       db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId)).run();
     },
 
-    loadRoster(): AgentSnapshot[] {
-      return roster.all().map((r) => ({
+    /** Every agent as routing sees them; cached until a user or their offices change (roster-cache.ts). */
+    loadRoster(): readonly AgentSnapshot[] {
+      return cachedRoster(db, () => roster.all().map((r) => ({
         id: r.id,
         active: r.active,
         inOffice: r.inOffice,
         haltedAt: r.haltedAt?.getTime() ?? null,
         haltUntil: r.haltUntil?.getTime() ?? null,
         officeIds: r.officeIds ? r.officeIds.split(',').map(Number) : [],
-      }));
+      })));
     },
 
     findLead: (id: number): LeadRow | null => leadById.get({ id }) ?? null,

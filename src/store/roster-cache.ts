@@ -1,0 +1,56 @@
+// The routing roster (every agent with their offices) cached per database: it is read for every
+// lead routed, and changes only when a user or their offices change. Reloading it per lead was
+// 27% of the server's CPU time at 100 leads/s with 1,000 agents (scripts/bench, issue 6).
+// The identity store, the only writer of users and user_offices, calls rosterChanged() on every
+// such write; anything that writes those tables another way must call it too.
+import type { AgentSnapshot } from '../domain/routing.js';
+import type { Db } from './database.js';
+
+interface RosterState {
+  cached: readonly AgentSnapshot[] | null;
+  /** Writes inside transactions that have not ended yet: they may still roll back. */
+  unsettled: number;
+}
+
+const states = new WeakMap<Db, RosterState>();
+
+function stateOf(db: Db): RosterState {
+  let s = states.get(db);
+  if (!s) {
+    s = { cached: null, unsettled: 0 };
+    states.set(db, s);
+  }
+  return s;
+}
+
+/** Whether the connection is inside a transaction; drizzle() attaches the better-sqlite3 handle as $client. */
+function inTransaction(db: Db): boolean {
+  const client: unknown = Reflect.get(db, '$client');
+  // Without the handle, assume a transaction: the cache is then never filled, which is only slower.
+  return typeof client === 'object' && client !== null && 'inTransaction' in client ? Boolean(client.inTransaction) : true;
+}
+
+/** A user or their offices changed: the next roster read goes to the database. */
+export function rosterChanged(db: Db): void {
+  const s = stateOf(db);
+  s.cached = null;
+  if (inTransaction(db)) {
+    // Until this transaction ends, a roster read may see rows it could still roll back: serve
+    // those reads fresh and cache nothing. Transactions are synchronous (better-sqlite3), so a
+    // microtask runs only after it has committed or rolled back.
+    s.unsettled++;
+    queueMicrotask(() => {
+      s.unsettled--;
+      s.cached = null;
+    });
+  }
+}
+
+/** The cached roster, or `load()`'s result (cached when no write is in flight). */
+export function cachedRoster(db: Db, load: () => AgentSnapshot[]): readonly AgentSnapshot[] {
+  const s = stateOf(db);
+  if (s.cached) return s.cached;
+  const roster = Object.freeze(load().map((a) => Object.freeze({ ...a, officeIds: Object.freeze(a.officeIds) })));
+  if (s.unsettled === 0) s.cached = roster;
+  return roster;
+}
