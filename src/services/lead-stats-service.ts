@@ -1,7 +1,7 @@
 // The lead management dashboard (ADMIN): leads by state, source and status; offers made and how
 // they ended; how fast agents accept, overall and per agent. Figures come from the store's grouped
-// queries; percentiles from domain/percentiles.ts.
-import { median, percentile } from '../domain/percentiles.js';
+// queries; the percentiles are read at ranks from domain/percentiles.ts.
+import { medianRanks, nearestRank } from '../domain/percentiles.js';
 import type { LeadStatsStore, StatsRange } from '../store/lead-stats-store.js';
 
 export type LeadStateName = 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED';
@@ -76,18 +76,17 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
         addOffers(a, row.state, row.n);
       }
 
-      // Rows come ascending per agent, so each agent's list is sorted as it is built; the accepted
-      // times of all agents together need one sort.
-      const acceptSeconds: number[] = [];
-      const responseSeconds = new Map<number, number[]>();
-      for (const row of stats.responseTimes(range)) {
-        const s = row.ms / 1000;
-        if (row.accepted) acceptSeconds.push(s);
-        let list = responseSeconds.get(row.agentId);
-        if (!list) responseSeconds.set(row.agentId, list = []);
-        list.push(s);
-      }
-      acceptSeconds.sort((a, b) => a - b);
+      const accepted = stats.acceptedCount(range);
+      const [lo, hi] = medianRanks(accepted);
+      const p90 = nearestRank(accepted, 90);
+      const atRank = accepted === 0 ? new Map<number, number>() : stats.acceptMsAtRanks(range, [lo, hi, p90]);
+      const seconds = (rank: number): number | null => {
+        const ms = atRank.get(rank);
+        return ms === undefined ? null : ms / 1000;
+      };
+      const loS = seconds(lo);
+      const hiS = seconds(hi);
+      const agentMedians = new Map(stats.agentMedianResponseMs(range).map((r) => [r.agentId, r.ms / 1000]));
 
       return {
         total,
@@ -95,8 +94,8 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
         bySource: [...sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCountThenId((x) => x.sourceId)),
         byStatus: [...statuses].map(([statusCodeId, count]) => ({ statusCodeId, count })).sort(byCountThenId((x) => x.statusCodeId)),
         offers: totals,
-        medianSecondsToAccept: median(acceptSeconds),
-        p90SecondsToAccept: percentile(acceptSeconds, 90),
+        medianSecondsToAccept: loS === null || hiS === null ? null : (loS + hiS) / 2,
+        p90SecondsToAccept: seconds(p90),
         perAgent: [...agents].map(([agentId, t]) => ({
           agentId,
           received: t.made,
@@ -105,7 +104,7 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
           declined: t.declined,
           expired: t.expired,
           taken: t.taken,
-          medianResponseSeconds: median(responseSeconds.get(agentId) ?? []),
+          medianResponseSeconds: agentMedians.get(agentId) ?? null,
         })).sort((a, b) => a.agentId - b.agentId),
       };
     },

@@ -1,9 +1,9 @@
 // The dashboard's figures, aggregated in SQL over covering indexes (schema.ts): lead counts grouped
 // by state, source and status in one pass; offer counts grouped by agent and state in one pass;
-// and the response durations the percentiles are taken from.
+// and the durations at the ranks the percentiles need (window functions: nothing sorted in JS).
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure.
-import { and, asc, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { leads, offers } from './schema.js';
 
@@ -42,16 +42,41 @@ export function createLeadStatsStore(db: Db) {
         .groupBy(offers.agentId, offers.state).all();
     },
 
+    /** How many offers made in the range an agent accepted (the population of the accept percentiles). */
+    acceptedCount(range: StatsRange): number {
+      return db.select({ n: sql<number>`count(*)` }).from(offers)
+        .where(and(eq(offers.state, 'ACCEPTED'), realOffer, ...offeredIn(range))).get()?.n ?? 0;
+    },
+
     /**
-     * Milliseconds from offer to answer of every ACCEPTED or DECLINED offer made in the range, per
-     * agent, ascending within each agent.
+     * Milliseconds from offer to acceptance at the given ranks (1-based, ascending) among the
+     * accepted offers of the range. SQLite sorts and numbers them; only the asked-for ranks come back.
      */
-    responseTimes(range: StatsRange): { agentId: number; accepted: boolean; ms: number }[] {
-      const ms = sql<number>`(${offers.respondedAt} - ${offers.offeredAt})`;
-      return db.select({ agentId: offers.agentId, accepted: sql<boolean>`${offers.state} = 'ACCEPTED'`.mapWith(Boolean), ms })
-        .from(offers)
-        .where(and(sql`${offers.state} IN ('ACCEPTED', 'DECLINED')`, realOffer, ...offeredIn(range)))
-        .orderBy(asc(offers.agentId), asc(ms)).all();
+    acceptMsAtRanks(range: StatsRange, ranks: readonly number[]): Map<number, number> {
+      if (ranks.length === 0) return new Map();
+      const ranked = db.select({
+        ms: sql<number>`(${offers.respondedAt} - ${offers.offeredAt})`.as('ms'),
+        rn: sql<number>`row_number() OVER (ORDER BY ${offers.respondedAt} - ${offers.offeredAt})`.as('rn'),
+      }).from(offers).where(and(eq(offers.state, 'ACCEPTED'), realOffer, ...offeredIn(range))).as('ranked');
+      const rows = db.select({ rn: ranked.rn, ms: ranked.ms }).from(ranked).where(inArray(ranked.rn, [...ranks])).all();
+      return new Map(rows.map((r) => [Number(r.rn), Number(r.ms)]));
+    },
+
+    /**
+     * Each agent's median milliseconds from offer to their answer (accept or decline), offers made
+     * in the range. Ranks as in domain/percentiles.ts medianRanks: the mean of the one or two middle values.
+     */
+    agentMedianResponseMs(range: StatsRange): { agentId: number; ms: number }[] {
+      const ranked = db.select({
+        agentId: sql<number>`${offers.agentId}`.as('agent_id'),
+        ms: sql<number>`(${offers.respondedAt} - ${offers.offeredAt})`.as('ms'),
+        rn: sql<number>`row_number() OVER (PARTITION BY ${offers.agentId} ORDER BY ${offers.respondedAt} - ${offers.offeredAt})`.as('rn'),
+        n: sql<number>`count(*) OVER (PARTITION BY ${offers.agentId})`.as('n'),
+      }).from(offers)
+        .where(and(sql`${offers.state} IN ('ACCEPTED', 'DECLINED')`, realOffer, ...offeredIn(range))).as('ranked');
+      return db.select({ agentId: ranked.agentId, ms: sql<number>`avg(${ranked.ms})` }).from(ranked)
+        .where(sql`${ranked.rn} IN ((${ranked.n} + 1) / 2, ${ranked.n} / 2 + 1)`)
+        .groupBy(sql`${ranked.agentId}`).all().map((r) => ({ agentId: Number(r.agentId), ms: Number(r.ms) }));
     },
   };
 }

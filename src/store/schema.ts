@@ -169,6 +169,8 @@ export const leads = sqliteTable('leads', {
   // The dashboard's lead counts: one pass over this narrow index groups by state, source and
   // status without reading a row (and without a sort: the index is in group order).
   index('leads_stats').on(t.state, t.sourceId, t.statusCodeId, t.createdAt),
+  // State and source together (the dashboard's usual pair): a page reads in id order, no sort.
+  index('leads_state_source_id').on(t.state, t.sourceId, t.id),
 ]);
 
 /** Agents who work a lead with its owner. */

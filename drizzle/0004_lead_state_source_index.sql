@@ -1,0 +1,1 @@
+CREATE INDEX `leads_state_source_id` ON `leads` (`state`,`source_id`,`id`);
