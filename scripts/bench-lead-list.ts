@@ -44,6 +44,10 @@ const dir = mkdtempSync(join(tmpdir(), 'leadrace-bench-list-'));
 const file = join(dir, 'bench.db');
 const handle = openDatabase(file);
 const { sqlite, db } = handle;
+// The seed is a few hundred MB: removed on any exit unless --keep, a failed run included.
+process.on('exit', () => {
+  if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+});
 
 function seedData(): number {
   const t0 = performance.now();
@@ -204,5 +208,4 @@ console.log(`${pad('leadStats, last 30 days', 36)}${pad(fmt(stats.last30Days), 2
 console.log(JSON.stringify({ bench: 'lead-list', leads: LEADS, offers: offerCount, seedSeconds: Number(seedSeconds.toFixed(1)), fileMb, runs: RUNS, list: rows, naiveLikeScan: naive, totalCount: counts, leadStats: stats }));
 
 handle.close();
-if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
-else console.error(`kept ${file}`);
+if (process.argv.includes('--keep')) console.error(`kept ${file}`);
