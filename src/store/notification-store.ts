@@ -2,6 +2,7 @@
 // routing and delivery loses nothing. The delivery worker claims due rows one atomic UPDATE at a time.
 import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { withoutFsync } from './relaxed-sync.js';
 import { notifications } from './schema.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
@@ -31,16 +32,19 @@ export function createNotificationStore(db: Db) {
      * again at `retryAt` (at-least-once delivery). Null when someone else claimed it first.
      */
     claim(id: number, attempts: number, now: Date, retryAt: Date): NotificationRow | null {
-      return db.update(notifications)
+      // Without its own fsync (relaxed-sync.ts): a claim lost to a power cut means one more send,
+      // which at-least-once delivery allows.
+      return withoutFsync(db, () => db.update(notifications)
         .set({ attempts: attempts + 1, nextAttemptAt: retryAt })
         .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING'), eq(notifications.attempts, attempts),
           lte(notifications.nextAttemptAt, now)))
-        .returning().get() ?? null;
+        .returning().get() ?? null);
     },
 
     markSent(id: number, at: Date): void {
-      db.update(notifications).set({ status: 'SENT', sentAt: at, nextAttemptAt: null, lastError: null })
-        .where(eq(notifications.id, id)).run();
+      // Lost to a power cut: the message is sent again (at-least-once), so no fsync of its own.
+      withoutFsync(db, () => db.update(notifications).set({ status: 'SENT', sentAt: at, nextAttemptAt: null, lastError: null })
+        .where(eq(notifications.id, id)).run());
     },
 
     /** A failed attempt: recorded; the message stays due at its claimed retry time unless it gave up. */
