@@ -147,17 +147,22 @@ bench('page in the middle (after cursor)', () => listService.leads(admin, {}, 20
   () => sqlite.prepare('SELECT * FROM leads WHERE id < ? ORDER BY id DESC LIMIT 21').all(Math.floor(LEADS / 2)));
 
 const filtered = () => listService.leads(admin, { state: 'UNASSIGNED', sourceId: 3 }, 20, null);
-bench('filtered page (state + source)', filtered, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(ids(filtered())));
+const filteredIds = ids(filtered());
+bench('filtered page (state + source)', filtered, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(filteredIds));
 
 const agentPage = () => listService.leads(agent, {}, 20, null);
-bench('agent page (own or user of)', agentPage, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(ids(agentPage())));
+const agentPageIds = ids(agentPage());
+bench('agent page (own or user of)', agentPage, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(agentPageIds));
 
 const common = () => listService.leads(admin, { search: 'reyes' }, 20, null);
-bench('search "reyes" (common)', common, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(ids(common())));
+const commonIds = ids(common());
+bench('search "reyes" (common)', common, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(commonIds));
 const rare = () => listService.leads(admin, { search: 'muller123' }, 20, null);
-bench('search "muller123" (rare)', rare, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(ids(rare())));
+const rareIds = ids(rare());
+bench('search "muller123" (rare)', rare, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(rareIds));
 const phone = () => listService.leads(admin, { search: '(512) 000-42' }, 20, null);
-bench('search "(512) 000-42" (phone)', phone, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(ids(phone())));
+const phoneIds = ids(phone());
+bench('search "(512) 000-42" (phone)', phone, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(phoneIds));
 
 // What the trigram index saves: the naive substring scan for the rare term.
 const naive = time(() => sqlite.prepare(`SELECT * FROM leads WHERE first_name LIKE @p OR last_name LIKE @p OR email LIKE @p

@@ -2,7 +2,8 @@
 // Each filter has an index ending in id (schema.ts), so a page reads about `limit` index entries.
 // Search goes through leads_search, an FTS5 trigram index (migration 0003) kept in step with
 // leads by triggers: any substring of three or more characters is an index lookup, not a scan.
-import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import type { LeadRow } from './lead-store.js';
 import { leads, leadUsers } from './schema.js';
@@ -25,6 +26,12 @@ export interface LeadListScope {
   memberId: number | null;
 }
 
+/**
+ * The FTS5 table of migration 0003, declared here for the query builder only (drizzle-kit does not
+ * manage virtual tables, and schema.ts is what it generates migrations from).
+ */
+const leadsSearch = sqliteTable('leads_search', { rowid: integer('rowid').notNull() });
+
 /** Trigrams need three characters; shorter terms fall back to a scan with LIKE. */
 const MIN_INDEXED_SEARCH = 3;
 
@@ -38,15 +45,19 @@ function searchTerm(raw: string): string {
   return trimmed;
 }
 
+/** The FTS5 query for an indexed search, or null when the term is too short for trigrams. */
+function ftsPhrase(raw: string | null | undefined): string | null {
+  const term = raw ? searchTerm(raw) : '';
+  // One FTS5 phrase: the whole term as a substring of one column. Quotes are doubled, so the
+  // term cannot inject FTS query syntax.
+  return [...term].length >= MIN_INDEXED_SEARCH ? `"${term.replace(/"/g, '""')}"` : null;
+}
+
 function searchCondition(raw: string): SQL | undefined {
   const term = searchTerm(raw);
   if (term === '') return undefined;
-  if ([...term].length >= MIN_INDEXED_SEARCH) {
-    // One FTS5 phrase: the whole term as a substring of one column. Quotes are doubled, so the
-    // term cannot inject FTS query syntax.
-    const phrase = `"${term.replace(/"/g, '""')}"`;
-    return sql`${leads.id} IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ${phrase})`;
-  }
+  const phrase = ftsPhrase(raw);
+  if (phrase !== null) return sql`${leads.id} IN (SELECT rowid FROM leads_search WHERE leads_search MATCH ${phrase})`;
   const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return sql`(${leads.firstName} LIKE ${pattern} ESCAPE '\\' OR ${leads.lastName} LIKE ${pattern} ESCAPE '\\'
     OR ${leads.email} LIKE ${pattern} ESCAPE '\\' OR ${leads.phone} LIKE ${pattern} ESCAPE '\\')`;
@@ -55,10 +66,10 @@ function searchCondition(raw: string): SQL | undefined {
 function conditions(scope: LeadListScope, filter: LeadListFilter): (SQL | undefined)[] {
   const me = scope.memberId;
   return [
-    me === null ? undefined : or(
-      eq(leads.ownerId, me),
-      sql`${leads.id} IN (SELECT ${leadUsers.leadId} FROM ${leadUsers} WHERE ${leadUsers.userId} = ${me})`,
-    ),
+    // A UNION of two index lookups, not "owner_id = me OR ...": the OR made SQLite gather and sort
+    // every lead of the agent for each page (28 ms at 1M leads); the list is probed in id order instead.
+    me === null ? undefined : sql`${leads.id} IN (SELECT ${leads.id} FROM ${leads} WHERE ${leads.ownerId} = ${me}
+      UNION ALL SELECT ${leadUsers.leadId} FROM ${leadUsers} WHERE ${leadUsers.userId} = ${me})`,
     filter.state ? eq(leads.state, filter.state) : undefined,
     filter.sourceId != null ? eq(leads.sourceId, filter.sourceId) : undefined,
     filter.ownerId != null ? eq(leads.ownerId, filter.ownerId) : undefined,
@@ -73,6 +84,15 @@ export function createLeadListStore(db: Db) {
   return {
     /** Up to `limit` leads older than `beforeId` (null: from the newest), newest first. */
     listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): LeadRow[] {
+      const phrase = ftsPhrase(filter.search);
+      if (phrase !== null) {
+        // Driven from the trigram index in rowid order, so a page stops after `limit` matches
+        // instead of first collecting every match (a common name matches tens of thousands).
+        return db.select(getTableColumns(leads)).from(leadsSearch).innerJoin(leads, eq(leads.id, leadsSearch.rowid))
+          .where(and(sql`leads_search MATCH ${phrase}`, ...conditions(scope, { ...filter, search: null }),
+            beforeId === null ? undefined : lt(leadsSearch.rowid, beforeId)))
+          .orderBy(desc(leadsSearch.rowid)).limit(limit).all();
+      }
       return db.select().from(leads)
         .where(and(...conditions(scope, filter), beforeId === null ? undefined : lt(leads.id, beforeId)))
         .orderBy(desc(leads.id)).limit(limit).all();
