@@ -16,7 +16,16 @@ export interface GraphQLContext {
 }
 
 export function buildContext(services: Services, viewer: Viewer | null, requestId: string, log: Logger, clientIp = 'unknown'): GraphQLContext {
-  return { viewer, services, loaders: createLoaders(services), requestId, log, clientIp };
+  // The loaders are made on first use: a subscription's context lives as long as the
+  // subscription, and most never resolve a batched field (memory per live agent, issue 6).
+  let loaders: Loaders | null = null;
+  return {
+    viewer, services, requestId, log, clientIp,
+    get loaders(): Loaders {
+      loaders ??= createLoaders(services);
+      return loaders;
+    },
+  };
 }
 
 export function requireViewer(ctx: GraphQLContext): Viewer {
