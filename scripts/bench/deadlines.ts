@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { Args } from './lib/args.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, TRIVIAL, type OfferEvent, type Source } from './lib/seed.js';
-import { startBenchServer, type StartOptions } from './lib/server.js';
+import { ADMIN_TOKEN, startBenchServer, type StartOptions } from './lib/server.js';
 import { figure, sleep, steadyRate, summary, type Figure } from './lib/stats.js';
 import { openSockets } from './lib/ws-client.js';
 
@@ -56,7 +56,7 @@ export async function deadlines(args: Args, serverOpts: StartOptions): Promise<{
     const background = (async () => {
       for (let batch = 0; intakeOn && batch < 1000; batch++) {
         await steadyRate(intakeRate, intakeRate, async (i) => {
-          await http.post(SUBMIT, { input: { sourceId: bgSource.id, firstName: `bg${batch}-${i}` } });
+          await http.post(SUBMIT, { input: { sourceId: bgSource.id, firstName: `bg${batch}-${i}` } }, ADMIN_TOKEN);
           intakeLeads++;
         });
       }
@@ -75,7 +75,7 @@ export async function deadlines(args: Args, serverOpts: StartOptions): Promise<{
     await steadyRate(rate, leadCount, async (i) => {
       const source = sources[i % WINDOWS];
       if (!source) return;
-      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `d${i}` } });
+      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `d${i}` } }, ADMIN_TOKEN);
       if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);
     });
     const until = performance.now() + WINDOWS * 1000 + 5000;

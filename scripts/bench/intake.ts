@@ -3,7 +3,7 @@
 import type { Args } from './lib/args.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, TRIVIAL } from './lib/seed.js';
-import { startBenchServer, type StartOptions } from './lib/server.js';
+import { ADMIN_TOKEN, startBenchServer, type StartOptions } from './lib/server.js';
 import { closedLoop, figure, sleep, type Figure } from './lib/stats.js';
 import { openSockets } from './lib/ws-client.js';
 
@@ -27,7 +27,7 @@ export async function intake(args: Args, serverOpts: StartOptions): Promise<{ fi
     await sleep(1000);
 
     const submit = async (seq: number) => {
-      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `i${seq}`, email: `lead${seq}@example.com` } });
+      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `i${seq}`, email: `lead${seq}@example.com` } }, ADMIN_TOKEN);
       if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);
     };
     const trivial = async () => {

@@ -6,7 +6,7 @@
 import type { Args } from './lib/args.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, type Agent, type Source } from './lib/seed.js';
-import { startBenchServer, type StartOptions } from './lib/server.js';
+import { ADMIN_TOKEN, startBenchServer, type StartOptions } from './lib/server.js';
 import { figure, pool, sleep, type Figure } from './lib/stats.js';
 import { openSockets } from './lib/ws-client.js';
 
@@ -68,7 +68,7 @@ export async function liveAgents(args: Args, serverOpts: StartOptions): Promise<
     await pool(sources.length, sources.length, async (i) => {
       const source = sources[i];
       if (!source) return;
-      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `live${i}` } });
+      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `live${i}` } }, ADMIN_TOKEN);
       if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);
     });
     const deadline = performance.now() + 30_000;

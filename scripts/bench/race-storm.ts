@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { Args } from './lib/args.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, TRIVIAL, type OfferEvent } from './lib/seed.js';
-import { startBenchServer, type StartOptions } from './lib/server.js';
+import { ADMIN_TOKEN, startBenchServer, type StartOptions } from './lib/server.js';
 import { figure, pool, sleep, type Figure } from './lib/stats.js';
 import { openSockets } from './lib/ws-client.js';
 
@@ -41,7 +41,7 @@ export async function raceStorm(args: Args, serverOpts: StartOptions): Promise<{
     });
     await sleep(1000);
     await pool(leadCount, 16, async (i) => {
-      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `r${i}` } });
+      const res = await http.post(SUBMIT, { input: { sourceId: source.id, firstName: `r${i}` } }, ADMIN_TOKEN);
       if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);
     });
     const waitUntil = performance.now() + 10_000;
