@@ -24,7 +24,7 @@ import { HttpError, readBody, sendJson, sendText } from './http-util.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
-import { createWsGuard, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import { createWsGuard, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -112,6 +112,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       return buildContext(services, viewer, randomUUID(), logger, clientAddress(ctx.extra.request, config.trustProxy));
     },
   }, wsServer, wsLimits.keepAliveMs);
+  // A deactivated user's tokens stop working at once; so do the sockets they already hold open.
+  services.users.onDeactivated((userId) => {
+    wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);
+  });
 
   const requestLog: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart({ contextValue }) {

@@ -11,6 +11,7 @@ import type { LeadSourceWithOffices } from '../store/source-store.js';
 import type { Route } from './app.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';
+import { clientAddress, sendRateLimited } from './rate-limit.js';
 
 /** A form post is a few fields; 64 KB leaves room for a long message and refuses anything else. */
 export const MAX_FORM_BYTES = 64 * 1024;
@@ -108,6 +109,14 @@ export function createWebFormRoutes(services: Services): Route {
     if (req.method !== 'POST' || thanks) {
       res.setHeader('allow', thanks ? 'GET' : 'GET, POST');
       sendText(res, 405, 'method not allowed');
+      return true;
+    }
+    // Anonymous intake, limited per client address like submitLead with a source key; counted
+    // before the key is looked at, so guessing keys costs the same allowance as posting leads.
+    const decision = services.limits.intake.take(clientAddress(req, config.trustProxy));
+    if (!decision.allowed) {
+      req.resume();
+      sendRateLimited(res, decision.retryAfterSeconds);
       return true;
     }
     if (!source) {

@@ -27,6 +27,7 @@ export enum WsCloseCode {
 
 /** Close reasons clients can show (at most 123 bytes, as WebSocket allows). */
 export const WsCloseReason = {
+  [WsCloseCode.Forbidden]: 'the user was deactivated',
   [WsCloseCode.TooManyConnections]: 'too many connections for this user',
   [WsCloseCode.SlowConsumer]: 'slow consumer: the client stopped reading',
 } as const;
@@ -176,7 +177,8 @@ const isGraphQLContext = (value: unknown): value is GraphQLContext =>
 export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; production: boolean; logger: Logger }) {
   const { limits, schema, logger } = deps;
   const format = createErrorFormatter(deps.production);
-  const connectionsByUser = new Map<number, number>();
+  /** Each user's open sockets: counted for the per-user limit, and closed at once on deactivation. */
+  const socketsByUser = new Map<number, Set<WebSocket>>();
   /** The GraphQL context of each running operation, for errors that arrive without one. */
   const operations = new WeakMap<object, Map<string, GraphQLContext>>();
 
@@ -206,22 +208,38 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
      * false (onConnect must then return false; graphql-ws's own close becomes a no-op).
      */
     admit(socket: WebSocket, userId: number): boolean {
-      const open = connectionsByUser.get(userId) ?? 0;
-      if (open >= limits.maxConnectionsPerUser) {
+      const open = socketsByUser.get(userId) ?? new Set<WebSocket>();
+      if (open.size >= limits.maxConnectionsPerUser) {
         socket.close(WsCloseCode.TooManyConnections, WsCloseReason[WsCloseCode.TooManyConnections]);
         return false;
       }
-      connectionsByUser.set(userId, open + 1);
+      open.add(socket);
+      socketsByUser.set(userId, open);
       socket.once('close', () => {
-        const left = (connectionsByUser.get(userId) ?? 1) - 1;
-        if (left > 0) connectionsByUser.set(userId, left);
-        else connectionsByUser.delete(userId);
+        open.delete(socket);
+        if (open.size === 0 && socketsByUser.get(userId) === open) socketsByUser.delete(userId);
       });
       return true;
     },
 
     /** Open sockets of a user (for tests). */
-    connectionsOf: (userId: number): number => connectionsByUser.get(userId) ?? 0,
+    connectionsOf: (userId: number): number => socketsByUser.get(userId)?.size ?? 0,
+
+    /**
+     * Closes every open socket of a user now (a deactivated user: their live subscriptions would
+     * otherwise go on receiving leads until they reconnect). Returns how many were closed.
+     */
+    closeUser(userId: number, code: WsCloseCode, reason: string): number {
+      const open = socketsByUser.get(userId);
+      if (!open) return 0;
+      let closed = 0;
+      for (const socket of [...open]) {
+        if (socket.readyState !== socket.OPEN) continue;
+        socket.close(code, reason);
+        closed += 1;
+      }
+      return closed;
+    },
 
     /** Bounds operations per socket, then parses and validates with the query limits. */
     onSubscribe(ctx: WsContext, _id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] {

@@ -30,6 +30,8 @@ export interface UpdateUserInput {
 
 export function createUserService(deps: { identity: IdentityStore; org: OrgStore }) {
   const { identity, org } = deps;
+  /** Told after a user's deactivation commits (the server closes their open WebSockets). */
+  const deactivatedListeners: ((userId: number) => void)[] = [];
 
   function requireOffices(field: string, ids: readonly number[]): number[] {
     const wanted = unique(ids);
@@ -95,7 +97,7 @@ export function createUserService(deps: { identity: IdentityStore; org: OrgStore
       if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone) : null;
       if (input.active != null) patch.active = input.active;
       if (input.password) patch.passwordHash = await hashPassword(validatePassword(input.password));
-      return identity.transaction(() => {
+      const updated = identity.transaction(() => {
         const existing = identity.findUser(id);
         if (!existing) throw notFound('user');
         if (patch.email) requireFreeEmail(patch.email, id);
@@ -106,6 +108,14 @@ export function createUserService(deps: { identity: IdentityStore; org: OrgStore
         if (officeIds) identity.setUserOffices(id, officeIds);
         return user;
       });
+      // After the commit, so a listener never acts on a deactivation that was rolled back.
+      if (input.active === false) for (const listener of deactivatedListeners) listener(id);
+      return updated;
+    },
+
+    /** Calls `listener` with the user's id each time an admin deactivates someone. */
+    onDeactivated(listener: (userId: number) => void): void {
+      deactivatedListeners.push(listener);
     },
 
     getUser(id: number): UserRow {
