@@ -12,7 +12,9 @@ let seq = 0;
 beforeAll(async () => {
   t = await startHardenedServer({
     env: { WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3' },
-    wsLimits: { maxQueuedEvents: 8, keepAliveMs: 100 },
+    // Keep-alive stays long here: a paused socket answers no ping, and a short keep-alive would
+    // race the slow-consumer drop on a loaded machine (1006 instead of 4008).
+    wsLimits: { maxQueuedEvents: 8 },
   });
 });
 afterAll(async () => { await t.close(); });
@@ -110,14 +112,30 @@ describe('slow consumers', () => {
 
 describe('keep-alive', () => {
   it('a socket that stops answering pings is terminated; one that answers stays open', async () => {
-    const live = await openRaw(t.wsUrl, await newUser());
-    let pings = 0;
-    live.socket.on('ping', () => { pings += 1; });
-    const dead = await openRaw(t.wsUrl, await newUser(), { autoPong: false });
-    // Terminated without a close frame: the client sees 1006 (abnormal closure).
-    expect((await dead.closed).code).toBe(1006);
-    await eventually(() => pings >= 3, 'three pings answered');
-    expect(live.socket.readyState).toBe(live.socket.OPEN);
-    live.socket.close(1000);
+    // A server of its own with a 100 ms keep-alive, so no other test's sockets are pinged that often.
+    const k = await startHardenedServer({ wsLimits: { keepAliveMs: 100 } });
+    try {
+      await keepAlive(k);
+    } finally {
+      await k.close();
+    }
   });
 });
+
+/** One socket answers pings and stays open; one that stops answering is terminated. */
+async function keepAlive(k: HardenedServer): Promise<void> {
+  const user = async () => {
+    seq += 1;
+    const { createUser } = await k.admin.CreateUser({ input: { name: `KA ${seq}`, email: `ka${seq}@example.com`, role: 'AGENT' } });
+    return (await k.admin.IssueApiToken({ userId: createUser.id })).issueApiToken.token;
+  };
+  const live = await openRaw(k.wsUrl, await user());
+  let pings = 0;
+  live.socket.on('ping', () => { pings += 1; });
+  const dead = await openRaw(k.wsUrl, await user(), { autoPong: false });
+  // Terminated without a close frame: the client sees 1006 (abnormal closure).
+  expect((await dead.closed).code).toBe(1006);
+  await eventually(() => pings >= 3, 'three pings answered');
+  expect(live.socket.readyState).toBe(live.socket.OPEN);
+  live.socket.close(1000);
+}
