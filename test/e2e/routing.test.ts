@@ -75,6 +75,20 @@ describe('general routing and the race', () => {
     expect(firstOffered).toEqual([ids[0], ids[1], ids[2], ids[0]]);
   });
 
+  it("nextUp shows who would be offered the source's next general lead, and follows the rotation", async () => {
+    const o = await office();
+    const [a, b, c] = await createAgents(t, 3, { officeIds: [o] });
+    const source = await createSource(t, { officeIds: [o], raceAgentCount: 2 });
+    const nextUp = async () => (await t.admin.LeadSources()).leadSources.find((s) => s.id === source.id)?.nextUp.map((u) => u.id);
+    expect(await nextUp()).toEqual([a.id, b.id]);
+    const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Nia' } });
+    expect((await offersOf(t, submitLead.id)).map((x) => x.agent.id)).toEqual([a.id, b.id]);
+    expect(await nextUp()).toEqual([b.id, c.id]);
+    await c.sdk.SetMyAvailability({ inOffice: false });
+    expect(await nextUp()).toEqual([b.id, a.id]);
+    expect(await errorCode(a.sdk.LeadSources())).toBe('FORBIDDEN');
+  });
+
   it('when the window closes, pending offers become EXPIRED and the next agents are offered the lead; then UNASSIGNED', async () => {
     const o = await office();
     const [a, b] = await createAgents(t, 2, { officeIds: [o] });
