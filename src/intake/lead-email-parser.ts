@@ -181,9 +181,11 @@ export function extractLead(email: EmailForExtraction): ExtractedLead | null {
       return { name: line.replace(/<[^>]*>/, '').replace(EMAIL_IN, '').trim(), address: addr };
     });
     const sender = [...email.senders.slice(0, -1), ...forwardedFrom, ...email.senders.slice(-1)]
-      .find((s) => s.address && !notTheLead.has(s.address.toLowerCase()));
+      // Only a sender whose address is an email address: a malformed one (a MIME parser hands on
+      // what the header said) would make routing refuse the whole message (found by fuzzing).
+      .find((s) => EMAIL_IN.test(s.address) && !notTheLead.has(s.address.toLowerCase()));
     if (!sender) return null;
-    address = sender.address.toLowerCase();
+    address = (EMAIL_IN.exec(sender.address)?.[0] ?? sender.address).toLowerCase();
     const split = splitName(sender.name);
     first = split?.first ?? null;
     last = split?.last ?? null;
