@@ -15,6 +15,11 @@ export interface Config {
   inboundEmailDomain: string;
   /** INBOUND_EMAIL_SECRET: shared secret for POST /inbound/email; unset disables the endpoint. */
   inboundEmailSecret: string | null;
+  /**
+   * ACTION_LINK_SECRET: HMAC key of the accept/decline links (at least 32 characters). Unset: one is
+   * generated on first start and kept in the database. Changing it invalidates links already sent.
+   */
+  actionLinkSecret: string | null;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
   /** CORS_ORIGINS: comma-separated origins allowed from a browser; `*` (the default) allows any. */
@@ -194,6 +199,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('INBOUND_EMAIL_DOMAIN', `must be a domain name, got "${domain}"`);
   }
 
+  const actionLinkSecret = env.ACTION_LINK_SECRET?.trim() || null;
+  if (actionLinkSecret !== null && actionLinkSecret.length < 32) {
+    throw new ConfigError('ACTION_LINK_SECRET', 'must be at least 32 characters, so that links cannot be forged');
+  }
+
   const inboundEmailSecret = env.INBOUND_EMAIL_SECRET?.trim() || null;
   if (inboundEmailSecret !== null && inboundEmailSecret.length < 16) {
     throw new ConfigError('INBOUND_EMAIL_SECRET', 'must be at least 16 characters');
@@ -220,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: env.PUBLIC_URL?.trim() ? parseUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : `http://localhost:${port}`,
     inboundEmailDomain: domain.toLowerCase(),
     inboundEmailSecret,
+    actionLinkSecret,
     logLevel,
     corsOrigins,
     intakeRatePerMinute: parseLimit(env, 'INTAKE_RATE_PER_MINUTE', 60, 1_000_000),

@@ -15,8 +15,12 @@ export interface ActionLinks {
   verify(code: string): { offerId: number; agentId: number } | null;
 }
 
-/** The secret is generated once and kept in the settings row, so links survive restarts. */
-export function loadActionLinkSecret(org: OrgStore): Buffer {
+/**
+ * The configured secret (ACTION_LINK_SECRET) when there is one; otherwise one generated once and
+ * kept in the settings row, so links survive restarts.
+ */
+export function loadActionLinkSecret(org: OrgStore, configured: string | null): Buffer {
+  if (configured) return Buffer.from(configured, 'utf8');
   const current = org.getSettings().actionLinkSecret;
   if (current) return Buffer.from(current, 'base64');
   const secret = randomBytes(32);

@@ -52,11 +52,13 @@ export function createServices(deps: ServiceDeps) {
   };
   const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
   leadChanges.onCommitted(publishToSubscriptions(bus));
-  const actionLinks = createActionLinks(loadActionLinkSecret(stores.org), config.publicUrl);
-  // SMS and email to agents: the listener only writes outbox rows; a worker sends them afterwards.
+  const actionLinks = createActionLinks(loadActionLinkSecret(stores.org, config.actionLinkSecret), config.publicUrl);
+  // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
+  // none lost to a crash between two); after the commit, a worker sends them.
   const notifications = createNotifications({
     db: database.db, identity: stores.identity, sources: stores.sources, actionLinks, clock, config, logger,
   });
+  leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
   const routing = createRoutingService({
     leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,

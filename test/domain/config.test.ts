@@ -23,6 +23,7 @@ describe('defaults', () => {
       publicUrl: 'http://localhost:4000',
       inboundEmailDomain: 'leads.localhost',
       inboundEmailSecret: null,
+      actionLinkSecret: null,
       logLevel: 'info',
       corsOrigins: '*',
       intakeRatePerMinute: 60,
@@ -35,6 +36,11 @@ describe('defaults', () => {
       smtp: null,
       sms: null,
     });
+  });
+
+  it('ACTION_LINK_SECRET must be at least 32 characters', () => {
+    expect(() => loadConfig({ ACTION_LINK_SECRET: 'too-short' })).toThrow(/^ACTION_LINK_SECRET: /);
+    expect(loadConfig({ ACTION_LINK_SECRET: 'x'.repeat(32) }).actionLinkSecret).toBe('x'.repeat(32));
   });
 
   it('blank values count as unset', () => {
