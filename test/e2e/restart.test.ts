@@ -1,17 +1,16 @@
 // Durable deadlines and crash safety: offer windows are rows, not timers. A window that closes
 // while the server is down is processed on the next start; an acknowledged lead, accept or decline
 // survives kill -9.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, kill9, killAllChildren, startChild } from '../support/child-server.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgents, createSource } from '../support/brokerage.js';
 import { ADMIN_TOKEN, sdkFor, startTestServer } from '../support/server.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+afterAll(killAllChildren);
 
 describe('restart with an open window (injected clock)', () => {
   it('a window that closed while the server was down is expired on start and the lead moves on', async () => {
@@ -50,45 +49,6 @@ describe('restart with an open window (injected clock)', () => {
 
 // ------------------------------------------------------------------------------------------------
 // kill -9 of the real process
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const children: ChildProcess[] = [];
-afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-
-async function startChild(dbPath: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: dbPath, BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
-    } catch { /* not up yet */ }
-    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start: ${stderr}`);
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 describe('kill -9', () => {
   it('loses no acknowledged lead, accept or decline, and processes the overdue window on restart', async () => {
