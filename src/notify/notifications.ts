@@ -1,6 +1,7 @@
-// Notifications as a whole: turns committed offer changes into outbox rows (SMS and email to the
-// agent), and owns the channels and the delivery worker. The change listener only writes rows; the
-// worker sends them afterwards, so routing never waits on a provider.
+// Notifications as a whole: turns offer changes into outbox rows (SMS and email to the agent), and
+// owns the channels and the delivery worker. The rows are written inside the routing transaction
+// (writeOutbox, an in-transaction listener), so they commit with the offers or not at all; after the
+// commit, onCommitted kicks the worker, which sends them, so routing never waits on a provider.
 import type { Logger } from 'pino';
 import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
@@ -38,8 +39,8 @@ export function createNotifications(deps: NotificationDeps) {
   };
   const worker = new DeliveryWorker(clock, store, channels, logger);
 
-  /** The change listener: one outbox row per message, written in one transaction, then a kick. */
-  function onCommitted(changes: CommittedChanges): void {
+  /** The in-transaction listener: one outbox row per message, written in the routing transaction. */
+  function writeOutbox(changes: CommittedChanges): void {
     if (changes.offers.length === 0) return;
     const now = clock.now();
     const agents = new Map(identity.findUsers([...new Set(changes.offers.map((c) => c.offer.agentId))]).map((u) => [u.id, u]));
@@ -68,11 +69,16 @@ export function createNotifications(deps: NotificationDeps) {
       }
     }
     store.enqueue(rows);
-    worker.kick();
+  }
+
+  /** The change listener: once the rows have committed, the worker sends them (soon, not in this call). */
+  function onCommitted(changes: CommittedChanges): void {
+    if (changes.offers.length > 0) worker.kick();
   }
 
   return {
     channels,
+    writeOutbox,
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
     ofLead: (leadId: number): NotificationRow[] => store.ofLead(leadId),

@@ -9,7 +9,7 @@ import { IntakeError, IntakeErrorCode } from '../intake/lead-intake.js';
 import type { Services } from '../services/services.js';
 import type { Route } from './app.js';
 import { readBody, sendJson, sendText } from './http-util.js';
-import { clientAddress, sendRateLimited } from './rate-limit.js';
+import { refusedByRateLimit } from './rate-limit.js';
 
 /** Lead emails are small; 10 MB allows a forwarded one with its pictures. */
 export const MAX_EMAIL_BYTES = 10 * 1024 * 1024;
@@ -38,12 +38,7 @@ export function createInboundEmailRoute(services: Services): Route {
     }
     // Per client address with the intake limiter, before the secret is checked: a wrong secret
     // costs an attempt too, so the secret cannot be guessed at full speed.
-    const decision = services.limits.intake.take(clientAddress(req, config.trustProxy));
-    if (!decision.allowed) {
-      req.resume();
-      sendRateLimited(res, decision.retryAfterSeconds);
-      return true;
-    }
+    if (refusedByRateLimit(services.limits.intake, req, res, config.trustProxy)) return true;
     if (!secretMatches(req.headers['x-inbound-secret'], secret)) {
       req.resume();
       sendJson(res, 401, { error: 'missing or wrong X-Inbound-Secret' });

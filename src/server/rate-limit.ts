@@ -2,8 +2,7 @@
 // applies, the client address a request counts against, and the 429 answer for plain HTTP routes.
 //
 // Use from GraphQL:  ctx.services.limits.intake.enforce(ctx.clientIp)        (throws RATE_LIMITED)
-// Use from a route:  const d = services.limits.intake.take(clientAddress(req, config.trustProxy));
-//                    if (!d.allowed) return sendRateLimited(res, d.retryAfterSeconds);
+// Use from a route:  if (refusedByRateLimit(services.limits.intake, req, res, config.trustProxy)) return true;
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimitedError } from '../domain/errors.js';
 import type { Clock } from '../time/clock.js';
@@ -149,4 +148,16 @@ export function sendRateLimited(res: ServerResponse, retryAfterSeconds: number):
     'retry-after': String(retryAfterSeconds),
   });
   res.end(body);
+}
+
+/**
+ * For plain HTTP routes: takes one from `limiter` for the request's client address; when refused,
+ * drains the request, answers 429 and returns true (the route is done).
+ */
+export function refusedByRateLimit(limiter: RateLimiter, req: IncomingMessage, res: ServerResponse, trustProxy: boolean): boolean {
+  const decision = limiter.take(clientAddress(req, trustProxy));
+  if (decision.allowed) return false;
+  req.resume();
+  sendRateLimited(res, decision.retryAfterSeconds);
+  return true;
 }

@@ -11,7 +11,7 @@ import type { LeadSourceWithOffices } from '../store/source-store.js';
 import type { Route } from './app.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';
-import { clientAddress, sendRateLimited } from './rate-limit.js';
+import { refusedByRateLimit } from './rate-limit.js';
 
 /** A form post is a few fields; 64 KB leaves room for a long message and refuses anything else. */
 export const MAX_FORM_BYTES = 64 * 1024;
@@ -113,12 +113,7 @@ export function createWebFormRoutes(services: Services): Route {
     }
     // Anonymous intake, limited per client address like submitLead with a source key; counted
     // before the key is looked at, so guessing keys costs the same allowance as posting leads.
-    const decision = services.limits.intake.take(clientAddress(req, config.trustProxy));
-    if (!decision.allowed) {
-      req.resume();
-      sendRateLimited(res, decision.retryAfterSeconds);
-      return true;
-    }
+    if (refusedByRateLimit(services.limits.intake, req, res, config.trustProxy)) return true;
     if (!source) {
       req.resume();
       sendHtml(res, 404, UNKNOWN);

@@ -13,7 +13,10 @@ export function createNotificationStore(db: Db) {
     .where(and(eq(notifications.status, 'PENDING'), isNotNull(notifications.nextAttemptAt))).prepare();
 
   return {
-    /** Writes messages to the outbox (one transaction): they are durable once this returns. */
+    /**
+     * Writes messages to the outbox. Called in the routing transaction (a savepoint inside it), so the
+     * rows commit with the offers they announce; alone, it is one transaction of its own.
+     */
     enqueue(rows: NewNotification[]): NotificationRow[] {
       if (rows.length === 0) return [];
       return db.transaction((tx) => tx.insert(notifications).values(rows).returning().all());
