@@ -68,7 +68,11 @@ export interface RoundPlan {
   offered: number[];
   /** Every agent considered, in distribution-list order, with the reason. */
   decisions: [agentId: number, reason: RoutingReason][];
+  /** listHead of the same list: its first agent eligible were nobody offered the lead yet (or null). */
+  head: number | null;
 }
+
+const NOBODY: ReadonlySet<number> = new Set();
 
 /**
  * The next round of a general lead: the next `raceAgentCount` eligible agents of the distribution
@@ -83,8 +87,12 @@ export function planRound(
 ): RoundPlan {
   const offered: number[] = [];
   const decisions: RoundPlan['decisions'] = [];
+  let head: number | null = null;
   for (const agent of rotate(agents, anchor)) {
     const excluded = exclusionReason(agent, source, alreadyOffered, now);
+    // The head in the same pass (one sort and one check per agent, not two).
+    if (head === null && (excluded === null
+      || (excluded === 'ALREADY_OFFERED' && exclusionReason(agent, source, NOBODY, now) === null))) head = agent.id;
     if (excluded) {
       decisions.push([agent.id, excluded]);
     } else if (offered.length < source.raceAgentCount) {
@@ -94,7 +102,7 @@ export function planRound(
       decisions.push([agent.id, 'WAITING']);
     }
   }
-  return { offered, decisions };
+  return { offered, decisions, head };
 }
 
 /** The agent a new general lead's distribution list starts with, who becomes the source's anchor. */

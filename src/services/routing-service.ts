@@ -2,7 +2,7 @@
 // decline, windows close. Each use case is one synchronous transaction; what it changed is handed
 // to the listeners after commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
-import { leadKind, listHead, planRound } from '../domain/routing.js';
+import { leadKind, planRound } from '../domain/routing.js';
 import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { IdentityStore } from '../store/identity-store.js';
@@ -68,14 +68,12 @@ export function createRoutingService(deps: {
   function startNextRound(lead: LeadRow, changes: ChangeSet, now: Date): LeadRow {
     const source = requireSource(lead.sourceId);
     const roster = store.loadRoster();
-    let anchor = lead.routingAnchor;
-    if (anchor === null) {
-      // 0 sorts before every id: "start from the lowest id".
-      anchor = source.rrLastAgentId ?? 0;
-      const head = listHead(roster, source, anchor, now.getTime());
-      if (head !== null) store.setSourceAnchor(source.id, head);
-    }
+    const firstRound = lead.routingAnchor === null;
+    // 0 sorts before every id: "start from the lowest id".
+    const anchor = lead.routingAnchor ?? source.rrLastAgentId ?? 0;
     const plan = planRound(roster, source, store.offeredAgentIds(lead.id), anchor, now.getTime());
+    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
+    if (firstRound && plan.head !== null) store.setSourceAnchor(source.id, plan.head);
     const round = lead.round + 1;
     store.insertRoutingRound(lead.id, round, now, plan.decisions);
     if (plan.offered.length === 0) {

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
+import { preparedByShape } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
@@ -29,10 +30,36 @@ export function createLeadStore(db: Db) {
     .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).prepare();
   const earliestDeadline = db.select({ at: sql<number | null>`min(${offers.expiresAt})` }).from(offers)
     .where(eq(offers.state, 'PENDING')).prepare();
+  // The writes of routing, prepared once (prepared-shapes.ts for rows and patches whose columns vary).
+  const leadsByIds = db.select().from(leads)
+    .where(sql`${leads.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`).prepare();
+  const sourceAnchor = db.update(leadSources).set({ rrLastAgentId: sql`${sql.placeholder('agentId')}` })
+    .where(eq(leadSources.id, sql.placeholder('sourceId'))).prepare();
+  const leadInsert = preparedByShape((v) => db.insert(leads).values(v as unknown as NewLead).returning().prepare());
+  const leadUpdate = preparedByShape((v) => db.update(leads).set(v as unknown as Partial<NewLead>)
+    .where(eq(leads.id, sql.placeholder('$id'))).returning().prepare());
+  const offerInsert = preparedByShape((v) => db.insert(offers).values(v as unknown as typeof offers.$inferInsert).returning().prepare());
+  const eventInsert = preparedByShape((v) => db.insert(leadEvents).values(v as unknown as NewLeadEvent).returning().prepare());
+  const roundInsert = db.insert(routingRounds).values({
+    leadId: sql.placeholder('leadId'), round: sql.placeholder('round'), at: sql.placeholder('at'),
+    decisions: sql.placeholder('decisions'),
+  }).prepare();
+  // The race and its siblings: `nowMs` is both responded_at (stored in ms) and the window check.
+  const answer = (state: 'ACCEPTED' | 'DECLINED') => db.update(offers)
+    .set({ state, respondedAt: sql`${sql.placeholder('nowMs')}` })
+    .where(and(eq(offers.id, sql.placeholder('offerId')), eq(offers.agentId, sql.placeholder('agentId')),
+      eq(offers.state, 'PENDING'), sql`${offers.expiresAt} > ${sql.placeholder('nowMs')}`))
+    .returning().prepare();
+  const claim = answer('ACCEPTED');
+  const decline = answer('DECLINED');
+  const takeOthers = db.update(offers).set({ state: 'TAKEN', respondedAt: sql`${sql.placeholder('nowMs')}` })
+    .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).returning().prepare();
+  const usersOfLead = db.select({ userId: leadUsers.userId }).from(leadUsers)
+    .where(eq(leadUsers.leadId, sql.placeholder('leadId'))).orderBy(asc(leadUsers.userId)).prepare();
 
   return {
     setSourceAnchor(sourceId: number, agentId: number): void {
-      db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId)).run();
+      sourceAnchor.run({ sourceId, agentId });
     },
 
     /** Every agent as routing sees them; cached until a user or their offices change (roster-cache.ts). */
@@ -50,15 +77,25 @@ export function createLeadStore(db: Db) {
     findLead: (id: number): LeadRow | null => leadById.get({ id }) ?? null,
     findLeads(ids: readonly number[]): LeadRow[] {
       if (ids.length === 0) return [];
-      return db.select().from(leads).where(inArray(leads.id, [...ids])).all();
+      if (ids.length === 1) {
+        const lead = leadById.get({ id: ids[0] });
+        return lead ? [lead] : [];
+      }
+      return leadsByIds.all({ ids: JSON.stringify(ids) });
     },
     findLeadByExternalId: (sourceId: number, externalId: string): LeadRow | null =>
       byExternalId.get({ sourceId, externalId }) ?? null,
 
-    insertLead: (row: NewLead): LeadRow => db.insert(leads).values(row).returning().get(),
+    insertLead(row: NewLead): LeadRow {
+      const { statement, params } = leadInsert(row);
+      const inserted = statement.get(params);
+      if (!inserted) throw new Error('lead insert returned nothing');
+      return inserted;
+    },
 
     updateLead(id: number, patch: Partial<NewLead>): LeadRow {
-      const row = db.update(leads).set(patch).where(eq(leads.id, id)).returning().get();
+      const { statement, params } = leadUpdate(patch);
+      const row = statement.get({ ...params, $id: id });
       if (!row) throw new Error(`lead ${id} vanished inside its own transaction`);
       return row;
     },
@@ -68,8 +105,13 @@ export function createLeadStore(db: Db) {
     pendingOfferCount: (leadId: number): number => pendingOfLead.get({ leadId })?.n ?? 0,
 
     insertOffers(rows: (typeof offers.$inferInsert)[]): OfferRow[] {
-      if (rows.length === 0) return [];
-      return db.insert(offers).values(rows).returning().all();
+      // One prepared insert per row, in the caller's transaction (routing always runs in one).
+      return rows.map((row) => {
+        const { statement, params } = offerInsert(row);
+        const inserted = statement.get(params);
+        if (!inserted) throw new Error('offer insert returned nothing');
+        return inserted;
+      });
     },
 
     /**
@@ -78,24 +120,17 @@ export function createLeadStore(db: Db) {
      * gets a row back. Never a read followed by a write.
      */
     claimOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
-      return db.update(offers).set({ state: 'ACCEPTED', respondedAt: now })
-        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
-          sql`${offers.expiresAt} > ${now.getTime()}`))
-        .returning().get() ?? null;
+      return claim.get({ offerId, agentId, nowMs: now.getTime() }) ?? null;
     },
 
     /** Same shape as claimOffer: only a PENDING offer inside its window can be declined. */
     declineOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
-      return db.update(offers).set({ state: 'DECLINED', respondedAt: now })
-        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
-          sql`${offers.expiresAt} > ${now.getTime()}`))
-        .returning().get() ?? null;
+      return decline.get({ offerId, agentId, nowMs: now.getTime() }) ?? null;
     },
 
     /** After a win: every other PENDING offer of the lead becomes TAKEN. */
     takeOtherOffers(leadId: number, now: Date): OfferRow[] {
-      return db.update(offers).set({ state: 'TAKEN', respondedAt: now })
-        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'PENDING'))).returning().all();
+      return takeOthers.all({ leadId, nowMs: now.getTime() });
     },
 
     /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
@@ -114,12 +149,17 @@ export function createLeadStore(db: Db) {
     },
 
     insertEvents(rows: NewLeadEvent[]): LeadEventRow[] {
-      if (rows.length === 0) return [];
-      return db.insert(leadEvents).values(rows).returning().all();
+      // One prepared insert per row, in the caller's transaction (every change runs in one).
+      return rows.map((row) => {
+        const { statement, params } = eventInsert(row);
+        const inserted = statement.get(params);
+        if (!inserted) throw new Error('lead event insert returned nothing');
+        return inserted;
+      });
     },
 
     insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
-      db.insert(routingRounds).values({ leadId, round, at, decisions: JSON.stringify(decisions) }).run();
+      roundInsert.run({ leadId, round, at, decisions: JSON.stringify(decisions) });
     },
 
     routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
@@ -142,8 +182,7 @@ export function createLeadStore(db: Db) {
     },
 
     userIdsOfLead(leadId: number): number[] {
-      return db.select({ userId: leadUsers.userId }).from(leadUsers).where(eq(leadUsers.leadId, leadId))
-        .orderBy(asc(leadUsers.userId)).all().map((r) => r.userId);
+      return usersOfLead.all({ leadId }).map((r) => r.userId);
     },
 
     /** Which of these leads each has this agent as a user, or an offer to them (for access checks). */

@@ -2,6 +2,7 @@
 // routing and delivery loses nothing. The delivery worker claims due rows one atomic UPDATE at a time.
 import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { preparedByShape } from './prepared-shapes.js';
 import { withoutFsync } from './relaxed-sync.js';
 import { notifications } from './schema.js';
 
@@ -11,6 +12,7 @@ export type NewNotification = typeof notifications.$inferInsert;
 export function createNotificationStore(db: Db) {
   const earliestDue = db.select({ at: sql<number | null>`min(${notifications.nextAttemptAt})` }).from(notifications)
     .where(and(eq(notifications.status, 'PENDING'), isNotNull(notifications.nextAttemptAt))).prepare();
+  const insert = preparedByShape((v) => db.insert(notifications).values(v as unknown as NewNotification).returning().prepare());
 
   return {
     /**
@@ -19,7 +21,12 @@ export function createNotificationStore(db: Db) {
      */
     enqueue(rows: NewNotification[]): NotificationRow[] {
       if (rows.length === 0) return [];
-      return db.transaction((tx) => tx.insert(notifications).values(rows).returning().all());
+      return db.transaction(() => rows.map((row) => {
+        const { statement, params } = insert(row);
+        const inserted = statement.get(params);
+        if (!inserted) throw new Error('notification insert returned nothing');
+        return inserted;
+      }));
     },
 
     /** PENDING messages due at `now` (id and attempts so far), oldest first. */

@@ -100,6 +100,8 @@ describe('routing rules (properties)', () => {
       const head = listHead(agents, source, anchor, NOW);
       expect(head).toBe(rotate(agents, anchor).find((a) => eligible(a, source, none))?.id ?? null);
       expect(head).toBe(planRound(agents, source, none, anchor, NOW).offered[0] ?? null);
+      // planRound reports the same head in its single pass, whoever was offered the lead already.
+      expect(planRound(agents, source, new Set(agents.filter((x) => x.id % 2 === 0).map((x) => x.id)), anchor, NOW).head).toBe(head);
     }), { numRuns: 500 });
   });
 
