@@ -3,12 +3,12 @@
 // bad configuration, the first-admin token on stdout, SIGTERM, and what ends up in the log.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/child-server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN_PATTERN = /lr_[A-Za-z0-9_-]{20,}/g;
@@ -36,19 +36,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'leadrace-startup-'));
   dirs.push(dir);
   return dir;
-}
-
-/** A port that was free a moment ago: PORT=0 would work, but the test could not learn the port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
