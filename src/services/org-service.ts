@@ -1,6 +1,6 @@
 // The organisation around the users: tags, lead groups, halts, availability and the company settings.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { optionalText, requireText, unique } from '../domain/validation.js';
+import { optionalText, requireExisting, requireText } from '../domain/validation.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
 import type { LeadGroupRow, OrgStore, SettingsRow, TagRow } from '../store/org-store.js';
 import type { Clock } from '../time/clock.js';
@@ -31,13 +31,8 @@ export function createOrgService(deps: { identity: IdentityStore; org: OrgStore;
   }
 
   /** Every id must name a user; admins and inactive users may be members too. */
-  function requireUsers(field: string, ids: readonly number[]): number[] {
-    const wanted = unique(ids);
-    const found = new Set(identity.findUsers(wanted).map((u) => u.id));
-    const missing = wanted.filter((id) => !found.has(id));
-    if (missing.length > 0) throw badInput(field, `unknown user id ${missing.join(', ')}`);
-    return wanted;
-  }
+  const requireUsers = (field: string, ids: readonly number[]): number[] =>
+    requireExisting(field, 'user', ids, (wanted) => identity.findUsers(wanted));
 
   function requireFreeGroupName(name: string, exceptId?: number): void {
     const holder = org.findLeadGroupByName(name);
@@ -63,10 +58,7 @@ export function createOrgService(deps: { identity: IdentityStore; org: OrgStore;
     setUserTags(userId: number, tagIds: readonly number[]): UserRow {
       return identity.transaction(() => {
         const user = requireUser(userId);
-        const wanted = unique(tagIds);
-        const found = new Set(org.findTags(wanted).map((t) => t.id));
-        const missing = wanted.filter((id) => !found.has(id));
-        if (missing.length > 0) throw badInput('tagIds', `unknown tag id ${missing.join(', ')}`);
+        const wanted = requireExisting('tagIds', 'tag', tagIds, (ids) => org.findTags(ids));
         identity.setUserTags(userId, wanted);
         return user;
       });

@@ -1,7 +1,7 @@
 // Lead sources: where leads come in, and the routing rules each one carries.
 import { randomBytes } from 'node:crypto';
 import { badInput, notFound } from '../domain/errors.js';
-import { intInRange, numberInRange, requireText, unique } from '../domain/validation.js';
+import { intInRange, numberInRange, requireExisting, requireText } from '../domain/validation.js';
 import type { OrgStore } from '../store/org-store.js';
 import type { LeadSourceWithOffices, NewLeadSource, SourceStore } from '../store/source-store.js';
 
@@ -83,13 +83,8 @@ export function createSourceService(deps: { sources: SourceStore; org: OrgStore 
     return patch;
   }
 
-  function requireOffices(ids: readonly number[]): number[] {
-    const wanted = unique(ids);
-    const found = new Set(org.findOffices(wanted).map((o) => o.id));
-    const missing = wanted.filter((id) => !found.has(id));
-    if (missing.length > 0) throw badInput('officeIds', `unknown office id ${missing.join(', ')}`);
-    return wanted;
-  }
+  const requireOffices = (ids: readonly number[]): number[] =>
+    requireExisting('officeIds', 'office', ids, (wanted) => org.findOffices(wanted));
 
   function leadGroupPatch(raw: number | '' | null | undefined): { leadGroupId?: number | null } {
     if (raw == null) return {};

@@ -1,7 +1,7 @@
 // Offices and users: the people leads are routed to.
-import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
+import { DomainError, ErrorCode, notFound } from '../domain/errors.js';
 import {
-  handleFromName, normalizeEmail, normalizeHandle, normalizePhone, requireText, unique,
+  handleFromName, normalizeEmail, normalizeHandle, normalizePhone, requireExisting, requireText,
 } from '../domain/validation.js';
 import type { Role } from '../domain/viewer.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
@@ -33,13 +33,8 @@ export function createUserService(deps: { identity: IdentityStore; org: OrgStore
   /** Told after a user's deactivation commits (the server closes their open WebSockets). */
   const deactivatedListeners: ((userId: number) => void)[] = [];
 
-  function requireOffices(field: string, ids: readonly number[]): number[] {
-    const wanted = unique(ids);
-    const found = new Set(org.findOffices(wanted).map((o) => o.id));
-    const missing = wanted.filter((id) => !found.has(id));
-    if (missing.length > 0) throw badInput(field, `unknown office id ${missing.join(', ')}`);
-    return wanted;
-  }
+  const requireOffices = (field: string, ids: readonly number[]): number[] =>
+    requireExisting(field, 'office', ids, (wanted) => org.findOffices(wanted));
 
   function requireFreeEmail(email: string, exceptUserId?: number): void {
     const holder = identity.findUserByEmail(email);
