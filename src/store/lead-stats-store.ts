@@ -1,11 +1,27 @@
-// The dashboard's figures, aggregated in SQL over covering indexes (schema.ts): lead counts grouped
-// by state, source and status in one pass; offer counts grouped by agent and state in one pass;
-// and the durations at the ranks the percentiles need (window functions: nothing sorted in JS).
+// The dashboard's figures, read from the rollups of migration 0005 (schema.ts) instead of every lead
+// and offer of the range. The rollups count per UTC day and per 512-day period (both kept by
+// triggers), and per 8- and 64-day period once such a period is past (summed here on first use,
+// then kept by the triggers too). A range is cut into whole periods, the coarsest that fit
+// (planPieces), so all time is read from one or two 512-day rows per key and a month from a few
+// dozen; the partial first and last days of a range that does not start or end at midnight UTC are
+// read from the raw rows through the existing indexes: counts are exact for any range.
+//
+// Response times are kept as histograms (bucketSeconds): the accept-time percentiles and each
+// agent's median are read from them, so they are exact for whole seconds below 256 s, and otherwise
+// never above the true value and less than 1 s (below 256 s) or 0.55 % (from 256 s) below it. Per
+// agent the median is found in two steps: the coarse bands (kept with the offer counts) say which
+// 32 buckets hold it, and only those buckets of the fine histogram are read.
+//
+// Why not only days: a year of a million leads is about 480,000 day rows of offer counts and
+// 800,000 of response times (100 agents, their offer states, bands and buckets); summing either
+// takes over half a second. Why not every span live: each span is another row per rollup on every
+// write (an accept moves four rollups), so past 8- and 64-day periods are summed once, on the read
+// side, and a write of today's leads and offers touches two rows per rollup.
+//
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
-// anyone: they are left out of every offer figure.
-import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+// anyone: they are left out of every offer figure, here and in the triggers alike.
+import Database from 'better-sqlite3';
 import type { Db } from './database.js';
-import { leads, offers } from './schema.js';
 
 export interface StatsRange {
   /** Inclusive. */
@@ -14,69 +30,278 @@ export interface StatsRange {
   to: Date | null;
 }
 
-/** An offer an agent answered or could have answered: not an auto-accepted direct lead. */
-const realOffer = sql`NOT (${offers.direct} = 1 AND ${offers.respondedAt} = ${offers.offeredAt})`;
+const DAY_MS = 86_400_000;
+/** Periods of this many days are kept by the triggers for every write, as days are. */
+const LIVE_SPAN = 512;
+/** Periods summed once past, coarsest first; each holds 8 of the next finer span (8 holds 8 days). */
+const SUMMED_SPANS = [64, 8] as const;
+/** Response times below this many seconds have a bucket per whole second. */
+export const FINE_SECONDS = 256;
+/** Buckets per doubling from FINE_SECONDS on: each is 2^(1/128) - 1 < 0.55 % wide. */
+const BUCKETS_PER_DOUBLING = 128;
+/** A band is 32 consecutive buckets: band = bucket >> BAND_SHIFT. */
+export const BAND_SHIFT = 5;
 
-function offeredIn(range: StatsRange): (SQL | undefined)[] {
-  return [
-    range.from ? gte(offers.offeredAt, range.from) : undefined,
-    range.to ? lt(offers.offeredAt, range.to) : undefined,
-  ];
+/**
+ * The response-time bucket of an offer answered `ms` after it was made, in SQL over an expression
+ * `d` (milliseconds). The same rule as the triggers of migration 0005: keep them identical.
+ */
+const bucketSql = (d: string) =>
+  `CASE WHEN ${d} < 256000 THEN max(0, CAST(${d} / 1000 AS INTEGER)) ELSE CAST(128 * log2(${d} / 1000.0) AS INTEGER) - 768 END`;
+
+/** The lowest response time of a bucket, in seconds (whole milliseconds, rounded down). */
+export function bucketSeconds(bucket: number): number {
+  if (bucket < FINE_SECONDS) return bucket;
+  const seconds = 2 ** ((bucket - FINE_SECONDS) / BUCKETS_PER_DOUBLING + Math.log2(FINE_SECONDS));
+  return Math.floor(seconds * 1000) / 1000;
 }
 
+/** A run of periods of one span, `first` to `last` inclusive (period = day / spanDays). */
+export interface Piece {
+  spanDays: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * Cuts the whole days [fromDay, toDay) into runs of aligned periods, the coarsest that fit inside:
+ * 512 days, or 64 or 8 days when the period ended before `openDay` (those are summed only once past),
+ * else single days. At most seven periods of each finer span at each end.
+ */
+export function planPieces(fromDay: number, toDay: number, openDay: number): Piece[] {
+  const pieces: Piece[] = [];
+  let day = fromDay;
+  while (day < toDay) {
+    const fits = (s: number) => day % s === 0 && day + s <= toDay;
+    const span = fits(LIVE_SPAN) ? LIVE_SPAN : SUMMED_SPANS.find((s) => fits(s) && day + s <= openDay) ?? 1;
+    const period = day / span;
+    const last = pieces[pieces.length - 1];
+    if (last && last.spanDays === span && last.last === period - 1) last.last = period;
+    else pieces.push({ spanDays: span, first: period, last: period });
+    day += span;
+  }
+  return pieces;
+}
+
+export interface LeadCount { state: string; sourceId: number; statusCodeId: number | null; n: number }
+/** `band` is the response-time band of an answered offer (ACCEPTED or DECLINED), -1 for the others. */
+export interface OfferCount { agentId: number; state: string; band: number; n: number }
+export interface BucketCount { bucket: number; n: number }
+export interface AgentBucketCount { agentId: number; bucket: number; n: number }
+/** Which buckets of an agent's response-time histogram to read (inclusive). */
+export interface AgentBuckets { agentId: number; fromBucket: number; toBucket: number }
+
+/** The figures of one range, read inside one transaction (see createLeadStatsStore().read). */
+export interface StatsReader {
+  /** Leads created in the range per (state, source, status code). */
+  leadCounts(): LeadCount[];
+  /** Offers made in the range per (agent, state, response band). */
+  offerCounts(): OfferCount[];
+  /** Accepted offers made in the range per response-time bucket, ascending. */
+  acceptBuckets(): BucketCount[];
+  /** Answered offers made in the range per agent and bucket, only the asked-for buckets. */
+  responseBuckets(want: readonly AgentBuckets[]): AgentBucketCount[];
+}
+
+/** The rollup tables and the key columns each is summed by. */
+const ROLLUPS = [
+  { table: 'lead_rollups', keys: 'state, source_id, status_code_id' },
+  { table: 'offer_rollups', keys: 'agent_id, state, band' },
+  { table: 'accept_time_rollups', keys: 'bucket' },
+  { table: 'response_time_rollups', keys: 'agent_id, bucket' },
+] as const;
+
+/** An offer an agent answered or could have answered: not an auto-accepted direct lead. */
+const REAL_OFFER = 'NOT (direct = 1 AND responded_at = offered_at)';
+const OFFER_STATE_INDEX = ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN'];
+const OFFER_STATES = `(${OFFER_STATE_INDEX.map((s) => `'${s}'`).join(', ')})`;
+
+function clientOf(db: Db): Database.Database {
+  // drizzle() attaches the better-sqlite3 handle as $client.
+  const client: unknown = Reflect.get(db, '$client');
+  if (!(client instanceof Database)) throw new Error('lead stats store: not a better-sqlite3 database');
+  return client;
+}
+
+/** Pieces as json_each reads them: [[spanDays, first, last], ...]. */
+const piecesJson = (pieces: readonly Piece[]) => JSON.stringify(pieces.map((p) => [p.spanDays, p.first, p.last]));
+
 export function createLeadStatsStore(db: Db) {
+  const sqlite = clientOf(db);
+
+  // The days holding any lead or offer: where a range without a bound starts or ends.
+  // (One min() or max() per subquery: SQLite reads each from the end of the index.)
+  const extent = sqlite.prepare(`SELECT
+      (SELECT min(period) FROM lead_rollups WHERE span_days = 1) AS leadFirst, (SELECT min(period) FROM offer_rollups WHERE span_days = 1) AS offerFirst,
+      (SELECT max(period) FROM lead_rollups WHERE span_days = 1) AS leadLatest, (SELECT max(period) FROM offer_rollups WHERE span_days = 1) AS offerLatest`);
+  const summedPeriods = sqlite.prepare('SELECT period FROM rollup_periods WHERE span_days = ? AND period BETWEEN ? AND ?').pluck();
+  const markSummed = sqlite.prepare('INSERT INTO rollup_periods (span_days, period) VALUES (?, ?)');
+  // A coarse period summed from its eight children (the next finer span), per rollup table.
+  const sumChildren = ROLLUPS.map(({ table, keys }) => sqlite.prepare(`INSERT INTO ${table} (span_days, period, ${keys}, n)
+      SELECT @span, @period, ${keys}, sum(n) FROM ${table}
+      WHERE span_days = @child AND period BETWEEN @period * 8 AND @period * 8 + 7
+      GROUP BY ${keys} HAVING sum(n) <> 0`));
+
+  // Rollup rows of a list of pieces (json_each drives one index range per piece). The larger
+  // results come back as one JSON array: crossing into JS row by row costs more than the query.
+  const fromPieces = (table: string) => `json_each(@pieces) AS p CROSS JOIN ${table} AS r
+      WHERE r.span_days = p.value ->> 0 AND r.period BETWEEN p.value ->> 1 AND p.value ->> 2`;
+  const asJson = (columns: string, query: string) =>
+    sqlite.prepare(`SELECT json_group_array(json_array(${columns})) FROM (${query})`).pluck();
+  const leadRollups = sqlite.prepare(`SELECT r.state, r.source_id AS sourceId, r.status_code_id AS statusCodeId, sum(r.n) AS n
+      FROM ${fromPieces('lead_rollups')} GROUP BY r.state, r.source_id, r.status_code_id`);
+  const offerRollups = asJson('agent_id, state, band, n', `SELECT r.agent_id, r.state, r.band, sum(r.n) AS n
+      FROM ${fromPieces('offer_rollups')} GROUP BY r.agent_id, r.state, r.band`);
+  const acceptRollups = asJson('bucket, n', `SELECT r.bucket, sum(r.n) AS n
+      FROM ${fromPieces('accept_time_rollups')} GROUP BY r.bucket`);
+  // One index range per (period, agent): @want is [[agentId, fromBucket, toBucket], ...] and
+  // @periods [[spanDays, period], ...], every period of the pieces.
+  const responseRollups = asJson('agent_id, bucket, n', `SELECT r.agent_id, r.bucket, sum(r.n) AS n
+      FROM json_each(@periods) AS p CROSS JOIN json_each(@want) AS w CROSS JOIN response_time_rollups AS r
+      WHERE r.span_days = p.value ->> 0 AND r.period = p.value ->> 1
+        AND r.agent_id = w.value ->> 0 AND r.bucket BETWEEN w.value ->> 1 AND w.value ->> 2
+      GROUP BY r.agent_id, r.bucket`);
+  const parsed = <T>(json: unknown): T[] => JSON.parse(String(json)) as T[];
+
+  // The partial days at the ends of a range, from the raw rows through the indexes that hold
+  // created_at (leads_stats, leads_created_at) and offered_at (offers_agent_stats: one index range
+  // per agent and offer state). Each edge offer comes back once, as JSON like the rollups.
+  const rawLeads = sqlite.prepare(`SELECT state, source_id AS sourceId, coalesce(status_code_id, 0) AS statusCodeId, count(*) AS n
+      FROM leads WHERE created_at >= @from AND created_at < @to GROUP BY 1, 2, 3`);
+  const answeredBucket = `CASE WHEN state IN ('ACCEPTED', 'DECLINED') AND responded_at IS NOT NULL
+      THEN ${bucketSql('(responded_at - offered_at)')} END`;
+  const rawOffers = asJson('agent_id, state, bucket', `SELECT agent_id, state, ${answeredBucket} AS bucket
+      FROM offers
+      WHERE agent_id IN (SELECT id FROM users) AND state IN ${OFFER_STATES}
+        AND offered_at >= @from AND offered_at < @to AND ${REAL_OFFER}`);
+
+  /** Sums every 8- and 64-day period of `pieces` not summed yet (its parts first), in the caller's transaction. */
+  function sumPastPeriods(pieces: readonly Piece[]): void {
+    const ensure = (span: number, period: number): void => {
+      if (span === 1 || summedPeriods.all(span, period, period).length > 0) return;
+      const child = span / 8;
+      for (let c = period * 8; c < period * 8 + 8; c++) ensure(child, c);
+      for (const statement of sumChildren) statement.run({ span, period, child });
+      markSummed.run(span, period);
+    };
+    for (const piece of pieces) {
+      if (piece.spanDays === 1 || piece.spanDays === LIVE_SPAN) continue;
+      const done = new Set(summedPeriods.all(piece.spanDays, piece.first, piece.last) as number[]);
+      for (let p = piece.first; p <= piece.last; p++) if (!done.has(p)) ensure(piece.spanDays, p);
+    }
+  }
+
+  interface Plan { pieces: Piece[]; edges: [number, number][] }
+
+  /** The pieces of whole days and the raw edges ([from, to) in ms) of a range. */
+  function plan(range: StatsRange): Plan {
+    const fromMs = range.from?.getTime() ?? null;
+    const toMs = range.to?.getTime() ?? null;
+    if (fromMs !== null && toMs !== null && fromMs >= toMs) return { pieces: [], edges: [] };
+    const days = extent.get() as { leadFirst: number | null; offerFirst: number | null; leadLatest: number | null; offerLatest: number | null };
+    const firsts = [days.leadFirst, days.offerFirst].filter((d) => d !== null);
+    const latests = [days.leadLatest, days.offerLatest].filter((d) => d !== null);
+    if (firsts.length === 0 || latests.length === 0) return { pieces: [], edges: [] };
+    const first = Math.min(...firsts);
+    const latest = Math.max(...latests);
+    // Whole days [fromDay, toDay); a bound inside a day leaves that day's part to the raw rows.
+    const fromDay = fromMs === null ? first : Math.ceil(fromMs / DAY_MS);
+    const toDay = toMs === null ? latest + 1 : Math.floor(toMs / DAY_MS);
+    if (fromMs !== null && toMs !== null && fromDay > toDay) return { pieces: [], edges: [[fromMs, toMs]] };
+    const edges: [number, number][] = [];
+    if (fromMs !== null && fromMs < fromDay * DAY_MS) edges.push([fromMs, fromDay * DAY_MS]);
+    if (toMs !== null && toMs > toDay * DAY_MS) edges.push([toDay * DAY_MS, toMs]);
+    const lo = Math.max(fromDay, first);
+    const hi = Math.min(toDay, latest + 1);
+    if (lo >= hi) return { pieces: [], edges };
+    // No rows lie outside [first, latest]: a bound beyond them may as well be a 512-day boundary,
+    // when that makes fewer pieces (all time is then one 512-day period per key and year or so).
+    const los = fromDay <= first ? [lo, lo - (lo % LIVE_SPAN)] : [lo];
+    const his = toDay > latest ? [hi, Math.ceil(hi / LIVE_SPAN) * LIVE_SPAN] : [hi];
+    const plans = los.flatMap((a) => his.map((b) => planPieces(a, b, latest)));
+    const size = (ps: Piece[]) => ps.reduce((n, p) => n + p.last - p.first + 1, 0);
+    return { pieces: plans.reduce((best, p) => (size(p) < size(best) ? p : best)), edges };
+  }
+
+  /**
+   * Rows one per key (as the rollup queries return them) with the edges' rows added in: rows that
+   * share a key are summed, and keys that sum to 0 are left out.
+   */
+  function merged<R extends { n: number }>(rows: R[], edgeRows: R[], key: (r: R) => string | number): R[] {
+    if (edgeRows.length === 0) return rows.filter((r) => r.n !== 0);
+    const byKey = new Map<string | number, R>();
+    for (const r of [...rows, ...edgeRows]) {
+      const k = key(r);
+      const known = byKey.get(k);
+      if (known) known.n += r.n;
+      else byKey.set(k, { ...r });
+    }
+    return [...byKey.values()].filter((r) => r.n !== 0);
+  }
+
+  function reader({ pieces, edges }: Plan): StatsReader {
+    const json = piecesJson(pieces);
+    // The edges' offers, read once: every figure but the lead counts needs them.
+    let edgeOffers: { agentId: number; state: string; bucket: number | null; n: number }[] | undefined;
+    const offersAtEdges = () => edgeOffers ??= edges.flatMap(([from, to]) =>
+      parsed<[number, string, number | null]>(rawOffers.get({ from, to })).map(([agentId, state, bucket]) => ({ agentId, state, bucket, n: 1 })));
+
+    return {
+      leadCounts() {
+        const rows = merged(leadRollups.all({ pieces: json }) as LeadCount[],
+          edges.flatMap(([from, to]) => rawLeads.all({ from, to }) as LeadCount[]),
+          (r) => `${r.state}|${r.sourceId}|${r.statusCodeId}`);
+        // Status code 0 in the rollups: the lead has none.
+        for (const r of rows) if (r.statusCodeId === 0) r.statusCodeId = null;
+        return rows;
+      },
+
+      offerCounts() {
+        return merged(parsed<[number, string, number, number]>(offerRollups.get({ pieces: json }))
+          .map(([agentId, state, band, n]) => ({ agentId, state, band, n })),
+          offersAtEdges().map((o) => ({ agentId: o.agentId, state: o.state, band: o.bucket === null ? -1 : o.bucket >> BAND_SHIFT, n: o.n })),
+          (r) => (r.agentId * 8 + OFFER_STATE_INDEX.indexOf(r.state)) * 4096 + r.band + 1);
+      },
+
+      acceptBuckets() {
+        return merged(parsed<[number, number]>(acceptRollups.get({ pieces: json })).map(([bucket, n]) => ({ bucket, n })),
+          offersAtEdges().filter((o) => o.state === 'ACCEPTED' && o.bucket !== null).map((o) => ({ bucket: o.bucket ?? 0, n: o.n })),
+          (r) => r.bucket).sort((a, b) => a.bucket - b.bucket);
+      },
+
+      responseBuckets(want) {
+        if (want.length === 0) return [];
+        const periods: [number, number][] = [];
+        for (const p of pieces) for (let period = p.first; period <= p.last; period++) periods.push([p.spanDays, period]);
+        const rows = periods.length === 0 ? [] : parsed<[number, number, number]>(responseRollups.get({
+          periods: JSON.stringify(periods),
+          want: JSON.stringify(want.map((w) => [w.agentId, w.fromBucket, w.toBucket])),
+        })).map(([agentId, bucket, n]) => ({ agentId, bucket, n }));
+        const wanted = new Map(want.map((w) => [w.agentId, w]));
+        const edgeRows = offersAtEdges().flatMap((o) => {
+          const w = wanted.get(o.agentId);
+          return w && o.bucket !== null && o.bucket >= w.fromBucket && o.bucket <= w.toBucket
+            ? [{ agentId: o.agentId, bucket: o.bucket, n: o.n }] : [];
+        });
+        return merged(rows, edgeRows, (r) => r.agentId * 65536 + r.bucket);
+      },
+    };
+  }
+
+  /**
+   * Runs `fn` over the figures of `range`, in one transaction so that every figure sees the same
+   * rows. The 8- and 64-day periods the range needs that are past but not yet summed are summed
+   * first (a write, once per period: afterwards the triggers keep them current).
+   */
+  const read = sqlite.transaction(<T>(range: StatsRange, fn: (reader: StatsReader) => T): T => {
+    const p = plan(range);
+    sumPastPeriods(p.pieces);
+    return fn(reader(p));
+  });
+
   return {
-    /** Lead counts per (state, source, status code), leads created in the range. */
-    leadCounts(range: StatsRange): { state: string; sourceId: number; statusCodeId: number | null; n: number }[] {
-      return db.select({
-        state: leads.state, sourceId: leads.sourceId, statusCodeId: leads.statusCodeId, n: sql<number>`count(*)`,
-      }).from(leads)
-        .where(and(range.from ? gte(leads.createdAt, range.from) : undefined, range.to ? lt(leads.createdAt, range.to) : undefined))
-        .groupBy(leads.state, leads.sourceId, leads.statusCodeId).all();
-    },
-
-    /** Offer counts per (agent, state), offers made in the range. */
-    offerCounts(range: StatsRange): { agentId: number; state: string; n: number }[] {
-      return db.select({ agentId: offers.agentId, state: offers.state, n: sql<number>`count(*)` }).from(offers)
-        .where(and(realOffer, ...offeredIn(range)))
-        .groupBy(offers.agentId, offers.state).all();
-    },
-
-    /** How many offers made in the range an agent accepted (the population of the accept percentiles). */
-    acceptedCount(range: StatsRange): number {
-      return db.select({ n: sql<number>`count(*)` }).from(offers)
-        .where(and(eq(offers.state, 'ACCEPTED'), realOffer, ...offeredIn(range))).get()?.n ?? 0;
-    },
-
-    /**
-     * Milliseconds from offer to acceptance at the given ranks (1-based, ascending) among the
-     * accepted offers of the range. SQLite sorts and numbers them; only the asked-for ranks come back.
-     */
-    acceptMsAtRanks(range: StatsRange, ranks: readonly number[]): Map<number, number> {
-      if (ranks.length === 0) return new Map();
-      const ranked = db.select({
-        ms: sql<number>`(${offers.respondedAt} - ${offers.offeredAt})`.as('ms'),
-        rn: sql<number>`row_number() OVER (ORDER BY ${offers.respondedAt} - ${offers.offeredAt})`.as('rn'),
-      }).from(offers).where(and(eq(offers.state, 'ACCEPTED'), realOffer, ...offeredIn(range))).as('ranked');
-      const rows = db.select({ rn: ranked.rn, ms: ranked.ms }).from(ranked).where(inArray(ranked.rn, [...ranks])).all();
-      return new Map(rows.map((r) => [Number(r.rn), Number(r.ms)]));
-    },
-
-    /**
-     * Each agent's median milliseconds from offer to their answer (accept or decline), offers made
-     * in the range. Ranks as in domain/percentiles.ts medianRanks: the mean of the one or two middle values.
-     */
-    agentMedianResponseMs(range: StatsRange): { agentId: number; ms: number }[] {
-      const ranked = db.select({
-        agentId: sql<number>`${offers.agentId}`.as('agent_id'),
-        ms: sql<number>`(${offers.respondedAt} - ${offers.offeredAt})`.as('ms'),
-        rn: sql<number>`row_number() OVER (PARTITION BY ${offers.agentId} ORDER BY ${offers.respondedAt} - ${offers.offeredAt})`.as('rn'),
-        n: sql<number>`count(*) OVER (PARTITION BY ${offers.agentId})`.as('n'),
-      }).from(offers)
-        .where(and(sql`${offers.state} IN ('ACCEPTED', 'DECLINED')`, realOffer, ...offeredIn(range))).as('ranked');
-      return db.select({ agentId: ranked.agentId, ms: sql<number>`avg(${ranked.ms})` }).from(ranked)
-        .where(sql`${ranked.rn} IN ((${ranked.n} + 1) / 2, ${ranked.n} / 2 + 1)`)
-        .groupBy(sql`${ranked.agentId}`).all().map((r) => ({ agentId: Number(r.agentId), ms: Number(r.ms) }));
+    read<T>(range: StatsRange, fn: (reader: StatsReader) => T): T {
+      return read(range, fn) as T;
     },
   };
 }

@@ -250,3 +250,61 @@ export const notifications = sqliteTable('notifications', {
   index('notifications_lead').on(t.leadId, t.id),
   index('notifications_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
 ]);
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard's rollups (leadStats): counts kept per UTC day by SQLite triggers on leads and offers,
+// inside the writer's own transaction (drizzle/0005_lead_stats_rollups.sql, which also fills them
+// from the rows already there), so no application code writes them. A row counts one key over one
+// period of `span_days` days: 1 (a day: period = time_ms / 86,400,000, integer division), or 8, 64
+// and 512 (aligned: period = time_ms / (span_days * 86,400,000)). The coarser periods exist only where
+// rollup_periods lists them: lead-stats-store.ts sums them from the finer rows once they are past (so
+// a write of today touches day rows only), and from then on the triggers keep them current too.
+// Counts go up and down; a row that falls back to n = 0 stays.
+
+/** Leads created, by state, source and status code (0: no status code). */
+export const leadRollups = sqliteTable('lead_rollups', {
+  spanDays: integer('span_days').notNull(),
+  period: integer('period').notNull(),
+  state: text('state', { enum: ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] }).notNull(),
+  sourceId: integer('source_id').notNull(),
+  statusCodeId: integer('status_code_id').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [primaryKey({ columns: [t.spanDays, t.period, t.state, t.sourceId, t.statusCodeId] })]);
+
+/**
+ * Offers made (by offered_at), by agent and state; auto-accepted direct offers left out. `band` is the
+ * response-time band (bucket >> 5, lead-stats-store.ts) of an answered offer (ACCEPTED or DECLINED),
+ * -1 for the others: summed over bands these are the offer counts, and per band they are the coarse
+ * half of each agent's response-time histogram.
+ */
+export const offerRollups = sqliteTable('offer_rollups', {
+  spanDays: integer('span_days').notNull(),
+  period: integer('period').notNull(),
+  agentId: integer('agent_id').notNull(),
+  state: text('state', { enum: ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN'] }).notNull(),
+  band: integer('band').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [primaryKey({ columns: [t.spanDays, t.period, t.agentId, t.state, t.band] })]);
+
+/** Accepted offers (by offered_at) per response-time bucket: the accept-time percentiles. */
+export const acceptTimeRollups = sqliteTable('accept_time_rollups', {
+  spanDays: integer('span_days').notNull(),
+  period: integer('period').notNull(),
+  bucket: integer('bucket').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [primaryKey({ columns: [t.spanDays, t.period, t.bucket] })]);
+
+/** Answered offers (accepted or declined, by offered_at) per agent and response-time bucket. */
+export const responseTimeRollups = sqliteTable('response_time_rollups', {
+  spanDays: integer('span_days').notNull(),
+  period: integer('period').notNull(),
+  agentId: integer('agent_id').notNull(),
+  bucket: integer('bucket').notNull(),
+  n: integer('n').notNull(),
+}, (t) => [primaryKey({ columns: [t.spanDays, t.period, t.agentId, t.bucket] })]);
+
+/** The coarse periods (span_days 8, 64 or 512) whose rows the four rollups hold and the triggers maintain. */
+export const rollupPeriods = sqliteTable('rollup_periods', {
+  spanDays: integer('span_days').notNull(),
+  period: integer('period').notNull(),
+}, (t) => [primaryKey({ columns: [t.spanDays, t.period] })]);

@@ -1,8 +1,12 @@
 // The lead management dashboard through the real server, every figure checked against values
 // worked out by hand from a scripted day of leads on an injected clock.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsRange } from '../../src/store/lead-stats-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgents, createSource, type TestAgent } from '../support/brokerage.js';
+import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
 import { errorCode, startTestServer, type TestServer } from '../support/server.js';
 
 const SEC = 1000;
@@ -101,5 +105,98 @@ describe('leadStats', () => {
   it('is for admins only: an agent is FORBIDDEN', async () => {
     const [agent] = await createAgents(t, 1);
     expect(await errorCode(agent.sdk.LeadStats())).toBe('FORBIDDEN');
+  });
+});
+
+describe('leadStats rollups', () => {
+  const DAY = 86_400_000;
+  const counts = (stats: { byState: { state: string; count: number }[] }) => Object.fromEntries(stats.byState.map((s) => [s.state, s.count]));
+
+  it("follow every change: a lead's state and status, offers accepted, declined, expiring and taken, also in past periods summed before the change", async () => {
+    // A fresh UTC day holds only this test's leads; whole days are read from the rollups alone. It
+    // starts a 64-day period (periods are aligned on 1970-01-01), for the last part of the test.
+    const dayStart = (Math.floor(clock.now() / (64 * DAY)) + 1) * 64 * DAY;
+    clock.advance(dayStart + 3_600_000 - clock.now());
+    const day = { from: new Date(dayStart).toISOString(), to: new Date(dayStart + DAY).toISOString() };
+    const stats = async () => (await t.admin.LeadStatsFull(day)).leadStats;
+    // The same figures counted from the raw rows, over a second (read-only) connection.
+    const raw = new Database(join(t.dir, 'test.db'), { readonly: true });
+    const sameAsRawRows = (range: StatsRange) =>
+      expect(statsDifferences(t.server.services.leadStats.leadStats(range), referenceLeadStats(raw, range)), JSON.stringify(range)).toEqual([]);
+    try {
+      const { createOffice } = await t.admin.CreateOffice({ name: 'Rollups' });
+      const agents = await createAgents(t, 3, { officeIds: [createOffice.id] });
+      const source = await createSource(t, { officeIds: [createOffice.id], raceAgentCount: 2, acceptanceWindowSeconds: 600 });
+      const submit = async (firstName: string) => (await t.admin.SubmitLead({ input: { sourceId: source.id, firstName } })).submitLead.id;
+      const offered = async (leadId: string) => {
+        const out: { agent: TestAgent; offerId: string }[] = [];
+        for (const agent of agents) {
+          const offer = (await agent.sdk.MyOffers()).myOffers.find((o) => o.lead.id === leadId);
+          if (offer) out.push({ agent, offerId: offer.id });
+        }
+        return out;
+      };
+      const { statusCodes } = await t.admin.StatusCodes();
+      const code = (name: string) => statusCodes.find((c) => c.name === name)?.id ?? '';
+
+      // L1 is offered to two agents at once; one accepts after 40 s, the other's offer is TAKEN.
+      const l1 = await submit('One');
+      let s = await stats();
+      expect(counts(s)).toEqual({ ROUTING: 1, ASSIGNED: 0, UNASSIGNED: 0 });
+      expect(s.offers).toEqual({ made: 2, pending: 2, accepted: 0, declined: 0, expired: 0, taken: 0 });
+      const race = await offered(l1);
+      expect(race).toHaveLength(2);
+      clock.advance(40_000);
+      await race[0]?.agent.sdk.AcceptOffer({ offerId: race[0].offerId });
+      s = await stats();
+      expect(counts(s)).toEqual({ ROUTING: 0, ASSIGNED: 1, UNASSIGNED: 0 });
+      expect(s.offers).toEqual({ made: 2, pending: 0, accepted: 1, declined: 0, expired: 0, taken: 1 });
+      expect(s.medianSecondsToAccept).toBe(40);
+
+      // L2: one agent declines after 20 s, the other lets the 600 s window close; round 2 goes to
+      // the third agent at that moment, who accepts 30 s later.
+      const l2 = await submit('Two');
+      const [declines, waits] = await offered(l2);
+      clock.advance(20_000);
+      await declines?.agent.sdk.DeclineOffer({ offerId: declines.offerId });
+      expect((await stats()).offers).toEqual({ made: 4, pending: 1, accepted: 1, declined: 1, expired: 0, taken: 1 });
+      clock.advance(580_000);
+      const [third] = await offered(l2);
+      expect(third?.agent.id).not.toBe(waits?.agent.id);
+      expect((await stats()).offers).toEqual({ made: 5, pending: 1, accepted: 1, declined: 1, expired: 1, taken: 1 });
+      clock.advance(30_000);
+      await third?.agent.sdk.AcceptOffer({ offerId: third.offerId });
+      s = await stats();
+      expect(counts(s)).toEqual({ ROUTING: 0, ASSIGNED: 2, UNASSIGNED: 0 });
+      expect(s.offers).toEqual({ made: 5, pending: 0, accepted: 2, declined: 1, expired: 1, taken: 1 });
+      expect(s.medianSecondsToAccept).toBe(35);
+      expect(s.perAgent.find((a) => a.agent.id === declines?.agent.id)?.declined).toBe(1);
+
+      // The lead's status, then its state: L1 closed, L2 back to the broker.
+      await t.admin.SetLeadStatus({ leadId: l1, statusCodeId: code('Closed') });
+      expect((await stats()).byStatus.map((b) => [b.status.name, b.count])).toEqual([['New', 1], ['Closed', 1]]);
+      await t.admin.ReturnLeadToBroker({ leadId: l2 });
+      expect(counts(await stats())).toEqual({ ROUTING: 0, ASSIGNED: 1, UNASSIGNED: 1 });
+      const whole = { from: new Date(dayStart), to: new Date(dayStart + DAY) };
+      sameAsRawRows(whole);
+      sameAsRawRows({ from: null, to: null });
+
+      // 70 days on, that day lies in a past 64-day period: a range over those 64 days sums it (and
+      // its 8-day parts) on first use; a later change to L1 must reach the sums through the triggers.
+      clock.advance(70 * DAY);
+      await submit('Later');
+      const past = { from: new Date(dayStart), to: new Date(dayStart + 64 * DAY) };
+      const before = t.server.services.leadStats.leadStats(past);
+      expect(raw.prepare('SELECT count(*) FROM rollup_periods WHERE span_days = 64').pluck().get()).toBeGreaterThan(0);
+      sameAsRawRows(past);
+      await t.admin.SetLeadStatus({ leadId: l1, statusCodeId: code('Showing Houses') });
+      const after = t.server.services.leadStats.leadStats(past);
+      const statusCount = (x: typeof before, name: string) => x.byStatus.find((b) => b.statusCodeId === Number(code(name)))?.count ?? 0;
+      expect(statusCount(after, 'Closed')).toBe(statusCount(before, 'Closed') - 1);
+      expect(statusCount(after, 'Showing Houses')).toBe(statusCount(before, 'Showing Houses') + 1);
+      sameAsRawRows(past);
+    } finally {
+      raw.close();
+    }
   });
 });

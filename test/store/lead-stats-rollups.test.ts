@@ -1,0 +1,174 @@
+// The dashboard's rollups against the raw rows: random leads and offers over a year and a half
+// (across 8-, 64- and 512-day periods), random changes to them (answers, moves, deletes, changes to
+// old rows after their periods were summed), and random ranges, whole days or not. Counts must be
+// exact; percentiles within the histograms' precision, and exact for whole seconds below 256 s.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLeadStatsService } from '../../src/services/lead-stats-service.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { bucketSeconds, createLeadStatsStore, planPieces, type StatsRange } from '../../src/store/lead-stats-store.js';
+import {
+  addAgentsAndSources, DAY, insertLead, insertOffer, random, responseMs, seed, SPAN_DAYS, T0, type Random,
+} from '../support/lead-stats-fixture.js';
+import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
+
+const AGENTS = 12;
+const SOURCES = 4;
+
+let handles: { h: DatabaseHandle; dir: string }[] = [];
+afterEach(() => {
+  for (const { h, dir } of handles) {
+    h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  handles = [];
+});
+
+function freshDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'leadrace-rollups-'));
+  const h = openDatabase(join(dir, 'stats.db'));
+  handles.push({ h, dir });
+  return { ...addAgentsAndSources(h.sqlite, AGENTS, SOURCES), service: createLeadStatsService({ stats: createLeadStatsStore(h.db) }) };
+}
+type Fixture = ReturnType<typeof freshDatabase>;
+
+/** Random changes of every kind the triggers must follow. */
+function change(f: Fixture, r: Random, n: number): void {
+  const { sqlite } = f;
+  const ids = (sql: string) => sqlite.prepare(sql).pluck().all() as number[];
+  sqlite.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const kind = r.int(8);
+      if (kind <= 1) {
+        const pending = ids("SELECT id FROM offers WHERE state = 'PENDING' ORDER BY id");
+        if (pending.length === 0) continue;
+        const id = r.pick(pending);
+        const state = r.pick(['ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']);
+        sqlite.prepare('UPDATE offers SET state = ?, responded_at = offered_at + ? WHERE id = ?').run(state, responseMs(r, false), id);
+      } else if (kind === 2) {
+        sqlite.prepare('UPDATE leads SET state = ?, status_code_id = ? WHERE id = ?')
+          .run(r.pick(['ROUTING', 'ASSIGNED', 'UNASSIGNED']), r.next() < 0.2 ? null : r.pick(f.codes), r.pick(ids('SELECT id FROM leads')));
+      } else if (kind === 3) {
+        sqlite.prepare('UPDATE leads SET source_id = ?, created_at = created_at + ? WHERE id = ?')
+          .run(r.pick(f.sourceIds), (r.int(200) - 100) * DAY, r.pick(ids('SELECT id FROM leads')));
+      } else if (kind === 4) {
+        // Moved to another agent and day; an auto-accepted direct offer may become a real one.
+        const by = (r.int(100) - 50) * DAY;
+        sqlite.prepare('UPDATE offers SET agent_id = ?, offered_at = offered_at + ?, responded_at = responded_at + ? WHERE id = ?')
+          .run(r.pick(f.agentIds), by, by + r.int(5000), r.pick(ids('SELECT id FROM offers')));
+      } else if (kind === 5) {
+        sqlite.prepare('DELETE FROM offers WHERE id = ?').run(r.pick(ids('SELECT id FROM offers')));
+      } else if (kind === 6) {
+        // Deleting a lead deletes its offers (ON DELETE CASCADE): their triggers run too.
+        sqlite.prepare('DELETE FROM leads WHERE id = ?').run(r.pick(ids('SELECT id FROM leads')));
+      } else {
+        const at = T0 + r.int(SPAN_DAYS * DAY);
+        insertOffer(f, r, insertLead(f, r, at), at, false);
+      }
+    }
+  })();
+}
+
+/** A bound: none, midnight UTC, or any millisecond, around the data. */
+function bound(r: Random): Date | null {
+  const kind = r.int(5);
+  if (kind === 0) return null;
+  const day = T0 + (r.int(SPAN_DAYS + 80) - 40) * DAY;
+  return new Date(kind <= 2 ? day : day + r.int(DAY));
+}
+
+function expectSameAsRawRows(f: Fixture, range: StatsRange): void {
+  const problems = statsDifferences(f.service.leadStats(range), referenceLeadStats(f.sqlite, range));
+  expect(problems, `range ${JSON.stringify(range)}`).toEqual([]);
+}
+
+describe('leadStats from the rollups', () => {
+  it('equals the raw rows over random ranges, before and after random changes (counts exactly, percentiles within precision)', () => {
+    for (const seedValue of [1, 2]) {
+      const f = freshDatabase();
+      const r = random(seedValue);
+      seed(f, r, 1500);
+      for (let round = 0; round < 4; round++) {
+        expectSameAsRawRows(f, { from: null, to: null });
+        for (let i = 0; i < 25; i++) expectSameAsRawRows(f, { from: bound(r), to: bound(r) });
+        change(f, r, 150);
+      }
+    }
+  });
+
+  it('gives the exact percentiles when every response time is whole seconds under 256 s', () => {
+    const f = freshDatabase();
+    const r = random(7);
+    seed(f, r, 800, true);
+    for (let i = 0; i < 30; i++) {
+      const range = i === 0 ? { from: null, to: null } : { from: bound(r), to: bound(r) };
+      expect(f.service.leadStats(range), `range ${JSON.stringify(range)}`).toEqual(referenceLeadStats(f.sqlite, range));
+    }
+  });
+
+  it('sums a past 8- or 64-day period once; later changes to its rows reach it through the triggers', () => {
+    const f = freshDatabase();
+    const r = random(3);
+    seed(f, r, 600);
+    const summed = () => f.sqlite.prepare('SELECT count(*) FROM rollup_periods').pluck().get() as number;
+    expect(summed()).toBe(0);
+    const range = { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 6, 1)) };
+    expectSameAsRawRows(f, range);
+    const after = summed();
+    expect(after).toBeGreaterThan(0);
+    expectSameAsRawRows(f, range);
+    expect(summed()).toBe(after);
+    // Every lead of the range moves to another state and status code: summed rows must follow.
+    f.sqlite.prepare("UPDATE leads SET state = 'UNASSIGNED', status_code_id = ? WHERE created_at >= ? AND created_at < ?")
+      .run(f.codes[2], range.from.getTime(), range.to.getTime());
+    expectSameAsRawRows(f, range);
+  });
+
+  it('an empty database and an empty or inverted range count nothing', () => {
+    const f = freshDatabase();
+    const empty = f.service.leadStats({ from: null, to: null });
+    expect(empty).toEqual(referenceLeadStats(f.sqlite, { from: null, to: null }));
+    expect(empty.total).toBe(0);
+    seed(f, random(5), 50);
+    const at = new Date(T0 + 10 * DAY);
+    expect(f.service.leadStats({ from: at, to: at }).total).toBe(0);
+    expect(f.service.leadStats({ from: new Date(at.getTime() + DAY), to: at })).toEqual(referenceLeadStats(f.sqlite, { from: at, to: at }));
+  });
+});
+
+describe('planPieces', () => {
+  it('covers the days exactly once with aligned periods; 8- and 64-day ones only when past', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 0, max: 6000 }),
+      (from, length, open) => {
+        const to = from + length;
+        const pieces = planPieces(from, to, open);
+        let day = from;
+        for (const p of pieces) {
+          expect([1, 8, 64, 512]).toContain(p.spanDays);
+          expect(p.first * p.spanDays).toBe(day);
+          day = (p.last + 1) * p.spanDays;
+          if (p.spanDays === 8 || p.spanDays === 64) expect(day).toBeLessThanOrEqual(open);
+        }
+        expect(day).toBe(Math.max(from, to));
+        // Never more than seven periods of a finer span next to a coarser one at either end.
+        const count = (span: number) => pieces.filter((p) => p.spanDays === span).reduce((n, p) => n + p.last - p.first + 1, 0);
+        if (open >= to) for (const span of [1, 8, 64]) expect(count(span)).toBeLessThanOrEqual(14);
+      }));
+  });
+});
+
+describe('bucketSeconds', () => {
+  it('is the whole second below 256 s and rises by under 0.55 % per bucket above', () => {
+    for (let b = 0; b < 256; b++) expect(bucketSeconds(b)).toBe(b);
+    expect(bucketSeconds(256)).toBe(256);
+    expect(bucketSeconds(256 + 128)).toBe(512);
+    for (let b = 256; b < 2000; b++) {
+      const ratio = bucketSeconds(b + 1) / bucketSeconds(b);
+      expect(ratio).toBeGreaterThan(1);
+      expect(ratio).toBeLessThan(1.0055);
+    }
+  });
+});
