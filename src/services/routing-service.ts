@@ -119,9 +119,10 @@ export function createRoutingService(deps: {
   return {
     /**
      * A lead comes in. By an admin with sourceId, or by anyone holding the source's publicKey.
-     * Idempotent on (source, externalId). Durable once this returns: the transaction has committed.
+     * Idempotent on (source, externalId). Durable once this resolves: the transaction has committed
+     * (a group commit: leads submitted in the same turn of the event loop share one fsync).
      */
-    submitLead(input: SubmitLeadInput, actor: Viewer | null): SubmitResult {
+    async submitLead(input: SubmitLeadInput, actor: Viewer | null): Promise<SubmitResult> {
       const fields = validateLead(input);
       let source: SourceForRouting | null;
       if (input.sourceKey) {
@@ -137,7 +138,7 @@ export function createRoutingService(deps: {
       }
       const src = source;
 
-      return inTransaction((changes, now) => {
+      return deps.changes.runGrouped((changes, now): SubmitResult => {
         if (fields.externalId) {
           const existing = store.findLeadByExternalId(src.id, fields.externalId);
           if (existing) return { lead: existing, created: false };

@@ -3,8 +3,10 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 import { preparedByShape } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
+import { decodeDecisions, encodeDecisions } from './routing-decisions.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -19,11 +21,12 @@ export function createLeadStore(db: Db) {
   const byExternalId = db.select().from(leads)
     .where(and(eq(leads.sourceId, sql.placeholder('sourceId')), eq(leads.externalId, sql.placeholder('externalId'))))
     .prepare();
-  // Every AGENT with their offices in one query: the roster a routing round is planned over.
+  // Every AGENT with their offices in one query: the roster a routing round is planned over, in id
+  // order, so that planRound walks it from the anchor without sorting a copy per lead.
   const roster = db.select({
     id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
     officeIds: sql<string | null>`(SELECT group_concat(${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
-  }).from(users).where(eq(users.role, 'AGENT')).prepare();
+  }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id)).prepare();
   const offeredAgents = db.selectDistinct({ agentId: offers.agentId }).from(offers)
     .where(eq(offers.leadId, sql.placeholder('leadId'))).prepare();
   const pendingOfLead = db.select({ n: sql<number>`count(*)` }).from(offers)
@@ -159,12 +162,12 @@ export function createLeadStore(db: Db) {
     },
 
     insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
-      roundInsert.run({ leadId, round, at, decisions: JSON.stringify(decisions) });
+      roundInsert.run({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
     routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
       return db.select().from(routingRounds).where(eq(routingRounds.leadId, leadId)).orderBy(asc(routingRounds.round))
-        .all().map((r) => ({ round: r.round, at: r.at, decisions: JSON.parse(r.decisions) as [number, RoutingReason][] }));
+        .all().map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
     },
 
     offersOfLead(leadId: number): OfferRow[] {
@@ -202,7 +205,7 @@ export function createLeadStore(db: Db) {
     },
 
     transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+      return transaction(db, fn);
     },
   };
 }

@@ -36,10 +36,10 @@ export class LeadResolver {
   }
 
   @Mutation(() => Lead, { description: 'A lead comes in: by an admin with sourceId, or by anyone with the source key.' })
-  submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): LeadView {
+  async submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
     // Anonymous intake (a public form's source key) is rate limited per client address.
     if (!ctx.viewer) ctx.services.limits.intake.enforce(ctx.clientIp);
-    const { lead } = ctx.services.routing.submitLead({
+    const { lead } = await ctx.services.routing.submitLead({
       ...input,
       sourceId: input.sourceId != null ? inputId('sourceId', input.sourceId) : null,
       targetUserId: input.targetUserId != null ? inputId('targetUserId', input.targetUserId) : null,
