@@ -189,9 +189,13 @@ export function createRoutingService(deps: {
       });
     },
 
-    /** The first accept wins the lead; every other pending offer of it becomes TAKEN. */
-    acceptOffer(offerId: number, viewer: Viewer): { offer: OfferRow; lead: LeadRow } {
-      return inTransaction((changes, now) => {
+    /**
+     * The first accept wins the lead; every other pending offer of it becomes TAKEN. Group-committed
+     * like submitLead: accepts racing in the same turn run one after another in one transaction,
+     * so the conditional UPDATE still lets exactly one of them win.
+     */
+    acceptOffer(offerId: number, viewer: Viewer): Promise<{ offer: OfferRow; lead: LeadRow }> {
+      return deps.changes.runGrouped((changes, now) => {
         const offer = store.claimOffer(offerId, viewer.id, now);
         if (!offer) throw closedOfferError(offerId, viewer.id);
         const taken = store.takeOtherOffers(offer.leadId, now);
@@ -212,8 +216,8 @@ export function createRoutingService(deps: {
     },
 
     /** A decline closes the agent's offer; when the round has no pending offer left, the next starts. */
-    declineOffer(offerId: number, viewer: Viewer): OfferRow {
-      return inTransaction((changes, now) => {
+    declineOffer(offerId: number, viewer: Viewer): Promise<OfferRow> {
+      return deps.changes.runGrouped((changes, now) => {
         const offer = store.declineOffer(offerId, viewer.id, now);
         if (!offer) throw closedOfferError(offerId, viewer.id);
         changes.offerChanged('DECLINED', offer);

@@ -98,8 +98,8 @@ async function step(w: World, a: Action): Promise<void> {
           .all(agentId, clock.now()) as { id: number }[];
         if (pending.length === 0) return;
         const offer = at(pending.map((o) => o.id), a.pick);
-        if (a.kind === 'accept') services.routing.acceptOffer(offer, { id: agentId, role: 'AGENT' });
-        else services.routing.declineOffer(offer, { id: agentId, role: 'AGENT' });
+        if (a.kind === 'accept') await services.routing.acceptOffer(offer, { id: agentId, role: 'AGENT' });
+        else await services.routing.declineOffer(offer, { id: agentId, role: 'AGENT' });
         return;
       }
       case 'halt':

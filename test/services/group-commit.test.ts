@@ -82,6 +82,23 @@ describe('group commit of submitted leads', () => {
     expect(heard.flatMap((c) => c.offers.map((o) => o.lead.firstName))).toEqual(['Ann', 'Cy']);
   });
 
+  it('accepts racing in one group: exactly one wins, the others are told the offer is closed', async () => {
+    const { database, services, agents } = await build();
+    const wide = services.sources.createLeadSource({ name: 'Wide', raceAgentCount: 3, acceptanceWindowSeconds: 60 }).id;
+    const { lead } = await services.routing.submitLead({ sourceId: wide, firstName: 'Race' }, ADMIN);
+    const offers = database.sqlite.prepare('SELECT id, agent_id FROM offers WHERE lead_id = ? ORDER BY id').all(lead.id) as { id: number; agent_id: number }[];
+    expect(offers.map((o) => o.agent_id).sort()).toEqual([...agents].sort());
+    const before = services.leadChanges.stats.commits;
+    const answers = await Promise.allSettled(offers.map((o) => services.routing.acceptOffer(o.id, { id: o.agent_id, role: 'AGENT' })));
+    expect(services.leadChanges.stats.commits - before).toBe(1);
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    for (const a of answers) {
+      if (a.status === 'rejected') expect(a.reason).toMatchObject({ code: ErrorCode.OFFER_CLOSED });
+    }
+    const states = (database.sqlite.prepare('SELECT state FROM offers WHERE lead_id = ? ORDER BY state').all(lead.id) as { state: string }[]).map((r) => r.state);
+    expect(states).toEqual(['ACCEPTED', 'TAKEN', 'TAKEN']);
+  });
+
   it('a lead submitted in a later turn gets a commit of its own', async () => {
     const { services, source } = await build();
     const before = services.leadChanges.stats.commits;
