@@ -57,6 +57,12 @@ export function createLeadStore(db: Db) {
   const decline = answer('DECLINED');
   const takeOthers = db.update(offers).set({ state: 'TAKEN', respondedAt: sql`${sql.placeholder('nowMs')}` })
     .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).returning().prepare();
+  // The deadline batch: the oldest due PENDING offers become EXPIRED in one statement.
+  const dueOffers = db.select({ id: offers.id }).from(offers)
+    .where(and(eq(offers.state, 'PENDING'), sql`${offers.expiresAt} <= ${sql.placeholder('nowMs')}`))
+    .orderBy(asc(offers.expiresAt)).limit(sql.placeholder('limit'));
+  const expireDue = db.update(offers).set({ state: 'EXPIRED', respondedAt: sql`${sql.placeholder('nowMs')}` })
+    .where(and(inArray(offers.id, dueOffers), eq(offers.state, 'PENDING'))).returning().prepare();
   const usersOfLead = db.select({ userId: leadUsers.userId }).from(leadUsers)
     .where(eq(leadUsers.leadId, sql.placeholder('leadId'))).orderBy(asc(leadUsers.userId)).prepare();
 
@@ -138,11 +144,7 @@ export function createLeadStore(db: Db) {
 
     /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
     expireDueOffers(now: Date, limit: number): OfferRow[] {
-      const due = db.select({ id: offers.id }).from(offers)
-        .where(and(eq(offers.state, 'PENDING'), lte(offers.expiresAt, now)))
-        .orderBy(asc(offers.expiresAt)).limit(limit);
-      return db.update(offers).set({ state: 'EXPIRED', respondedAt: now })
-        .where(and(inArray(offers.id, due), eq(offers.state, 'PENDING'))).returning().all();
+      return expireDue.all({ nowMs: now.getTime(), limit });
     },
 
     /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
