@@ -17,8 +17,7 @@ import { createErrorFormatter, unexpectedErrorLog } from '../graphql/error-forma
 import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
-import { startCheckpointer, type Checkpointer } from '../store/checkpointer.js';
-import { openDatabase, type DatabaseHandle } from '../store/database.js';
+import { openDatabase } from '../store/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { HttpError, readBody, sendJson, sendText } from './http-util.js';
@@ -60,28 +59,12 @@ const bearer = (value: unknown): string | null => {
   return m?.[1] ?? null;
 };
 
-/** WAL checkpoints in a worker thread (store/checkpointer.ts); none for an in-memory database. */
-function backgroundCheckpoints(database: DatabaseHandle, path: string, logger: Logger): Checkpointer | null {
-  if (path === ':memory:') return null;
-  database.sqlite.pragma('wal_autocheckpoint = 0');
-  const synchronous = Number(database.sqlite.pragma('synchronous', { simple: true }));
-  return startCheckpointer(path, synchronous, {
-    onError: (message) => logger.error({ error: message }, 'background WAL checkpoint failed'),
-    onLost: () => {
-      // Without the worker the WAL would grow without bound: checkpoint on commits again.
-      logger.error('WAL checkpoint worker exited; checkpointing on the event loop again');
-      database.sqlite.pragma('wal_autocheckpoint = 1000');
-    },
-  });
-}
-
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const bus = options.bus ?? createInProcessEventBus();
   const database = openDatabase(config.databasePath, { synchronous: config.sqliteSynchronous });
-  const checkpointer = backgroundCheckpoints(database, config.databasePath, logger);
   const services = createServices({ database, clock, bus, config, logger });
 
   const boot = services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);
@@ -284,7 +267,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         services.deadlines.stop();
         // Sends in flight finish (or fail) before the database closes under them.
         await services.notifications.stop();
-        await checkpointer?.stop();
         database.close();
         logger.info('leadrace stopped');
       })();
