@@ -3,6 +3,7 @@
 //
 // Options (all --name=value):
 //   --only=speed,intake,live,race,deadline,list   which benchmarks (default: all six)
+//   --sqlite-synchronous=FULL|NORMAL   the servers' SQLITE_SYNCHRONOUS (default FULL, as deployed)
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2));
   const only = new Set(args.str('only', 'speed,intake,live,race,deadline,list').split(',').map((s) => s.trim()).filter(Boolean));
   const profileDir = args.str('profile', '');
+  const synchronous = args.str('sqlite-synchronous', 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`--sqlite-synchronous: FULL or NORMAL, not "${synchronous}"`);
   // The five benchmarks above take about 5 minutes: this keeps the suite under 10.
   const listTimeout = args.num('list-timeout', 280);
   const listLeads = args.num('list-leads', 1_000_000);
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   for (const name of only) {
     if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
   }
-  const opts: StartOptions = {};
+  const opts: StartOptions = { env: { SQLITE_SYNCHRONOUS: synchronous } };
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     opts.cpuProfDir = profileDir;
@@ -110,9 +113,9 @@ async function main(): Promise<void> {
   if (only.has('list')) list = await leadList(listTimeout, listLeads);
 
   const totalSec = Math.round((performance.now() - started) / 1000);
-  process.stdout.write(`\n== leadrace benchmarks (${totalSec} s) ==\n`);
+  process.stdout.write(`\n== leadrace benchmarks (${totalSec} s, SQLITE_SYNCHRONOUS=${synchronous}) ==\n`);
   printTable(figures);
-  process.stdout.write(`${JSON.stringify({ machine: machine(), totalSeconds: totalSec, figures, details, leadList: list })}\n`);
+  process.stdout.write(`${JSON.stringify({ machine: machine(), sqliteSynchronous: synchronous, totalSeconds: totalSec, figures, details, leadList: list })}\n`);
   const missed = figures.filter((f) => f.pass === false);
   if (missed.length) process.stdout.write(`\n${missed.length} figure(s) missed target: ${missed.map((f) => `${f.bench} ${f.metric}`).join('; ')}\n`);
 }

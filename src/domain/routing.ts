@@ -7,13 +7,13 @@ export type RoutingReason =
 
 /** What routing needs to know of an agent. */
 export interface AgentSnapshot {
-  id: number;
-  active: boolean;
-  inOffice: boolean;
-  officeIds: readonly number[];
-  haltedAt: number | null;
+  readonly id: number;
+  readonly active: boolean;
+  readonly inOffice: boolean;
+  readonly officeIds: readonly number[];
+  readonly haltedAt: number | null;
   /** null with haltedAt set: halted until resumed. */
-  haltUntil: number | null;
+  readonly haltUntil: number | null;
 }
 
 /** What routing needs to know of a lead source. */
@@ -52,15 +52,34 @@ export function exclusionReason(
   return null;
 }
 
+/** Whether the items are in ascending id order already (the cached roster is: see roster-cache.ts). */
+function sortedById(items: readonly { id: number }[]): boolean {
+  for (let i = 1; i < items.length; i++) if ((items[i - 1] as { id: number }).id > (items[i] as { id: number }).id) return false;
+  return true;
+}
+
+/** The ascending-by-id list and the index of its first id after `anchor` (0 when none is, or no anchor). */
+function distributionStart<T extends { id: number }>(items: readonly T[], anchor: number | null): { sorted: readonly T[]; start: number } {
+  const sorted = sortedById(items) ? items : [...items].sort((a, b) => a.id - b.id);
+  if (anchor === null) return { sorted, start: 0 };
+  // Binary search: the routing hot path walks the list from here instead of copying it rotated.
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as T).id > anchor) hi = mid;
+    else lo = mid + 1;
+  }
+  return { sorted, start: lo === sorted.length ? 0 : lo };
+}
+
 /**
  * Round-robin order: ids ascending, rotated to start at the first id after `anchor` (the agent who
  * headed the previous list), wrapping around. With no anchor the list starts at the lowest id.
  */
 export function rotate<T extends { id: number }>(items: readonly T[], anchor: number | null): T[] {
-  const sorted = [...items].sort((a, b) => a.id - b.id);
-  if (anchor === null) return sorted;
-  const start = sorted.findIndex((a) => a.id > anchor);
-  return start <= 0 ? sorted : [...sorted.slice(start), ...sorted.slice(0, start)];
+  const { sorted, start } = distributionStart(items, anchor);
+  return [...sorted.slice(start), ...sorted.slice(0, start)];
 }
 
 export interface RoundPlan {
@@ -86,20 +105,23 @@ export function planRound(
   now: number,
 ): RoundPlan {
   const offered: number[] = [];
-  const decisions: RoundPlan['decisions'] = [];
+  const decisions: RoundPlan['decisions'] = new Array(agents.length);
   let head: number | null = null;
-  for (const agent of rotate(agents, anchor)) {
+  const { sorted, start } = distributionStart(agents, anchor);
+  for (let k = 0; k < sorted.length; k++) {
+    const i = start + k < sorted.length ? start + k : start + k - sorted.length;
+    const agent = sorted[i] as AgentSnapshot;
     const excluded = exclusionReason(agent, source, alreadyOffered, now);
     // The head in the same pass (one sort and one check per agent, not two).
     if (head === null && (excluded === null
       || (excluded === 'ALREADY_OFFERED' && exclusionReason(agent, source, NOBODY, now) === null))) head = agent.id;
     if (excluded) {
-      decisions.push([agent.id, excluded]);
+      decisions[k] = [agent.id, excluded];
     } else if (offered.length < source.raceAgentCount) {
       offered.push(agent.id);
-      decisions.push([agent.id, 'OFFERED']);
+      decisions[k] = [agent.id, 'OFFERED'];
     } else {
-      decisions.push([agent.id, 'WAITING']);
+      decisions[k] = [agent.id, 'WAITING'];
     }
   }
   return { offered, decisions, head };

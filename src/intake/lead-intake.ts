@@ -101,7 +101,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       // Without a Message-ID the message's own bytes identify it: a redelivery still makes one lead.
       const externalId = mail.messageId?.trim().slice(0, 200)
         || `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-      const result = routing.submitLead({
+      const result = await routing.submitLead({
         sourceKey: source.publicKey, targetUserId: recipient.user.id, externalId, ...lead,
       }, null);
       log.info({ leadId: result.lead.id, userId: recipient.user.id, created: result.created }, 'forwarded email lead');

@@ -3,7 +3,7 @@
 // backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
 // timer, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
-import type { NotificationStore } from '../store/notification-store.js';
+import type { NotificationRow, NotificationStore } from '../store/notification-store.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Channels } from './channel.js';
 
@@ -77,9 +77,12 @@ export class DeliveryWorker {
       try {
         do {
           this.again = false;
-          const due = this.store.due(new Date(this.clock.now()), BATCH).filter((d) => !this.inFlight.has(d.id));
-          await Promise.all(due.map((d) => this.attempt(d.id, d.attempts)));
-          if (due.length === BATCH) this.again = true;
+          const now = this.clock.now();
+          const claimed = this.store.claimDue(new Date(now), BATCH, this.inFlight, (attempt) => new Date(now + retryDelayMs(attempt)));
+          const sent = await Promise.all(claimed.map((row) => this.attempt(row)));
+          // One commit for every message of the pass that went out.
+          this.store.markSent(claimed.filter((_, i) => sent[i]).map((row) => row.id), new Date(this.clock.now()));
+          if (claimed.length === BATCH) this.again = true;
         } while (this.again && !this.stopped);
       } catch (err) {
         this.logger.error({ err }, 'notification delivery pass failed');
@@ -104,24 +107,23 @@ export class DeliveryWorker {
     });
   }
 
-  private async attempt(id: number, attempts: number): Promise<void> {
-    const now = this.clock.now();
-    const attempt = attempts + 1;
-    const row = this.store.claim(id, attempts, new Date(now), new Date(now + retryDelayMs(attempt)));
-    if (!row) return;
-    const log = this.logger.child({ notificationId: row.id, leadId: row.leadId, channel: row.channel });
+  /** One send of a claimed message; true when it went out (the caller marks it SENT). */
+  private async attempt(row: NotificationRow): Promise<boolean> {
+    const attempt = row.attempts;
     const channel = this.channels[row.channel];
+    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: channel.name };
     this.inFlight.add(row.id);
     try {
       await channel.send({ to: row.to, subject: row.subject, body: row.body });
-      this.store.markSent(row.id, new Date(this.clock.now()));
-      log.debug({ attempt, via: channel.name }, 'notification sent');
+      this.logger.debug(about, 'notification sent');
+      return true;
     } catch (err) {
       const giveUp = attempt >= MAX_ATTEMPTS;
       const message = err instanceof Error ? err.message : String(err);
       this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
-      if (giveUp) log.error({ attempt, via: channel.name, error: message }, 'notification failed for good');
-      else log.warn({ attempt, via: channel.name, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+      if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
+      else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+      return false;
     } finally {
       this.inFlight.delete(row.id);
     }

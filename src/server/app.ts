@@ -64,7 +64,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const bus = options.bus ?? createInProcessEventBus();
-  const database = openDatabase(config.databasePath);
+  const database = openDatabase(config.databasePath, { synchronous: config.sqliteSynchronous });
   const services = createServices({ database, clock, bus, config, logger });
 
   const boot = services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);

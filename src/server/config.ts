@@ -7,6 +7,12 @@ export interface Config {
   port: number;
   /** DATABASE_URL: SQLite file path (or `file:` URL, or `:memory:`). Default ./data/leadrace.db. */
   databasePath: string;
+  /**
+   * SQLITE_SYNCHRONOUS: FULL (default): a lead is on disk before it is acknowledged, and survives a
+   * power cut. NORMAL: no fsync per commit; survives a crash of the process, but a power cut may
+   * lose the last commits (never corrupts the database). An operator's durability choice.
+   */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
   /** BOOTSTRAP_ADMIN_TOKEN: if set, an ADMIN exists after start whose API token is this value. */
   bootstrapAdminToken: string | null;
   /** PUBLIC_URL: base of links sent to agents. Default http://localhost:$PORT. */
@@ -104,6 +110,13 @@ function parseBool(name: string, raw: string | undefined, fallback: boolean): bo
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function parseSynchronous(raw: string | undefined): 'FULL' | 'NORMAL' {
+  const v = raw?.trim().toUpperCase();
+  if (!v) return 'FULL';
+  if (v === 'FULL' || v === 'NORMAL') return v;
+  throw new ConfigError('SQLITE_SYNCHRONOUS', `must be FULL or NORMAL, got "${raw}"`);
 }
 
 function parseDatabasePath(raw: string | undefined): string {
@@ -226,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port,
     databasePath: parseDatabasePath(env.DATABASE_URL),
+    sqliteSynchronous: parseSynchronous(env.SQLITE_SYNCHRONOUS),
     bootstrapAdminToken,
     publicUrl: env.PUBLIC_URL?.trim() ? parseUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : `http://localhost:${port}`,
     inboundEmailDomain: domain.toLowerCase(),

@@ -145,8 +145,8 @@ export function createOfferPageRoute(services: Services): Route {
       }
       const viewer = { id: found.user.id, role: found.user.role };
       try {
-        if (action === 'accept') routing.acceptOffer(found.offer.id, viewer);
-        else routing.declineOffer(found.offer.id, viewer);
+        if (action === 'accept') await routing.acceptOffer(found.offer.id, viewer);
+        else await routing.declineOffer(found.offer.id, viewer);
       } catch (err) {
         // Too late (taken, expired, answered already): the page below says so; not an error.
         if (!(err instanceof DomainError)) throw err;

@@ -135,7 +135,7 @@ export function createWebFormRoutes(services: Services): Route {
     let errors = 'errors' in checked ? checked.errors : [];
     if ('input' in checked) {
       try {
-        routing.submitLead({ ...checked.input, sourceKey: key }, null);
+        await routing.submitLead({ ...checked.input, sourceKey: key }, null);
       } catch (err) {
         if (!(err instanceof DomainError) || err.code !== ErrorCode.BAD_USER_INPUT) throw err;
         errors = [{ field: err.field ?? 'form', why: err.message.replace(/^\w+: /, '') }];

@@ -31,8 +31,12 @@ export interface SubmitResult {
   created: boolean;
 }
 
-/** Offers expired per transaction while catching up: bounds how long one transaction holds the lock. */
-const EXPIRY_BATCH = 500;
+/**
+ * Offers expired per transaction. Each may start its lead's next round (offers, events, outbox
+ * rows), so this bounds how long one batch holds the event loop: 50 took a few ms to ~20 ms in the
+ * deadline benchmark (10 racers per lead), where 500 had stalled everything for hundreds of ms.
+ */
+const EXPIRY_BATCH = 50;
 
 /** A source with what routing needs: its offices and its lead group's members. */
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
@@ -119,9 +123,10 @@ export function createRoutingService(deps: {
   return {
     /**
      * A lead comes in. By an admin with sourceId, or by anyone holding the source's publicKey.
-     * Idempotent on (source, externalId). Durable once this returns: the transaction has committed.
+     * Idempotent on (source, externalId). Durable once this resolves: the transaction has committed
+     * (a group commit: leads submitted in the same turn of the event loop share one fsync).
      */
-    submitLead(input: SubmitLeadInput, actor: Viewer | null): SubmitResult {
+    async submitLead(input: SubmitLeadInput, actor: Viewer | null): Promise<SubmitResult> {
       const fields = validateLead(input);
       let source: SourceForRouting | null;
       if (input.sourceKey) {
@@ -137,7 +142,7 @@ export function createRoutingService(deps: {
       }
       const src = source;
 
-      return inTransaction((changes, now) => {
+      return deps.changes.runGrouped((changes, now): SubmitResult => {
         if (fields.externalId) {
           const existing = store.findLeadByExternalId(src.id, fields.externalId);
           if (existing) return { lead: existing, created: false };
@@ -188,9 +193,13 @@ export function createRoutingService(deps: {
       });
     },
 
-    /** The first accept wins the lead; every other pending offer of it becomes TAKEN. */
-    acceptOffer(offerId: number, viewer: Viewer): { offer: OfferRow; lead: LeadRow } {
-      return inTransaction((changes, now) => {
+    /**
+     * The first accept wins the lead; every other pending offer of it becomes TAKEN. Group-committed
+     * like submitLead: accepts racing in the same turn run one after another in one transaction,
+     * so the conditional UPDATE still lets exactly one of them win.
+     */
+    acceptOffer(offerId: number, viewer: Viewer): Promise<{ offer: OfferRow; lead: LeadRow }> {
+      return deps.changes.runGrouped((changes, now) => {
         const offer = store.claimOffer(offerId, viewer.id, now);
         if (!offer) throw closedOfferError(offerId, viewer.id);
         const taken = store.takeOtherOffers(offer.leadId, now);
@@ -211,8 +220,8 @@ export function createRoutingService(deps: {
     },
 
     /** A decline closes the agent's offer; when the round has no pending offer left, the next starts. */
-    declineOffer(offerId: number, viewer: Viewer): OfferRow {
-      return inTransaction((changes, now) => {
+    declineOffer(offerId: number, viewer: Viewer): Promise<OfferRow> {
+      return deps.changes.runGrouped((changes, now) => {
         const offer = store.declineOffer(offerId, viewer.id, now);
         if (!offer) throw closedOfferError(offerId, viewer.id);
         changes.offerChanged('DECLINED', offer);
@@ -222,20 +231,21 @@ export function createRoutingService(deps: {
       });
     },
 
-    /** Expires every offer whose window has closed and routes their leads on. Returns how many. */
-    processDueDeadlines(): number {
-      let total = 0;
-      for (;;) {
-        const expired = inTransaction((changes, now) => {
-          const rows = store.expireDueOffers(now, EXPIRY_BATCH);
-          for (const offer of rows) changes.offerChanged('EXPIRED', offer);
-          changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
-          for (const leadId of new Set(rows.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
-          return rows.length;
-        });
-        total += expired;
-        if (expired < EXPIRY_BATCH) return total;
-      }
+    /**
+     * Expires up to EXPIRY_BATCH offers whose window has closed, in one transaction, and routes
+     * their leads on. `more` says a full batch was taken: the scheduler calls again after letting
+     * the event loop answer whatever else is waiting (deadline-scheduler.ts), so a burst of expiries
+     * never holds the loop (and every other lead's deadline) for long.
+     */
+    processDueDeadlines(): { processed: number; more: boolean } {
+      const processed = inTransaction((changes, now) => {
+        const rows = store.expireDueOffers(now, EXPIRY_BATCH);
+        for (const offer of rows) changes.offerChanged('EXPIRED', offer);
+        changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+        for (const leadId of new Set(rows.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
+        return rows.length;
+      });
+      return { processed, more: processed === EXPIRY_BATCH };
     },
 
     /** Start-up repair: a lead left ROUTING with no pending offer gets its next round now. */

@@ -1,6 +1,7 @@
 // Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 import { rosterChanged } from './roster-cache.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
@@ -22,6 +23,9 @@ export function createIdentityStore(db: Db) {
 
   const userById = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
 
+  // The notification outbox looks up the agents of every routing change: prepared once.
+  const usersByIds = db.select().from(users)
+    .where(sql`${users.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`).prepare();
   return {
     findViewerByTokenHash(hash: string, now: Date) {
       return viewerByTokenHash.get({ hash, now: now.getTime() }) ?? null;
@@ -57,7 +61,11 @@ export function createIdentityStore(db: Db) {
 
     findUsers(ids: readonly number[]): UserRow[] {
       if (ids.length === 0) return [];
-      return db.select().from(users).where(inArray(users.id, [...ids])).all();
+      if (ids.length === 1) {
+        const user = userById.get({ id: ids[0] });
+        return user ? [user] : [];
+      }
+      return usersByIds.all({ ids: JSON.stringify(ids) });
     },
 
     listUsers(): UserRow[] {
@@ -114,7 +122,7 @@ export function createIdentityStore(db: Db) {
 
     /** A transaction: the callback must be synchronous (better-sqlite3). */
     transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+      return transaction(db, fn);
     },
   };
 }

@@ -3,8 +3,10 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 import { preparedByShape } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
+import { decodeDecisions, encodeDecisions } from './routing-decisions.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -19,11 +21,12 @@ export function createLeadStore(db: Db) {
   const byExternalId = db.select().from(leads)
     .where(and(eq(leads.sourceId, sql.placeholder('sourceId')), eq(leads.externalId, sql.placeholder('externalId'))))
     .prepare();
-  // Every AGENT with their offices in one query: the roster a routing round is planned over.
+  // Every AGENT with their offices in one query: the roster a routing round is planned over, in id
+  // order, so that planRound walks it from the anchor without sorting a copy per lead.
   const roster = db.select({
     id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
     officeIds: sql<string | null>`(SELECT group_concat(${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
-  }).from(users).where(eq(users.role, 'AGENT')).prepare();
+  }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id)).prepare();
   const offeredAgents = db.selectDistinct({ agentId: offers.agentId }).from(offers)
     .where(eq(offers.leadId, sql.placeholder('leadId'))).prepare();
   const pendingOfLead = db.select({ n: sql<number>`count(*)` }).from(offers)
@@ -54,6 +57,12 @@ export function createLeadStore(db: Db) {
   const decline = answer('DECLINED');
   const takeOthers = db.update(offers).set({ state: 'TAKEN', respondedAt: sql`${sql.placeholder('nowMs')}` })
     .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).returning().prepare();
+  // The deadline batch: the oldest due PENDING offers become EXPIRED in one statement.
+  const dueOffers = db.select({ id: offers.id }).from(offers)
+    .where(and(eq(offers.state, 'PENDING'), sql`${offers.expiresAt} <= ${sql.placeholder('nowMs')}`))
+    .orderBy(asc(offers.expiresAt)).limit(sql.placeholder('limit'));
+  const expireDue = db.update(offers).set({ state: 'EXPIRED', respondedAt: sql`${sql.placeholder('nowMs')}` })
+    .where(and(inArray(offers.id, dueOffers), eq(offers.state, 'PENDING'))).returning().prepare();
   const usersOfLead = db.select({ userId: leadUsers.userId }).from(leadUsers)
     .where(eq(leadUsers.leadId, sql.placeholder('leadId'))).orderBy(asc(leadUsers.userId)).prepare();
 
@@ -135,11 +144,7 @@ export function createLeadStore(db: Db) {
 
     /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
     expireDueOffers(now: Date, limit: number): OfferRow[] {
-      const due = db.select({ id: offers.id }).from(offers)
-        .where(and(eq(offers.state, 'PENDING'), lte(offers.expiresAt, now)))
-        .orderBy(asc(offers.expiresAt)).limit(limit);
-      return db.update(offers).set({ state: 'EXPIRED', respondedAt: now })
-        .where(and(inArray(offers.id, due), eq(offers.state, 'PENDING'))).returning().all();
+      return expireDue.all({ nowMs: now.getTime(), limit });
     },
 
     /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
@@ -159,12 +164,12 @@ export function createLeadStore(db: Db) {
     },
 
     insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
-      roundInsert.run({ leadId, round, at, decisions: JSON.stringify(decisions) });
+      roundInsert.run({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
     routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
       return db.select().from(routingRounds).where(eq(routingRounds.leadId, leadId)).orderBy(asc(routingRounds.round))
-        .all().map((r) => ({ round: r.round, at: r.at, decisions: JSON.parse(r.decisions) as [number, RoutingReason][] }));
+        .all().map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
     },
 
     offersOfLead(leadId: number): OfferRow[] {
@@ -202,7 +207,7 @@ export function createLeadStore(db: Db) {
     },
 
     transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+      return transaction(db, fn);
     },
   };
 }

@@ -6,17 +6,40 @@
 import Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
-/** Runs `fn` (one autocommit write) with synchronous=NORMAL, then restores the setting. */
+interface SyncStatements {
+  read: Database.Statement;
+  normal: Database.Statement;
+  restore: Map<number, Database.Statement>;
+}
+/** The pragma statements, prepared once per connection (db.pragma() prepares on every call). */
+const prepared = new WeakMap<Database.Database, SyncStatements>();
+
+function statementsOf(client: Database.Database): SyncStatements {
+  let s = prepared.get(client);
+  if (!s) {
+    s = { read: client.prepare('PRAGMA synchronous').pluck(), normal: client.prepare('PRAGMA synchronous = NORMAL'), restore: new Map() };
+    prepared.set(client, s);
+  }
+  return s;
+}
+
+/**
+ * Runs `fn` with synchronous=NORMAL, then restores the setting. `fn` may be one autocommit write or
+ * one transaction of several: either way it is one commit without an fsync.
+ */
 export function withoutFsync<T>(db: Db, fn: () => T): T {
   // drizzle() attaches the better-sqlite3 handle as $client.
   const client: unknown = Reflect.get(db, '$client');
   // Inside a transaction the write commits with it (and its setting): nothing to relax here.
   if (!(client instanceof Database) || client.inTransaction) return fn();
-  const previous = client.pragma('synchronous', { simple: true });
-  client.pragma('synchronous = NORMAL');
+  const s = statementsOf(client);
+  const previous = Number(s.read.get());
+  s.normal.run();
   try {
     return fn();
   } finally {
-    client.pragma(`synchronous = ${Number(previous)}`);
+    let restore = s.restore.get(previous);
+    if (!restore) s.restore.set(previous, restore = client.prepare(`PRAGMA synchronous = ${previous}`));
+    restore.run();
   }
 }

@@ -50,7 +50,10 @@ export function rosterChanged(db: Db): void {
 export function cachedRoster(db: Db, load: () => AgentSnapshot[]): readonly AgentSnapshot[] {
   const s = stateOf(db);
   if (s.cached) return s.cached;
-  const roster = Object.freeze(load().map((a) => Object.freeze({ ...a, officeIds: Object.freeze(a.officeIds) })));
+  // Shared by every routing round, so nobody may change it: the types say readonly. Not
+  // Object.freeze: V8 reads frozen copies' fields about 10x slower, which made planRound over
+  // 1,000 agents take 0.5 ms instead of 0.05 ms (scripts/bench intake profile, issue 6).
+  const roster: readonly AgentSnapshot[] = load();
   if (s.unsettled === 0) s.cached = roster;
   return roster;
 }

@@ -1,6 +1,7 @@
 // Lead sources and the offices they route to: create, change, list, rotate the public key.
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 import { leadSourceOffices, leadSources } from './schema.js';
 
 export type LeadSourceRow = typeof leadSources.$inferSelect;
@@ -62,7 +63,7 @@ export function createSourceStore(db: Db) {
 
     /** A transaction: the callback must be synchronous (better-sqlite3). */
     transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+      return transaction(db, fn);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Status codes: the ordered list a lead's status is chosen from, with exactly one default.
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { transaction } from './transaction.js';
 import { statusCodes } from './schema.js';
 
 export type StatusCodeRow = typeof statusCodes.$inferSelect;
@@ -58,7 +59,7 @@ export function createStatusStore(db: Db) {
 
     /** A transaction: the callback must be synchronous (better-sqlite3). */
     transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+      return transaction(db, fn);
     },
   };
 }

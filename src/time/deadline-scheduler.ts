@@ -5,14 +5,16 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from './clock.js';
 
 export interface DeadlineWork {
-  /** Processes everything due now; returns how many items it handled. */
-  processDue(): number;
+  /** Processes a batch of what is due now: how many, and whether more may be due (a full batch). */
+  processDue(): { processed: number; more: boolean };
   /** The earliest deadline still ahead (ms since the epoch), or null when there is none. */
   earliest(): number | null;
 }
 
 export class DeadlineScheduler {
   private timer: TimerHandle | null = null;
+  /** The next batch of a backlog, after the event loop has had its turn (not a clock timer). */
+  private immediate: NodeJS.Immediate | null = null;
   private armedFor: number | null = null;
   private running = false;
 
@@ -32,6 +34,8 @@ export class DeadlineScheduler {
 
   stop(): void {
     this.running = false;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
     this.timer?.cancel();
     this.timer = null;
     this.armedFor = null;
@@ -51,8 +55,16 @@ export class DeadlineScheduler {
     if (!this.running) return;
     try {
       const started = this.clock.now();
-      const n = this.work.processDue();
-      if (n > 0) this.log.debug({ expired: n, tookMs: this.clock.now() - started }, 'deadlines processed');
+      const { processed, more } = this.work.processDue();
+      if (processed > 0) this.log.debug({ expired: processed, tookMs: this.clock.now() - started }, 'deadlines processed');
+      if (more) {
+        // A backlog: the next batch right after the I/O waiting now, not in this same turn.
+        this.immediate ??= setImmediate(() => {
+          this.immediate = null;
+          this.run();
+        });
+        return;
+      }
     } catch (err) {
       // Never let one failure stop the clock: try again shortly.
       this.log.error({ err }, 'processing deadlines failed; retrying in 1 s');

@@ -24,17 +24,17 @@ describe('ManualClock', () => {
 });
 
 describe('DeadlineScheduler', () => {
-  function fakeWork(clock: ManualClock, deadlines: number[]) {
+  function fakeWork(clock: ManualClock, deadlines: number[], batch = Infinity) {
     const processedAt: number[] = [];
     return {
       processedAt,
       deadlines,
       work: {
         processDue: () => {
-          const due = deadlines.filter((d) => d <= clock.now());
+          const due = deadlines.filter((d) => d <= clock.now()).slice(0, batch);
           for (const d of due) deadlines.splice(deadlines.indexOf(d), 1);
           if (due.length) processedAt.push(clock.now());
-          return due.length;
+          return { processed: due.length, more: due.length === batch };
         },
         earliest: () => (deadlines.length ? Math.min(...deadlines) : null),
       },
@@ -71,11 +71,28 @@ describe('DeadlineScheduler', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('a backlog bigger than a batch is worked off a batch per turn of the event loop, not all at once', async () => {
+    const clock = new ManualClock(10_000);
+    const w = fakeWork(clock, [1_000, 2_000, 3_000, 4_000, 5_000, 20_000], 2);
+    const s = new DeadlineScheduler(clock, w.work, silent);
+    s.start();
+    // One batch in the call itself; the rest after other I/O has had its turn.
+    expect(w.deadlines).toEqual([3_000, 4_000, 5_000, 20_000]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(w.deadlines).toEqual([5_000, 20_000]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    // No clock time passed: the backlog drained on its own, and the timer is armed for 20 s.
+    expect(w.deadlines).toEqual([20_000]);
+    expect(clock.pendingTimers).toBe(1);
+    s.stop();
+  });
+
   it('a failure is retried a second later instead of stopping the clock', () => {
     const clock = new ManualClock(0);
     let calls = 0;
     const s = new DeadlineScheduler(clock, {
-      processDue: () => { calls++; if (calls === 1) throw new Error('disk full'); return 0; },
+      processDue: () => { calls++; if (calls === 1) throw new Error('disk full'); return { processed: 0, more: false }; },
       earliest: () => null,
     }, silent);
     s.start();

@@ -19,6 +19,7 @@ describe('defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
       databasePath: './data/leadrace.db',
+      sqliteSynchronous: 'FULL',
       bootstrapAdminToken: null,
       publicUrl: 'http://localhost:4000',
       inboundEmailDomain: 'leads.localhost',
@@ -36,6 +37,11 @@ describe('defaults', () => {
       smtp: null,
       sms: null,
     });
+  });
+
+  it('SQLITE_SYNCHRONOUS takes FULL or NORMAL, in any case', () => {
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous).toBe('NORMAL');
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: ' FULL ' }).sqliteSynchronous).toBe('FULL');
   });
 
   it('ACTION_LINK_SECRET must be at least 32 characters', () => {
@@ -125,6 +131,7 @@ describe('a wrong value throws a ConfigError that names the variable', () => {
     ['INBOUND_EMAIL_SECRET', { INBOUND_EMAIL_SECRET: 'short' }],
     ['DATABASE_URL', { DATABASE_URL: 'postgres://u@h/db' }],
     ['PLAYGROUND', { PLAYGROUND: 'maybe' }],
+    ['SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'OFF' }],
     ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: 'not a domain' }],
     ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: 'under_score.example.com' }],
     ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: '-leads.example.com' }],

@@ -10,6 +10,7 @@ import { createInProcessEventBus } from '../../src/events/event-bus.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { decodeDecisions } from '../../src/store/routing-decisions.js';
 import { ManualClock } from '../../src/time/clock.js';
 
 type Action =
@@ -87,7 +88,7 @@ async function step(w: World, a: Action): Promise<void> {
   try {
     switch (a.kind) {
       case 'submit':
-        services.routing.submitLead({ sourceId: at(w.sources, a.source), targetUserId: a.target === null ? null : at(w.agents, a.target), firstName: 'Lead' },
+        await services.routing.submitLead({ sourceId: at(w.sources, a.source), targetUserId: a.target === null ? null : at(w.agents, a.target), firstName: 'Lead' },
           { id: 1, role: 'ADMIN' });
         return;
       case 'accept':
@@ -97,8 +98,8 @@ async function step(w: World, a: Action): Promise<void> {
           .all(agentId, clock.now()) as { id: number }[];
         if (pending.length === 0) return;
         const offer = at(pending.map((o) => o.id), a.pick);
-        if (a.kind === 'accept') services.routing.acceptOffer(offer, { id: agentId, role: 'AGENT' });
-        else services.routing.declineOffer(offer, { id: agentId, role: 'AGENT' });
+        if (a.kind === 'accept') await services.routing.acceptOffer(offer, { id: agentId, role: 'AGENT' });
+        else await services.routing.declineOffer(offer, { id: agentId, role: 'AGENT' });
         return;
       }
       case 'halt':
@@ -190,7 +191,7 @@ function checkInvariants(w: World, seen: number, history: string): number {
     if (source.officeIds.length > 0) expect(agent.officeIds.some((o) => source.officeIds.includes(o)), `in the source's offices: ${where}`).toBe(true);
     if (source.leadGroupMemberIds) expect(source.leadGroupMemberIds.has(agent.id), `in the source's lead group: ${where}`).toBe(true);
     const round = db.prepare('SELECT decisions FROM routing_rounds WHERE lead_id = ? AND round = ?').get(lead.id, offer.round) as { decisions: string } | undefined;
-    const decisions = JSON.parse(round?.decisions ?? '[]') as [number, string][];
+    const decisions = decodeDecisions(round?.decisions ?? '');
     expect(decisions.find(([id]) => id === agent.id)?.[1], `the round written records the offer: ${where}`).toBe('OFFERED');
   }
   return offers.at(-1)?.id ?? seen;

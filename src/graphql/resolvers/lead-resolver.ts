@@ -36,10 +36,10 @@ export class LeadResolver {
   }
 
   @Mutation(() => Lead, { description: 'A lead comes in: by an admin with sourceId, or by anyone with the source key.' })
-  submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): LeadView {
+  async submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
     // Anonymous intake (a public form's source key) is rate limited per client address.
     if (!ctx.viewer) ctx.services.limits.intake.enforce(ctx.clientIp);
-    const { lead } = ctx.services.routing.submitLead({
+    const { lead } = await ctx.services.routing.submitLead({
       ...input,
       sourceId: input.sourceId != null ? inputId('sourceId', input.sourceId) : null,
       targetUserId: input.targetUserId != null ? inputId('targetUserId', input.targetUserId) : null,
@@ -130,14 +130,14 @@ export class OfferResolver {
   }
 
   @Mutation(() => Offer, { description: 'The first acceptance of a lead wins; every other pending offer becomes TAKEN.' })
-  acceptOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): OfferView {
+  async acceptOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): Promise<OfferView> {
     const viewer = requireViewer(ctx);
-    const { offer, lead } = ctx.services.routing.acceptOffer(targetId(offerId, 'offer'), viewer);
+    const { offer, lead } = await ctx.services.routing.acceptOffer(targetId(offerId, 'offer'), viewer);
     return { ...offer, leadView: { ...lead, access: 'FULL' } };
   }
 
   @Mutation(() => Offer, { description: 'Decline an offer; when nobody in the round is left, the next round starts.' })
-  declineOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): OfferRow {
+  declineOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): Promise<OfferRow> {
     return ctx.services.routing.declineOffer(targetId(offerId, 'offer'), requireViewer(ctx));
   }
 

@@ -1,0 +1,121 @@
+// Group commit: leads submitted in the same turn of the event loop share one transaction (one fsync),
+// each in its own savepoint, so one that fails rolls back alone and the others still commit; nobody
+// hears of a lead before its commit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DomainError, ErrorCode } from '../../src/domain/errors.js';
+import type { CommittedChanges } from '../../src/events/routing-events.js';
+import { createInProcessEventBus } from '../../src/events/event-bus.js';
+import { loadConfig } from '../../src/server/config.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { ManualClock } from '../../src/time/clock.js';
+
+const ADMIN = { id: 1, role: 'ADMIN' as const };
+let world: { dir: string; database: DatabaseHandle; services: Services } | null = null;
+
+afterEach(() => {
+  if (!world) return;
+  world.services.deadlines.stop();
+  world.database.close();
+  rmSync(world.dir, { recursive: true, force: true });
+  world = null;
+});
+
+async function build() {
+  const dir = mkdtempSync(join(tmpdir(), 'leadrace-group-'));
+  const file = join(dir, 'db.sqlite');
+  const database = openDatabase(file);
+  const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
+  const services = createServices({ database, clock: new ManualClock(), bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
+  const office = services.users.createOffice('North').id;
+  const agents = [];
+  for (let i = 0; i < 3; i++) agents.push((await services.users.createUser({ name: `A${i}`, email: `a${i}@example.com`, role: 'AGENT', officeIds: [office] })).id);
+  const source = services.sources.createLeadSource({ name: 'Portal', raceAgentCount: 1, acceptanceWindowSeconds: 60 }).id;
+  world = { dir, database, services };
+  return { database, services, agents, source };
+}
+
+const count = (database: DatabaseHandle, table: string): number =>
+  (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe('group commit of submitted leads', () => {
+  it('commits leads queued in one turn together; a failing one rolls back alone', async () => {
+    const { database, services, source } = await build();
+    const heard: CommittedChanges[] = [];
+    services.leadChanges.onCommitted((c) => heard.push(c));
+    const before = { ...services.leadChanges.stats };
+
+    const submits = [
+      services.routing.submitLead({ sourceId: source, firstName: 'Ann' }, ADMIN),
+      // Fails inside the transaction (the target is looked up there), after Ann's rows were written.
+      services.routing.submitLead({ sourceId: source, firstName: 'Bad', targetUserId: 999_999 }, ADMIN),
+      services.routing.submitLead({ sourceId: source, firstName: 'Cy' }, ADMIN),
+    ];
+    // Nothing is committed or announced before the shared commit.
+    expect(count(database, 'leads')).toBe(0);
+    expect(heard).toHaveLength(0);
+
+    const results = await Promise.allSettled(submits);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const failed = results[1];
+    expect(failed?.status === 'rejected' && failed.reason instanceof DomainError && failed.reason.code).toBe(ErrorCode.BAD_USER_INPUT);
+
+    // One commit carried both good leads; the bad one left no row behind (lead, event, offer, outbox).
+    expect(services.leadChanges.stats.commits - before.commits).toBe(1);
+    expect(services.leadChanges.stats.changes - before.changes).toBe(2);
+    const names = (database.sqlite.prepare('SELECT first_name FROM leads ORDER BY id').all() as { first_name: string }[]).map((r) => r.first_name);
+    expect(names).toEqual(['Ann', 'Cy']);
+    expect(count(database, 'offers')).toBe(2);
+    expect(database.sqlite.prepare("SELECT count(*) AS n FROM lead_events WHERE type = 'CREATED'").get()).toEqual({ n: 2 });
+    const outboxLeads = new Set((database.sqlite.prepare('SELECT lead_id FROM notifications').all() as { lead_id: number }[]).map((r) => r.lead_id));
+    const leadIds = (database.sqlite.prepare('SELECT id FROM leads').all() as { id: number }[]).map((r) => r.id);
+    expect([...outboxLeads].sort()).toEqual(leadIds.sort());
+
+    // Round robin still advanced lead by lead inside the shared transaction: two different agents.
+    const offered = (database.sqlite.prepare('SELECT agent_id FROM offers ORDER BY id').all() as { agent_id: number }[]).map((r) => r.agent_id);
+    expect(new Set(offered).size).toBe(2);
+    // Each committed lead was announced once, after the commit.
+    expect(heard.flatMap((c) => c.offers.map((o) => o.lead.firstName))).toEqual(['Ann', 'Cy']);
+  });
+
+  it('accepts racing in one group: exactly one wins, the others are told the offer is closed', async () => {
+    const { database, services, agents } = await build();
+    const wide = services.sources.createLeadSource({ name: 'Wide', raceAgentCount: 3, acceptanceWindowSeconds: 60 }).id;
+    const { lead } = await services.routing.submitLead({ sourceId: wide, firstName: 'Race' }, ADMIN);
+    const offers = database.sqlite.prepare('SELECT id, agent_id FROM offers WHERE lead_id = ? ORDER BY id').all(lead.id) as { id: number; agent_id: number }[];
+    expect(offers.map((o) => o.agent_id).sort()).toEqual([...agents].sort());
+    const before = services.leadChanges.stats.commits;
+    const answers = await Promise.allSettled(offers.map((o) => services.routing.acceptOffer(o.id, { id: o.agent_id, role: 'AGENT' })));
+    expect(services.leadChanges.stats.commits - before).toBe(1);
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    for (const a of answers) {
+      if (a.status === 'rejected') expect(a.reason).toMatchObject({ code: ErrorCode.OFFER_CLOSED });
+    }
+    const states = (database.sqlite.prepare('SELECT state FROM offers WHERE lead_id = ? ORDER BY state').all(lead.id) as { state: string }[]).map((r) => r.state);
+    expect(states).toEqual(['ACCEPTED', 'TAKEN', 'TAKEN']);
+  });
+
+  it('a lead submitted in a later turn gets a commit of its own', async () => {
+    const { services, source } = await build();
+    const before = services.leadChanges.stats.commits;
+    await services.routing.submitLead({ sourceId: source, firstName: 'One' }, ADMIN);
+    await services.routing.submitLead({ sourceId: source, firstName: 'Two' }, ADMIN);
+    expect(services.leadChanges.stats.commits - before).toBe(2);
+  });
+
+  it('an idempotent replay in the same group returns the lead its twin just wrote', async () => {
+    const { database, services, source } = await build();
+    const [a, b] = await Promise.all([
+      services.routing.submitLead({ sourceId: source, firstName: 'Dup', externalId: 'ext-1' }, ADMIN),
+      services.routing.submitLead({ sourceId: source, firstName: 'Dup', externalId: 'ext-1' }, ADMIN),
+    ]);
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(b.lead.id).toBe(a.lead.id);
+    expect(count(database, 'leads')).toBe(1);
+  });
+});
