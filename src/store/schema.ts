@@ -220,7 +220,8 @@ export const leadEvents = sqliteTable('lead_events', {
 
 /**
  * Why a lead went where it did: one row per routing round, each agent considered with a reason.
- * `decisions` is JSON: [[agentId, reason], ...] in distribution-list order.
+ * `decisions`: [agentId, reason] per agent in distribution-list order, stored as runs of consecutive ids
+ * (src/store/routing-decisions.ts; rounds written before that are JSON arrays and still read).
  */
 export const routingRounds = sqliteTable('routing_rounds', {
   id: integer('id').primaryKey({ autoIncrement: true }),
