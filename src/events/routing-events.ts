@@ -17,6 +17,11 @@ export interface LeadChange {
   lead: LeadRow;
   /** The lead's owner and users after the transaction: who may follow its events. */
   audience: number[];
+  /**
+   * Who was owner or user before the transaction and is not after it (a new owner, a removed user,
+   * a return to the broker): told of this event once, and shown the lead's limited view in it.
+   */
+  former: number[];
 }
 
 export interface CommittedChanges {

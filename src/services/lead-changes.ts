@@ -18,8 +18,20 @@ export class ChangeSet {
   readonly offerChanges: { type: OfferEventType; offer: OfferRow }[] = [];
   readonly events: LeadEventRow[] = [];
   readonly deadlines: number[] = [];
+  /** Per lead: who was its owner or a user before this change (see lostBy). */
+  readonly before = new Map<number, Set<number>>();
 
   constructor(private readonly store: LeadStore) {}
+
+  /**
+   * These users were the lead's owner or users before the change: whoever of them is neither after
+   * it is told of its events once (LeadChange.former). Call before changing owner or users.
+   */
+  lostBy(leadId: number, userIds: readonly (number | null)[]): void {
+    let set = this.before.get(leadId);
+    if (!set) this.before.set(leadId, set = new Set());
+    for (const id of userIds) if (id !== null) set.add(id);
+  }
 
   /** Writes lead events (in the caller's transaction) and remembers them for the announcement. */
   addEvents(rows: NewLeadEvent[]): void {
@@ -76,7 +88,10 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     }
     for (const event of changes.events) {
       const lead = leadRows.get(event.leadId);
-      if (lead) committed.leadEvents.push({ event, lead, audience: audience(lead) });
+      if (!lead) continue;
+      const now = audience(lead);
+      const former = [...(changes.before.get(lead.id) ?? [])].filter((id) => !now.includes(id));
+      committed.leadEvents.push({ event, lead, audience: now, former });
     }
     return committed;
   }

@@ -82,6 +82,7 @@ export function createLeadWorkService(deps: {
         const lead = authorize(viewer, leadId, 'CHANGE_OWNER');
         requireActiveUser(userId);
         if (lead.ownerId === userId) return full(lead);
+        set.lostBy(lead.id, [lead.ownerId]);
         work.removeLeadUser(lead.id, userId);
         if (lead.state === 'ASSIGNED') {
           const updated = store.updateLead(lead.id, { ownerId: userId });
@@ -108,6 +109,7 @@ export function createLeadWorkService(deps: {
         const lead = authorize(viewer, leadId, 'RETURN_TO_BROKER');
         if (lead.state === 'UNASSIGNED') return full(lead);
         for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
+        set.lostBy(lead.id, [lead.ownerId, ...store.userIdsOfLead(lead.id)]);
         work.clearLeadUsers(lead.id);
         const updated = store.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null });
         set.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now, actorId: viewer.id, agentId: lead.ownerId, note }]);
@@ -134,6 +136,7 @@ export function createLeadWorkService(deps: {
       const note = optionalText('note', rawNote, NOTE_MAX);
       return changes.run((set, now) => {
         const lead = authorize(viewer, leadId, 'CHANGE_USERS');
+        set.lostBy(lead.id, [userId]);
         if (!work.removeLeadUser(lead.id, userId)) throw badInput('userId', 'not a user of this lead');
         set.addEvents([{ leadId: lead.id, type: 'USER_REMOVED', at: now, actorId: viewer.id, agentId: userId, note }]);
         return full(lead);

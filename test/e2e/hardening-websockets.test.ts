@@ -75,7 +75,7 @@ describe('slow consumers', () => {
     const lead = services.stores.leads.findLead(Number(submitLead.id));
     const event = services.stores.leads.eventsOfLead(Number(submitLead.id))[0];
     if (!lead || !event) throw new Error('lead not stored');
-    const change: LeadChange = { event, lead, audience: [] };
+    const change: LeadChange = { event, lead, audience: [], former: [] };
 
     // About 250 KB per event for the slow client, a few bytes for the healthy one.
     const wide = Array.from({ length: 50 }, (_, i) => `m${i}: lead { message }`).join(' ');

@@ -232,4 +232,40 @@ describe('live', () => {
     expect(subs.stranger.buffered.filter((e) => e.leadEvents.lead.id === leadId)).toEqual([]);
     for (const s of Object.values(subs)) s.close();
   });
+
+  it('whoever loses the lead hears the event that took it, with the lead but none of its contact details, and nothing after', async () => {
+    const { owner, user, other, leadId } = await team();
+    const [newOwner] = await createAgents(t, 1);
+    const query = 'subscription { leadEvents { type lead { id firstName email phone } } }';
+    type Ev = { leadEvents: { type: string; lead: { id: string; firstName: string; email: string | null; phone: string | null } } };
+    const subs = { owner: subscribe<Ev>(t.ws(owner.token), query), user: subscribe<Ev>(t.ws(user.token), query), other: subscribe<Ev>(t.ws(other.token), query) };
+    await new Promise((r) => setTimeout(r, 150));
+
+    // The user is removed: they hear USER_REMOVED (limited view); the owner hears it in full.
+    await t.admin.RemoveLeadUser({ leadId, userId: user.id });
+    const removed = (await subs.user.next()).leadEvents;
+    expect(removed).toMatchObject({ type: 'USER_REMOVED', lead: { id: leadId, email: null, phone: null } });
+    expect(removed.lead.firstName).toBeTruthy();
+    expect((await subs.owner.next()).leadEvents).toMatchObject({ type: 'USER_REMOVED', lead: { id: leadId } });
+    expect((await subs.owner.next(0).catch(() => null))).toBeNull();
+
+    // The owner is replaced: the old owner hears OWNER_CHANGED, limited; then nothing more.
+    await t.admin.SetLeadOwner({ leadId, userId: newOwner.id });
+    expect((await subs.owner.next()).leadEvents).toMatchObject({ type: 'OWNER_CHANGED', lead: { id: leadId, email: null, phone: null } });
+    await t.admin.SetLeadStatus({ leadId, statusCodeId: await statusCode('Closed') });
+    await t.admin.AddLeadUser({ leadId, userId: other.id });
+    expect((await subs.other.next()).leadEvents).toMatchObject({ type: 'USER_ADDED', lead: { id: leadId } });
+
+    // Back to the broker: the owner and the user both hear it, once, limited.
+    const ownerSub = subscribe<Ev>(t.ws(newOwner.token), query);
+    await new Promise((r) => setTimeout(r, 150));
+    await t.admin.ReturnLeadToBroker({ leadId });
+    for (const sub of [ownerSub, subs.other]) {
+      expect((await sub.next()).leadEvents).toMatchObject({ type: 'UNASSIGNED', lead: { id: leadId, email: null, phone: null } });
+    }
+    // Those who lost the lead earlier heard none of the later events.
+    expect(subs.user.buffered).toEqual([]);
+    expect(subs.owner.buffered).toEqual([]);
+    for (const s of [...Object.values(subs), ownerSub]) s.close();
+  });
 });

@@ -16,7 +16,8 @@ import { StatusCode } from '../types/status-code-types.js';
 /** An offer as the API hands it out, optionally with its lead already resolved for the viewer. */
 export type OfferView = OfferRow & { leadView?: LeadView };
 /** A lead event, with the lead as it stood after the change when it came from a subscription. */
-export type LeadEventView = LeadEventRow & { leadRow?: LeadRow };
+/** leadRow and former come with a live event (LeadChange); a stored event has neither. */
+export type LeadEventView = LeadEventRow & { leadRow?: LeadRow; former?: readonly number[] };
 
 /** The access an offer's recipient has to its lead, known without a query. */
 function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
@@ -178,7 +179,7 @@ export class OfferResolver {
 @Resolver(() => LeadEvent)
 export class LeadEventResolver {
   @Subscription(() => LeadEvent, {
-    description: "ADMIN: every lead's events; AGENT: events of the leads they own or work. With leadId: that lead's only.",
+    description: "ADMIN: every lead's events; AGENT: events of the leads they own or work, and the one that takes a lead away from them. With leadId: that lead's only.",
     subscribe: ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
@@ -190,15 +191,16 @@ export class LeadEventResolver {
       const lead = ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
       if (lead.access !== 'FULL') throw new DomainError(ErrorCode.NOT_FOUND, 'lead not found');
       const stream = bus.subscribe<LeadChange>(channels.lead(lead.id));
-      // An agent hears a lead's events only while they own or work it.
-      return viewer.role === 'ADMIN' ? stream : filtered(stream, (c) => c.audience.includes(viewer.id));
+      // An agent hears a lead's events while they own or work it, and the event that took it away.
+      return viewer.role === 'ADMIN' ? stream
+        : filtered(stream, (c) => c.audience.includes(viewer.id) || c.former.includes(viewer.id));
     },
   })
   leadEvents(
     @Root() change: LeadChange,
     @Arg('leadId', () => ID, { nullable: true }) _leadId: string | null,
   ): LeadEventView {
-    return { ...change.event, leadRow: change.lead };
+    return { ...change.event, leadRow: change.lead, former: change.former };
   }
 
   @FieldResolver(() => Lead)
@@ -206,6 +208,10 @@ export class LeadEventResolver {
     const viewer = requireViewer(ctx);
     if (event.leadRow && (viewer.role === 'ADMIN' || event.leadRow.ownerId === viewer.id)) {
       return { ...event.leadRow, access: 'FULL' };
+    }
+    // Someone who just lost the lead sees which lead it was, without its contact details.
+    if (event.leadRow && event.former?.includes(viewer.id)) {
+      return { ...event.leadRow, access: 'LIMITED' };
     }
     return ctx.services.leads.getLead(viewer, event.leadId);
   }
