@@ -3,8 +3,9 @@
 // Some writes are bookkeeping whose loss to a power cut costs nothing but a retry: under WAL,
 // synchronous=NORMAL still survives a process crash (kill -9), and the next FULL commit syncs the
 // whole WAL, these frames included. Never use this for a lead, an offer or an event.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
+import { clientOf } from './transaction.js';
 
 interface SyncStatements {
   read: Database.Statement;
@@ -28,10 +29,9 @@ function statementsOf(client: Database.Database): SyncStatements {
  * one transaction of several: either way it is one commit without an fsync.
  */
 export function withoutFsync<T>(db: Db, fn: () => T): T {
-  // drizzle() attaches the better-sqlite3 handle as $client.
-  const client: unknown = Reflect.get(db, '$client');
+  const client = clientOf(db);
   // Inside a transaction the write commits with it (and its setting): nothing to relax here.
-  if (!(client instanceof Database) || client.inTransaction) return fn();
+  if (client.inTransaction) return fn();
   const s = statementsOf(client);
   const previous = Number(s.read.get());
   s.normal.run();

@@ -5,6 +5,7 @@
 // such write; anything that writes those tables another way must call it too.
 import type { AgentSnapshot } from '../domain/routing.js';
 import type { Db } from './database.js';
+import { isInTransaction } from './transaction.js';
 
 interface RosterState {
   cached: readonly AgentSnapshot[] | null;
@@ -23,18 +24,11 @@ function stateOf(db: Db): RosterState {
   return s;
 }
 
-/** Whether the connection is inside a transaction; drizzle() attaches the better-sqlite3 handle as $client. */
-function inTransaction(db: Db): boolean {
-  const client: unknown = Reflect.get(db, '$client');
-  // Without the handle, assume a transaction: the cache is then never filled, which is only slower.
-  return typeof client === 'object' && client !== null && 'inTransaction' in client ? Boolean(client.inTransaction) : true;
-}
-
 /** A user or their offices changed: the next roster read goes to the database. */
 export function rosterChanged(db: Db): void {
   const s = stateOf(db);
   s.cached = null;
-  if (inTransaction(db)) {
+  if (isInTransaction(db)) {
     // Until this transaction ends, a roster read may see rows it could still roll back: serve
     // those reads fresh and cache nothing. Transactions are synchronous (better-sqlite3), so a
     // microtask runs only after it has committed or rolled back.

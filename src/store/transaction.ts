@@ -9,10 +9,10 @@ import type { Db } from './database.js';
 
 type Runner = (fn: () => unknown) => unknown;
 
-/** drizzle() attaches the better-sqlite3 handle as $client. */
-function clientOf(db: Db): Database.Database {
+/** The better-sqlite3 connection under a drizzle database (drizzle() attaches it as $client). */
+export function clientOf(db: Db): Database.Database {
   const client: unknown = Reflect.get(db, '$client');
-  if (!(client instanceof Database)) throw new Error('transaction: not a better-sqlite3 database');
+  if (!(client instanceof Database)) throw new Error('not a better-sqlite3 database');
   return client;
 }
 const runners = new WeakMap<Db, Runner>();
