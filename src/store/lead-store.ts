@@ -1,10 +1,10 @@
 // Leads, offers, lead events and routing rounds. Named for the use case (claimOffer,
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type { Db } from './database.js';
-import { transaction } from './transaction.js';
-import { preparedByShape } from './prepared-shapes.js';
+import { clientOf, transaction } from './transaction.js';
+import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
 import { decodeDecisions, encodeDecisions } from './routing-decisions.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
@@ -16,59 +16,46 @@ export type LeadEventRow = typeof leadEvents.$inferSelect;
 export type NewLeadEvent = typeof leadEvents.$inferInsert;
 
 export function createLeadStore(db: Db) {
-  const leadById = db.select().from(leads).where(eq(leads.id, sql.placeholder('id'))).prepare();
-  const offerById = db.select().from(offers).where(eq(offers.id, sql.placeholder('id'))).prepare();
-  const byExternalId = db.select().from(leads)
-    .where(and(eq(leads.sourceId, sql.placeholder('sourceId')), eq(leads.externalId, sql.placeholder('externalId'))))
-    .prepare();
+  const client = clientOf(db);
+  // The routing hot path's statements run on the connection itself (prepared-shapes.ts): built from
+  // the schema once, bound by position, decoded by one loop.
+  const leadById = preparedSelect(db, leads, 'WHERE id = ?');
+  const leadsByIds = preparedSelect(db, leads, 'WHERE id IN (SELECT value FROM json_each(?))');
+  const offerById = preparedSelect(db, offers, 'WHERE id = ?');
+  const byExternalId = preparedSelect(db, leads, 'WHERE source_id = ? AND external_id = ?');
   // Every AGENT with their offices in one query: the roster a routing round is planned over, in id
   // order, so that planRound walks it from the anchor without sorting a copy per lead.
   const roster = db.select({
     id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
     officeIds: sql<string | null>`(SELECT group_concat(${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
   }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id)).prepare();
-  const offeredAgents = db.selectDistinct({ agentId: offers.agentId }).from(offers)
-    .where(eq(offers.leadId, sql.placeholder('leadId'))).prepare();
-  const pendingOfLead = db.select({ n: sql<number>`count(*)` }).from(offers)
-    .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).prepare();
-  const earliestDeadline = db.select({ at: sql<number | null>`min(${offers.expiresAt})` }).from(offers)
-    .where(eq(offers.state, 'PENDING')).prepare();
-  // The writes of routing, prepared once (prepared-shapes.ts for rows and patches whose columns vary).
-  const leadsByIds = db.select().from(leads)
-    .where(sql`${leads.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`).prepare();
-  const sourceAnchor = db.update(leadSources).set({ rrLastAgentId: sql`${sql.placeholder('agentId')}` })
-    .where(eq(leadSources.id, sql.placeholder('sourceId'))).prepare();
-  const leadInsert = preparedByShape((v) => db.insert(leads).values(v as unknown as NewLead).returning().prepare());
-  const leadUpdate = preparedByShape((v) => db.update(leads).set(v as unknown as Partial<NewLead>)
-    .where(eq(leads.id, sql.placeholder('$id'))).returning().prepare());
-  const offerInsert = preparedByShape((v) => db.insert(offers).values(v as unknown as typeof offers.$inferInsert).returning().prepare());
-  const eventInsert = preparedByShape((v) => db.insert(leadEvents).values(v as unknown as NewLeadEvent).returning().prepare());
-  const roundInsert = db.insert(routingRounds).values({
-    leadId: sql.placeholder('leadId'), round: sql.placeholder('round'), at: sql.placeholder('at'),
-    decisions: sql.placeholder('decisions'),
-  }).prepare();
-  // The race and its siblings: `nowMs` is both responded_at (stored in ms) and the window check.
-  const answer = (state: 'ACCEPTED' | 'DECLINED') => db.update(offers)
-    .set({ state, respondedAt: sql`${sql.placeholder('nowMs')}` })
-    .where(and(eq(offers.id, sql.placeholder('offerId')), eq(offers.agentId, sql.placeholder('agentId')),
-      eq(offers.state, 'PENDING'), sql`${offers.expiresAt} > ${sql.placeholder('nowMs')}`))
-    .returning().prepare();
+  const offeredAgents = client.prepare('SELECT DISTINCT agent_id FROM offers WHERE lead_id = ?').pluck();
+  const pendingOfLead = client.prepare("SELECT count(*) FROM offers WHERE lead_id = ? AND state = 'PENDING'").pluck();
+  const earliestDeadline = client.prepare("SELECT min(expires_at) FROM offers WHERE state = 'PENDING'").pluck();
+  const sourceAnchor = client.prepare('UPDATE lead_sources SET rr_last_agent_id = ? WHERE id = ?');
+  const leadInsert = preparedInsert(db, leads);
+  const leadUpdate = preparedUpdateById(db, leads);
+  const offerInsert = preparedInsert(db, offers);
+  const eventInsert = preparedInsert(db, leadEvents);
+  const roundInsert = client.prepare('INSERT INTO routing_rounds (lead_id, round, at, decisions) VALUES (?, ?, ?, ?)');
+  // The race and its siblings: the time (ms) is both responded_at and the window check.
+  const answer = (state: 'ACCEPTED' | 'DECLINED') => preparedReturning(db, offers,
+    `UPDATE offers SET state = '${state}', responded_at = @nowMs
+     WHERE id = @offerId AND agent_id = @agentId AND state = 'PENDING' AND expires_at > @nowMs`);
   const claim = answer('ACCEPTED');
   const decline = answer('DECLINED');
-  const takeOthers = db.update(offers).set({ state: 'TAKEN', respondedAt: sql`${sql.placeholder('nowMs')}` })
-    .where(and(eq(offers.leadId, sql.placeholder('leadId')), eq(offers.state, 'PENDING'))).returning().prepare();
+  const takeOthers = preparedReturning(db, offers,
+    "UPDATE offers SET state = 'TAKEN', responded_at = @nowMs WHERE lead_id = @leadId AND state = 'PENDING'");
   // The deadline batch: the oldest due PENDING offers become EXPIRED in one statement.
-  const dueOffers = db.select({ id: offers.id }).from(offers)
-    .where(and(eq(offers.state, 'PENDING'), sql`${offers.expiresAt} <= ${sql.placeholder('nowMs')}`))
-    .orderBy(asc(offers.expiresAt)).limit(sql.placeholder('limit'));
-  const expireDue = db.update(offers).set({ state: 'EXPIRED', respondedAt: sql`${sql.placeholder('nowMs')}` })
-    .where(and(inArray(offers.id, dueOffers), eq(offers.state, 'PENDING'))).returning().prepare();
-  const usersOfLead = db.select({ userId: leadUsers.userId }).from(leadUsers)
-    .where(eq(leadUsers.leadId, sql.placeholder('leadId'))).orderBy(asc(leadUsers.userId)).prepare();
+  const expireDue = preparedReturning(db, offers,
+    `UPDATE offers SET state = 'EXPIRED', responded_at = @nowMs
+     WHERE id IN (SELECT id FROM offers WHERE state = 'PENDING' AND expires_at <= @nowMs ORDER BY expires_at LIMIT @limit)
+       AND state = 'PENDING'`);
+  const usersOfLead = client.prepare('SELECT user_id FROM lead_users WHERE lead_id = ? ORDER BY user_id').pluck();
 
   return {
     setSourceAnchor(sourceId: number, agentId: number): void {
-      sourceAnchor.run({ sourceId, agentId });
+      sourceAnchor.run(agentId, sourceId);
     },
 
     /** Every agent as routing sees them; cached until a user or their offices change (roster-cache.ts). */
@@ -83,44 +70,33 @@ export function createLeadStore(db: Db) {
       })));
     },
 
-    findLead: (id: number): LeadRow | null => leadById.get({ id }) ?? null,
+    findLead: (id: number): LeadRow | null => leadById.get(id),
     findLeads(ids: readonly number[]): LeadRow[] {
       if (ids.length === 0) return [];
       if (ids.length === 1) {
-        const lead = leadById.get({ id: ids[0] });
+        const lead = leadById.get(ids[0]);
         return lead ? [lead] : [];
       }
-      return leadsByIds.all({ ids: JSON.stringify(ids) });
+      return leadsByIds.all(JSON.stringify(ids));
     },
     findLeadByExternalId: (sourceId: number, externalId: string): LeadRow | null =>
-      byExternalId.get({ sourceId, externalId }) ?? null,
+      byExternalId.get(sourceId, externalId),
 
-    insertLead(row: NewLead): LeadRow {
-      const { statement, params } = leadInsert(row);
-      const inserted = statement.get(params);
-      if (!inserted) throw new Error('lead insert returned nothing');
-      return inserted;
-    },
+    insertLead: (row: NewLead): LeadRow => leadInsert(row),
 
     updateLead(id: number, patch: Partial<NewLead>): LeadRow {
-      const { statement, params } = leadUpdate(patch);
-      const row = statement.get({ ...params, $id: id });
+      const row = leadUpdate(id, patch);
       if (!row) throw new Error(`lead ${id} vanished inside its own transaction`);
       return row;
     },
 
-    findOffer: (id: number): OfferRow | null => offerById.get({ id }) ?? null,
-    offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all({ leadId }).map((r) => r.agentId)),
-    pendingOfferCount: (leadId: number): number => pendingOfLead.get({ leadId })?.n ?? 0,
+    findOffer: (id: number): OfferRow | null => offerById.get(id),
+    offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all(leadId) as number[]),
+    pendingOfferCount: (leadId: number): number => pendingOfLead.get(leadId) as number,
 
     insertOffers(rows: (typeof offers.$inferInsert)[]): OfferRow[] {
       // One prepared insert per row, in the caller's transaction (routing always runs in one).
-      return rows.map((row) => {
-        const { statement, params } = offerInsert(row);
-        const inserted = statement.get(params);
-        if (!inserted) throw new Error('offer insert returned nothing');
-        return inserted;
-      });
+      return rows.map(offerInsert);
     },
 
     /**
@@ -129,12 +105,12 @@ export function createLeadStore(db: Db) {
      * gets a row back. Never a read followed by a write.
      */
     claimOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
-      return claim.get({ offerId, agentId, nowMs: now.getTime() }) ?? null;
+      return claim.get({ offerId, agentId, nowMs: now.getTime() });
     },
 
     /** Same shape as claimOffer: only a PENDING offer inside its window can be declined. */
     declineOffer(offerId: number, agentId: number, now: Date): OfferRow | null {
-      return decline.get({ offerId, agentId, nowMs: now.getTime() }) ?? null;
+      return decline.get({ offerId, agentId, nowMs: now.getTime() });
     },
 
     /** After a win: every other PENDING offer of the lead becomes TAKEN. */
@@ -149,22 +125,17 @@ export function createLeadStore(db: Db) {
 
     /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
     earliestPendingDeadline: (): number | null => {
-      const at = earliestDeadline.get()?.at;
-      return at === null || at === undefined ? null : Number(at);
+      const at = earliestDeadline.get() as number | null;
+      return at === null ? null : Number(at);
     },
 
     insertEvents(rows: NewLeadEvent[]): LeadEventRow[] {
       // One prepared insert per row, in the caller's transaction (every change runs in one).
-      return rows.map((row) => {
-        const { statement, params } = eventInsert(row);
-        const inserted = statement.get(params);
-        if (!inserted) throw new Error('lead event insert returned nothing');
-        return inserted;
-      });
+      return rows.map(eventInsert);
     },
 
     insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
-      roundInsert.run({ leadId, round, at, decisions: encodeDecisions(decisions) });
+      roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
     routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
@@ -187,7 +158,7 @@ export function createLeadStore(db: Db) {
     },
 
     userIdsOfLead(leadId: number): number[] {
-      return usersOfLead.all({ leadId }).map((r) => r.userId);
+      return usersOfLead.all(leadId) as number[];
     },
 
     /** Which of these leads each has this agent as a user, or an offer to them (for access checks). */

@@ -1,7 +1,8 @@
 // Lead sources and the offices they route to: create, change, list, rotate the public key.
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { transaction } from './transaction.js';
+import { clientOf, transaction } from './transaction.js';
+import { preparedSelect } from './prepared-shapes.js';
 import { leadSourceOffices, leadSources } from './schema.js';
 
 export type LeadSourceRow = typeof leadSources.$inferSelect;
@@ -14,13 +15,13 @@ export interface LeadSourceWithOffices extends LeadSourceRow {
 
 export function createSourceStore(db: Db) {
   // Both lookups sit on the intake path (web forms post by key): prepared once.
-  const sourceById = db.select().from(leadSources).where(eq(leadSources.id, sql.placeholder('id'))).prepare();
-  const sourceByKey = db.select().from(leadSources).where(eq(leadSources.publicKey, sql.placeholder('key'))).prepare();
-  const officeIdsOfSource = db.select({ officeId: leadSourceOffices.officeId }).from(leadSourceOffices)
-    .where(eq(leadSourceOffices.sourceId, sql.placeholder('id'))).orderBy(asc(leadSourceOffices.officeId)).prepare();
+  // (prepared-shapes.ts: run on the connection itself, without drizzle's per-call mapping.)
+  const sourceById = preparedSelect(db, leadSources, 'WHERE id = ?');
+  const sourceByKey = preparedSelect(db, leadSources, 'WHERE public_key = ?');
+  const officeIdsOfSource = clientOf(db).prepare('SELECT office_id FROM lead_source_offices WHERE source_id = ? ORDER BY office_id').pluck();
 
-  const withOffices = (row: LeadSourceRow | undefined): LeadSourceWithOffices | null =>
-    row ? { ...row, officeIds: officeIdsOfSource.all({ id: row.id }).map((r) => r.officeId) } : null;
+  const withOffices = (row: LeadSourceRow | null): LeadSourceWithOffices | null =>
+    row ? { ...row, officeIds: officeIdsOfSource.all(row.id) as number[] } : null;
 
   function setSourceOffices(sourceId: number, officeIds: readonly number[]): void {
     db.delete(leadSourceOffices).where(eq(leadSourceOffices.sourceId, sourceId)).run();
@@ -30,11 +31,11 @@ export function createSourceStore(db: Db) {
   }
 
   return {
-    findSource: (id: number): LeadSourceWithOffices | null => withOffices(sourceById.get({ id })),
+    findSource: (id: number): LeadSourceWithOffices | null => withOffices(sourceById.get(id)),
 
-    findSourceByPublicKey: (key: string): LeadSourceWithOffices | null => withOffices(sourceByKey.get({ key })),
+    findSourceByPublicKey: (key: string): LeadSourceWithOffices | null => withOffices(sourceByKey.get(key)),
 
-    publicKeyTaken: (key: string): boolean => sourceByKey.get({ key }) !== undefined,
+    publicKeyTaken: (key: string): boolean => sourceByKey.get(key) !== null,
 
     /** Every source by name, with their offices (two queries, whatever the number of sources). */
     listSources(): LeadSourceWithOffices[] {
@@ -58,7 +59,7 @@ export function createSourceStore(db: Db) {
     updateSource(id: number, patch: Partial<NewLeadSource>, officeIds: readonly number[] | null): LeadSourceWithOffices | null {
       if (Object.keys(patch).length > 0) db.update(leadSources).set(patch).where(eq(leadSources.id, id)).run();
       if (officeIds !== null) setSourceOffices(id, officeIds);
-      return withOffices(sourceById.get({ id }));
+      return withOffices(sourceById.get(id));
     },
 
     /** A transaction: the callback must be synchronous (better-sqlite3). */
