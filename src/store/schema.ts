@@ -159,11 +159,15 @@ export const leads = sqliteTable('leads', {
   createdAt: createdAt(),
   assignedAt: integer('assigned_at', { mode: 'timestamp_ms' }),
 }, (t) => [
-  uniqueIndex('leads_source_external_unique').on(t.sourceId, t.externalId),
+  // Partial (most leads carry no external id): a lead without one writes no entry here. NULLs never
+  // conflict in a unique index, so the rule is the same; the lookup by (source, externalId) uses it.
+  uniqueIndex('leads_source_external_unique').on(t.sourceId, t.externalId).where(sql`external_id IS NOT NULL`),
   // The lead list is newest first (id desc); each filter gets an index ending in id.
   index('leads_state_id').on(t.state, t.id),
   index('leads_source_id').on(t.sourceId, t.id),
-  index('leads_owner_id').on(t.ownerId, t.id),
+  // Partial: a lead has no owner while it is routed, so intake writes no entry here (an `owner_id = ?`
+  // filter implies IS NOT NULL, so SQLite still uses it). Every index costs each lead a page (issue 6).
+  index('leads_owner_id').on(t.ownerId, t.id).where(sql`owner_id IS NOT NULL`),
   index('leads_status_id').on(t.statusCodeId, t.id),
   index('leads_created_at').on(t.createdAt),
   // The dashboard's lead counts: one pass over this narrow index groups by state, source and
@@ -193,7 +197,7 @@ export const offers = sqliteTable('offers', {
   respondedAt: integer('responded_at', { mode: 'timestamp_ms' }),
 }, (t) => [
   index('offers_lead').on(t.leadId),
-  index('offers_agent_state').on(t.agentId, t.state),
+  // (No separate (agent_id, state) index: offers_agent_stats below begins with those two columns.)
   // Partial index: the scheduler only ever looks for the earliest PENDING deadline.
   index('offers_pending_deadline').on(t.expiresAt).where(sql`state = 'PENDING'`),
   // The dashboard's offer figures group by agent and state and read the times: covered here.
@@ -216,7 +220,7 @@ export const leadEvents = sqliteTable('lead_events', {
   offerId: integer('offer_id').references(() => offers.id),
   statusCodeId: integer('status_code_id').references(() => statusCodes.id),
   note: text('note'),
-}, (t) => [index('lead_events_lead').on(t.leadId, t.id), index('lead_events_at').on(t.at)]);
+}, (t) => [index('lead_events_lead').on(t.leadId, t.id)]);
 
 /**
  * Why a lead went where it did: one row per routing round, each agent considered with a reason.
