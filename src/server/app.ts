@@ -78,6 +78,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const resumed = services.routing.resumeStalledLeads();
   services.deadlines.start();
   services.notifications.start();
+  services.searchIndexing.start();
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
   const schema = getSchema();
@@ -265,6 +266,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
         services.deadlines.stop();
+        services.searchIndexing.stop();
         // Sends in flight finish (or fail) before the database closes under them.
         await services.notifications.stop();
         database.close();

@@ -29,6 +29,7 @@ import { createLeadStatsStore } from '../store/lead-stats-store.js';
 import { createLeadWorkService } from './lead-work-service.js';
 import { createLeadListService } from './lead-list-service.js';
 import { createLeadStatsService } from './lead-stats-service.js';
+import { createSearchIndexing } from './search-indexing.js';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
@@ -60,6 +61,11 @@ export function createServices(deps: ServiceDeps) {
   });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
+  // New leads reach the search index in batches after their commit (search-indexing.ts).
+  const searchIndexing = createSearchIndexing({ list: stores.leadList, logger });
+  leadChanges.onCommitted((changes) => {
+    if (changes.leadEvents.some((e) => e.event.type === 'CREATED')) searchIndexing.leadsAdded();
+  });
   const routing = createRoutingService({
     leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
     org: stores.org, changes: leadChanges, clock,
@@ -94,6 +100,7 @@ export function createServices(deps: ServiceDeps) {
     leadStats: createLeadStatsService({ stats: stores.leadStats }),
     actionLinks,
     notifications,
+    searchIndexing,
     intake: createLeadIntake({ db: database.db, identity: stores.identity, routing, config, logger }),
   };
 }

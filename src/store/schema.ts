@@ -177,6 +177,19 @@ export const leads = sqliteTable('leads', {
   index('leads_state_source_id').on(t.state, t.sourceId, t.id),
 ]);
 
+/**
+ * How far the lead list's search index (leads_search, FTS5, migrations 0003 and 0007) has caught up:
+ * every lead with id <= indexed_through is in it. Leads are indexed in batches after they commit
+ * (services/search-indexing.ts), not by a trigger in the lead's own transaction: the trigram index's
+ * segment writes were a quarter of each lead's commit and half of every checkpoint (issue 6). Search
+ * reads the few newer leads from the table itself (lead-list-store.ts), so it never misses one.
+ */
+export const leadSearchProgress = sqliteTable('lead_search_progress', {
+  /** Always 1: one row. */
+  id: integer('id').primaryKey(),
+  indexedThrough: integer('indexed_through').notNull(),
+});
+
 /** Agents who work a lead with its owner. */
 export const leadUsers = sqliteTable('lead_users', {
   leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),

@@ -1,9 +1,8 @@
 // Migration 0005 on a database that already holds leads and offers: its backfill must make the
 // rollups of the rows written before the rollup tables existed, and its triggers follow from then on.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -13,25 +12,12 @@ import { openDatabase } from '../../src/store/database.js';
 import { createLeadStatsStore, type StatsRange } from '../../src/store/lead-stats-store.js';
 import { addAgentsAndSources, DAY, insertLead, insertOffer, random, seed, T0 } from '../support/lead-stats-fixture.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
+import { migrationsBefore } from '../support/migrations.js';
 
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 const ROLLUPS_MIGRATION = '0005_lead_stats_rollups';
 
 let dir = '';
 afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
-
-/** A copy of the migrations folder that stops just before the rollups. */
-function migrationsBeforeRollups(): string {
-  const folder = join(dir, 'drizzle');
-  cpSync(MIGRATIONS, folder, { recursive: true });
-  const journalFile = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { idx: number; tag: string }[] };
-  const at = journal.entries.findIndex((e) => e.tag === ROLLUPS_MIGRATION);
-  expect(at).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, at);
-  writeFileSync(journalFile, JSON.stringify(journal));
-  return folder;
-}
 
 describe('migration 0005 (leadStats rollups)', () => {
   it('fills the rollups from the leads and offers already there, and its triggers keep them from then on', () => {
@@ -42,7 +28,7 @@ describe('migration 0005 (leadStats rollups)', () => {
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
     old.pragma('foreign_keys = ON');
-    migrate(drizzle(old), { migrationsFolder: migrationsBeforeRollups() });
+    migrate(drizzle(old), { migrationsFolder: migrationsBefore(dir, ROLLUPS_MIGRATION) });
     expect(old.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'lead_rollups'").pluck().get()).toBe(0);
     const insertCode = old.prepare('INSERT INTO status_codes (name, position, is_default) VALUES (?, ?, ?)');
     insertCode.run('New', 1, 1);
