@@ -13,6 +13,8 @@ afterAll(killAllChildren);
 const CYCLES = 3;
 
 describe('SIGKILL at random moments under load', () => {
+  // Several kills and restarts of a real server: ~17 s on a quiet 2-core machine, and it ran past
+  // the default 20 s when the machine was busy. The time budget only; every assertion is unchanged.
   it('loses no acknowledged lead, accept or decline; never two owners; every overdue window processed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrace-crash-'));
     const db = join(dir, 'crash.db');
@@ -109,5 +111,5 @@ describe('SIGKILL at random moments under load', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
