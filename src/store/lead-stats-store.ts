@@ -20,8 +20,8 @@
 //
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure, here and in the triggers alike.
-import Database from 'better-sqlite3';
 import type { Db } from './database.js';
+import { clientOf } from './transaction.js';
 
 export interface StatsRange {
   /** Inclusive. */
@@ -115,13 +115,6 @@ const ROLLUPS = [
 const REAL_OFFER = 'NOT (direct = 1 AND responded_at = offered_at)';
 const OFFER_STATE_INDEX = ['PENDING', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN'];
 const OFFER_STATES = `(${OFFER_STATE_INDEX.map((s) => `'${s}'`).join(', ')})`;
-
-function clientOf(db: Db): Database.Database {
-  // drizzle() attaches the better-sqlite3 handle as $client.
-  const client: unknown = Reflect.get(db, '$client');
-  if (!(client instanceof Database)) throw new Error('lead stats store: not a better-sqlite3 database');
-  return client;
-}
 
 /** Pieces as json_each reads them: [[spanDays, first, last], ...]. */
 const piecesJson = (pieces: readonly Piece[]) => JSON.stringify(pieces.map((p) => [p.spanDays, p.first, p.last]));
