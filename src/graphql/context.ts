@@ -1,4 +1,5 @@
 // What every resolver gets: who is calling, the use cases, per-request batch loaders, a logger.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode, forbidden } from '../domain/errors.js';
 import type { Viewer } from '../domain/viewer.js';
@@ -15,17 +16,32 @@ export interface GraphQLContext {
   clientIp: string;
 }
 
-export function buildContext(services: Services, viewer: Viewer | null, requestId: string, log: Logger, clientIp = 'unknown'): GraphQLContext {
-  // The loaders are made on first use: a subscription's context lives as long as the
-  // subscription, and most never resolve a batched field (memory per live agent, issue 6).
-  let loaders: Loaders | null = null;
-  return {
-    viewer, services, requestId, log, clientIp,
-    get loaders(): Loaders {
-      loaders ??= createLoaders(services);
-      return loaders;
-    },
-  };
+/**
+ * A subscription's context lives as long as the subscription, one per connected agent, so it is a
+ * class: a getter in an object literal makes a slow (dictionary) object and a closure per context.
+ */
+class RequestContext implements GraphQLContext {
+  private batchLoaders: Loaders | null = null;
+
+  constructor(readonly services: Services, readonly viewer: Viewer | null, private id: string | null,
+    readonly log: Logger, readonly clientIp: string) {}
+
+  /** Made on first read when the caller had none (randomUUID's string is ~600 bytes of pieces). */
+  get requestId(): string {
+    this.id ??= randomUUID();
+    return this.id;
+  }
+
+  /** Made on first use: most subscriptions never resolve a batched field (memory per live agent, issue 6). */
+  get loaders(): Loaders {
+    this.batchLoaders ??= createLoaders(this.services);
+    return this.batchLoaders;
+  }
+}
+
+/** `requestId` null: a random one is made if something reads it (a WebSocket operation's logs). */
+export function buildContext(services: Services, viewer: Viewer | null, requestId: string | null, log: Logger, clientIp = 'unknown'): GraphQLContext {
+  return new RequestContext(services, viewer, requestId, log, clientIp);
 }
 
 export function requireViewer(ctx: GraphQLContext): Viewer {

@@ -7,7 +7,6 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../domain/viewer.js';
@@ -21,12 +20,13 @@ import { openDatabase } from '../store/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { HttpError, readBody, sendJson, sendText } from './http-util.js';
+import { useGraphQLWs } from './graphql-ws-adapter.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import { createWsGuard, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
-/** GraphQL request bodies above this size get 413. */
+/** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface StartOptions {
@@ -48,6 +48,18 @@ export interface RunningServer {
   bootstrapToken: string | null;
   /** Graceful stop: no new connections, in-flight requests finish, sockets close, database closes. */
   close(): Promise<void>;
+}
+
+/**
+ * What the server keeps for each WebSocket (ctx.extra in the graphql-ws hooks): every connected
+ * agent holds one, so the upgrade request is reduced to the client's address when it connects.
+ */
+interface WsExtra {
+  socket: WebSocket;
+  /** The address abuse limits count this socket's operations against (rate-limit.ts clientAddress). */
+  clientIp: string;
+  /** The bearer token of connection_init, once onConnect has accepted it. */
+  token: string | null;
 }
 
 /** A route outside GraphQL. Returns false when it does not handle the request. */
@@ -83,13 +95,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const schema = getSchema();
   const httpServer: Server = createServer();
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // perMessageDeflate stays off (a zlib context per socket); messages are bounded like request bodies.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', perMessageDeflate: false, maxPayload: MAX_BODY_BYTES });
 
-  const wsAuth = new WeakMap<object, string | null>();
   const wsLimits = wsLimitsFrom(config, options.wsLimits);
   const wsGuard = createWsGuard({ limits: wsLimits, schema, production: config.production, logger });
-  const wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>({
+  const wsCleanup = useGraphQLWs<Record<string, unknown>, WsExtra>({
     schema,
+    // Subscriptions read through a bounded queue that executes their events (ws-limits.ts).
+    subscribe: wsGuard.subscribe,
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
     onConnect: (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
@@ -97,7 +111,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (!viewer) return false;
       // One socket too many for this user: closed with 4429 (ws-limits.ts).
       if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
-      wsAuth.set(ctx.extra.socket, token);
+      ctx.extra.token = token;
       return true;
     },
     // Operations per socket, query limits, the slow-consumer bound, and error formatting.
@@ -105,14 +119,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     onOperation: wsGuard.onOperation,
     onNext: wsGuard.onNext,
     onError: wsGuard.onError,
-    onComplete: wsGuard.onComplete,
-    // The token is checked again for every operation, so a deactivated user stops at once.
+    // The token is checked again for every operation, so a deactivated user stops at once. The
+    // request id is made if something is logged (a live subscription seldom logs anything).
     context: (ctx): GraphQLContext => {
-      const token = wsAuth.get(ctx.extra.socket) ?? null;
-      const viewer = services.auth.authenticate(token);
-      return buildContext(services, viewer, randomUUID(), logger, clientAddress(ctx.extra.request, config.trustProxy));
+      const viewer = services.auth.authenticate(ctx.extra.token);
+      return buildContext(services, viewer, null, logger, ctx.extra.clientIp);
     },
-  }, wsServer, wsLimits.keepAliveMs);
+  }, wsServer, {
+    extra: (socket, request) => ({ socket, clientIp: clientAddress(request, config.trustProxy), token: null }),
+    keepAliveMs: wsLimits.keepAliveMs,
+    production: config.production,
+    logger,
+  });
   // A deactivated user's tokens stop working at once; so do the sockets they already hold open.
   services.users.onDeactivated((userId) => {
     wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);

@@ -1,10 +1,9 @@
 // What one WebSocket client may hold on the server: connections per user, operations per
 // connection, and unsent events (a client that stops reading is dropped rather than buffered
 // for). Also the graphql-ws hooks that apply the query limits, format errors the way Apollo's
-// side does, and log unexpected ones with their request id. Idle sockets are pinged every
-// keepAliveMs by graphql-ws; one that has not answered by the next ping is terminated.
-import type { IncomingMessage } from 'node:http';
-import { GraphQLError, parse, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+// side does, and log unexpected ones with their request id. Sockets are pinged every keepAliveMs
+// (graphql-ws-adapter.ts); one that has not answered by the next ping is terminated.
+import { createSourceEventStream, execute, GraphQLError, parse, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context, FormattedExecutionResult, SubscribePayload } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -23,6 +22,8 @@ export enum WsCloseCode {
   TooManyConnections = 4429,
   /** Slow consumer: the client stopped reading and its backlog passed the bound. */
   SlowConsumer = 4008,
+  /** A message over MAX_BODY_BYTES (ws's maxPayload; sent by ws before graphql-ws sees it). */
+  MessageTooBig = 1009,
 }
 
 /** Close reasons clients can show (at most 123 bytes, as WebSocket allows). */
@@ -54,7 +55,7 @@ export interface WsLimits {
   maxQueuedEvents: number;
   /** Bytes a socket may hold unsent before the client counts as a slow consumer (4008). Default 4 MiB. */
   maxBufferedBytes: number;
-  /** Ping interval in ms (graphql-ws keepAlive); an unanswered ping closes the socket at the next. Default 30 s. */
+  /** Ping interval in ms; a socket that has not answered a ping by the next is terminated. Default 30 s. */
   keepAliveMs: number;
 }
 
@@ -71,100 +72,194 @@ export function wsLimitsFrom(config: Pick<Config, 'wsMaxConnectionsPerUser' | 'w
 }
 
 /**
- * Pulls `source` eagerly into a queue of at most `maxQueued` items that the consumer drains at its
- * own pace. When the consumer falls further behind, `onOverflow` runs once, the queue is dropped
- * and the source is stopped: a stalled consumer costs at most `maxQueued` items, and the
- * publisher never waits for it. `return()` ends the stream at once, even while the source is
- * waiting for its next item.
+ * Once started, pulls `source` eagerly, turns each item into a `T` with `map` (one at a time, in
+ * order), and keeps at most `maxQueued` of them for the consumer to drain at its own pace. When the
+ * consumer falls further behind, `onOverflow` runs once, the queue is dropped and the source is
+ * stopped: a stalled consumer costs at most `maxQueued` items, and the publisher never waits for
+ * it. `return()` ends the stream at once, even while the source is waiting for its next item. If
+ * `map` throws or rejects, the source is stopped and the stream fails with that error once the
+ * items before it are read (as graphql-js's own mapping of a subscription does).
+ *
+ * Every live subscription holds one for as long as it runs, so it is a class (its methods on the
+ * prototype) that waits for the source with a promise callback, not an async loop: a suspended
+ * async function and per-stream named closures (tsx keeps function names, which makes each a
+ * dictionary-mode object) cost over 1 KB per subscription.
  */
-export function boundedStream<T>(source: AsyncIterable<T>, maxQueued: number, onOverflow: () => void): AsyncGenerator<T, undefined> {
-  const iterator = source[Symbol.asyncIterator]();
-  const queue: T[] = [];
-  type Waiter = { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void };
-  let waiter: Waiter | null = null;
-  let ended = false;
-  /** The consumer waiting for an item, if any, no longer waiting once taken. */
-  const takeWaiter = (): Waiter | null => {
-    const w = waiter;
-    waiter = null;
-    return w;
-  };
-  let failure: { error: unknown } | null = null;
+export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
+  private readonly iterator: AsyncIterator<S>;
+  private queue: T[] | null = null;
+  /** The consumer waiting for an item, if any. */
+  private waiter: { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void } | null = null;
+  private onOverflow: (() => void) | null = null;
+  private ended = false;
+  private failure: { error: unknown } | null = null;
 
-  const stopSource = (): void => {
-    // Not awaited: an async generator's return() waits until its next item, which may never come.
-    void Promise.resolve().then(() => iterator.return?.()).catch(() => {});
-  };
+  /** `context` is the GraphQL context of the operation the stream carries, if any (for error logs). */
+  constructor(source: AsyncIterable<S>, private readonly map: (item: S) => T | PromiseLike<T>,
+    private readonly maxQueued: number, readonly context?: GraphQLContext) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
 
-  const finish = (): void => {
-    ended = true;
-    const w = takeWaiter();
-    if (!w) return;
-    if (failure) w.reject(failure.error);
-    else w.resolve({ value: undefined, done: true });
-  };
+  /** Starts pulling from the source (once; later calls do nothing). */
+  start(onOverflow: () => void): this {
+    if (this.onOverflow || this.ended) return this;
+    this.onOverflow = onOverflow;
+    this.pull();
+    return this;
+  }
 
-  void (async () => {
-    try {
-      for (;;) {
-        const r = await iterator.next();
-        if (ended) return;
-        if (r.done) break;
-        const w = takeWaiter();
-        if (w) {
-          w.resolve({ value: r.value, done: false });
-          continue;
-        }
-        queue.push(r.value);
-        if (queue.length > maxQueued) {
-          queue.length = 0;
-          stopSource();
-          onOverflow();
-          break;
-        }
+  next(): Promise<IteratorResult<T, undefined>> {
+    const queued = this.queue?.length ? this.queue.shift() as T : undefined;
+    if (queued !== undefined) return Promise.resolve({ value: queued, done: false });
+    if (this.ended) {
+      if (this.failure) {
+        const { error } = this.failure;
+        this.failure = null;
+        return Promise.reject(error);
       }
-    } catch (error) {
-      if (ended) return;
-      failure = { error };
-    }
-    finish();
-  })();
-
-  const stream: AsyncGenerator<T, undefined> = {
-    next(): Promise<IteratorResult<T, undefined>> {
-      const item = queue.shift();
-      if (item !== undefined) return Promise.resolve({ value: item, done: false });
-      if (ended) {
-        if (failure) {
-          const { error } = failure;
-          failure = null;
-          return Promise.reject(error);
-        }
-        return Promise.resolve({ value: undefined, done: true });
-      }
-      return new Promise((resolve, reject) => { waiter = { resolve, reject }; });
-    },
-    return(): Promise<IteratorResult<T, undefined>> {
-      if (!ended) stopSource();
-      queue.length = 0;
-      failure = null;
-      finish();
       return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error: unknown): Promise<IteratorResult<T, undefined>> {
-      void stream.return(undefined);
-      return Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return stream;
-    },
-  };
-  return stream;
+    }
+    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    if (!this.ended) this.stopSource();
+    this.queue = null;
+    this.failure = null;
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, undefined>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Asks the source for its next item; the answer arrives in received() or failed(). */
+  private pull(): void {
+    try {
+      this.iterator.next().then((r) => this.received(r), (error: unknown) => this.failed(error));
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private received(r: IteratorResult<S>): void {
+    if (this.ended) return;
+    if (r.done) {
+      this.finish();
+      return;
+    }
+    let mapped: T | PromiseLike<T>;
+    try {
+      mapped = this.map(r.value);
+    } catch (error) {
+      this.mapFailed(error);
+      return;
+    }
+    if (isPromiseLike(mapped)) mapped.then((value) => this.deliver(value), (error: unknown) => this.mapFailed(error));
+    else this.deliver(mapped);
+  }
+
+  private deliver(value: T): void {
+    if (this.ended) return;
+    const waiter = this.takeWaiter();
+    if (waiter) waiter.resolve({ value, done: false });
+    else {
+      const queue = this.queue ??= [];
+      queue.push(value);
+      if (queue.length > this.maxQueued) {
+        queue.length = 0;
+        this.stopSource();
+        this.onOverflow?.();
+        this.finish();
+        return;
+      }
+    }
+    this.pull();
+  }
+
+  private mapFailed(error: unknown): void {
+    if (this.ended) return;
+    this.stopSource();
+    this.failed(error);
+  }
+
+  private failed(error: unknown): void {
+    if (this.ended) return;
+    this.failure = { error };
+    this.finish();
+  }
+
+  private takeWaiter() {
+    const w = this.waiter;
+    this.waiter = null;
+    return w;
+  }
+
+  private stopSource(): void {
+    // Not awaited: an async generator's return() waits until its next item, which may never come.
+    const iterator = this.iterator;
+    void Promise.resolve().then(() => iterator.return?.()).catch(() => {});
+  }
+
+  private finish(): void {
+    this.ended = true;
+    const w = this.takeWaiter();
+    if (!w) return;
+    if (this.failure) w.reject(this.failure.error);
+    else w.resolve({ value: undefined, done: true });
+  }
 }
 
-type WsContext = Context<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>;
+/**
+ * Validated documents by their text, shared by every operation that sends the same text: a live
+ * subscription keeps its document for as long as it runs, and 10,000 agents holding the same
+ * `offers` subscription held 10,000 parsed copies of it (about 6 KB each, most of it the token
+ * and location objects graphql-js keeps for error positions). Documents are immutable once
+ * parsed (graphql-js and Apollo share them the same way). Least recently used first out; only
+ * documents that passed validation are kept, so a refused one is parsed again each time.
+ */
+export function createDocumentCache(limits: { maxEntries: number; maxChars: number }) {
+  const documents = new Map<string, DocumentNode>();
+  let chars = 0;
+  return {
+    get(query: string): DocumentNode | undefined {
+      const document = documents.get(query);
+      if (document) {
+        // Map keeps insertion order: moved to the end, it is the last to be evicted.
+        documents.delete(query);
+        documents.set(query, document);
+      }
+      return document;
+    },
+    set(query: string, document: DocumentNode): void {
+      if (query.length > limits.maxChars || documents.has(query)) return;
+      documents.set(query, document);
+      chars += query.length;
+      for (const [oldest] of documents) {
+        if (documents.size <= limits.maxEntries && chars <= limits.maxChars) break;
+        documents.delete(oldest);
+        chars -= oldest.length;
+      }
+    },
+    /** Cached documents (for tests). */
+    get size(): number {
+      return documents.size;
+    },
+  };
+}
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+const isPromiseLike = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+type WsContext = Context<Record<string, unknown>, { socket: WebSocket }>;
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const isGraphQLContext = (value: unknown): value is GraphQLContext =>
@@ -172,15 +267,26 @@ const isGraphQLContext = (value: unknown): value is GraphQLContext =>
 
 /**
  * Admission, limits and error handling for graphql-ws. `admit` is called from onConnect once the
- * user is known; the rest are graphql-ws hooks, passed to useServer as they are.
+ * user is known; `subscribe` and the on* hooks are graphql-ws options, passed to useGraphQLWs as
+ * they are.
  */
 export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; production: boolean; logger: Logger }) {
   const { limits, schema, logger } = deps;
   const format = createErrorFormatter(deps.production);
+  // A few hundred distinct subscription texts cover any real client; the bound on their total
+  // length bounds what a client sending many distinct valid documents can make the cache hold.
+  const documents = createDocumentCache({ maxEntries: 500, maxChars: 256 * 1024 });
   /** Each user's open sockets: counted for the per-user limit, and closed at once on deactivation. */
   const socketsByUser = new Map<number, Set<WebSocket>>();
-  /** The GraphQL context of each running operation, for errors that arrive without one. */
-  const operations = new WeakMap<object, Map<string, GraphQLContext>>();
+  /** The user an admitted socket counts against, for the one 'close' listener all sockets share. */
+  const userOfSocket = new WeakMap<WebSocket, number>();
+  function release(this: WebSocket): void {
+    const userId = userOfSocket.get(this);
+    const open = userId === undefined ? undefined : socketsByUser.get(userId);
+    if (userId === undefined || !open) return;
+    open.delete(this);
+    if (open.size === 0) socketsByUser.delete(userId);
+  }
 
   function dropSlowConsumer(socket: WebSocket, reason: string): void {
     if (socket.readyState !== socket.OPEN) return;
@@ -215,10 +321,8 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
       }
       open.add(socket);
       socketsByUser.set(userId, open);
-      socket.once('close', () => {
-        open.delete(socket);
-        if (open.size === 0 && socketsByUser.get(userId) === open) socketsByUser.delete(userId);
-      });
+      userOfSocket.set(socket, userId);
+      socket.on('close', release);
       return true;
     },
 
@@ -251,6 +355,8 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
           { extensions: { code: WsErrorCode.TOO_MANY_SUBSCRIPTIONS, limit: limits.maxSubscriptionsPerConnection } },
         )];
       }
+      const cached = documents.get(payload.query);
+      if (cached) return { schema, document: cached, operationName: payload.operationName, variableValues: payload.variables };
       let document: DocumentNode;
       try {
         document = parse(payload.query);
@@ -263,19 +369,29 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
         return invalid.map((e) => e.extensions.code !== undefined ? e
           : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
       }
+      documents.set(payload.query, document);
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },
 
-    /** Streams are drained through a bounded queue; a client that falls behind is dropped (4008). */
-    onOperation(ctx: WsContext, id: string, _payload: SubscribePayload, args: ExecutionArgs, result: unknown) {
-      if (isGraphQLContext(args.contextValue)) {
-        let running = operations.get(ctx);
-        if (!running) operations.set(ctx, running = new Map());
-        running.set(id, args.contextValue);
-      }
-      if (!isAsyncIterable(result)) return undefined;
+    /**
+     * graphql-ws's `subscribe`: graphql-js's subscribe() without its mapAsyncIterator, whose
+     * closures and suspended async call every live subscription held. The source event stream is
+     * read through a BoundedStream that executes each event as graphql-js would (`execute` with
+     * the event as root value); onOperation starts it once the socket is known.
+     */
+    async subscribe(args: ExecutionArgs): Promise<ExecutionResult | BoundedStream<ExecutionResult, unknown>> {
+      const source = await createSourceEventStream(args);
+      if (!isAsyncIterable(source)) return source;
+      const context = isGraphQLContext(args.contextValue) ? args.contextValue : undefined;
+      return new BoundedStream(source, (event: unknown) => execute({ ...args, rootValue: event }), limits.maxQueuedEvents, context);
+    },
+
+    /** A subscription's stream starts here; a client that falls more than maxQueuedEvents behind is dropped (4008). */
+    onOperation(ctx: WsContext, _id: string, _payload: SubscribePayload, _args: ExecutionArgs, result: unknown): undefined {
+      if (!(result instanceof BoundedStream)) return undefined;
       const socket = ctx.extra.socket;
-      return boundedStream(result, limits.maxQueuedEvents, () => dropSlowConsumer(socket, 'event backlog'));
+      result.start(() => dropSlowConsumer(socket, 'event backlog'));
+      return undefined;
     },
 
     /** Before each result is sent: drop a socket whose unsent bytes passed the bound; format errors. */
@@ -286,13 +402,13 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
       return { ...result, errors: formatErrors(result.errors.map(withInputCode), context) };
     },
 
-    /** Refusals before execution, and a stream that failed: formatted like any other error. */
+    /**
+     * Refusals before execution, and a stream that failed: formatted like any other error. Only a
+     * failed stream has a context, and graphql-ws holds the stream in ctx.subscriptions until this returns.
+     */
     onError(ctx: WsContext, id: string, _payload: SubscribePayload, errors: readonly GraphQLError[]) {
-      return formatErrors(errors, operations.get(ctx)?.get(id));
-    },
-
-    onComplete(ctx: WsContext, id: string): void {
-      operations.get(ctx)?.delete(id);
+      const running = ctx.subscriptions[id];
+      return formatErrors(errors, running instanceof BoundedStream ? running.context : undefined);
     },
   };
 }

@@ -1,6 +1,7 @@
 // WebSocket limits over real sockets: connections per user, operations per connection, a slow
 // consumer dropped without holding up others, and dead sockets found by ping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { channels } from '../../src/events/event-bus.js';
 import type { LeadChange } from '../../src/events/routing-events.js';
 import { WsCloseCode } from '../../src/server/ws-limits.js';
@@ -64,6 +65,20 @@ describe('operations per connection', () => {
     }, 'a slot after complete');
     expect(c.socket.readyState).toBe(c.socket.OPEN);
     c.socket.close(1000);
+  });
+});
+
+describe('messages and subprotocol', () => {
+  it('a message over 1 MB closes the socket with 1009 before it reaches graphql-ws', async () => {
+    const c = await openRaw(t.wsUrl, await newUser());
+    c.subscribe('big', `{ __typename ${' '.repeat(1024 * 1024)} }`);
+    expect((await c.closed).code).toBe(WsCloseCode.MessageTooBig);
+  });
+
+  it('a client that asks for no subprotocol is closed with 4406', async () => {
+    const socket = new WebSocket(t.wsUrl);
+    const closed = await new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    expect(closed).toBe(4406);
   });
 });
 

@@ -14,6 +14,8 @@ export class GqlSocket {
   private readonly ws: WebSocket;
   private nextId = 1;
   private readonly pending = new Map<string, (data: unknown, at: number) => void>();
+  /** Waiting for the server's pong to our ping (made on first use: most sockets never ping). */
+  private pongs: (() => void)[] | null = null;
   /** Called for every `next` message of a subscription (not of one-shot operations). */
   onNext: OnNext = () => {};
   readonly ready: Promise<void>;
@@ -33,6 +35,7 @@ export class GqlSocket {
         const msg = JSON.parse(raw.toString('utf8')) as WsMessage;
         if (msg.type === 'connection_ack') { resolve(); return; }
         if (msg.type === 'ping') { this.ws.send(JSON.stringify({ type: 'pong' })); return; }
+        if (msg.type === 'pong') { this.pongs?.shift()?.(); return; }
         if (msg.type === 'next' && msg.id !== undefined) {
           const payload = msg.payload as { data?: unknown; errors?: unknown };
           if (payload.errors) throw new Error(`subscription error: ${JSON.stringify(payload.errors)}`);
@@ -59,6 +62,18 @@ export class GqlSocket {
     return new Promise((resolve) => {
       this.pending.set(id, (data, at) => resolve({ data, at }));
       this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+    });
+  }
+
+  /**
+   * A graphql-ws ping, resolved by the server's pong. The server sets a subscription up without
+   * waiting for I/O, before it reads the socket's next message: once the pong is here, the
+   * subscriptions sent before the ping are live.
+   */
+  roundTrip(): Promise<void> {
+    return new Promise((resolve) => {
+      (this.pongs ??= []).push(resolve);
+      this.ws.send(JSON.stringify({ type: 'ping' }));
     });
   }
 

@@ -1,0 +1,82 @@
+// The in-process event bus: narrow channels, a stream per subscriber that starts listening when it
+// is first read, events kept in order while the reader is busy, and return() that ends a stream at once.
+import { describe, expect, it } from 'vitest';
+import { createInProcessEventBus } from '../../src/events/event-bus.js';
+
+const next = <T>(stream: AsyncIterable<T>) => stream[Symbol.asyncIterator]().next();
+
+describe('in-process event bus', () => {
+  it('an event reaches every reader of its channel and no other channel', async () => {
+    const bus = createInProcessEventBus();
+    const a1 = bus.subscribe<string>('offers:1')[Symbol.asyncIterator]();
+    const a2 = bus.subscribe<string>('offers:1')[Symbol.asyncIterator]();
+    const b = bus.subscribe<string>('offers:2')[Symbol.asyncIterator]();
+    const [p1, p2, pb] = [a1.next(), a2.next(), b.next()];
+    bus.publish('offers:1', 'for agent 1');
+    expect(await p1).toEqual({ value: 'for agent 1', done: false });
+    expect(await p2).toEqual({ value: 'for agent 1', done: false });
+    let bHeard = false;
+    void pb.then(() => { bHeard = true; });
+    await new Promise((r) => setImmediate(r));
+    expect(bHeard).toBe(false);
+    bus.publish('offers:2', 'for agent 2');
+    expect(await pb).toEqual({ value: 'for agent 2', done: false });
+  });
+
+  it('events published while the reader is busy wait for it, in order', async () => {
+    const bus = createInProcessEventBus();
+    const s = bus.subscribe<number>('lead-events:all')[Symbol.asyncIterator]();
+    const first = s.next();
+    bus.publish('lead-events:all', 1);
+    bus.publish('lead-events:all', 2);
+    bus.publish('lead-events:all', 3);
+    expect(await first).toEqual({ value: 1, done: false });
+    expect(await s.next()).toEqual({ value: 2, done: false });
+    expect(await s.next()).toEqual({ value: 3, done: false });
+  });
+
+  it('a stream starts listening at its first read: events before it are not kept for it', async () => {
+    const bus = createInProcessEventBus();
+    const s = bus.subscribe<string>('offers:7');
+    bus.publish('offers:7', 'before anyone read');
+    const read = next(s);
+    bus.publish('offers:7', 'after the first read');
+    expect(await read).toEqual({ value: 'after the first read', done: false });
+  });
+
+  it('return() wakes a waiting read with done, and the stream hears nothing after; other readers go on', async () => {
+    const bus = createInProcessEventBus();
+    const leaving = bus.subscribe<string>('offers:3')[Symbol.asyncIterator]();
+    const staying = bus.subscribe<string>('offers:3')[Symbol.asyncIterator]();
+    const waiting = leaving.next();
+    const stayingRead = staying.next();
+    await leaving.return?.();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    bus.publish('offers:3', 'later');
+    expect(await leaving.next()).toEqual({ value: undefined, done: true });
+    expect(await stayingRead).toEqual({ value: 'later', done: false });
+    await staying.return?.();
+    // The channel is empty again: a new reader hears the next event.
+    const again = bus.subscribe<string>('offers:3')[Symbol.asyncIterator]();
+    const read = again.next();
+    bus.publish('offers:3', 'to the new reader');
+    expect(await read).toEqual({ value: 'to the new reader', done: false });
+  });
+
+  it('a for-await loop over a stream stops at break, and later events go nowhere', async () => {
+    const bus = createInProcessEventBus();
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const n of bus.subscribe<number>('offers:9')) {
+        seen.push(n);
+        if (n === 2) break;
+      }
+    })();
+    await new Promise((r) => setImmediate(r));
+    bus.publish('offers:9', 1);
+    bus.publish('offers:9', 2);
+    await loop;
+    bus.publish('offers:9', 3);
+    expect(seen).toEqual([1, 2]);
+  });
+});
