@@ -93,6 +93,37 @@ function removeSubscriber(subscribers: Map<string, Subscribers>, channel: string
   }
 }
 
+/** A stream whose end can be asked for (graphql-js calls return() when a subscription stops). */
+export interface EndableStream<T> extends AsyncIterableIterator<T> {
+  return(): Promise<IteratorResult<T, undefined>>;
+}
+
+/**
+ * The events of `source` that `keep` accepts. Not an async generator: a generator's return() waits
+ * behind its pending read, so a closed socket's subscription stayed on its channel until the
+ * channel's next event. Here return() reaches the source at once.
+ */
+export function filterStream<T>(source: AsyncIterable<T>, keep: (item: T) => boolean): EndableStream<T> {
+  const it = source[Symbol.asyncIterator]();
+  const done: IteratorResult<T, undefined> = { value: undefined, done: true };
+  return {
+    async next(): Promise<IteratorResult<T, undefined>> {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return done;
+        if (keep(r.value)) return r;
+      }
+    },
+    async return(): Promise<IteratorResult<T, undefined>> {
+      await it.return?.();
+      return done;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 export function createInProcessEventBus(): EventBus {
   const subscribers = new Map<string, Subscribers>();
   return {

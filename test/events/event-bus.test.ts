@@ -1,7 +1,7 @@
 // The in-process event bus: narrow channels, a stream per subscriber that starts listening when it
 // is first read, events kept in order while the reader is busy, and return() that ends a stream at once.
 import { describe, expect, it } from 'vitest';
-import { createInProcessEventBus } from '../../src/events/event-bus.js';
+import { createInProcessEventBus, filterStream } from '../../src/events/event-bus.js';
 
 const next = <T>(stream: AsyncIterable<T>) => stream[Symbol.asyncIterator]().next();
 
@@ -78,5 +78,38 @@ describe('in-process event bus', () => {
     await loop;
     bus.publish('offers:9', 3);
     expect(seen).toEqual([1, 2]);
+  });
+});
+
+describe('filterStream', () => {
+  it('passes on the events it keeps, in order, and ends with its source', async () => {
+    const bus = createInProcessEventBus();
+    const evens = filterStream(bus.subscribe<number>('lead-events:lead:1'), (n) => n % 2 === 0);
+    const first = evens.next();
+    for (const n of [1, 2, 3, 4]) bus.publish('lead-events:lead:1', n);
+    expect(await first).toEqual({ value: 2, done: false });
+    expect(await evens.next()).toEqual({ value: 4, done: false });
+    const waiting = evens.next();
+    await evens.return();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+  });
+
+  it('return() reaches the source at once, while a read is still waiting for an event', async () => {
+    // The source never yields: an async generator's return() would wait behind the pending read
+    // forever, and a closed socket's subscription would stay on its channel.
+    let sourceReturned = false;
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<number>>(() => {}),
+        return: () => {
+          sourceReturned = true;
+          return Promise.resolve({ value: undefined, done: true as const });
+        },
+      }),
+    };
+    const stream = filterStream(source, () => true);
+    void stream.next();
+    expect(await stream.return()).toEqual({ value: undefined, done: true });
+    expect(sourceReturned).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Viewer } from '../../domain/viewer.js';
-import { channels } from '../../events/event-bus.js';
+import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
 import type { LeadEventRow, LeadRow, OfferRow } from '../../store/lead-store.js';
@@ -22,11 +22,6 @@ export type LeadEventView = LeadEventRow & { leadRow?: LeadRow; former?: readonl
 /** The access an offer's recipient has to its lead, known without a query. */
 function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
   return { ...lead, access: viewer.role === 'ADMIN' || lead.ownerId === viewer.id ? 'FULL' : 'LIMITED' };
-}
-
-/** Filters an async iterable (used to keep an agent's lead-channel subscription to their leads). */
-async function* filtered<T>(source: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
-  for await (const item of source) if (keep(item)) yield item;
 }
 
 @Resolver(() => Lead)
@@ -193,7 +188,7 @@ export class LeadEventResolver {
       const stream = bus.subscribe<LeadChange>(channels.lead(lead.id));
       // An agent hears a lead's events while they own or work it, and the event that took it away.
       return viewer.role === 'ADMIN' ? stream
-        : filtered(stream, (c) => c.audience.includes(viewer.id) || c.former.includes(viewer.id));
+        : filterStream(stream, (c) => c.audience.includes(viewer.id) || c.former.includes(viewer.id));
     },
   })
   leadEvents(
