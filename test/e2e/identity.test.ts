@@ -1,6 +1,8 @@
 // Identity over the real server: users, offices, tokens, sign-in, and the WebSocket handshake.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { SESSION_TTL_MS } from '../../src/services/auth-service.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { errorCode, graphqlError, startTestServer, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -137,5 +139,24 @@ describe('HTTP', () => {
     expect(big.status).toBe(413);
     const bad = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":' });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('session expiry', () => {
+  it('a login session works until SESSION_TTL_MS has passed and not a millisecond after; API tokens do not expire', async () => {
+    const clock = new ManualClock();
+    const s = await startTestServer({ clock });
+    try {
+      await s.admin.CreateUser({ input: { name: 'Sid', email: 'sid@example.com', role: 'AGENT', password: 'correct horse' } });
+      const { login } = await s.sdk(null).Login({ email: 'sid@example.com', password: 'correct horse' });
+      const { issueApiToken } = await s.admin.IssueApiToken({ userId: login.user.id });
+      clock.advance(SESSION_TTL_MS - 1);
+      expect((await s.sdk(login.token).Me()).me.email).toBe('sid@example.com');
+      clock.advance(1);
+      expect(await errorCode(s.sdk(login.token).Me())).toBe('UNAUTHENTICATED');
+      expect((await s.sdk(issueApiToken.token).Me()).me.email).toBe('sid@example.com');
+    } finally {
+      await s.close();
+    }
   });
 });
