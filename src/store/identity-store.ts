@@ -74,7 +74,7 @@ export function createIdentityStore(db: Db) {
     },
 
     updateUser(id: number, patch: Partial<NewUser>): UserRow | null {
-      if (Object.keys(patch).length === 0) return userById.get({ id }) ?? null;
+      if (Object.keys(patch).length === 0) return userById.get(id);
       rosterChanged(db);
       return db.update(users).set(patch).where(eq(users.id, id)).returning().get() ?? null;
     },
