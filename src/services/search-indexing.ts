@@ -47,8 +47,9 @@ export function createSearchIndexing(deps: { list: LeadListStore; logger: Logger
     start(): void {
       running = true;
       const pending = list.pendingSearchIndex();
-      if (pending > 0) logger.info({ leads: pending }, 'indexing leads for search');
-      if (pending > 0) immediate = setImmediate(runBatch);
+      if (pending === 0) return;
+      logger.info({ leads: pending }, 'indexing leads for search');
+      immediate = setImmediate(runBatch);
     },
     /** Leads were committed: index them with the next batch. */
     leadsAdded: schedule,
