@@ -1,0 +1,55 @@
+// The external services some tests need (PostgreSQL, Redis). On a machine without them those tests
+// skip, each file printing one line that says how to run them; in CI (CI=true, set by .ci/run, which
+// starts both) a missing service fails the run instead of skipping it.
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import pg from 'pg';
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function reachable(url: string, defaultPort: number): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: u.hostname, port: Number(u.port || defaultPort) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function need(what: string, url: string, port: number, how: string): Promise<boolean> {
+  if (await reachable(url, port)) return true;
+  if (process.env.CI) throw new Error(`${what} is not reachable at ${url}, and CI must run these tests (.ci/run starts it)`);
+  console.log(`${what} tests skipped: nothing listens at ${url}; ${how}`);
+  return false;
+}
+
+/** Whether PostgreSQL is there; false (after one line on stdout) when these tests should skip. */
+export const havePostgres = (): Promise<boolean> =>
+  need('PostgreSQL', POSTGRES_URL, 5432, 'start PostgreSQL 15 (trust auth for user postgres) or set TEST_POSTGRES_URL, then npm test');
+
+/** Whether Redis is there; false (after one line on stdout) when these tests should skip. */
+export const haveRedis = (): Promise<boolean> =>
+  need('Redis', REDIS_URL, 6379, 'start Redis 7 or set TEST_REDIS_URL, then npm test');
+
+/** A fresh, empty database of its own for one test file; drop() removes it. */
+export async function createTempDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `leadrace_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: POSTGRES_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
