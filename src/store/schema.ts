@@ -215,6 +215,9 @@ export const offers = sqliteTable('offers', {
   index('offers_pending_deadline').on(t.expiresAt).where(sql`state = 'PENDING'`),
   // The dashboard's offer figures group by agent and state and read the times: covered here.
   index('offers_agent_stats').on(t.agentId, t.state, t.offeredAt, t.direct, t.respondedAt),
+  // One winner per lead: the race is decided by a conditional UPDATE, and this index makes a second
+  // ACCEPTED offer for a lead impossible whatever the code above it does (the same index on PostgreSQL).
+  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED'`),
 ]);
 
 /** The audit trail: every state change of a lead, written in the transaction that made it. */

@@ -11,7 +11,7 @@ import { createLeadStatsService } from '../../src/services/lead-stats-service.js
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { bucketSeconds, createLeadStatsStore, planPieces, type StatsRange } from '../../src/store/lead-stats-store.js';
 import {
-  addAgentsAndSources, DAY, insertLead, insertOffer, random, responseMs, seed, SPAN_DAYS, T0, type Random,
+  oneWinner, addAgentsAndSources, DAY, insertLead, insertOffer, random, responseMs, seed, SPAN_DAYS, T0, type Random,
 } from '../support/lead-stats-fixture.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
 
@@ -46,7 +46,8 @@ function change(f: Fixture, r: Random, n: number): void {
         const pending = ids("SELECT id FROM offers WHERE state = 'PENDING' ORDER BY id");
         if (pending.length === 0) continue;
         const id = r.pick(pending);
-        const state = r.pick(['ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']);
+        const leadId = sqlite.prepare('SELECT lead_id FROM offers WHERE id = ?').pluck().get(id) as number;
+        const state = oneWinner(sqlite, leadId, r.pick(['ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']), id);
         sqlite.prepare('UPDATE offers SET state = ?, responded_at = offered_at + ? WHERE id = ?').run(state, responseMs(r, false), id);
       } else if (kind === 2) {
         sqlite.prepare('UPDATE leads SET state = ?, status_code_id = ? WHERE id = ?')

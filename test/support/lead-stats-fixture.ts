@@ -61,6 +61,16 @@ export function insertLead(f: StatsFixture, r: Random, at: number): number {
     VALUES (?, 'GENERAL', ?, ?, 'Lead', ?)`).run(r.pick(f.sourceIds), state, status, at).lastInsertRowid);
 }
 
+/**
+ * A lead has at most one ACCEPTED offer (the race's unique index, migration 0008): a second one drawn
+ * at random becomes TAKEN, as it would have been had the two agents raced.
+ */
+export function oneWinner(sqlite: Database.Database, leadId: number, state: string, offerId = 0): string {
+  if (state !== 'ACCEPTED') return state;
+  const won = sqlite.prepare("SELECT 1 FROM offers WHERE lead_id = ? AND state = 'ACCEPTED' AND id <> ?").get(leadId, offerId);
+  return won ? 'TAKEN' : state;
+}
+
 export function insertOffer(f: StatsFixture, r: Random, leadId: number, leadAt: number, wholeSecondsOnly: boolean): void {
   const offeredAt = leadAt + r.int(2 * DAY);
   const agent = r.pick(f.agentIds);
@@ -69,13 +79,13 @@ export function insertOffer(f: StatsFixture, r: Random, leadId: number, leadAt: 
   const kind = r.int(10);
   if (kind === 0) {
     // Auto-accepted direct offer: never counted.
-    insert.run(leadId, agent, 1, 'ACCEPTED', offeredAt, offeredAt, offeredAt);
+    insert.run(leadId, agent, 1, oneWinner(f.sqlite, leadId, 'ACCEPTED'), offeredAt, offeredAt, offeredAt);
   } else if (kind === 1) {
     // Direct offer still open, or answered later.
-    const state = r.pick(['PENDING', 'ACCEPTED', 'DECLINED']);
+    const state = oneWinner(f.sqlite, leadId, r.pick(['PENDING', 'ACCEPTED', 'DECLINED']));
     insert.run(leadId, agent, 1, state, offeredAt, offeredAt + DAY, state === 'PENDING' ? null : offeredAt + 1000 + responseMs(r, wholeSecondsOnly));
   } else {
-    const state = r.pick(['PENDING', 'ACCEPTED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']);
+    const state = oneWinner(f.sqlite, leadId, r.pick(['PENDING', 'ACCEPTED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']));
     insert.run(leadId, agent, 0, state, offeredAt, offeredAt + 900_000, state === 'PENDING' ? null : offeredAt + responseMs(r, wholeSecondsOnly));
   }
 }

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `offers_one_accepted_per_lead` ON `offers` (`lead_id`) WHERE state = 'ACCEPTED';
