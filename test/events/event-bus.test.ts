@@ -1,7 +1,7 @@
 // The in-process event bus: narrow channels, a stream per subscriber that starts listening when it
 // is first read, events kept in order while the reader is busy, and return() that ends a stream at once.
 import { describe, expect, it } from 'vitest';
-import { createInProcessEventBus, filterStream } from '../../src/events/event-bus.js';
+import { ChannelRegistry, createInProcessEventBus, EventsInterrupted, filterStream } from '../../src/events/event-bus.js';
 
 const next = <T>(stream: AsyncIterable<T>) => stream[Symbol.asyncIterator]().next();
 
@@ -111,5 +111,32 @@ describe('filterStream', () => {
     void stream.next();
     expect(await stream.return()).toEqual({ value: undefined, done: true });
     expect(sourceReturned).toBe(true);
+  });
+
+  it('a channel registry failing a channel hands over the queued events, then rejects reads, and leaves other channels alone', async () => {
+    const opened: string[] = [];
+    const closed: string[] = [];
+    const registry = new ChannelRegistry({ opened: (c) => opened.push(c), closed: (c) => closed.push(c) });
+    const a = registry.subscribe<number>('a')[Symbol.asyncIterator]();
+    const b = registry.subscribe<number>('b')[Symbol.asyncIterator]();
+    const waitingA = a.next();
+    void b.next();
+    expect(opened).toEqual(['a', 'b']);
+    registry.deliver('a', 1);
+    expect(await waitingA).toEqual({ value: 1, done: false });
+    registry.deliver('a', 2);
+    registry.fail('a', new EventsInterrupted('a', 'test'));
+    expect(closed).toEqual(['a']);
+    expect(await a.next()).toEqual({ value: 2, done: false });
+    await expect(a.next()).rejects.toBeInstanceOf(EventsInterrupted);
+    expect(registry.channels()).toEqual(['b']);
+  });
+
+  it('a read waiting when its channel fails is rejected', async () => {
+    const registry = new ChannelRegistry();
+    const it = registry.subscribe<number>('x')[Symbol.asyncIterator]();
+    const waiting = it.next();
+    registry.fail('x', new EventsInterrupted('x', 'test'));
+    await expect(waiting).rejects.toBeInstanceOf(EventsInterrupted);
   });
 });

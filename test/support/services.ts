@@ -1,6 +1,7 @@
 // The external services some tests need (PostgreSQL, Redis). On a machine without them those tests
 // skip, each file printing one line that says how to run them; in CI (CI=true, set by .ci/run, which
 // starts both) a missing service fails the run instead of skipping it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
@@ -52,4 +53,42 @@ export async function createTempDatabase(): Promise<{ url: string; drop(): Promi
       await c.end();
     },
   };
+}
+
+/** A redis-server of a test's own on a free port (so it can be stopped and restarted mid-test). */
+export interface PrivateRedis {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Whether the redis-server program is on this machine; false (after one line) when those tests should skip. */
+export function haveRedisServer(): boolean {
+  const found = spawnSync('redis-server', ['--version']).status === 0;
+  if (found) return true;
+  if (process.env.CI) throw new Error('redis-server is not installed, and CI must run these tests (.ci/run installs it)');
+  console.log('Redis restart tests skipped: no redis-server program; install Redis 7 (apt-get install -y redis-server), then npm test');
+  return false;
+}
+
+export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
+  let child: ChildProcess | null = null;
+  const url = `redis://127.0.0.1:${port}`;
+  const redis: PrivateRedis = {
+    url,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      for (let i = 0; i < 100 && !(await reachable(url, port)); i++) await new Promise((r) => setTimeout(r, 50));
+    },
+    async stop() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await redis.start();
+  return redis;
 }

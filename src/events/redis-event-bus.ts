@@ -1,0 +1,193 @@
+// The event bus across server instances: events published after commit go through Redis pub/sub on
+// the same narrow channels as in process (offers:<agent>, lead-events:lead:<id>, ...), so an agent
+// connected to any instance hears every offer made on any other.
+//
+// Redis is a doorbell, not the truth: pub/sub keeps no message for a subscriber that is not connected.
+// This bus never drops an offer silently. Whenever it may have missed an event on a channel it ends
+// that channel's local subscriptions with EventsInterrupted; the WebSocket layer closes those sockets
+// with a code graphql-ws clients retry on, and a reconnected client resyncs from the database
+// (myOffers, the lead). We chose ending over replaying from lead_events because a replay would need
+// every event kind (offers, TAKEN, EXPIRED, former owners) rebuilt per channel from the database, and
+// a client that reconnects and reads myOffers gets the same truth with code it already has. It may
+// have missed events when:
+//   - the subscriber connection to Redis drops (Redis restarted, network): every local channel;
+//   - a publish from this instance fails: on reconnect it publishes a gap notice on that channel,
+//     and every instance ends its subscriptions there;
+//   - a channel's sequence skips: each message carries (origin instance, per-channel sequence), and a
+//     receiver that sees origin O jump from n to m > n + 1 on a channel ends that channel.
+// Events published here are delivered to this instance's own subscribers at once (not through Redis),
+// and this instance ignores its own messages when Redis echoes them.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ChannelRegistry, EventsInterrupted, type EventBus } from './event-bus.js';
+
+/** Per-channel sequence counters kept by a publisher (least recently used dropped first). */
+const MAX_SEQUENCES = 100_000;
+
+interface Envelope {
+  /** Origin: the publishing instance. */
+  o: string;
+  /** Sequence of this origin's messages on this channel, from 1 (restarts at 1 when forgotten). */
+  s: number;
+  /** The event; absent in a gap notice. */
+  p?: unknown;
+  /** A gap notice: the origin failed to publish an event on this channel. */
+  g?: 1;
+}
+
+/** JSON with Dates kept as Dates (events carry rows whose times are Dates). */
+function encode(envelope: Envelope): string {
+  return JSON.stringify(envelope, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? { $d: raw.getTime() } : value;
+  });
+}
+
+function decode(text: string): Envelope {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (value !== null && typeof value === 'object' && '$d' in value) {
+      const ms = (value as { $d: unknown }).$d;
+      if (typeof ms === 'number') return new Date(ms);
+    }
+    return value;
+  }) as Envelope;
+}
+
+export interface RedisEventBus extends EventBus {
+  /** This instance's origin id (in every message it publishes). */
+  readonly origin: string;
+  /** Resolves once both connections are ready; rejects if Redis cannot be reached at start. */
+  ready(): Promise<void>;
+  /** For /healthz: whether both connections are up now. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+export interface RedisEventBusOptions {
+  url: string;
+  logger: Logger;
+  /** Fixed origin id (tests); a random one otherwise. */
+  origin?: string;
+}
+
+export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBus {
+  const { url, logger } = options;
+  const origin = options.origin ?? randomBytes(6).toString('hex');
+  const log = logger.child({ component: 'redis-bus' });
+  // Two connections: a connection in subscriber mode can issue nothing but (UN)SUBSCRIBE.
+  // The publisher fails fast while disconnected (no offline queue): a publish that did not reach
+  // Redis is known at once and answered with a gap notice on reconnect.
+  const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, connectionName: `leadrace-pub-${origin}` });
+  // What was published while the subscriber was away is gone: every local subscription is ended when
+  // its connection drops, so nothing is re-subscribed after a reconnect but the subscriptions made
+  // since (their SUBSCRIBE waits in the offline queue).
+  const subscriber = new Redis(url, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, connectionName: `leadrace-sub-${origin}` });
+  const sequences = new Map<string, number>();
+  /** Per channel with local subscribers: the last sequence seen from each origin. */
+  const seen = new Map<string, Map<string, number>>();
+  /** Channels on which a publish failed: a gap notice goes out on each when the publisher is back. */
+  const unsent = new Set<string>();
+  let closing = false;
+
+  const registry = new ChannelRegistry({
+    opened(channel) {
+      subscriber.subscribe(channel).catch((err: unknown) => {
+        // Not subscribed: this channel would hear nothing from other instances.
+        log.warn({ err, channel }, 'subscribe failed');
+        registry.fail(channel, new EventsInterrupted(channel, 'subscribe failed'));
+      });
+    },
+    closed(channel) {
+      seen.delete(channel);
+      if (subscriber.status === 'ready') subscriber.unsubscribe(channel).catch(() => {});
+    },
+  });
+
+  function interruptAll(reason: string): void {
+    const open = registry.channels();
+    if (open.length > 0) log.warn({ channels: open.length, reason }, 'ending subscriptions that may have missed events');
+    for (const channel of open) registry.fail(channel, new EventsInterrupted(channel, reason));
+  }
+
+  subscriber.on('message', (channel: string, text: string) => {
+    let envelope: Envelope;
+    try {
+      envelope = decode(text);
+    } catch (err) {
+      log.error({ err, channel }, 'undecodable message');
+      return;
+    }
+    // Our own echo, or a channel whose last local subscriber has just gone.
+    if (envelope.o === origin || !registry.has(channel)) return;
+    if (envelope.g) {
+      registry.fail(channel, new EventsInterrupted(channel, `instance ${envelope.o} could not publish`));
+      return;
+    }
+    let origins = seen.get(channel);
+    if (!origins) seen.set(channel, origins = new Map());
+    const last = origins.get(envelope.o);
+    origins.set(envelope.o, envelope.s);
+    // s = 1 is a counter that started (or restarted after being forgotten), not a gap.
+    if (last !== undefined && envelope.s !== last + 1 && envelope.s !== 1) {
+      log.warn({ channel, from: envelope.o, last, got: envelope.s }, 'gap in a channel sequence');
+      registry.fail(channel, new EventsInterrupted(channel, 'gap in the event sequence'));
+      return;
+    }
+    registry.deliver(channel, envelope.p);
+  });
+  subscriber.on('close', () => {
+    if (closing) return;
+    seen.clear();
+    interruptAll('lost the connection to Redis');
+  });
+  publisher.on('ready', () => {
+    for (const channel of [...unsent]) {
+      unsent.delete(channel);
+      publisher.publish(channel, encode({ o: origin, s: 0, g: 1 })).catch(() => unsent.add(channel));
+    }
+  });
+  // ioredis reconnects by itself; these only keep the errors from being unhandled, and say so once.
+  let lastError = '';
+  const onError = (which: string) => (err: Error) => {
+    if (err.message !== lastError) log.warn({ err: err.message, connection: which }, 'redis connection error');
+    lastError = err.message;
+  };
+  publisher.on('error', onError('publisher'));
+  subscriber.on('error', onError('subscriber'));
+
+  function nextSequence(channel: string): number {
+    const s = (sequences.get(channel) ?? 0) + 1;
+    // Delete and set: the Map's order is its least-recently-used order.
+    sequences.delete(channel);
+    sequences.set(channel, s);
+    if (sequences.size > MAX_SEQUENCES) {
+      const oldest = sequences.keys().next();
+      if (!oldest.done) sequences.delete(oldest.value);
+    }
+    return s;
+  }
+
+  return {
+    origin,
+    publish(channel, payload) {
+      registry.deliver(channel, payload);
+      if (closing) return;
+      const text = encode({ o: origin, s: nextSequence(channel), p: payload });
+      publisher.publish(channel, text).catch((err: unknown) => {
+        unsent.add(channel);
+        log.warn({ err, channel }, 'publish failed: the channel gets a gap notice when Redis is back');
+      });
+    },
+    subscribe: <T>(channel: string): AsyncIterable<T> => registry.subscribe<T>(channel),
+    async ready() {
+      await Promise.all([publisher.connect(), subscriber.connect()]);
+    },
+    healthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    async close() {
+      closing = true;
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// The event bus across instances, on a Redis of the test's own: events cross instances with their
+// Dates intact and reach local subscribers once; when events may have been missed (Redis restarted, a
+// publish that failed, a gap in a channel's sequence) subscriptions end with EventsInterrupted, never
+// silently.
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventsInterrupted } from '../../src/events/event-bus.js';
+import { createRedisEventBus, type RedisEventBus } from '../../src/events/redis-event-bus.js';
+import { freePort } from '../support/child-server.js';
+import { haveRedisServer, startPrivateRedis, type PrivateRedis } from '../support/services.js';
+import { until } from '../support/until.js';
+
+const available = haveRedisServer();
+const silent = pino({ level: process.env.DBG ? 'debug' : 'silent' });
+const waitFor = (cond: () => boolean | Promise<boolean>) => until(cond, Boolean);
+
+describe.skipIf(!available)('the Redis event bus', () => {
+  let redis: PrivateRedis;
+  const buses: RedisEventBus[] = [];
+  beforeAll(async () => { redis = await startPrivateRedis(await freePort()); });
+  afterAll(async () => { await redis?.stop(); });
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+  });
+
+  async function instance(): Promise<RedisEventBus> {
+    const bus = createRedisEventBus({ url: redis.url, logger: silent });
+    await bus.ready();
+    buses.push(bus);
+    return bus;
+  }
+
+  /** Starts reading (which subscribes) and collects what arrives, or the error that ends it. */
+  function reader(bus: RedisEventBus, channel: string) {
+    const it = bus.subscribe<unknown>(channel)[Symbol.asyncIterator]();
+    const got: unknown[] = [];
+    let error: unknown = null;
+    let ended = false;
+    const loop = (async () => {
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) break;
+          got.push(r.value);
+        }
+      } catch (err) {
+        error = err;
+      }
+      ended = true;
+    })();
+    return { got, get error() { return error; }, get ended() { return ended; }, stop: async () => { await it.return?.(); await loop; } };
+  }
+
+  /**
+   * A subscription is live once a message published after it arrives. Probes are numbered and the
+   * wait ends when the last one sent has arrived, so no probe is still on its way afterwards.
+   */
+  async function live(from: RedisEventBus, channel: string, r: { got: unknown[] }) {
+    let sent = 0;
+    const arrived = () => r.got.some((g) => (g as { probe?: number }).probe === sent);
+    await waitFor(() => { if (!arrived()) from.publish(channel, { probe: ++sent }); return arrived(); });
+    r.got.splice(0);
+  }
+
+  it('an event published on one instance reaches a subscriber on another, Dates intact, and local subscribers once', async () => {
+    const a = await instance();
+    const b = await instance();
+    const onB = reader(b, 'offers:7');
+    const onA = reader(a, 'offers:7');
+    await live(a, 'offers:7', onB);
+    onA.got.splice(0);
+    const at = new Date('2026-11-29T15:00:00.123Z');
+    a.publish('offers:7', { type: 'RECEIVED', offer: { id: 1, expiresAt: at } });
+    await waitFor(() => onB.got.length === 1);
+    expect(onB.got[0]).toEqual({ type: 'RECEIVED', offer: { id: 1, expiresAt: at } });
+    expect((onB.got[0] as { offer: { expiresAt: unknown } }).offer.expiresAt).toBeInstanceOf(Date);
+    // Delivered locally at once; Redis's echo of our own message is not delivered again.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(onA.got).toHaveLength(1);
+    await onA.stop();
+    await onB.stop();
+  });
+
+  it('a Redis restart ends every subscription with EventsInterrupted, and new subscriptions work after it', async () => {
+    const a = await instance();
+    const b = await instance();
+    const onB = reader(b, 'offers:8');
+    await live(a, 'offers:8', onB);
+    await redis.stop();
+    await waitFor(() => onB.ended);
+    expect(onB.error).toBeInstanceOf(EventsInterrupted);
+    await redis.start();
+    await waitFor(() => a.healthy() && b.healthy());
+    const again = reader(b, 'offers:8');
+    await live(a, 'offers:8', again);
+    a.publish('offers:8', { n: 2 });
+    await waitFor(() => again.got.length === 1);
+    expect(again.got).toEqual([{ n: 2 }]);
+    await again.stop();
+  });
+
+  it('a gap in a channel sequence ends that channel only', async () => {
+    const b = await instance();
+    const gapped = reader(b, 'lead-events:lead:1');
+    const other = reader(b, 'lead-events:lead:2');
+    const raw = new Redis(redis.url);
+    try {
+      await waitFor(async () => (await raw.publish('lead-events:lead:2', JSON.stringify({ o: 'x', s: 1, p: 'probe' }))) > 0 && other.got.length > 0);
+      await raw.publish('lead-events:lead:1', JSON.stringify({ o: 'x', s: 1, p: 'one' }));
+      await raw.publish('lead-events:lead:1', JSON.stringify({ o: 'x', s: 3, p: 'three' }));
+      await waitFor(() => gapped.ended);
+      expect(gapped.got).toEqual(['one']);
+      expect(gapped.error).toBeInstanceOf(EventsInterrupted);
+      expect(other.ended).toBe(false);
+    } finally {
+      raw.disconnect();
+    }
+    await other.stop();
+  });
+
+  it('a publish that failed is announced as a gap when the publisher is back, and subscribers there end', async () => {
+    const a = await instance();
+    const b = await instance();
+    const onB = reader(b, 'offers:9');
+    await live(a, 'offers:9', onB);
+    // Cut only the publisher's connection of instance A; B stays connected.
+    const admin = new Redis(redis.url);
+    try {
+      const list = await admin.client('LIST') as string;
+      const line = list.split('\n').find((l) => l.includes(`name=leadrace-pub-${a.origin}`));
+      const id = /id=(\d+)/.exec(line ?? '')?.[1];
+      expect(id).toBeDefined();
+      await admin.client('KILL', 'ID', String(id));
+      a.publish('offers:9', { lost: true });
+      await waitFor(() => onB.ended);
+      expect(onB.got).toEqual([]);
+      expect(onB.error).toBeInstanceOf(EventsInterrupted);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
