@@ -24,7 +24,9 @@ import { useGraphQLWs } from './graphql-ws-adapter.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
-import { createWsGuard, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import type { Route } from './route.js';
+import { createWsGuard } from './ws-guard.js';
+import { WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,9 +63,6 @@ interface WsExtra {
   /** The bearer token of connection_init, once onConnect has accepted it. */
   token: string | null;
 }
-
-/** A route outside GraphQL. Returns false when it does not handle the request. */
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 const bearer = (value: unknown): string | null => {
   if (typeof value !== 'string') return null;
@@ -102,14 +101,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const wsGuard = createWsGuard({ limits: wsLimits, schema, production: config.production, logger });
   const wsCleanup = useGraphQLWs<Record<string, unknown>, WsExtra>({
     schema,
-    // Subscriptions read through a bounded queue that executes their events (ws-limits.ts).
+    // Subscriptions read through a bounded queue that executes their events (bounded-stream.ts).
     subscribe: wsGuard.subscribe,
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
     onConnect: (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
       const viewer = services.auth.authenticate(token);
       if (!viewer) return false;
-      // One socket too many for this user: closed with 4429 (ws-limits.ts).
+      // One socket too many for this user: closed with 4429 (ws-guard.ts).
       if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
       ctx.extra.token = token;
       return true;
