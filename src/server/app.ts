@@ -19,7 +19,7 @@ import { createServices, type Services } from '../services/services.js';
 import { openDatabase } from '../store/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
-import { HttpError, readBody, sendJson, sendText } from './http-util.js';
+import { HttpError, readBody, requestUrl, sendJson, sendText } from './http-util.js';
 import { useGraphQLWs } from './graphql-ws-adapter.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
@@ -229,39 +229,52 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
 
-  httpServer.on('request', (req, res) => {
+  /**
+   * Answers one HTTP request. Every error is answered here: an HttpError with its status, anything
+   * else with 500 (logged). Nothing before the try may throw, so the request id comes first.
+   */
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
       ? req.headers['x-request-id'] : randomUUID();
     res.setHeader('x-request-id', requestId);
-    applyCors(req, res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    void (async () => {
-      try {
-        if (req.method === 'OPTIONS') {
-          res.writeHead(204).end();
-          return;
-        }
-        if (url.pathname === '/graphql') {
-          await handleGraphQL(req, res, url, requestId);
-          return;
-        }
-        if (url.pathname === '/healthz' && req.method === 'GET') {
-          database.sqlite.prepare('SELECT 1').get();
-          sendJson(res, 200, { status: 'ok' });
-          return;
-        }
-        for (const route of routes) if (await route(req, res, url)) return;
-        sendText(res, 404, 'not found');
-      } catch (err) {
-        if (err instanceof HttpError) {
-          if (!res.headersSent) sendJson(res, err.status, { error: err.message });
-          return;
-        }
-        logger.error({ err, reqId: requestId, path: url.pathname }, 'unhandled error in HTTP route');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal server error', requestId });
-        else res.end();
+    try {
+      applyCors(req, res);
+      const url = requestUrl(req);
+      if (!url) throw new HttpError(400, 'the request target is not a valid URL');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
       }
-    })();
+      if (url.pathname === '/graphql') {
+        await handleGraphQL(req, res, url, requestId);
+        return;
+      }
+      if (url.pathname === '/healthz' && req.method === 'GET') {
+        database.sqlite.prepare('SELECT 1').get();
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      }
+      for (const route of routes) if (await route(req, res, url)) return;
+      sendText(res, 404, 'not found');
+    } catch (err) {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+        return;
+      }
+      // The path only: a query string may carry variables.
+      logger.error({ err, reqId: requestId, path: requestUrl(req)?.pathname ?? null }, 'unhandled error in HTTP route');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error', requestId });
+      else res.end();
+    }
+  }
+
+  httpServer.on('request', (req, res) => {
+    // A throw out of this listener would end the process: every request is answered in
+    // handleRequest, and if answering itself fails, the connection is dropped.
+    handleRequest(req, res).catch((err: unknown) => {
+      logger.error({ err, path: requestUrl(req)?.pathname ?? null }, 'could not answer an HTTP request');
+      res.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

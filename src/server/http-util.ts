@@ -1,9 +1,23 @@
-// Small HTTP helpers for the non-GraphQL routes: bounded body reading and plain responses.
+// Small HTTP helpers for the server and its routes: the request target, bounded body reading and
+// plain responses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
+  }
+}
+
+/**
+ * The request's target as a URL (origin-form `/path?q` or absolute-form `http://host/path`), or
+ * null when it is not one. Node's parser passes targets that WHATWG URL refuses, such as
+ * `http://x:99999/`, `//[` or `http://[xyz]/`, and `new URL` throws on them.
+ */
+export function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
   }
 }
 
