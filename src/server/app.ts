@@ -19,6 +19,7 @@ import { createServices, type Services } from '../services/services.js';
 import { openDatabase } from '../store/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
+import { capConnectionsPerAddress } from './connection-cap.js';
 import { HttpError, readBody, requestUrl, sendJson, sendText } from './http-util.js';
 import { useGraphQLWs } from './graphql-ws-adapter.js';
 import { createLogger } from './logger.js';
@@ -93,7 +94,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
   const schema = getSchema();
-  const httpServer: Server = createServer();
+  const httpServer: Server = createServer({
+    // A request whose headers or body stop arriving is answered 408 and its connection closed.
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    // Node checks both timeouts on this interval (its default, 30 s, would let a 20 s timeout run
+    // to 50 s): a quarter of the shorter one keeps each within 25% of its value.
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(config.httpHeadersTimeoutMs / 4))),
+  });
+  if (config.maxConnectionsPerAddress !== null) capConnectionsPerAddress(httpServer, config.maxConnectionsPerAddress, logger);
   // perMessageDeflate stays off (a zlib context per socket); messages are bounded like request bodies.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', perMessageDeflate: false, maxPayload: MAX_BODY_BYTES });
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, kill9, startChild } from '../support/child-server.js';
-import { openRaw, startHardenedServer, type HardenedServer, type RawClient } from '../support/hardening.js';
-import { exchange } from '../support/raw-http.js';
+import { eventually, openRaw, startHardenedServer, type HardenedServer, type RawClient } from '../support/hardening.js';
+import { exchange, openTcp, type TcpConnection } from '../support/raw-http.js';
 import { ADMIN_TOKEN } from '../support/server.js';
 
 /**
@@ -35,6 +35,23 @@ const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: l
 /** A WebSocket handshake for graphql-transport-ws, as a browser or the ws package sends it. */
 const upgrade = (target: string) => `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`
   + 'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n';
+
+/**
+ * Resolves with `promise`, or fails naming `what` if it has not settled within `ms`. The bound is
+ * far above the configured timeouts and far below Node's defaults (60 s headers, 300 s request,
+ * no cap at all), so only the configured behaviour passes, on a loaded machine too.
+ */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('a production server given requests that are not well formed', () => {
   let dir: string;
@@ -143,5 +160,127 @@ describe('WebSocket input that graphql-ws turns into a close reason', () => {
     expect(reason).toMatch(/^Subscriber for é+$/);
     expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
     expect(t.logs.filter((l) => l.msg === 'internal error while handling a WebSocket message')).toEqual([]);
+  });
+});
+
+describe('clients that send too slowly are cut off (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)', () => {
+  let t: HardenedServer;
+  const open: TcpConnection[] = [];
+  beforeAll(async () => {
+    t = await startHardenedServer({
+      env: { HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600', HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000' },
+    });
+  });
+  afterAll(async () => {
+    for (const c of open) c.socket.destroy();
+    await t.close();
+  });
+  const connect = async () => {
+    const c = await openTcp(t.server.port);
+    open.push(c);
+    return c;
+  };
+
+  it('a connection that sends nothing gets 408 and is closed', async () => {
+    const idle = await connect();
+    await within(idle.closed, 8_000, 'the server closes an idle new connection');
+    expect(idle.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('headers that stop arriving get 408 and the connection is closed', async () => {
+    const c = await connect();
+    c.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+    await within(c.closed, 8_000, 'the server closes a connection whose headers stopped');
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('a body that stops arriving (slow loris) gets 408 and the connection is closed', async () => {
+    const c = await connect();
+    c.socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":');
+    await within(c.closed, 8_000, 'the server closes a connection whose body stopped');
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('a body trickled a byte at a time is cut off all the same: the time is for the whole request', async () => {
+    const c = await connect();
+    c.socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"query":"');
+    // A byte every 20 ms: the connection is never idle, yet the request never ends.
+    const trickle = setInterval(() => { if (!c.isClosed()) c.socket.write('a'); }, 20);
+    try {
+      await within(c.closed, 8_000, 'the server closes a connection whose body trickles');
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('a request sent in time is answered, and idle keep-alive connections are kept for HTTP_KEEP_ALIVE_TIMEOUT_MS (advertised)', async () => {
+    const c = await connect();
+    const res = await c.request('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect([res.status, res.body]).toEqual([200, '{"status":"ok"}']);
+    expect(res.head).toMatch(/\r\nKeep-Alive: timeout=7(\r\n|$)/i);
+    const big = JSON.stringify({ query: `{ __typename ${' '.repeat(100_000)}}` });
+    const post = await c.request(`POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+    expect(post.status).toBe(200);
+  });
+});
+
+describe('connections per address (MAX_CONNECTIONS_PER_ADDRESS)', () => {
+  const MAX = 3;
+  let t: HardenedServer;
+  const held: TcpConnection[] = [];
+  beforeAll(async () => {
+    t = await startHardenedServer({ env: { MAX_CONNECTIONS_PER_ADDRESS: String(MAX) } });
+  });
+  afterAll(async () => {
+    for (const c of held) c.socket.destroy();
+    await t.close();
+  });
+  const healthz = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n';
+  /** A keep-alive connection from `localAddress` that has been answered once (so the server has counted it). */
+  async function hold(localAddress: string): Promise<TcpConnection> {
+    const c = await openTcp(t.server.port, { localAddress });
+    held.push(c);
+    expect((await c.request(healthz)).status).toBe(200);
+    return c;
+  }
+  const refusals = () => t.logs.filter((l) => l.msg === 'refused a connection: the address holds MAX_CONNECTIONS_PER_ADDRESS already');
+
+  it('the connection over the cap is closed at once, unread; the address\'s others and other addresses are served; a closed one frees its place', async () => {
+    const mine = [await hold('127.0.0.2'), await hold('127.0.0.2'), await hold('127.0.0.2')];
+    for (let i = 0; i < 2; i++) {
+      const extra = await openTcp(t.server.port, { localAddress: '127.0.0.2' });
+      held.push(extra);
+      await within(extra.closed, 5_000, 'the server closes a connection over the cap');
+      expect(extra.received()).toBe('');
+    }
+    for (const c of mine) expect((await c.request(healthz)).status).toBe(200);
+    expect((await hold('127.0.0.3')).isClosed()).toBe(false);
+    // Logged once for the first refusal, once for the second (then the 4th, 8th, ...).
+    expect(refusals().map((l) => [l.address, l.max, l.refused])).toEqual([['127.0.0.2', MAX, 1], ['127.0.0.2', MAX, 2]]);
+
+    mine[0]?.socket.destroy();
+    // The server counts the place free once it has seen the close; try until it has.
+    const next = await eventually(async () => {
+      const attempt = await openTcp(t.server.port, { localAddress: '127.0.0.2' });
+      held.push(attempt);
+      return (await attempt.request(healthz).catch(() => null))?.status === 200 ? attempt : undefined;
+    }, 'a new connection after one closed');
+    expect(next.isClosed()).toBe(false);
+  });
+
+  it('WebSockets count against the cap like any connection, and keep working', async () => {
+    // From 127.0.0.1 (the ws client's address): nothing else in this file connects from it to this server.
+    const sockets = [await openRaw(t.wsUrl, ADMIN_TOKEN), await openRaw(t.wsUrl, ADMIN_TOKEN), await openRaw(t.wsUrl, ADMIN_TOKEN)];
+    for (const s of sockets) expect(s.messages[0]?.type).toBe('connection_ack');
+    await expect(within(openRaw(t.wsUrl, ADMIN_TOKEN), 5_000, 'a fourth WebSocket is refused')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    const plain = await openTcp(t.server.port);
+    held.push(plain);
+    await within(plain.closed, 5_000, 'the server closes a plain connection over the cap');
+    for (const s of sockets) {
+      s.socket.send(JSON.stringify({ type: 'ping' }));
+      await s.waitFor((m) => m.type === 'pong', 'a pong');
+      s.socket.close(1000);
+    }
   });
 });
