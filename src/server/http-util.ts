@@ -21,7 +21,10 @@ export function requestUrl(req: IncomingMessage): URL | null {
   }
 }
 
-/** Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. */
+/**
+ * Reads the whole body, refusing (413) anything over `limit` bytes without buffering it. A body
+ * that does not arrive in full (the connection closed or timed out) rejects with a 400 HttpError.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -43,7 +46,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // The client closed the connection mid-body, or the server cut it off (HTTP_REQUEST_TIMEOUT_MS):
+    // the client's doing, answered (if anyone is left to read it) and not logged as a server error.
+    req.on('error', () => reject(new HttpError(400, 'the request body did not arrive in full')));
   });
 }
 

@@ -180,6 +180,8 @@ describe('clients that send too slowly are cut off (HTTP_HEADERS_TIMEOUT_MS, HTT
     open.push(c);
     return c;
   };
+  /** Cutting a client off is the server working as meant: nothing is logged as a server error. */
+  const errorLogs = () => t.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
 
   it('a connection that sends nothing gets 408 and is closed', async () => {
     const idle = await connect();
@@ -199,6 +201,7 @@ describe('clients that send too slowly are cut off (HTTP_HEADERS_TIMEOUT_MS, HTT
     c.socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":');
     await within(c.closed, 8_000, 'the server closes a connection whose body stopped');
     expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(errorLogs()).toEqual([]);
   });
 
   it('a body trickled a byte at a time is cut off all the same: the time is for the whole request', async () => {
@@ -212,6 +215,18 @@ describe('clients that send too slowly are cut off (HTTP_HEADERS_TIMEOUT_MS, HTT
       clearInterval(trickle);
     }
     expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(errorLogs()).toEqual([]);
+  });
+
+  it('a client that hangs up mid-body is not logged as a server error either', async () => {
+    const c = await connect();
+    c.socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":');
+    // Once the server has answered a later request on another connection, it has seen this one's body start.
+    expect((await exchange(t.server.port, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).status).toBe(200);
+    c.socket.destroy();
+    await c.closed;
+    expect((await exchange(t.server.port, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).status).toBe(200);
+    expect(errorLogs()).toEqual([]);
   });
 
   it('a request sent in time is answered, and idle keep-alive connections are kept for HTTP_KEEP_ALIVE_TIMEOUT_MS (advertised)', async () => {
