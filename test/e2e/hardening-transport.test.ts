@@ -229,6 +229,18 @@ describe('clients that send too slowly are cut off (HTTP_HEADERS_TIMEOUT_MS, HTT
     expect(errorLogs()).toEqual([]);
   });
 
+  it('a WebSocket is not an HTTP request: it stays open while requests opened after it are cut off', async () => {
+    const ws = await openRaw(t.wsUrl, ADMIN_TOKEN);
+    expect(ws.messages[0]?.type).toBe('connection_ack');
+    const stalled = await connect();
+    stalled.socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    await within(stalled.closed, 8_000, 'the server cuts off a stalled body opened after the WebSocket');
+    expect(stalled.received()).toMatch(/^HTTP\/1\.1 408 /);
+    ws.socket.send(JSON.stringify({ type: 'ping' }));
+    await ws.waitFor((m) => m.type === 'pong', 'a pong on the older WebSocket');
+    ws.socket.close(1000);
+  });
+
   it('a request sent in time is answered, and idle keep-alive connections are kept for HTTP_KEEP_ALIVE_TIMEOUT_MS (advertised)', async () => {
     const c = await connect();
     const res = await c.request('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
