@@ -43,7 +43,7 @@ type Subscribers = ChannelSubscription<unknown> | Set<ChannelSubscription<unknow
  *
  * It starts listening at its first next(), as the Repeater did, so a stream that is never read
  * never holds a place on its channel. Events wait in an unbounded queue until read: the WebSocket
- * side reads eagerly and bounds what it holds itself (ws-limits.ts, BoundedStream). return() ends
+ * side reads eagerly and bounds what it holds itself (bounded-stream.ts). return() ends
  * it at once, waking a pending next().
  */
 class ChannelSubscription<T> implements AsyncIterableIterator<T> {

@@ -19,12 +19,15 @@ import { createServices, type Services } from '../services/services.js';
 import { openDatabase } from '../store/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
-import { HttpError, readBody, sendJson, sendText } from './http-util.js';
+import { capConnectionsPerAddress } from './connection-cap.js';
+import { HttpError, readBody, requestUrl, sendJson, sendText } from './http-util.js';
 import { useGraphQLWs } from './graphql-ws-adapter.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
-import { createWsGuard, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import type { Route } from './route.js';
+import { createWsGuard } from './ws-guard.js';
+import { WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -62,9 +65,6 @@ interface WsExtra {
   token: string | null;
 }
 
-/** A route outside GraphQL. Returns false when it does not handle the request. */
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
-
 const bearer = (value: unknown): string | null => {
   if (typeof value !== 'string') return null;
   const m = /^Bearer\s+(\S+)$/i.exec(value.trim());
@@ -94,7 +94,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
   const schema = getSchema();
-  const httpServer: Server = createServer();
+  const httpServer: Server = createServer({
+    // A request whose headers or body stop arriving is answered 408 and its connection closed.
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    // Node checks both timeouts on this interval (its default, 30 s, would let a 20 s timeout run
+    // to 50 s): a quarter of the shorter one keeps each within 25% of its value.
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(config.httpHeadersTimeoutMs / 4))),
+  });
+  if (config.maxConnectionsPerAddress !== null) capConnectionsPerAddress(httpServer, config.maxConnectionsPerAddress, logger);
   // perMessageDeflate stays off (a zlib context per socket); messages are bounded like request bodies.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', perMessageDeflate: false, maxPayload: MAX_BODY_BYTES });
 
@@ -102,14 +111,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const wsGuard = createWsGuard({ limits: wsLimits, schema, production: config.production, logger });
   const wsCleanup = useGraphQLWs<Record<string, unknown>, WsExtra>({
     schema,
-    // Subscriptions read through a bounded queue that executes their events (ws-limits.ts).
+    // Subscriptions read through a bounded queue that executes their events (bounded-stream.ts).
     subscribe: wsGuard.subscribe,
     // graphql-ws closes the socket with 4403 Forbidden when this returns false.
     onConnect: (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
       const viewer = services.auth.authenticate(token);
       if (!viewer) return false;
-      // One socket too many for this user: closed with 4429 (ws-limits.ts).
+      // One socket too many for this user: closed with 4429 (ws-guard.ts).
       if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
       ctx.extra.token = token;
       return true;
@@ -230,39 +239,52 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
   }
 
-  httpServer.on('request', (req, res) => {
+  /**
+   * Answers one HTTP request. Every error is answered here: an HttpError with its status, anything
+   * else with 500 (logged). Nothing before the try may throw, so the request id comes first.
+   */
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w-]{1,64}$/.test(req.headers['x-request-id'])
       ? req.headers['x-request-id'] : randomUUID();
     res.setHeader('x-request-id', requestId);
-    applyCors(req, res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    void (async () => {
-      try {
-        if (req.method === 'OPTIONS') {
-          res.writeHead(204).end();
-          return;
-        }
-        if (url.pathname === '/graphql') {
-          await handleGraphQL(req, res, url, requestId);
-          return;
-        }
-        if (url.pathname === '/healthz' && req.method === 'GET') {
-          database.sqlite.prepare('SELECT 1').get();
-          sendJson(res, 200, { status: 'ok' });
-          return;
-        }
-        for (const route of routes) if (await route(req, res, url)) return;
-        sendText(res, 404, 'not found');
-      } catch (err) {
-        if (err instanceof HttpError) {
-          if (!res.headersSent) sendJson(res, err.status, { error: err.message });
-          return;
-        }
-        logger.error({ err, reqId: requestId, path: url.pathname }, 'unhandled error in HTTP route');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal server error', requestId });
-        else res.end();
+    try {
+      applyCors(req, res);
+      const url = requestUrl(req);
+      if (!url) throw new HttpError(400, 'the request target is not a valid URL');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
       }
-    })();
+      if (url.pathname === '/graphql') {
+        await handleGraphQL(req, res, url, requestId);
+        return;
+      }
+      if (url.pathname === '/healthz' && req.method === 'GET') {
+        database.sqlite.prepare('SELECT 1').get();
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      }
+      for (const route of routes) if (await route(req, res, url)) return;
+      sendText(res, 404, 'not found');
+    } catch (err) {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+        return;
+      }
+      // The path only: a query string may carry variables.
+      logger.error({ err, reqId: requestId, path: requestUrl(req)?.pathname ?? null }, 'unhandled error in HTTP route');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error', requestId });
+      else res.end();
+    }
+  }
+
+  httpServer.on('request', (req, res) => {
+    // A throw out of this listener would end the process: every request is answered in
+    // handleRequest, and if answering itself fails, the connection is dropped.
+    handleRequest(req, res).catch((err: unknown) => {
+      logger.error({ err, path: requestUrl(req)?.pathname ?? null }, 'could not answer an HTTP request');
+      res.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

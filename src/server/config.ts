@@ -44,6 +44,36 @@ export interface Config {
   wsMaxConnectionsPerUser: number;
   /** WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: operations running at once on one WebSocket. Default 50. */
   wsMaxSubscriptionsPerConnection: number;
+  /**
+   * HTTP_HEADERS_TIMEOUT_MS: how long a client may take to send a request's headers, counted from
+   * its first byte (on a new connection, from the connection). Past it the server answers 408 and
+   * closes the connection, so headers sent a byte at a time cannot hold a socket. Default 20,000
+   * (Node's own is 60 s), or HTTP_REQUEST_TIMEOUT_MS if that is shorter; never longer than it.
+   */
+  httpHeadersTimeoutMs: number;
+  /**
+   * HTTP_REQUEST_TIMEOUT_MS: how long a client may take to send a whole request, headers and body.
+   * Past it: 408 and the connection is closed, however often bytes arrive (a slow-loris body).
+   * It does not limit how long the server takes to answer. Default 30,000 (Node's own is 300 s):
+   * a 1 MB GraphQL body needs 16 s over a 0.5 Mbit/s uplink.
+   */
+  httpRequestTimeoutMs: number;
+  /**
+   * HTTP_KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection stays open after a response.
+   * Default 65,000 (Node's own is 5 s): longer than the 60 s idle timeout of the usual proxies and
+   * load balancers (AWS ALB, nginx's upstream keepalive_timeout), so that the proxy closes an idle
+   * connection first, rather than this server closing one the proxy is sending a request on (a 502).
+   */
+  httpKeepAliveTimeoutMs: number;
+  /**
+   * MAX_CONNECTIONS_PER_ADDRESS: open TCP connections (HTTP and WebSocket alike) one peer address
+   * may hold; one more is closed at once, before anything of it is read. Default 256: an office
+   * behind one NAT where dozens of agents each hold a WebSocket, plus a dashboard's few HTTP
+   * connections, stays well under it. Null (0): no cap. With TRUST_PROXY the peer of every
+   * connection is the proxy, so the default there is no cap (cap per client at the proxy); a value
+   * set explicitly still applies, to the proxy's address.
+   */
+  maxConnectionsPerAddress: number | null;
   /** PLAYGROUND: serve the GraphQL playground on GET /graphql. Default true, false in production. */
   playground: boolean;
   /** NODE_ENV=production hides internal error details from clients. */
@@ -155,6 +185,37 @@ function parseLimit(env: Env, name: string, fallback: number, max: number): numb
   return Number(raw);
 }
 
+/** A duration in whole milliseconds from 1 ms to one hour, or `fallback` when unset. */
+function parseMillis(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 3_600_000) {
+    throw new ConfigError(name, `must be a whole number of milliseconds from 1 to 3600000, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+/** The HTTP server's timeouts; the headers must fit in the request's time (Node refuses otherwise). */
+function parseHttpTimeouts(env: Env) {
+  const httpRequestTimeoutMs = parseMillis(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000);
+  const httpHeadersTimeoutMs = parseMillis(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(20_000, httpRequestTimeoutMs));
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS',
+      `must not be longer than HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs}), got "${httpHeadersTimeoutMs}"`);
+  }
+  const httpKeepAliveTimeoutMs = parseMillis(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000);
+  return { httpHeadersTimeoutMs, httpRequestTimeoutMs, httpKeepAliveTimeoutMs };
+}
+
+function parseConnectionCap(env: Env, trustProxy: boolean): number | null {
+  const raw = env.MAX_CONNECTIONS_PER_ADDRESS?.trim();
+  if (raw === undefined || raw === '') return trustProxy ? null : 256;
+  if (!/^\d+$/.test(raw) || Number(raw) > 1_000_000) {
+    throw new ConfigError('MAX_CONNECTIONS_PER_ADDRESS', `must be a whole number from 0 (no cap) to 1000000, got "${raw}"`);
+  }
+  return Number(raw) === 0 ? null : Number(raw);
+}
+
 function parseSmtp(env: Env, domain: string): SmtpConfig | null {
   const raw = env.SMTP_URL?.trim();
   if (!raw) return null;
@@ -236,6 +297,8 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
 
+  const trustProxy = parseBool('TRUST_PROXY', env.TRUST_PROXY, false);
+
   return {
     port,
     databasePath: parseDatabasePath(env.DATABASE_URL),
@@ -249,9 +312,11 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     intakeRatePerMinute: parseLimit(env, 'INTAKE_RATE_PER_MINUTE', 60, 1_000_000),
     loginRatePerMinute: parseLimit(env, 'LOGIN_RATE_PER_MINUTE', 10, 1_000_000),
-    trustProxy: parseBool('TRUST_PROXY', env.TRUST_PROXY, false),
+    trustProxy,
     wsMaxConnectionsPerUser: parseLimit(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 10_000),
     wsMaxSubscriptionsPerConnection: parseLimit(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 10_000),
+    ...parseHttpTimeouts(env),
+    maxConnectionsPerAddress: parseConnectionCap(env, trustProxy),
     playground: parseBool('PLAYGROUND', env.PLAYGROUND, !production),
     production,
     smtp: parseSmtp(env, domain.toLowerCase()),

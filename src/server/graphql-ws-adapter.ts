@@ -5,7 +5,10 @@
 // - a message is handed to graphql-ws without awaiting its handling here, so a subscribe message's
 //   raw bytes and this handler's frame are not held for as long as the subscription runs;
 // - one timer pings every socket, spread over the interval, instead of a timer per socket;
-// - internal errors go to the server's logger rather than console.error.
+// - internal errors go to the server's logger rather than console.error;
+// - a close reason made from client input is cut to the 123 bytes WebSocket allows (use/ws lets
+//   ws throw, and the client gets 4500), and a socket that cannot be set up is terminated rather
+//   than the error escaping the HTTP server's 'upgrade' event.
 // Everything else (subprotocol check, 4500 on internal errors, 1001 on dispose) is as in use/ws.
 import type { IncomingMessage } from 'node:http';
 import {
@@ -37,6 +40,18 @@ const closeReason = (err: unknown, production: boolean): string => {
   return Buffer.byteLength(message) < 124 ? message : INTERNAL_ERROR;
 };
 
+/**
+ * graphql-ws puts client input in some close reasons (`Subscriber for <id> already exists`), and
+ * ws throws on a reason over 123 bytes: the client would get 4500 instead of the code meant for
+ * it. Such a reason is cut to fit.
+ */
+function fitCloseReason(reason: string): string {
+  if (Buffer.byteLength(reason) < 124) return reason;
+  let cut = reason.slice(0, 123);
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
+}
+
 /** The socket as graphql-ws's server sees it; one per connection, its methods on the prototype. */
 class SocketTransport implements GraphQLWsSocket {
   readonly protocol: string;
@@ -53,7 +68,7 @@ class SocketTransport implements GraphQLWsSocket {
   }
 
   close(code?: number, reason?: string): void {
-    this.socket.close(code, reason);
+    this.socket.close(code, reason === undefined ? undefined : fitCloseReason(reason));
   }
 
   onMessage(cb: (data: string) => Promise<void>): void {
@@ -145,8 +160,16 @@ export function useGraphQLWs<P extends ConnectionInitMessage['payload'], E>(
   wsServer.on('connection', (socket, request) => {
     // `on`, not `once`: ws emits 'close' once, and a once-wrapper costs two objects per socket.
     socket.on('error', socketError);
+    let closed: ReturnType<typeof server.opened>;
+    try {
+      closed = server.opened(new SocketTransport(socket, internalError), adapter.extra(socket, request));
+    } catch (err) {
+      // This runs inside the HTTP server's 'upgrade' event: a throw would end the process.
+      logger.error({ err }, 'could not set up a WebSocket');
+      socket.terminate();
+      return;
+    }
     heartbeat.add(socket);
-    const closed = server.opened(new SocketTransport(socket, internalError), adapter.extra(socket, request));
     socket.on('close', (code, reason) => {
       heartbeat.remove(socket);
       if (!production && code === CloseCode.SubprotocolNotAcceptable && socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL) {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError, ErrorCode } from '../domain/errors.js';
 import { IntakeError, IntakeErrorCode } from '../intake/lead-intake.js';
 import type { Services } from '../services/services.js';
-import type { Route } from './app.js';
+import type { Route } from './route.js';
 import { readBody, sendJson, sendText } from './http-util.js';
 import { refusedByRateLimit } from './rate-limit.js';
 

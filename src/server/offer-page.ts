@@ -9,7 +9,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import type { LeadRow, OfferRow } from '../store/lead-store.js';
 import { formatDuration } from '../notify/messages.js';
-import type { Route } from './app.js';
+import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';
 

@@ -4,6 +4,7 @@
 // Use from GraphQL:  ctx.services.limits.intake.enforce(ctx.clientIp)        (throws RATE_LIMITED)
 // Use from a route:  if (refusedByRateLimit(services.limits.intake, req, res, config.trustProxy)) return true;
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { RateLimitedError } from '../domain/errors.js';
 import type { Clock } from '../time/clock.js';
 import type { Config } from './config.js';
@@ -124,6 +125,11 @@ function normalizeAddress(address: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice('::ffff:'.length) : a;
 }
 
+/** The peer address of a connection, as the limits count it. */
+export function socketAddress(socket: Socket): string {
+  return normalizeAddress(socket.remoteAddress ?? 'unknown');
+}
+
 /**
  * The address a request counts against. The socket's peer, unless `trustProxy`: then the last
  * X-Forwarded-For entry, the one our own reverse proxy appended (earlier entries are whatever the
@@ -136,7 +142,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
     const last = value?.split(',').map((s) => s.trim()).filter(Boolean).pop();
     if (last) return normalizeAddress(last);
   }
-  return normalizeAddress(req.socket.remoteAddress ?? 'unknown');
+  return socketAddress(req.socket);
 }
 
 /** Answers a plain HTTP request with 429 and Retry-After. */

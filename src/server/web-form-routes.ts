@@ -8,7 +8,7 @@ import { normalizeEmail, normalizePhone, optionalText, parseId, requireText } fr
 import type { Services } from '../services/services.js';
 import type { SubmitLeadInput } from '../services/routing-service.js';
 import type { LeadSourceWithOffices } from '../store/source-store.js';
-import type { Route } from './app.js';
+import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';
 import { refusedByRateLimit } from './rate-limit.js';

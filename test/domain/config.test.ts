@@ -32,6 +32,10 @@ describe('defaults', () => {
       trustProxy: false,
       wsMaxConnectionsPerUser: 20,
       wsMaxSubscriptionsPerConnection: 50,
+      httpHeadersTimeoutMs: 20_000,
+      httpRequestTimeoutMs: 30_000,
+      httpKeepAliveTimeoutMs: 65_000,
+      maxConnectionsPerAddress: 256,
       playground: true,
       production: false,
       smtp: null,
@@ -170,5 +174,48 @@ describe('abuse limits', () => {
 
   it('TRUST_PROXY must be true or false', () => {
     expect(configError({ TRUST_PROXY: 'sometimes' }).variable).toBe('TRUST_PROXY');
+  });
+});
+
+describe('HTTP timeouts and connections per address', () => {
+  it('the timeouts are read in milliseconds, MAX_CONNECTIONS_PER_ADDRESS as a whole number', () => {
+    expect(loadConfig({
+      HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: ' 12000 ', HTTP_KEEP_ALIVE_TIMEOUT_MS: '75000', MAX_CONNECTIONS_PER_ADDRESS: '1000',
+    })).toMatchObject({ httpHeadersTimeoutMs: 5000, httpRequestTimeoutMs: 12_000, httpKeepAliveTimeoutMs: 75_000, maxConnectionsPerAddress: 1000 });
+  });
+
+  it('headers may take as long as the whole request, not longer; unset, their default follows a shorter request timeout', () => {
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '9000', HTTP_REQUEST_TIMEOUT_MS: '9000' }).httpHeadersTimeoutMs).toBe(9000);
+    const err = configError({ HTTP_HEADERS_TIMEOUT_MS: '9001', HTTP_REQUEST_TIMEOUT_MS: '9000' });
+    expect(err.variable).toBe('HTTP_HEADERS_TIMEOUT_MS');
+    expect(err.message).toBe('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (9000), got "9001"');
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '8000' })).toMatchObject({ httpHeadersTimeoutMs: 8000, httpRequestTimeoutMs: 8000 });
+    // Over the default request timeout (30 s).
+    expect(configError({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).variable).toBe('HTTP_HEADERS_TIMEOUT_MS');
+  });
+
+  it.each([
+    ['HTTP_HEADERS_TIMEOUT_MS', 'httpHeadersTimeoutMs'],
+    ['HTTP_REQUEST_TIMEOUT_MS', 'httpRequestTimeoutMs'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'httpKeepAliveTimeoutMs'],
+  ])('%s must be whole milliseconds from 1 to one hour (0 would turn the timeout off)', (name, field) => {
+    for (const bad of ['0', '-1', '2.5', '10s', '3600001']) {
+      const err = configError({ [name]: bad });
+      expect(err.variable).toBe(name);
+      expect(err.message).toContain(`"${bad}"`);
+    }
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '1', [name]: '1' })).toMatchObject({ [field]: 1 });
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '3600000', [name]: '3600000' })).toMatchObject({ [field]: 3_600_000 });
+  });
+
+  it('MAX_CONNECTIONS_PER_ADDRESS=0 turns the cap off; a negative, fractional or huge value is refused', () => {
+    expect(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress).toBeNull();
+    for (const bad of ['-1', '2.5', 'lots', '1000001']) expect(configError({ MAX_CONNECTIONS_PER_ADDRESS: bad }).variable).toBe('MAX_CONNECTIONS_PER_ADDRESS');
+  });
+
+  it('behind a trusted proxy every connection comes from the proxy: no cap by default, an explicit one still applies', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).maxConnectionsPerAddress).toBeNull();
+    expect(loadConfig({ TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_ADDRESS: '5000' }).maxConnectionsPerAddress).toBe(5000);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).maxConnectionsPerAddress).toBe(256);
   });
 });

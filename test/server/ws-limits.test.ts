@@ -8,7 +8,10 @@ import type { WebSocket } from 'ws';
 import { buildContext } from '../../src/graphql/context.js';
 import { getSchema } from '../../src/graphql/schema.js';
 import type { Services } from '../../src/services/services.js';
-import { BoundedStream, createDocumentCache, createWsGuard, wsLimitsFrom } from '../../src/server/ws-limits.js';
+import { BoundedStream } from '../../src/server/bounded-stream.js';
+import { createDocumentCache } from '../../src/server/document-cache.js';
+import { createWsGuard } from '../../src/server/ws-guard.js';
+import { wsLimitsFrom } from '../../src/server/ws-limits.js';
 
 /** A source the test pushes into; `returned` tells whether the stream stopped it. */
 function source<T>() {

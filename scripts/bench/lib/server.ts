@@ -78,6 +78,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
       BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
+      // Every simulated agent connects from 127.0.0.1: the per-address cap (256) is for real clients.
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
