@@ -23,6 +23,8 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   /** The consumer waiting for an item, if any. */
   private waiter: { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void } | null = null;
   private onOverflow: (() => void) | null = null;
+  /** Told of a failure of the source itself (not of `map`); true: handled, the stream just ends. */
+  private onSourceFailure: ((error: unknown) => boolean) | null = null;
   private ended = false;
   private failure: { error: unknown } | null = null;
 
@@ -32,10 +34,14 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
-  /** Starts pulling from the source (once; later calls do nothing). */
-  start(onOverflow: () => void): this {
+  /**
+   * Starts pulling from the source (once; later calls do nothing). `onSourceFailure` may take over a
+   * failure of the source (the event bus's EventsInterrupted: the socket is closed instead).
+   */
+  start(onOverflow: () => void, onSourceFailure?: (error: unknown) => boolean): this {
     if (this.onOverflow || this.ended) return this;
     this.onOverflow = onOverflow;
+    this.onSourceFailure = onSourceFailure ?? null;
     this.pull();
     return this;
   }
@@ -74,7 +80,7 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   /** Asks the source for its next item; the answer arrives in received() or failed(). */
   private pull(): void {
     try {
-      this.iterator.next().then((r) => this.received(r), (error: unknown) => this.failed(error));
+      this.iterator.next().then((r) => this.received(r), (error: unknown) => this.sourceFailed(error));
     } catch (error) {
       this.failed(error);
     }
@@ -113,6 +119,12 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
       }
     }
     this.pull();
+  }
+
+  private sourceFailed(error: unknown): void {
+    if (this.ended) return;
+    if (this.onSourceFailure?.(error)) this.finish();
+    else this.failed(error);
   }
 
   private mapFailed(error: unknown): void {

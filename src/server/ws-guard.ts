@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter, logUnexpectedErrors } from '../graphql/error-format.js';
 import { validateWithLimits } from '../graphql/query-limits.js';
+import { EventsInterrupted } from '../events/event-bus.js';
 import { BoundedStream } from './bounded-stream.js';
 import { createDocumentCache } from './document-cache.js';
 import { WsCloseCode, WsCloseReason, WsErrorCode, type WsLimits } from './ws-limits.js';
@@ -147,7 +148,12 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
     onOperation(ctx: WsContext, _id: string, _payload: SubscribePayload, _args: ExecutionArgs, result: unknown): undefined {
       if (!(result instanceof BoundedStream)) return undefined;
       const socket = ctx.extra.socket;
-      result.start(() => dropSlowConsumer(socket, 'event backlog'));
+      result.start(() => dropSlowConsumer(socket, 'event backlog'), (error) => {
+        if (!(error instanceof EventsInterrupted)) return false;
+        // Events may be missing: a socket that stays open would look live and be wrong.
+        if (socket.readyState === socket.OPEN) socket.close(WsCloseCode.EventsInterrupted, WsCloseReason[WsCloseCode.EventsInterrupted]);
+        return true;
+      });
       return undefined;
     },
 

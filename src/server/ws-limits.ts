@@ -15,6 +15,11 @@ export enum WsCloseCode {
   SlowConsumer = 4008,
   /** A message over MAX_BODY_BYTES (ws's maxPayload; sent by ws before graphql-ws sees it). */
   MessageTooBig = 1009,
+  /**
+   * The event bus may have missed events for this socket's subscriptions (Redis lost, a gap in a
+   * channel's sequence): graphql-ws clients retry on 1012; a reconnected client resyncs (myOffers).
+   */
+  EventsInterrupted = 1012,
 }
 
 /** Close reasons clients can show (at most 123 bytes, as WebSocket allows). */
@@ -22,6 +27,7 @@ export const WsCloseReason = {
   [WsCloseCode.Forbidden]: 'the user was deactivated',
   [WsCloseCode.TooManyConnections]: 'too many connections for this user',
   [WsCloseCode.SlowConsumer]: 'slow consumer: the client stopped reading',
+  [WsCloseCode.EventsInterrupted]: 'events interrupted: reconnect, then resync with myOffers',
 } as const;
 
 /** Error codes of operations refused on a WebSocket (the socket stays open). */

@@ -7,6 +7,7 @@ import { GraphQLClient } from 'graphql-request';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/server/config.js';
+import type { EventBus } from '../../src/events/event-bus.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { getSdk } from '../../src/sdk/generated.js';
@@ -44,7 +45,7 @@ export function wsClientFor(wsUrl: string, token?: string | null): Client {
   });
 }
 
-export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; dir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; dir?: string; bus?: EventBus } = {}): Promise<TestServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'leadrace-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -53,7 +54,7 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   });
-  const server = await startServer({ config, clock: opts.clock, logger: createLogger(config.logLevel) });
+  const server = await startServer({ config, clock: opts.clock, logger: createLogger(config.logLevel), bus: opts.bus });
   const url = server.url;
   const wsUrl = `${url.replace('http', 'ws')}/graphql`;
   const clients: Client[] = [];
