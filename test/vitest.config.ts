@@ -11,6 +11,8 @@ export default defineConfig({
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
+    // Finds Chromium for the browser tests once per run, or says why they are skipped (chromium.ts).
+    globalSetup: ['test/support/browser-tests-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

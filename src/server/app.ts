@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../domain/viewer.js';
@@ -22,6 +21,7 @@ import type { Config } from './config.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
 import { HttpError, readBody, requestUrl, sendJson, sendText } from './http-util.js';
 import { useGraphQLWs } from './graphql-ws-adapter.js';
+import { createIdeAssetRoute, ideLandingPage } from './ide-page.js';
 import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
@@ -180,17 +180,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
-      config.playground
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      // The GraphQL IDE (GraphiQL) served by this server itself: nothing loaded from another host.
+      config.playground ? ideLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog,
       unexpectedErrorLog,
     ],
   });
   await apollo.start();
 
-  // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email).
-  const routes: Route[] = [...createPublicRoutes(services)];
+  // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email); the
+  // IDE's script and style sheet when the playground is on.
+  const routes: Route[] = [...createPublicRoutes(services), ...(config.playground ? [createIdeAssetRoute(logger)] : [])];
 
   function applyCors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
