@@ -66,8 +66,9 @@ export class UserResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    // Guessing is limited per client address and per account (checked in that order, so a flood
-    // from one address does not use up the account's allowance).
+    // Guessing is limited per client address (so per account from that address too), then per
+    // account from all addresses with a higher ceiling. In that order: a flood from one address stops
+    // at its own limit and uses up neither the account's ceiling nor the user's attempts elsewhere.
     ctx.services.limits.loginByAddress.enforce(ctx.clientIp);
     ctx.services.limits.loginByAccount.enforce(email.trim().toLowerCase());
     const { token, userId } = await ctx.services.auth.login(email, password);
