@@ -41,17 +41,20 @@ export class UserResolver {
     });
   }
 
-  @Mutation(() => User, { description: 'ADMIN. A deactivated user is offered nothing and their tokens stop working.' })
+  @Mutation(() => User, {
+    description: 'ADMIN. A deactivated user is offered nothing and their tokens stop working; their pending offers '
+      + 'close at once (EXPIRED) and those leads move on.',
+  })
   updateUser(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    requireAdmin(ctx);
+    const admin = requireAdmin(ctx);
     return ctx.services.users.updateUser(targetId(id, 'user'), {
       ...input,
       officeIds: input.officeIds ? inputIds('officeIds', input.officeIds) : null,
-    });
+    }, admin.id);
   }
 
   @Mutation(() => ApiTokenPayload, { description: 'ADMIN. A new API token for the user, shown only this once.' })
