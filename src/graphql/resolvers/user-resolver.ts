@@ -83,7 +83,10 @@ export class UserResolver {
     return `${user.handle}.leads@${ctx.services.config.inboundEmailDomain}`;
   }
 
-  @FieldResolver(() => Halt, { nullable: true, description: 'The halt in force now, if any.' })
+  @FieldResolver(() => Halt, {
+    nullable: true,
+    description: 'The halt in force now, if any. Only the user themselves and admins see it (FORBIDDEN for anyone else).',
+  })
   halt(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): Halt | null {
     if (!user.haltedAt) return null;
     if (user.haltUntil && user.haltUntil.getTime() <= ctx.services.clock.now()) return null;
