@@ -857,6 +857,23 @@ describe('what a replay, a shared fragment and a null mean', () => {
     expect(a.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([['FORBIDDEN', ['lead', 'routing']]]);
   });
 
+  it("the offers subscription gives an agent their lead's source name and refuses its key, on that field", async () => {
+    const client = await openRaw(t.wsUrl, A.token);
+    client.subscribe('k', 'subscription { offers { type offer { lead { id source { name publicKey } } } } }');
+    const message = await eventually(async () => {
+      const m = client.messages.find((x) => x.id === 'k' && (x.type === 'next' || x.type === 'error'));
+      if (m) return m;
+      await offerTo(A.id);
+      return undefined;
+    }, 'an offer event');
+    const payload = message.payload as Answer;
+    expect(payload.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([
+      ['FORBIDDEN', ['offers', 'offer', 'lead', 'source', 'publicKey']],
+    ]);
+    expect(JSON.stringify(payload)).not.toMatch(/src_|"publicKey":"/);
+    client.socket.close(1000);
+  });
+
   it('contactHidden tells contact details withheld from contact details not given', async () => {
     const noContact = await submit(routeToASourceId, { lastName: null, email: null, phone: null });
     const q = 'query($id: ID!) { lead(id: $id) { contactHidden lastName email phone } }';
