@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   if (first) {
     const { lead } = await admin.LeadRouting({ id: first });
     process.stdout.write(`   why lead ${first} went where it did:\n`);
-    for (const r of lead.routing) process.stdout.write(`     round ${r.round}: ${names.get(r.agent.id)} → ${r.reason}\n`);
+    for (const r of lead.routing ?? []) process.stdout.write(`     round ${r.round}: ${names.get(r.agent.id)} → ${r.reason}\n`);
   }
   await Promise.all(sockets.map((s) => s.dispose()));
   await server.close();

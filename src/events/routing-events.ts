@@ -4,9 +4,18 @@ import type { LeadEventRow, LeadRow, OfferRow } from '../store/lead-store.js';
 
 export type OfferEventType = 'RECEIVED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
 
+/**
+ * Why an offer closed when it was not the agent's own answer or the window: ASSIGNED_BY_ADMIN (an
+ * admin made the offered agent the owner: ACCEPTED for them), AGENT_DEACTIVATED (EXPIRED: the agent
+ * can no longer answer). Messages to the agent say so; subscriptions show only the type.
+ */
+export type OfferChangeCause = 'ASSIGNED_BY_ADMIN' | 'AGENT_DEACTIVATED';
+
 export interface OfferChange {
   type: OfferEventType;
   offer: OfferRow;
+  /** Absent: the agent answered, another agent won, or the window closed. */
+  cause?: OfferChangeCause;
   /** The lead as it stands after the transaction. */
   lead: LeadRow;
 }

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
+import { applyFieldAccess } from './field-access.js';
 import './types/enums.js';
 import { UserResolver } from './resolvers/user-resolver.js';
 import { LeadGroupResolver, OrgResolver } from './resolvers/org-resolver.js';
@@ -39,8 +40,12 @@ const topicsNotUsed = {
   },
 };
 
-/** The schema is the same for every server in the process: build it once. */
+/** The schema is the same for every server in the process: build it once, with its field access rules. */
 export function getSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({ resolvers, validate: false, pubSub: topicsNotUsed });
+  if (!cached) {
+    const schema = buildSchemaSync({ resolvers, validate: false, pubSub: topicsNotUsed });
+    applyFieldAccess(schema);
+    cached = schema;
+  }
   return cached;
 }

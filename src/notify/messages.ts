@@ -13,6 +13,8 @@ export interface MessageInput {
   /** The accept/decline page of this offer for this agent. */
   actionUrl: string;
   now: number;
+  /** ACCEPTED because an admin made the offered agent the lead's owner, not because they accepted. */
+  assignedByAdmin?: boolean;
 }
 
 export interface ComposedMessage {
@@ -89,14 +91,18 @@ export function composeMessages(m: MessageInput): ComposedMessage[] {
     }
     case 'ACCEPTED': {
       const auto = wasAutoAccepted(m.offer);
+      const assigned = m.assignedByAdmin === true;
       const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
       const contact = [lead.email, lead.phone].filter(Boolean).join(', ');
       const quoted = lead.message ? ` "${clip(lead.message, 80)}"` : '';
-      sms = `${auto ? 'A new lead is yours' : 'The lead is yours'}: ${name}${contact ? `, ${contact}` : ''} (${sourceName}).${quoted} ${actionUrl}`;
-      subject = auto ? `New lead, yours: ${name} (${sourceName})` : `Lead accepted: ${name} (${sourceName})`;
+      const yours = assigned ? 'The lead was assigned to you' : auto ? 'A new lead is yours' : 'The lead is yours';
+      sms = `${yours}: ${name}${contact ? `, ${contact}` : ''} (${sourceName}).${quoted} ${actionUrl}`;
+      subject = assigned ? `Lead assigned to you: ${name} (${sourceName})`
+        : auto ? `New lead, yours: ${name} (${sourceName})` : `Lead accepted: ${name} (${sourceName})`;
       email = [
         greeting, '',
-        auto ? `A lead from ${sourceName} came in for you and is yours.` : 'You accepted the lead: it is yours. Contact details:', '',
+        assigned ? 'An admin assigned you the lead you were offered: it is yours. Contact details:'
+          : auto ? `A lead from ${sourceName} came in for you and is yours.` : 'You accepted the lead: it is yours. Contact details:', '',
         ...contactLines(lead),
         `Source: ${sourceName}`,
         ...(lead.message ? [`Message: ${lead.message}`] : []), '',

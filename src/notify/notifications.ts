@@ -54,11 +54,13 @@ export function createNotifications(deps: NotificationDeps) {
       return name;
     };
     const rows: NewNotification[] = [];
-    for (const { type, offer, lead } of changes.offers) {
+    for (const { type, offer, lead, cause } of changes.offers) {
+      // A deactivated agent is sent nothing more: they can no longer act on it.
+      if (cause === 'AGENT_DEACTIVATED') continue;
       const agent = agents.get(offer.agentId);
       if (!agent) continue;
       const messages = composeMessages({
-        type, offer, lead, sourceName: sourceName(lead.sourceId), agent,
+        type, offer, lead, sourceName: sourceName(lead.sourceId), agent, assignedByAdmin: cause === 'ASSIGNED_BY_ADMIN',
         actionUrl: actionLinks.url(offer.id, agent.id), now,
       });
       for (const m of messages) {

@@ -230,7 +230,7 @@ export type LeadRoutingQueryVariables = Exact<{
 }>;
 
 
-export type LeadRoutingQuery = { lead: { id: string, routing: Array<{ round: number, reason: RoutingReason, agent: { id: string } }> } };
+export type LeadRoutingQuery = { lead: { id: string, routing: Array<{ round: number, reason: RoutingReason, agent: { id: string } }> | null } };
 
 export type MyOffersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -390,7 +390,7 @@ export type LeadSourceQueryVariables = Exact<{
 }>;
 
 
-export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, thankYouUrl: string | null, createdAt: string, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
+export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
 
 export type RotateLeadSourceKeyMutationVariables = Exact<{
   id: string;

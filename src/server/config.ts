@@ -32,8 +32,18 @@ export interface Config {
   corsOrigins: string[] | '*';
   /** INTAKE_RATE_PER_MINUTE: anonymous lead submissions per client address per minute (bursts up to it). Default 60. */
   intakeRatePerMinute: number;
-  /** LOGIN_RATE_PER_MINUTE: login attempts per minute, per client address and per account. Default 10. */
+  /**
+   * LOGIN_RATE_PER_MINUTE: login attempts per minute per client address (whatever the accounts), so
+   * also per account from any one address. Default 10.
+   */
   loginRatePerMinute: number;
+  /**
+   * LOGIN_ACCOUNT_RATE_PER_MINUTE: login attempts per minute per account from all addresses together,
+   * a ceiling against guessing one password from many addresses. Higher than the per-address rate,
+   * so that strangers elsewhere do not lock the user out. At least LOGIN_RATE_PER_MINUTE; default
+   * 10 times it (100).
+   */
+  loginAccountRatePerMinute: number;
   /**
    * TRUST_PROXY: behind exactly one reverse proxy, count requests against the address it appends to
    * X-Forwarded-For instead of the socket's peer. Default false: the header is ignored, since
@@ -298,6 +308,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const trustProxy = parseBool('TRUST_PROXY', env.TRUST_PROXY, false);
+  const loginRatePerMinute = parseLimit(env, 'LOGIN_RATE_PER_MINUTE', 10, 1_000_000);
+  const loginAccountRatePerMinute = parseLimit(env, 'LOGIN_ACCOUNT_RATE_PER_MINUTE', loginRatePerMinute * 10, 10_000_000);
+  if (loginAccountRatePerMinute < loginRatePerMinute) {
+    // Below the per-address rate, the account's ceiling would refuse first: strangers elsewhere could
+    // lock the user out again.
+    throw new ConfigError('LOGIN_ACCOUNT_RATE_PER_MINUTE',
+      `must be at least LOGIN_RATE_PER_MINUTE (${loginRatePerMinute}), got "${loginAccountRatePerMinute}"`);
+  }
 
   return {
     port,
@@ -311,7 +329,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     corsOrigins,
     intakeRatePerMinute: parseLimit(env, 'INTAKE_RATE_PER_MINUTE', 60, 1_000_000),
-    loginRatePerMinute: parseLimit(env, 'LOGIN_RATE_PER_MINUTE', 10, 1_000_000),
+    loginRatePerMinute,
+    loginAccountRatePerMinute,
     trustProxy,
     wsMaxConnectionsPerUser: parseLimit(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 10_000),
     wsMaxSubscriptionsPerConnection: parseLimit(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, 10_000),

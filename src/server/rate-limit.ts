@@ -105,17 +105,27 @@ export class RateLimiter {
 export interface RateLimits {
   /** Anonymous intake (submitLead without a signed-in user, web forms, inbound email), per client address. */
   intake: RateLimiter;
-  /** Login attempts per client address. */
+  /**
+   * Login attempts per client address, and so also per account from that address: a stranger
+   * guessing a user's password uses up their own address's attempts, not the user's.
+   */
   loginByAddress: RateLimiter;
-  /** Login attempts per account (the normalised email), whoever tries. */
+  /**
+   * Login attempts per account (the normalised email) from every address together: a higher ceiling
+   * (LOGIN_ACCOUNT_RATE_PER_MINUTE) against guessing one password from many addresses. At the rate
+   * of the address limit, strangers anywhere could lock the user out (issue 12, point 8).
+   */
   loginByAccount: RateLimiter;
 }
 
-export function createRateLimits(config: Pick<Config, 'intakeRatePerMinute' | 'loginRatePerMinute'>, clock: Clock): RateLimits {
+export function createRateLimits(
+  config: Pick<Config, 'intakeRatePerMinute' | 'loginRatePerMinute' | 'loginAccountRatePerMinute'>,
+  clock: Clock,
+): RateLimits {
   return {
     intake: new RateLimiter({ perMinute: config.intakeRatePerMinute, clock, what: 'too many lead submissions from this address' }),
     loginByAddress: new RateLimiter({ perMinute: config.loginRatePerMinute, clock, what: 'too many sign-in attempts from this address' }),
-    loginByAccount: new RateLimiter({ perMinute: config.loginRatePerMinute, clock, what: 'too many sign-in attempts for this account' }),
+    loginByAccount: new RateLimiter({ perMinute: config.loginAccountRatePerMinute, clock, what: 'too many sign-in attempts for this account' }),
   };
 }
 

@@ -9,13 +9,13 @@
 // one transaction and so one fsync; each runs in its own savepoint, so one that throws rolls back
 // alone. Nobody is told of a change (the caller's promise, the listeners) before its commit.
 import type { Logger } from 'pino';
-import type { ChangeListener, CommittedChanges, OfferEventType } from '../events/routing-events.js';
+import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
 import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow } from '../store/lead-store.js';
 import type { Clock } from '../time/clock.js';
 
 /** What one transaction changed, collected while it runs. */
 export class ChangeSet {
-  readonly offerChanges: { type: OfferEventType; offer: OfferRow }[] = [];
+  readonly offerChanges: { type: OfferEventType; offer: OfferRow; cause?: OfferChangeCause }[] = [];
   readonly events: LeadEventRow[] = [];
   readonly deadlines: number[] = [];
   /** Per lead: who was its owner or a user before this change (see lostBy). */
@@ -38,8 +38,8 @@ export class ChangeSet {
     this.events.push(...this.store.insertEvents(rows));
   }
 
-  offerChanged(type: OfferEventType, offer: OfferRow): void {
-    this.offerChanges.push({ type, offer });
+  offerChanged(type: OfferEventType, offer: OfferRow, cause?: OfferChangeCause): void {
+    this.offerChanges.push(cause ? { type, offer, cause } : { type, offer });
   }
 
   deadlineAt(at: number): void {
@@ -84,7 +84,7 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     const committed: CommittedChanges = { offers: [], leadEvents: [] };
     for (const c of changes.offerChanges) {
       const lead = leadRows.get(c.offer.leadId);
-      if (lead) committed.offers.push({ type: c.type, offer: c.offer, lead });
+      if (lead) committed.offers.push(c.cause ? { type: c.type, offer: c.offer, lead, cause: c.cause } : { type: c.type, offer: c.offer, lead });
     }
     for (const event of changes.events) {
       const lead = leadRows.get(event.leadId);

@@ -73,8 +73,10 @@ export function createLeadWorkService(deps: {
 
     /**
      * Hands the lead to another active user. On an UNASSIGNED lead this assigns it; on a ROUTING
-     * lead (only an admin can, as it has no owner yet) it also ends the race: pending offers become
-     * TAKEN and their agents are told. A new owner who was a user of the lead stops being one.
+     * lead (only an admin can, as it has no owner yet) it also ends the race: the new owner's own
+     * pending offer, if they hold one, becomes ACCEPTED (they are sent the contact details, as on
+     * an accept), every other pending offer TAKEN, and their agents are told. A new owner who was a
+     * user of the lead stops being one.
      */
     setLeadOwner(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
       const note = optionalText('note', rawNote, NOTE_MAX);
@@ -89,6 +91,9 @@ export function createLeadWorkService(deps: {
           set.addEvents([{ leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note }]);
           return full(updated);
         }
+        // Before the others are taken: the new owner's offer ends as theirs, not "taken by another agent".
+        const theirs = store.acceptOfferFor(lead.id, userId, now);
+        if (theirs) set.offerChanged('ACCEPTED', theirs, 'ASSIGNED_BY_ADMIN');
         for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
         const updated = store.updateLead(lead.id, { ownerId: userId, state: 'ASSIGNED', assignedAt: now });
         set.addEvents([

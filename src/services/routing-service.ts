@@ -38,6 +38,9 @@ export interface SubmitResult {
  */
 const EXPIRY_BATCH = 50;
 
+/** The note of the EXPIRED event of an offer closed because its agent was deactivated. */
+export const DEACTIVATED_NOTE = 'the agent was deactivated';
+
 /** A source with what routing needs: its offices and its lead group's members. */
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
 
@@ -246,6 +249,22 @@ export function createRoutingService(deps: {
         return rows.length;
       });
       return { processed, more: processed === EXPIRY_BATCH };
+    },
+
+    /**
+     * Inside the caller's transaction (an admin deactivating the agent): the agent's PENDING offers
+     * close at once as EXPIRED, each with an EXPIRED event whose note says why, and their leads route
+     * on as after an expiry (the next round; a direct lead to general routing). Left open, they would
+     * wait out their windows (an hour, or days for a direct lead) with nobody able to answer them.
+     */
+    closeOffersOfDeactivated(agentId: number, actorId: number | null, changes: ChangeSet, now: Date): number {
+      const closed = store.expireOffersOfAgent(agentId, now);
+      for (const offer of closed) changes.offerChanged('EXPIRED', offer, 'AGENT_DEACTIVATED');
+      changes.addEvents(closed.map((o) => ({
+        leadId: o.leadId, type: 'EXPIRED' as const, at: now, actorId, agentId, offerId: o.id, note: DEACTIVATED_NOTE,
+      })));
+      for (const leadId of new Set(closed.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
+      return closed.length;
     },
 
     /** Start-up repair: a lead left ROUTING with no pending offer gets its next round now. */

@@ -82,7 +82,7 @@ export function createServices(deps: ServiceDeps) {
     logger,
     stores,
     auth: createAuthService({ identity: stores.identity, clock }),
-    users: createUserService({ identity: stores.identity, org: stores.org }),
+    users: createUserService({ identity: stores.identity, org: stores.org, changes: leadChanges, routing }),
     org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
     sources: createSourceService({ sources: stores.sources, org: stores.org }),
     statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),

@@ -7,6 +7,8 @@ import type { Role } from '../domain/viewer.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
 import type { OfficeRow, OrgStore } from '../store/org-store.js';
 import { hashPassword, validatePassword } from './auth-service.js';
+import type { LeadChanges } from './lead-changes.js';
+import type { RoutingService } from './routing-service.js';
 
 export interface CreateUserInput {
   name: string;
@@ -28,8 +30,14 @@ export interface UpdateUserInput {
   password?: string | null;
 }
 
-export function createUserService(deps: { identity: IdentityStore; org: OrgStore }) {
-  const { identity, org } = deps;
+export function createUserService(deps: {
+  identity: IdentityStore;
+  org: OrgStore;
+  /** Deactivation closes the user's open offers in its own transaction (routing-service.ts). */
+  changes: LeadChanges;
+  routing: Pick<RoutingService, 'closeOffersOfDeactivated'>;
+}) {
+  const { identity, org, changes, routing } = deps;
   /** Told after a user's deactivation commits (the server closes their open WebSockets). */
   const deactivatedListeners: ((userId: number) => void)[] = [];
 
@@ -85,14 +93,20 @@ export function createUserService(deps: { identity: IdentityStore; org: OrgStore
       });
     },
 
-    async updateUser(id: number, input: UpdateUserInput): Promise<UserRow> {
+    /**
+     * `actorId`: the admin making the change, recorded on the events of a deactivation. Deactivating
+     * (active: false) closes the user's PENDING offers and routes their leads on, in the same
+     * transaction: no offer waits for someone who can no longer answer it.
+     */
+    async updateUser(id: number, input: UpdateUserInput, actorId: number | null = null): Promise<UserRow> {
       const patch: Partial<UserRow> = {};
       if (input.name != null) patch.name = requireText('name', input.name, 120);
       if (input.email != null) patch.email = normalizeEmail('email', input.email);
       if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone) : null;
       if (input.active != null) patch.active = input.active;
       if (input.password) patch.passwordHash = await hashPassword(validatePassword(input.password));
-      const updated = identity.transaction(() => {
+      // A lead change (changes.run), so that the offers it closes publish and notify after commit.
+      const updated = changes.run((set, now) => {
         const existing = identity.findUser(id);
         if (!existing) throw notFound('user');
         if (patch.email) requireFreeEmail(patch.email, id);
@@ -101,6 +115,8 @@ export function createUserService(deps: { identity: IdentityStore; org: OrgStore
         const user = identity.updateUser(id, patch);
         if (!user) throw notFound('user');
         if (officeIds) identity.setUserOffices(id, officeIds);
+        // After the user row: routing in this transaction already sees them inactive.
+        if (input.active === false) routing.closeOffersOfDeactivated(id, actorId, set, now);
         return user;
       });
       // After the commit, so a listener never acts on a deactivation that was rolled back.

@@ -51,6 +51,13 @@ export function createLeadStore(db: Db) {
     `UPDATE offers SET state = 'EXPIRED', responded_at = @nowMs
      WHERE id IN (SELECT id FROM offers WHERE state = 'PENDING' AND expires_at <= @nowMs ORDER BY expires_at LIMIT @limit)
        AND state = 'PENDING'`);
+  // An agent's open offers closed at once (deactivation), and one agent's open offer of a lead made
+  // theirs (an admin gave them the lead): neither waits for the window.
+  const expireOfAgent = preparedReturning(db, offers,
+    "UPDATE offers SET state = 'EXPIRED', responded_at = @nowMs WHERE agent_id = @agentId AND state = 'PENDING'");
+  const acceptFor = preparedReturning(db, offers,
+    `UPDATE offers SET state = 'ACCEPTED', responded_at = @nowMs
+     WHERE lead_id = @leadId AND agent_id = @agentId AND state = 'PENDING'`);
   const usersOfLead = client.prepare('SELECT user_id FROM lead_users WHERE lead_id = ? ORDER BY user_id').pluck();
 
   return {
@@ -116,6 +123,19 @@ export function createLeadStore(db: Db) {
     /** After a win: every other PENDING offer of the lead becomes TAKEN. */
     takeOtherOffers(leadId: number, now: Date): OfferRow[] {
       return takeOthers.all({ leadId, nowMs: now.getTime() });
+    },
+
+    /** Every PENDING offer of the agent, now EXPIRED whatever its window (the agent was deactivated). */
+    expireOffersOfAgent(agentId: number, now: Date): OfferRow[] {
+      return expireOfAgent.all({ agentId, nowMs: now.getTime() });
+    },
+
+    /**
+     * The agent's PENDING offer of the lead, now ACCEPTED (an admin made them its owner), or null when
+     * they hold none. Conditional like claimOffer, without the window: the admin decided, not a race.
+     */
+    acceptOfferFor(leadId: number, agentId: number, now: Date): OfferRow | null {
+      return acceptFor.get({ leadId, agentId, nowMs: now.getTime() });
     },
 
     /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */

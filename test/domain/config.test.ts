@@ -29,6 +29,7 @@ describe('defaults', () => {
       corsOrigins: '*',
       intakeRatePerMinute: 60,
       loginRatePerMinute: 10,
+      loginAccountRatePerMinute: 100,
       trustProxy: false,
       wsMaxConnectionsPerUser: 20,
       wsMaxSubscriptionsPerConnection: 50,
@@ -167,7 +168,20 @@ describe('abuse limits', () => {
     })).toMatchObject({ intakeRatePerMinute: 5, loginRatePerMinute: 3, trustProxy: true, wsMaxConnectionsPerUser: 2, wsMaxSubscriptionsPerConnection: 7 });
   });
 
-  it.each(['INTAKE_RATE_PER_MINUTE', 'LOGIN_RATE_PER_MINUTE', 'WS_MAX_CONNECTIONS_PER_USER', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'])(
+  it('the per-account login ceiling defaults to ten times the per-address rate, and may be set on its own', () => {
+    expect(loadConfig({})).toMatchObject({ loginRatePerMinute: 10, loginAccountRatePerMinute: 100 });
+    expect(loadConfig({ LOGIN_RATE_PER_MINUTE: '4' })).toMatchObject({ loginRatePerMinute: 4, loginAccountRatePerMinute: 40 });
+    expect(loadConfig({ LOGIN_RATE_PER_MINUTE: '4', LOGIN_ACCOUNT_RATE_PER_MINUTE: '4' }))
+      .toMatchObject({ loginRatePerMinute: 4, loginAccountRatePerMinute: 4 });
+  });
+
+  it('LOGIN_ACCOUNT_RATE_PER_MINUTE below LOGIN_RATE_PER_MINUTE is refused, naming both', () => {
+    const err = configError({ LOGIN_RATE_PER_MINUTE: '10', LOGIN_ACCOUNT_RATE_PER_MINUTE: '9' });
+    expect(err.variable).toBe('LOGIN_ACCOUNT_RATE_PER_MINUTE');
+    expect(err.message).toContain('LOGIN_RATE_PER_MINUTE (10)');
+  });
+
+  it.each(['INTAKE_RATE_PER_MINUTE', 'LOGIN_RATE_PER_MINUTE', 'LOGIN_ACCOUNT_RATE_PER_MINUTE', 'WS_MAX_CONNECTIONS_PER_USER', 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'])(
     '%s must be a whole number of at least 1', (name) => {
       for (const bad of ['0', '-1', '2.5', 'many']) expect(configError({ [name]: bad }).variable).toBe(name);
     });

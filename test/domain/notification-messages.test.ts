@@ -48,6 +48,14 @@ describe('offer messages', () => {
     expect(sms?.body).toMatch(/^A new lead is yours: Dana Reyes, dana@example.com, \+15125550199/);
   });
 
+  it('an offer made theirs by an admin says it was assigned to them, with the full contact details', () => {
+    const [sms, email] = composeMessages({ ...base, type: 'ACCEPTED', assignedByAdmin: true });
+    expect(sms?.body).toMatch(/^The lead was assigned to you: Dana Reyes, dana@example.com, \+15125550199 \(Zillow\)/);
+    expect(email?.subject).toBe('Lead assigned to you: Dana Reyes (Zillow)');
+    expect(email?.body).toContain('An admin assigned you the lead you were offered: it is yours.');
+    for (const m of [sms, email]) for (const detail of CONTACT) expect(m?.body).toContain(detail);
+  });
+
   it('an agent without a phone gets email only', () => {
     expect(composeMessages({ ...base, agent: { ...base.agent, phone: null } }).map((m) => m.channel)).toEqual(['email']);
   });

@@ -1,8 +1,11 @@
 // The authorization audit: every Query, Mutation and Subscription field of the live schema, called
 // as anonymous, agent A, agent B and an admin, against leads in every state, over real HTTP and
 // graphql-ws. RULES must name every root field, so a new field without a rule fails this file.
+// Then every field of every object type, reached through some path (a lead's source, an offer's
+// agent, a subscription's payload) as anonymous, agents and an admin: FIELD_RULES must name every
+// one, and REACH must reach every object type.
 // Raw GraphQL strings (not the SDK): the operation for each field is built from its schema arguments.
-import type { GraphQLField, GraphQLObjectType } from 'graphql';
+import { getNamedType, getNullableType, isListType, isNonNullType, isObjectType, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/graphql/schema.js';
 import { WsCloseCode } from '../../src/server/ws-limits.js';
@@ -125,6 +128,10 @@ let poolSourceId: string;
 let poolSourceKey: string;
 /** General leads offered to agent A alone. */
 let routeToASourceId: string;
+/** Its public key: what a web form (anyone) holds. */
+let routeToAKey: string;
+/** The routing lead's externalId: submitting it again with routeToAKey replays that lead. */
+const ROUTING_EXTERNAL_ID = 'form-submission-1';
 /** Direct leads wait for the target's accept (no auto-accept). */
 let directSourceId: string;
 const leads = { routing: '', assigned: '', unassigned: '', withUser: '' };
@@ -329,7 +336,8 @@ const schemaFields = roots.flatMap(([kind, type]) =>
   Object.values(type?.getFields() ?? {}).map((field) => ({ kind, key: `${type?.name ?? ''}.${field.name}`, field })));
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // Hundreds of probes replay a web form's submission and sign in: lift the abuse limits here.
+  t = await startTestServer({ env: { INTAKE_RATE_PER_MINUTE: '1000000', LOGIN_RATE_PER_MINUTE: '1000000' } });
   adminId = (await asAdmin<{ me: { id: string } }>('{ me { id } }')).me.id;
   const { createOffice } = await asAdmin<{ createOffice: { id: string } }>(
     'mutation($input: CreateOfficeInput!) { createOffice(input: $input) { id } }', { input: { name: unique('Office') } });
@@ -344,11 +352,13 @@ beforeAll(async () => {
   const pool = await newSource({ leadGroupId: emptyGroupId });
   poolSourceId = pool.id;
   poolSourceKey = pool.publicKey;
-  routeToASourceId = (await newSource({ leadGroupId: (await group([A.id])).createLeadGroup.id, raceAgentCount: 1 })).id;
+  const routeToA = await newSource({ leadGroupId: (await group([A.id])).createLeadGroup.id, raceAgentCount: 1 });
+  routeToASourceId = routeToA.id;
+  routeToAKey = routeToA.publicKey;
   directSourceId = (await newSource({ leadGroupId: emptyGroupId, allowDirectToUser: true, directToUserAutoAccept: false })).id;
 
   // ROUTING, with a pending general offer to A.
-  leads.routing = await submit(routeToASourceId);
+  leads.routing = await submit(routeToASourceId, { externalId: ROUTING_EXTERNAL_ID });
   const offered = await asAdmin<{ lead: { state: string; offers: { id: string; agent: { id: string }; state: string }[] } }>(
     'query($id: ID!) { lead(id: $id) { state offers { id state agent { id } } } }', { id: leads.routing });
   expect(offered.lead.state).toBe('ROUTING');
@@ -514,5 +524,379 @@ describe('contact details (lastName, email, phone) go only to admins, owners and
     const m = await client.waitFor((x) => x.id === 'e' && (x.type === 'error' || x.type === 'next'), 'the refusal');
     expect(outcomeOf(m.payload, 'leadEvents')).toBe('NOT_FOUND');
     client.socket.close(1000);
+  });
+});
+
+// ------------------------------------------------------------------ every field, on every path
+
+/**
+ * Who may read each field of each object type, wherever it is reached:
+ *   open           whoever reaches the object reads the field (an admin-only type is reached only by admins)
+ *   admin          admins only: anyone else gets FORBIDDEN (UNAUTHENTICATED without a token) on that field,
+ *                  alone when the field is nullable, and never its value
+ *   self           the user themselves and admins
+ *   admin-silent   admins only, null for others without an error (LeadEvent.actor; actorHidden says so)
+ *   RECEIPT, LIMITED, FULL   a Lead field shown from that visibility up (domain/lead-visibility.ts): below
+ *                  it null, or an empty list, or NOT_FOUND for a non-null field that cannot be empty
+ */
+type FieldRule = 'open' | 'admin' | 'self' | 'admin-silent' | 'RECEIPT' | 'LIMITED' | 'FULL';
+type Visibility = 'RECEIPT' | 'LIMITED' | 'FULL';
+const VISIBILITY_RANK: Record<Visibility, number> = { RECEIPT: 0, LIMITED: 1, FULL: 2 };
+
+const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>> = {
+  Lead: {
+    RECEIPT: ['id', 'kind', 'state', 'createdAt', 'contactHidden'],
+    LIMITED: ['firstName', 'message', 'source', 'status', 'round', 'offers'],
+    FULL: ['lastName', 'email', 'phone', 'referralFeePercent', 'owner', 'users', 'events'],
+    admin: ['routing'],
+  },
+  LeadSource: {
+    open: ['id', 'name'],
+    admin: ['publicKey', 'allowDirectToUser', 'directToUserAutoAccept', 'directToUserWindowSeconds', 'acceptanceWindowSeconds',
+      'raceAgentCount', 'referralFeePercent', 'thankYouUrl', 'createdAt', 'offices', 'leadGroup', 'nextUp'],
+  },
+  User: { open: ['id', 'name', 'email', 'phone', 'role', 'handle', 'active', 'inOffice', 'leadEmail', 'offices', 'tags'], self: ['halt'] },
+  Halt: { open: ['until', 'reason', 'since'] },
+  Office: { open: ['id', 'name'] },
+  Tag: { open: ['id', 'name'] },
+  LeadGroup: { open: ['id', 'name', 'members'] },
+  CompanySettings: { open: ['agentsCanChangeOwner', 'agentsCanChangeUsers'] },
+  StatusCode: { open: ['id', 'name', 'position', 'isDefault', 'archived'] },
+  Notification: { open: ['id', 'channel', 'to', 'subject', 'body', 'status', 'attempts', 'lastError', 'createdAt', 'sentAt'] },
+  Offer: { open: ['id', 'state', 'round', 'direct', 'offeredAt', 'expiresAt', 'respondedAt', 'lead', 'agent', 'actionUrl'] },
+  LeadEvent: { open: ['id', 'type', 'at', 'note', 'lead', 'agent', 'actorHidden', 'statusCode'], 'admin-silent': ['actor'] },
+  RoutingDecision: { open: ['round', 'at', 'reason', 'agent'] },
+  LeadConnection: { open: ['edges', 'pageInfo', 'totalCount'] },
+  LeadEdge: { open: ['cursor', 'node'] },
+  PageInfo: { open: ['hasNextPage', 'endCursor'] },
+  LeadStats: { open: ['total', 'byState', 'bySource', 'byStatus', 'offers', 'medianSecondsToAccept', 'p90SecondsToAccept', 'perAgent'] },
+  LeadStateCount: { open: ['state', 'count'] },
+  LeadSourceCount: { open: ['count', 'source'] },
+  LeadStatusCount: { open: ['count', 'status'] },
+  OfferStats: { open: ['made', 'pending', 'accepted', 'declined', 'expired', 'taken'] },
+  AgentOfferStats: { open: ['received', 'pending', 'accepted', 'declined', 'expired', 'taken', 'medianResponseSeconds', 'agent'] },
+  ApiTokenPayload: { open: ['token'] },
+  AuthPayload: { open: ['token', 'user'] },
+  OfferEvent: { open: ['type', 'offer'] },
+};
+
+/** A way for one caller to reach objects of a type: an operation with SEL where the object's selection goes. */
+interface Probe {
+  who: string;
+  token: () => string | null;
+  text: string;
+  variables?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** From `data` to the object (list steps take the first element). */
+  path: (string | number)[];
+  /** Lead probes: what the caller sees of that lead. */
+  visibility?: Visibility;
+  /** User probes: the object is the caller. */
+  self?: boolean;
+  admin?: boolean;
+  /** Reached through the offers subscription; `trigger` makes an event for the caller. */
+  ws?: { trigger: () => Promise<void> };
+}
+
+/** `base` extended by `steps` ("source", "offers[0]", "offers[0].agent"). */
+function at(base: Probe, steps: string, extra: Partial<Probe> = {}): Probe {
+  let text = base.text;
+  const path = [...base.path];
+  for (const step of steps.split('.')) {
+    const [, name, index] = /^(\w+)(?:\[(\d+)\])?$/.exec(step) ?? [];
+    if (!name) throw new Error(`bad step ${step}`);
+    text = text.replace('SEL', `{ ${name} SEL }`);
+    path.push(name);
+    if (index !== undefined) path.push(Number(index));
+  }
+  const { visibility: _v, ...rest } = base;
+  return { ...rest, text, path, ...extra };
+}
+
+/** A halted agent: whose halt (and its reason) only they and admins may read. */
+let C: Person;
+const LEAD_BY_ID = 'query($id: ID!) { lead(id: $id) SEL }';
+const leadProbes = (): Probe[] => [
+  {
+    who: 'anonymous (a replayed form submission)', token: () => null, visibility: 'RECEIPT', path: ['submitLead'],
+    text: 'mutation($input: SubmitLeadInput!) { submitLead(input: $input) SEL }',
+    variables: () => ({ input: { sourceKey: routeToAKey, externalId: ROUTING_EXTERNAL_ID, firstName: 'Replay' } }),
+  },
+  { who: 'agent A, offered it', token: () => A.token, visibility: 'LIMITED', path: ['lead'], text: LEAD_BY_ID, variables: () => ({ id: leads.routing }) },
+  { who: 'agent A, its owner', token: () => A.token, visibility: 'FULL', path: ['lead'], text: LEAD_BY_ID, variables: () => ({ id: leads.assigned }) },
+  { who: 'admin', token: () => ADMIN_TOKEN, visibility: 'FULL', admin: true, path: ['lead'], text: LEAD_BY_ID, variables: () => ({ id: leads.routing }) },
+];
+const withLead = (steps: string, probes: Probe[] = leadProbes()) => probes.map((p) => at(p, steps));
+const root = (text: string, path: (string | number)[], variables?: Probe['variables']) => (who: 'anonymous' | 'agent A' | 'admin'): Probe => ({
+  who, token: () => (who === 'anonymous' ? null : who === 'admin' ? ADMIN_TOKEN : A.token), admin: who === 'admin', text, path, variables,
+});
+const everyone = (make: (who: 'anonymous' | 'agent A' | 'admin') => Probe) => [make('anonymous'), make('agent A'), make('admin')];
+const LOGIN = 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) SEL }';
+const OFFERS_SUBSCRIPTION = 'subscription { offers SEL }';
+
+/** For each object type of the schema, how each kind of caller reaches it (or is stopped on the way). */
+const REACH: Record<string, () => Probe[]> = {
+  Lead: () => leadProbes(),
+  LeadSource: () => withLead('source'),
+  StatusCode: () => withLead('status'),
+  Offer: () => withLead('offers[0]'),
+  LeadEvent: () => withLead('events[0]'),
+  RoutingDecision: () => withLead('routing[0]'),
+  LeadGroup: () => withLead('source.leadGroup'),
+  User: () => [
+    at({ who: 'anonymous, signing in', token: () => null, text: LOGIN, path: ['login'], variables: () => ({ ...passwordUser }) }, 'user'),
+    { who: 'agent A, themselves', token: () => A.token, self: true, text: '{ me SEL }', path: ['me'] },
+    at({ who: 'agent B, the owner of a lead B works', token: () => B.token, text: LEAD_BY_ID, path: ['lead'], variables: () => ({ id: leads.withUser }) }, 'owner'),
+    ...withLead('offers[0].agent', leadProbes().filter((p) => p.admin)),
+  ],
+  Halt: () => [
+    { who: 'agent C, halted, themselves', token: () => C.token, self: true, text: '{ me { halt SEL } }', path: ['me', 'halt'] },
+    at({ who: 'agent B, the halted owner C of a lead B works', token: () => B.token, text: LEAD_BY_ID, path: ['lead'],
+      variables: async () => ({ id: await leadOwnedWithUser(C.id, B.id) }) }, 'owner.halt'),
+    { who: 'admin', token: () => ADMIN_TOKEN, admin: true, path: ['haltUser', 'halt'],
+      text: 'mutation($input: HaltUserInput!) { haltUser(input: $input) { halt SEL } }',
+      variables: () => ({ input: { userId: C.id, reason: 'family leave' } }) },
+  ],
+  Office: () => everyone(root('{ offices SEL }', ['offices', 0])),
+  Tag: () => everyone(root('{ tags SEL }', ['tags', 0])),
+  CompanySettings: () => everyone(root('{ companySettings SEL }', ['companySettings'])),
+  LeadConnection: () => everyone(root('{ leads(first: 5) SEL }', ['leads'])),
+  LeadEdge: () => everyone(root('{ leads(first: 5) { edges SEL } }', ['leads', 'edges', 0])),
+  PageInfo: () => everyone(root('{ leads(first: 5) { pageInfo SEL } }', ['leads', 'pageInfo'])),
+  LeadStats: () => everyone(root('{ leadStats SEL }', ['leadStats'])),
+  LeadStateCount: () => everyone(root('{ leadStats { byState SEL } }', ['leadStats', 'byState', 0])),
+  LeadSourceCount: () => everyone(root('{ leadStats { bySource SEL } }', ['leadStats', 'bySource', 0])),
+  LeadStatusCount: () => everyone(root('{ leadStats { byStatus SEL } }', ['leadStats', 'byStatus', 0])),
+  OfferStats: () => everyone(root('{ leadStats { offers SEL } }', ['leadStats', 'offers'])),
+  AgentOfferStats: () => everyone(root('{ leadStats { perAgent SEL } }', ['leadStats', 'perAgent', 0])),
+  Notification: () => everyone(root('query($id: ID!) { notifications(leadId: $id) SEL }', ['notifications', 0], () => ({ id: leads.assigned }))),
+  ApiTokenPayload: () => everyone(root('mutation($id: ID!) { issueApiToken(userId: $id) SEL }', ['issueApiToken'], async () => ({ id: await newUser() }))),
+  AuthPayload: () => everyone(root(LOGIN, ['login'], () => ({ ...passwordUser }))),
+  OfferEvent: () => everyone((who) => ({
+    ...root(OFFERS_SUBSCRIPTION, ['offers'])(who),
+    ws: { trigger: async () => { if (who !== 'anonymous') await offerTo(who === 'admin' ? adminId : A.id); } },
+  })),
+};
+
+/** The fields that enclose SEL in a probe's text, outermost first: what its path must name. */
+function selectionPathOf(text: string): string[] {
+  const prefix = text.slice(0, text.indexOf('SEL')).replace(/\([^)]*\)/g, ' ');
+  const stack: string[] = [];
+  let last = '';
+  for (const token of prefix.match(/\w+|[{}]/g) ?? []) {
+    if (token === '{') stack.push(last);
+    else if (token === '}') stack.pop();
+    else last = token;
+  }
+  return [...stack, last].filter((name) => name !== '' && !['query', 'mutation', 'subscription'].includes(name));
+}
+
+/** A fresh lead owned by `ownerId`, with `userId` working it. */
+async function leadOwnedWithUser(ownerId: string, userId: string): Promise<string> {
+  const leadId = await leadOwnedBy(ownerId);
+  await asAdmin('mutation($l: ID!, $u: ID!) { addLeadUser(leadId: $l, userId: $u) { id } }', { l: leadId, u: userId });
+  return leadId;
+}
+
+async function runProbe(probe: Probe, selection: string): Promise<Answer> {
+  const text = probe.text.replace('SEL', selection);
+  const variables = (await probe.variables?.()) ?? {};
+  if (!probe.ws) return gql(probe.token(), text, variables);
+  const token = probe.token();
+  // A socket without a token is closed with 4403 before any operation (the root matrix checks it).
+  if (!token) return { data: null, errors: [{ message: 'no socket', extensions: { code: 'UNAUTHENTICATED' } }] };
+  const client = await openRaw(t.wsUrl, token);
+  try {
+    client.subscribe('p', text, variables);
+    const message = await eventually(async () => {
+      const m = client.messages.find((x) => x.id === 'p' && (x.type === 'next' || x.type === 'error'));
+      if (m) return m;
+      await probe.ws?.trigger();
+      return undefined;
+    }, `${probe.who}: ${text}`);
+    return message.type === 'error'
+      ? { data: null, errors: message.payload as Answer['errors'] }
+      : message.payload as Answer;
+  } finally {
+    client.socket.close(1000);
+  }
+}
+
+function walk(data: unknown, path: readonly (string | number)[]): unknown {
+  let v = data;
+  for (const step of path) v = v == null ? undefined : (v as Record<string | number, unknown>)[step];
+  return v;
+}
+
+const samePath = (a: readonly (string | number)[] | undefined, b: readonly (string | number)[]) =>
+  a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * What the caller got at `object.field`: UNREACHED (no object), SHOWN, NULL or EMPTY (no error there),
+ * or the error code on that field, with " ALONE" when the object around it was still answered.
+ */
+function observe(answer: Answer, path: readonly (string | number)[], field: string): string {
+  const parent = walk(answer.data, path);
+  const fieldPath = [...path, field];
+  const error = (answer.errors as { path?: (string | number)[]; extensions?: { code?: string } }[] | undefined)
+    ?.find((e) => samePath(e.path, fieldPath));
+  if (error) return `${String(error.extensions?.code)}${parent != null ? ' ALONE' : ''}`;
+  if (parent == null) return 'UNREACHED';
+  const value = (parent as Record<string, unknown>)[field];
+  if (value === null) return 'NULL';
+  if (Array.isArray(value) && value.length === 0) return 'EMPTY';
+  return value === undefined ? 'MISSING' : 'SHOWN';
+}
+
+/** What a caller who reached the object must get for the field under its rule. */
+function expectedOutcome(rule: FieldRule, probe: Probe, field: GraphQLField<unknown, unknown>): string | readonly string[] {
+  const VISIBLE = ['SHOWN', 'NULL', 'EMPTY'] as const;
+  const refused = `${probe.token() ? 'FORBIDDEN' : 'UNAUTHENTICATED'}${isNonNullType(field.type) ? '' : ' ALONE'}`;
+  switch (rule) {
+    case 'open': return VISIBLE;
+    case 'admin': return probe.admin ? VISIBLE : refused;
+    case 'self': return probe.admin || probe.self ? VISIBLE : refused;
+    case 'admin-silent': return probe.admin ? VISIBLE : 'NULL';
+    default: {
+      const visibility = probe.visibility;
+      if (!visibility) throw new Error(`${probe.who}: a Lead probe without a visibility`);
+      if (VISIBILITY_RANK[visibility] >= VISIBILITY_RANK[rule]) return VISIBLE;
+      if (isListType(getNullableType(field.type))) return 'EMPTY';
+      return isNonNullType(field.type) ? 'NOT_FOUND' : 'NULL';
+    }
+  }
+}
+
+const objectTypes = Object.values(schema.getTypeMap()).filter((type): type is GraphQLObjectType =>
+  isObjectType(type) && !type.name.startsWith('__') && !['Query', 'Mutation', 'Subscription'].includes(type.name));
+const ruleOf = (typeName: string, field: string): FieldRule | undefined =>
+  (Object.entries(FIELD_RULES[typeName] ?? {}) as [FieldRule, readonly string[]][]).find(([, names]) => names.includes(field))?.[0];
+const selectionOf = (field: GraphQLField<unknown, unknown>) =>
+  (isObjectType(getNamedType(field.type)) ? `{ __typename ${field.name} { __typename } }` : `{ __typename ${field.name} }`);
+
+describe('every field of every object type, on the paths that reach it', () => {
+  beforeAll(async () => {
+    const { createOffice } = await asAdmin<{ createOffice: { id: string } }>(
+      'mutation($input: CreateOfficeInput!) { createOffice(input: $input) { id } }', { input: { name: unique('Office') } });
+    C = await newAgent(createOffice.id);
+    await asAdmin('mutation($input: HaltUserInput!) { haltUser(input: $input) { id } }', { input: { userId: C.id, reason: 'family leave' } });
+    // So that `tags` has one to reach.
+    await asAdmin('mutation($input: CreateTagInput!) { createTag(input: $input) { id } }', { input: { name: unique('Tag') } });
+  });
+
+  it('FIELD_RULES names every field of every object type exactly once, and REACH every object type', () => {
+    const named = Object.entries(FIELD_RULES).flatMap(([type, rules]) => Object.values(rules).flatMap((names) => names.map((n) => `${type}.${n}`)));
+    const inSchema = objectTypes.flatMap((type) => Object.keys(type.getFields()).map((n) => `${type.name}.${n}`));
+    expect([...named].sort()).toEqual([...inSchema].sort());
+    expect(new Set(named).size).toBe(named.length);
+    expect(Object.keys(REACH).sort()).toEqual(objectTypes.map((type) => type.name).sort());
+    // Each probe's path names the fields its text nests the selection in (a mismatch would read
+    // "unreached" where the object was in fact answered).
+    for (const [type, probes] of Object.entries(REACH)) {
+      for (const probe of probes()) {
+        expect(selectionPathOf(probe.text), `${type} as ${probe.who}`).toEqual(probe.path.filter((step) => typeof step === 'string'));
+      }
+    }
+  });
+
+  for (const type of objectTypes) {
+    it(`${type.name}: an admin reaches it; each field answers each caller as its rule says`, async () => {
+      const probes = REACH[type.name]?.() ?? [];
+      expect(probes.some((p) => p.admin)).toBe(true);
+      const seen: Record<string, Record<string, string>> = {};
+      const wanted: Record<string, Record<string, string | readonly string[]>> = {};
+      for (const probe of probes) {
+        const reached = walk((await runProbe(probe, '{ __typename }')).data, probe.path) != null;
+        if (probe.admin) expect(reached, `the admin reaches ${type.name} by ${probe.text}`).toBe(true);
+        for (const field of Object.values(type.getFields())) {
+          const rule = ruleOf(type.name, field.name);
+          if (!rule) throw new Error(`${type.name}.${field.name} has no rule`);
+          const key = `${field.name} (${rule})`;
+          const got = observe(await runProbe(probe, selectionOf(field)), probe.path, field.name);
+          // A caller stopped before the object never sees the field at all.
+          const want = reached ? expectedOutcome(rule, probe, field) : 'UNREACHED';
+          (seen[key] ??= {})[probe.who] = typeof want !== 'string' && want.includes(got) ? 'VISIBLE' : got;
+          (wanted[key] ??= {})[probe.who] = typeof want !== 'string' ? 'VISIBLE' : want;
+        }
+      }
+      expect(seen).toEqual(wanted);
+    });
+  }
+});
+
+describe('what a replay, a shared fragment and a null mean', () => {
+  const REPLAY = 'mutation($input: SubmitLeadInput!) { submitLead(input: $input) SEL }';
+  const replay = (token: string | null, selection: string) =>
+    gql(token, REPLAY.replace('SEL', selection), { input: { sourceKey: routeToAKey, externalId: ROUTING_EXTERNAL_ID, firstName: 'Guess' } });
+
+  it("replaying a form's externalId answers anyone the contract's receipt (id kind state createdAt) of the first lead, and nothing about the person", async () => {
+    const first = (await asAdmin<{ lead: Record<string, unknown> }>('query($id: ID!) { lead(id: $id) { id kind state createdAt } }', { id: leads.routing })).lead;
+    for (const token of [null, B.token]) {
+      const receipt = await replay(token, '{ id kind state createdAt contactHidden lastName email phone message owner { id } users { id } offers { id } events { id } }');
+      expect(receipt.errors).toBeUndefined();
+      expect(receipt.data?.submitLead).toEqual({
+        ...first, contactHidden: true, lastName: null, email: null, phone: null, message: null, owner: null, users: [], offers: [], events: [],
+      });
+      // The first name (and round, source) cannot be null: asking for them is NOT_FOUND, and no lead comes back.
+      for (const field of ['firstName', 'round', 'source { name }']) {
+        const asked = await replay(token, `{ id ${field} }`);
+        expect(asked.data).toBeNull();
+        expect(asked.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+        expect(JSON.stringify(asked)).not.toContain('Prospect');
+      }
+    }
+  });
+
+  it('an admin replaying with the source key sees the lead in full, as anywhere else', async () => {
+    const a = await replay(ADMIN_TOKEN, '{ id firstName lastName contactHidden }');
+    expect(a.data?.submitLead).toEqual({ id: leads.routing, firstName: 'Prospect', lastName: CONTACT.lastName, contactHidden: false });
+  });
+
+  it("an agent's lead { routing } is FORBIDDEN on routing alone: the rest of the lead is answered", async () => {
+    const a = await gql(A.token, 'query($id: ID!) { lead(id: $id) { id firstName routing { round agent { id } reason } } }', { id: leads.assigned });
+    expect(a.data?.lead).toEqual({ id: leads.assigned, firstName: 'Prospect', routing: null });
+    expect(a.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([['FORBIDDEN', ['lead', 'routing']]]);
+  });
+
+  it("the offers subscription gives an agent their lead's source name and refuses its key, on that field", async () => {
+    const client = await openRaw(t.wsUrl, A.token);
+    client.subscribe('k', 'subscription { offers { type offer { lead { id source { name publicKey } } } } }');
+    const message = await eventually(async () => {
+      const m = client.messages.find((x) => x.id === 'k' && (x.type === 'next' || x.type === 'error'));
+      if (m) return m;
+      await offerTo(A.id);
+      return undefined;
+    }, 'an offer event');
+    const payload = message.payload as Answer;
+    expect(payload.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([
+      ['FORBIDDEN', ['offers', 'offer', 'lead', 'source', 'publicKey']],
+    ]);
+    expect(JSON.stringify(payload)).not.toMatch(/src_|"publicKey":"/);
+    client.socket.close(1000);
+  });
+
+  it('contactHidden tells contact details withheld from contact details not given', async () => {
+    const noContact = await submit(routeToASourceId, { lastName: null, email: null, phone: null });
+    const q = 'query($id: ID!) { lead(id: $id) { contactHidden lastName email phone } }';
+    // A, offered both leads: the same nulls, and contactHidden says they are withheld.
+    expect((await gql(A.token, q, { id: leads.routing })).data?.lead).toEqual({ contactHidden: true, lastName: null, email: null, phone: null });
+    expect((await gql(A.token, q, { id: noContact })).data?.lead).toEqual({ contactHidden: true, lastName: null, email: null, phone: null });
+    // The admin: nulls only where nothing was given.
+    expect((await gql(ADMIN_TOKEN, q, { id: noContact })).data?.lead).toEqual({ contactHidden: false, lastName: null, email: null, phone: null });
+    expect((await gql(ADMIN_TOKEN, q, { id: leads.routing })).data?.lead).toEqual({ contactHidden: false, ...CONTACT });
+  });
+
+  it("actorHidden tells an event's actor withheld from an event the system caused", async () => {
+    const q = 'query($id: ID!) { lead(id: $id) { events { type actor { id } actorHidden } } }';
+    const ownerView = (await gql(A.token, q, { id: leads.assigned })).data?.lead as { events: { type: string; actor: unknown; actorHidden: boolean }[] };
+    // CREATED by the admin's submission (hidden from the owner); OFFERED by the system (nobody to hide).
+    expect(ownerView.events.slice(0, 2)).toEqual([
+      { type: 'CREATED', actor: null, actorHidden: true },
+      { type: 'OFFERED', actor: null, actorHidden: false },
+    ]);
+    const adminView = (await gql(ADMIN_TOKEN, q, { id: leads.assigned })).data?.lead as typeof ownerView;
+    expect(adminView.events.slice(0, 2)).toEqual([
+      { type: 'CREATED', actor: { id: adminId }, actorHidden: false },
+      { type: 'OFFERED', actor: null, actorHidden: false },
+    ]);
   });
 });

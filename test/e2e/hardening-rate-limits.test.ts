@@ -29,11 +29,15 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
   let sourceKey: string;
   let sourceId: string;
   beforeAll(async () => {
-    t = await startHardenedServer({ clock, env: { TRUST_PROXY: 'true', INTAKE_RATE_PER_MINUTE: '3', LOGIN_RATE_PER_MINUTE: '2' } });
+    t = await startHardenedServer({
+      clock,
+      env: { TRUST_PROXY: 'true', INTAKE_RATE_PER_MINUTE: '3', LOGIN_RATE_PER_MINUTE: '2', LOGIN_ACCOUNT_RATE_PER_MINUTE: '3' },
+    });
     const { createLeadSource } = await t.admin.CreateLeadSource({ input: { name: 'Web form' } });
     sourceKey = createLeadSource.publicKey ?? '';
     sourceId = createLeadSource.id;
     await t.admin.CreateUser({ input: { name: 'Pat', email: 'pat@example.com', role: 'AGENT', password: 'correct horse' } });
+    await t.admin.CreateUser({ input: { name: 'Sam', email: 'sam@example.com', role: 'AGENT', password: 'battery staple' } });
   });
   afterAll(async () => { await t.close(); });
 
@@ -58,6 +62,24 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
     expect((await t.admin.Leads({ first: 100 })).leads.edges.length).toBe(before + 3);
   });
 
+  it('a submission with the source key is limited as anonymous intake even when an agent sends a token with it', async () => {
+    const { createUser } = await t.admin.CreateUser({ input: { name: 'Token holder', email: 'holder@example.com', role: 'AGENT' } });
+    const token = (await t.admin.IssueApiToken({ userId: createUser.id })).issueApiToken.token;
+    const asAgent = { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.40' };
+    const codes: unknown[] = [];
+    for (let i = 0; i < 4; i++) codes.push(codeOf(await gql(t, SUBMIT, { input: { sourceKey, firstName: 'Agent form' } }, asAgent)));
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED']);
+    // The agent's token does not give the address a second allowance either.
+    expect(codeOf(await gql(t, SUBMIT, { input: { sourceKey, firstName: 'Anonymous' } }, { 'x-forwarded-for': '203.0.113.40' }))).toBe('RATE_LIMITED');
+  });
+
+  it('an admin submitting with the source key is limited too: only sourceId submissions are exempt', async () => {
+    const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-forwarded-for': '203.0.113.41' };
+    const codes: unknown[] = [];
+    for (let i = 0; i < 4; i++) codes.push(codeOf(await gql(t, SUBMIT, { input: { sourceKey, firstName: 'Admin form' } }, asAdmin)));
+    expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED']);
+  });
+
   it('signed-in admins submitting by sourceId are not limited', async () => {
     for (let i = 0; i < 6; i++) {
       const a = await gql(t, SUBMIT, { input: { sourceId, firstName: 'Admin' } }, { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-forwarded-for': '203.0.113.1' });
@@ -73,13 +95,27 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
   });
 
-  it('login attempts are limited per account, whatever address they come from', async () => {
+  it('login attempts are limited per account, whatever address they come from, with a higher ceiling', async () => {
     expect(codeOf(await gql(t, LOGIN, { email: 'pat@example.com', password: 'wrong one' }, { 'x-forwarded-for': '192.0.2.21' }))).toBe('UNAUTHENTICATED');
     expect(codeOf(await gql(t, LOGIN, { email: 'PAT@example.com', password: 'wrong two' }, { 'x-forwarded-for': '192.0.2.22' }))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await gql(t, LOGIN, { email: 'pat@example.com', password: 'correct horse' }, { 'x-forwarded-for': '192.0.2.23' }))).toBe('RATE_LIMITED');
-    clock.advance(30_000);
+    expect(codeOf(await gql(t, LOGIN, { email: 'pat@example.com', password: 'wrong three' }, { 'x-forwarded-for': '192.0.2.25' }))).toBe('UNAUTHENTICATED');
+    const refused = await gql(t, LOGIN, { email: 'pat@example.com', password: 'correct horse' }, { 'x-forwarded-for': '192.0.2.23' });
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 20 });
+    clock.advance(20_000);
     const ok = await gql(t, LOGIN, { email: 'pat@example.com', password: 'correct horse' }, { 'x-forwarded-for': '192.0.2.24' });
     expect(ok.errors).toBeUndefined();
+  });
+
+  it('a stranger who uses up the attempts from one address does not lock the user out from another', async () => {
+    const stranger = { 'x-forwarded-for': '192.0.2.66' };
+    expect(codeOf(await gql(t, LOGIN, { email: 'sam@example.com', password: 'guess one' }, stranger))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(t, LOGIN, { email: 'sam@example.com', password: 'guess two' }, stranger))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(t, LOGIN, { email: 'sam@example.com', password: 'guess three' }, stranger))).toBe('RATE_LIMITED');
+    expect(codeOf(await gql(t, LOGIN, { email: 'sam@example.com', password: 'battery staple' }, stranger))).toBe('RATE_LIMITED');
+    // No time passes: Sam, from their own address, still signs in.
+    const own = await gql(t, LOGIN, { email: 'sam@example.com', password: 'battery staple' }, { 'x-forwarded-for': '192.0.2.77' });
+    expect(own.errors).toBeUndefined();
+    expect(own.data?.login).toMatchObject({ token: expect.any(String) });
   });
 });
 

@@ -188,7 +188,7 @@ describe('the unassigned pool', () => {
     expect(evs.slice(-2).map((e) => [e.type, e.agent?.id])).toEqual([['OWNER_CHANGED', other.id], ['ASSIGNED', other.id]]);
   });
 
-  it('setLeadOwner on a ROUTING lead ends the race: pending offers become TAKEN and the racers are told', async () => {
+  it("setLeadOwner on a ROUTING lead ends the race: the other racers' pending offers become TAKEN and they are told; the new owner's own offer is theirs", async () => {
     const { createOffice } = await t.admin.CreateOffice({ name: `Race ${Math.random()}` });
     const [a, b] = await createAgents(t, 2, { officeIds: [createOffice.id] });
     const source = await createSource(t, { officeIds: [createOffice.id], raceAgentCount: 2 });
@@ -202,7 +202,8 @@ describe('the unassigned pool', () => {
     expect(setLeadOwner).toEqual({ id: submitLead.id, state: 'ASSIGNED', owner: { id: b.id } });
     expect((await sub.next()).offers).toMatchObject({ type: 'TAKEN', offer: { state: 'TAKEN' } });
     const { lead } = await t.admin.Lead({ id: submitLead.id });
-    expect(lead.offers.map((o) => o.state)).toEqual(['TAKEN', 'TAKEN']);
+    // b, the new owner, was one of the racers: their offer ends ACCEPTED, not taken (issue 12, point 8).
+    expect(lead.offers.map((o) => [o.agent.id, o.state])).toEqual([[a.id, 'TAKEN'], [b.id, 'ACCEPTED']]);
     expect((await a.sdk.MyOffers()).myOffers).toEqual([]);
     sub.close();
   });

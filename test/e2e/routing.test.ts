@@ -185,13 +185,13 @@ describe('eligibility and the routing explanation', () => {
 
     const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Hal' } });
     const { lead } = await t.admin.LeadRouting({ id: submitLead.id });
-    const reasons = Object.fromEntries(lead.routing.filter((r) => r.round === 1).map((r) => [r.agent.id, r.reason]));
+    const reasons = Object.fromEntries((lead.routing ?? []).filter((r) => r.round === 1).map((r) => [r.agent.id, r.reason]));
     expect(reasons).toMatchObject({
       [inGroup.id]: 'OFFERED', [halted.id]: 'HALTED', [away.id]: 'OUT_OF_OFFICE', [inactive.id]: 'INACTIVE',
       [outsider.id]: 'NOT_IN_OFFICE', [notInGroup.id]: 'NOT_IN_LEAD_GROUP', [waiting.id]: 'WAITING',
     });
     await inGroup.sdk.DeclineOffer({ offerId: (await pendingOfferOf(inGroup, submitLead.id)).id });
-    const round2 = (await t.admin.LeadRouting({ id: submitLead.id })).lead.routing.filter((r) => r.round === 2);
+    const round2 = ((await t.admin.LeadRouting({ id: submitLead.id })).lead.routing ?? []).filter((r) => r.round === 2);
     expect(Object.fromEntries(round2.map((r) => [r.agent.id, r.reason]))).toMatchObject({ [inGroup.id]: 'ALREADY_OFFERED', [waiting.id]: 'OFFERED' });
     expect(await errorCode(inGroup.sdk.LeadRouting({ id: submitLead.id }))).toBe('FORBIDDEN');
   });

@@ -41,7 +41,7 @@ describe('lead sources', () => {
     });
     const read = await source(createLeadSource.id);
     expect(read.thankYouUrl).toBeNull();
-    expect(Number.isNaN(Date.parse(read.createdAt))).toBe(false);
+    expect(Number.isNaN(Date.parse(read.createdAt ?? ''))).toBe(false);
   });
 
   it('every field given on create is kept', async () => {

@@ -6,7 +6,7 @@ import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
 import type { LeadEventRow, LeadRow, OfferRow } from '../../store/lead-store.js';
-import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
+import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
 import { User } from '../types/org-types.js';
@@ -33,35 +33,25 @@ export class LeadResolver {
 
   @Mutation(() => Lead, { description: 'A lead comes in: by an admin with sourceId, or by anyone with the source key.' })
   async submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
-    // Anonymous intake (a public form's source key) is rate limited per client address.
-    if (!ctx.viewer) ctx.services.limits.intake.enforce(ctx.clientIp);
+    // Intake by a source key is public (the key sits in a web page), so it is rate limited per client
+    // address whoever calls: a token does not lift the limit. Only an admin's sourceId submission is exempt.
+    const adminBySourceId = ctx.viewer?.role === 'ADMIN' && !input.sourceKey && input.sourceId != null;
+    if (!adminBySourceId) ctx.services.limits.intake.enforce(ctx.clientIp);
     const { lead } = await ctx.services.routing.submitLead({
       ...input,
       sourceId: input.sourceId != null ? inputId('sourceId', input.sourceId) : null,
       targetUserId: input.targetUserId != null ? inputId('targetUserId', input.targetUserId) : null,
     }, ctx.viewer);
-    // A form (anonymous) sees no contact details back: a replayed externalId must not leak a lead.
-    return { ...lead, access: ctx.viewer?.role === 'ADMIN' ? 'FULL' : 'LIMITED' };
+    // A replayed externalId returns an existing lead: only what the caller could see anyway (a receipt).
+    return ctx.services.leads.submittedLead(ctx.viewer, lead);
   }
 
-  @FieldResolver(() => String, { nullable: true })
-  lastName(@Root() lead: LeadView): string | null {
-    return lead.access === 'FULL' ? lead.lastName : null;
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  email(@Root() lead: LeadView): string | null {
-    return lead.access === 'FULL' ? lead.email : null;
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  phone(@Root() lead: LeadView): string | null {
-    return lead.access === 'FULL' ? lead.phone : null;
-  }
-
-  @FieldResolver(() => Number, { nullable: true, description: 'Recorded when an agent accepted a general offer.' })
-  referralFeePercent(@Root() lead: LeadView): number | null {
-    return lead.access === 'FULL' ? lead.referralFeePercent : null;
+  @FieldResolver(() => Boolean, {
+    description: 'True when you see this lead in part: lastName, email, phone, referralFeePercent and owner are then null, '
+      + 'and users and events empty, because you may not see them, not because the lead has none.',
+  })
+  contactHidden(@Root() lead: LeadView): boolean {
+    return lead.access !== 'FULL';
   }
 
   @FieldResolver(() => LeadSource)
@@ -78,12 +68,11 @@ export class LeadResolver {
 
   @FieldResolver(() => User, { nullable: true })
   owner(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
-    return lead.access === 'FULL' && lead.ownerId !== null ? ctx.loaders.user.load(lead.ownerId) : null;
+    return lead.ownerId !== null ? ctx.loaders.user.load(lead.ownerId) : null;
   }
 
   @FieldResolver(() => [User], { description: 'Agents who work the lead with its owner.' })
   async users(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
-    if (lead.access !== 'FULL') return [];
     const ids = ctx.services.leads.userIdsOfLead(lead.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
@@ -98,13 +87,15 @@ export class LeadResolver {
 
   @FieldResolver(() => [LeadEvent], { description: 'The audit trail, oldest first (admins, owner and users).' })
   events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): LeadEventView[] {
-    if (lead.access !== 'FULL') return [];
     return ctx.services.leads.eventsOfLead(lead.id).map((e) => ({ ...e, leadRow: lead }));
   }
 
-  @FieldResolver(() => [RoutingDecision], { description: 'ADMIN: every agent considered in each round, and why.' })
+  @FieldResolver(() => [RoutingDecision], {
+    nullable: true,
+    description: 'ADMIN: every agent considered in each round, and why. For anyone else null, with FORBIDDEN on this field alone.',
+  })
   routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): RoutingDecision[] {
-    requireAdmin(ctx);
+    // Admins only: the rule is applied in field-access.ts, on every path to a lead.
     return ctx.services.leads.routingRounds(lead.id).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
   }
@@ -216,10 +207,21 @@ export class LeadEventResolver {
     return event.agentId === null ? null : ctx.loaders.user.load(event.agentId);
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'Who caused it (admins only); null for the system or a web form.' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'Who caused it (admins only); null for the system or a web form, or when actorHidden.',
+  })
   actor(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext) {
     if (event.actorId === null || ctx.viewer?.role !== 'ADMIN') return null;
     return ctx.loaders.user.load(event.actorId);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'True when a person caused the event but you may not see who (actor is null because it is hidden, '
+      + 'not because the system or a web form did it).',
+  })
+  actorHidden(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): boolean {
+    return event.actorId !== null && ctx.viewer?.role !== 'ADMIN';
   }
 }
 
@@ -229,7 +231,7 @@ export class SourceRoutingResolver {
     description: "ADMIN: the agents who would be offered this source's next general lead, in order (who is up next).",
   })
   async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
-    requireAdmin(ctx);
+    // Admins only: field-access.ts.
     const ids = ctx.services.routing.nextUp(source.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }

@@ -49,7 +49,8 @@ export class LeadWorkResolver {
 
   @Mutation(() => Lead, {
     description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeOwner). An UNASSIGNED or '
-      + 'ROUTING lead given an owner becomes ASSIGNED (pending offers become TAKEN). The note is kept with the OWNER_CHANGED event.',
+      + 'ROUTING lead given an owner becomes ASSIGNED (the new owner\'s own pending offer becomes ACCEPTED, every other TAKEN). '
+      + 'The note is kept with the OWNER_CHANGED event.',
   })
   setLeadOwner(
     @Arg('leadId', () => ID) leadId: string,

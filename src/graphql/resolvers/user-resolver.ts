@@ -41,17 +41,20 @@ export class UserResolver {
     });
   }
 
-  @Mutation(() => User, { description: 'ADMIN. A deactivated user is offered nothing and their tokens stop working.' })
+  @Mutation(() => User, {
+    description: 'ADMIN. A deactivated user is offered nothing and their tokens stop working; their pending offers '
+      + 'close at once (EXPIRED) and those leads move on.',
+  })
   updateUser(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
     @Ctx() ctx: GraphQLContext,
   ) {
-    requireAdmin(ctx);
+    const admin = requireAdmin(ctx);
     return ctx.services.users.updateUser(targetId(id, 'user'), {
       ...input,
       officeIds: input.officeIds ? inputIds('officeIds', input.officeIds) : null,
-    });
+    }, admin.id);
   }
 
   @Mutation(() => ApiTokenPayload, { description: 'ADMIN. A new API token for the user, shown only this once.' })
@@ -66,8 +69,9 @@ export class UserResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    // Guessing is limited per client address and per account (checked in that order, so a flood
-    // from one address does not use up the account's allowance).
+    // Guessing is limited per client address (so per account from that address too), then per
+    // account from all addresses with a higher ceiling. In that order: a flood from one address stops
+    // at its own limit and uses up neither the account's ceiling nor the user's attempts elsewhere.
     ctx.services.limits.loginByAddress.enforce(ctx.clientIp);
     ctx.services.limits.loginByAccount.enforce(email.trim().toLowerCase());
     const { token, userId } = await ctx.services.auth.login(email, password);
@@ -79,7 +83,10 @@ export class UserResolver {
     return `${user.handle}.leads@${ctx.services.config.inboundEmailDomain}`;
   }
 
-  @FieldResolver(() => Halt, { nullable: true, description: 'The halt in force now, if any.' })
+  @FieldResolver(() => Halt, {
+    nullable: true,
+    description: 'The halt in force now, if any. Only the user themselves and admins see it (FORBIDDEN for anyone else).',
+  })
   halt(@Root() user: UserRow, @Ctx() ctx: GraphQLContext): Halt | null {
     if (!user.haltedAt) return null;
     if (user.haltUntil && user.haltUntil.getTime() <= ctx.services.clock.now()) return null;

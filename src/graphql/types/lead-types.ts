@@ -6,7 +6,7 @@ import {
 
 @ObjectType({
   description: 'A prospect who came in through a lead source. Contact fields (lastName, email, phone) are null '
-    + 'for a viewer who is neither an admin nor the owner or a user of the lead.',
+    + 'for a viewer who is neither an admin nor the owner or a user of the lead (contactHidden says so).',
 })
 export class Lead {
   @Field(() => ID) id!: number;
@@ -14,6 +14,11 @@ export class Lead {
   @Field(() => LeadStateEnum) state!: LeadStateEnum;
   @Field(() => String) firstName!: string;
   @Field(() => String, { nullable: true }) message!: string | null;
+  @Field(() => String, { nullable: true }) lastName!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+  @Field(() => String, { nullable: true }) phone!: string | null;
+  @Field(() => Number, { nullable: true, description: 'Recorded when an agent accepted a general offer.' })
+  referralFeePercent!: number | null;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => Int, { description: 'The last routing round started (0 before the first).' }) round!: number;
 }

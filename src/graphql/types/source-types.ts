@@ -1,7 +1,10 @@
 // GraphQL object and input types of lead sources: where leads come in, and their routing rules.
 import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Where leads come in (a web form, a portal, an open house), with the rules that route them.' })
+@ObjectType({
+  description: 'Where leads come in (a web form, a portal, an open house), with the rules that route them. '
+    + 'Everyone who may see a lead sees its source\'s id and name; every other field is for admins (FORBIDDEN otherwise).',
+})
 export class LeadSource {
   @Field(() => ID) id!: number;
   @Field(() => String) name!: string;
@@ -21,7 +24,8 @@ export class LeadSource {
   referralFeePercent!: number;
   @Field(() => String, { nullable: true, description: "Where a web form post redirects after success; null: the server's own page." })
   thankYouUrl!: string | null;
-  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'ADMIN (null with FORBIDDEN for anyone else).' })
+  createdAt!: Date;
 }
 
 @InputType({
