@@ -27,7 +27,7 @@ import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import type { Route } from './route.js';
 import { createWsGuard } from './ws-guard.js';
-import { WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -119,7 +119,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const viewer = services.auth.authenticate(token);
       if (!viewer) return false;
       // One socket too many for this user: closed with 4429 (ws-guard.ts).
-      if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
+      if (!wsGuard.admit(ctx.extra.socket, viewer.id, viewer.tokenId)) return false;
       ctx.extra.token = token;
       return true;
     },
@@ -143,6 +143,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // A deactivated user's tokens stop working at once; so do the sockets they already hold open.
   services.users.onDeactivated((userId) => {
     wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);
+  });
+  // A revoked token stops working at once (the token lookup), and so do the sockets signed in with it.
+  services.auth.onRevoked((tokenId, userId) => {
+    wsGuard.closeToken(userId, tokenId, WsCloseCode.Forbidden, TOKEN_REVOKED_REASON);
   });
 
   const requestLog: ApolloServerPlugin<GraphQLContext> = {
@@ -305,6 +309,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       closing ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
+        // Requests are done: the last minute's token uses are written while the database is open.
+        services.tokenUsage.stop();
         services.deadlines.stop();
         services.searchIndexing.stop();
         // Sends in flight finish (or fail) before the database closes under them.
