@@ -2,13 +2,14 @@
 // forwarding address) and brokerage web forms. Both end in routing.submitLead, so the same rules,
 // validation, events and notifications apply as for the submitLead mutation.
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject, type ParsedMail, type SimpleParserOptions } from 'mailparser';
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
 import type { RoutingService } from '../services/routing-service.js';
 import type { Db } from '../store/database.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
 import { createIntakeSourceStore } from '../store/intake-source-store.js';
+import { addressTokens } from './contact-scan.js';
 import { extractLead } from './lead-email-parser.js';
 
 /** The built-in source of forwarded leads: direct to the forwarding agent, and theirs at once. */
@@ -38,6 +39,33 @@ export interface ForwardedEmailResult {
 /** The headers that may carry the forwarding address (an envelope recipient may be in neither To nor Cc). */
 const RECIPIENT_HEADERS = new Set(['to', 'cc', 'delivered-to', 'x-original-to', 'envelope-to', 'x-forwarded-to']);
 
+/**
+ * How many distinct forwarding-address-shaped recipients are looked up (one query each). A lead
+ * email names one or two; a header listing thousands is an attack on the database, not a lead.
+ */
+const MAX_RECIPIENT_LOOKUPS = 50;
+
+/** Longer than any address can be (RFC 5321: 254): not compared with the forwarding address pattern. */
+const MAX_ADDRESS_LENGTH = 254;
+
+/**
+ * What mailparser is asked to do with a message anyone can send. `maxHeadSize` and `maxChildNodes`
+ * go to its MIME splitter (mailsplit), which refuses a message past them: a lead email's headers
+ * fit in a few KB (64 KB leaves room for long Received chains), and it has a handful of parts.
+ * mailparser's address parser spends up to ~0.5 ms per KB of a To or Cc header (measured here), so
+ * the header bound is also a time bound. Its HTML-to-text conversion (html-to-text) is skipped: the
+ * lead parser reads the HTML itself in linear time, where html-to-text took 0.3 to 0.4 s for 400 KB
+ * of table rows.
+ */
+const MIME_OPTIONS: SimpleParserOptions & { maxHeadSize: number; maxChildNodes: number } = {
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  skipHtmlToText: true,
+  skipTextLinks: true,
+  maxHeadSize: 64 * 1024,
+  maxChildNodes: 100,
+};
+
 function addressesOf(value: AddressObject | AddressObject[] | undefined): { name: string; address: string }[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: { name: string; address: string }[] = [];
@@ -60,11 +88,16 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
 
   /** The first recipient that is a user's forwarding address. */
   function recipientUser(mail: ParsedMail): { user: UserRow; address: string } | null {
+    const tried = new Set<string>();
     for (const line of mail.headerLines) {
       if (!RECIPIENT_HEADERS.has(line.key.toLowerCase())) continue;
-      for (const address of line.line.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+/g) ?? []) {
-        const handle = forwardingAddress.exec(address)?.[1];
-        const user = handle ? identity.findUserByHandle(handle.toLowerCase()) : null;
+      for (const address of addressTokens(line.line)) {
+        if (address.length > MAX_ADDRESS_LENGTH) continue;
+        const handle = forwardingAddress.exec(address)?.[1]?.toLowerCase();
+        if (!handle || tried.has(handle)) continue;
+        if (tried.size >= MAX_RECIPIENT_LOOKUPS) return null;
+        tried.add(handle);
+        const user = identity.findUserByHandle(handle);
         if (user) return { user, address: address.toLowerCase() };
       }
     }
@@ -79,7 +112,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
     async forwardedEmail(raw: Buffer): Promise<ForwardedEmailResult> {
       let mail: ParsedMail;
       try {
-        mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+        mail = await simpleParser(raw, MIME_OPTIONS);
       } catch (err) {
         throw new IntakeError(IntakeErrorCode.UNPARSEABLE, `not a MIME message: ${(err as Error).message}`);
       }
