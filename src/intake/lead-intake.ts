@@ -66,6 +66,18 @@ const MIME_OPTIONS: SimpleParserOptions & { maxHeadSize: number; maxChildNodes: 
   maxChildNodes: 100,
 };
 
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The lead's external id: what identifies the message, for this agent. The recipient is part of
+ * it: the same message forwarded by two agents is two leads, one for each.
+ */
+function forwardedEmailKey(userId: number, messageKey: string): string {
+  const key = `user:${userId}:${messageKey}`;
+  // Within the 200 characters an external id may have, without two long Message-IDs colliding on a prefix.
+  return key.length <= 200 ? key : `user:${userId}:sha256:${sha256(messageKey)}`;
+}
+
 function addressesOf(value: AddressObject | AddressObject[] | undefined): { name: string; address: string }[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: { name: string; address: string }[] = [];
@@ -107,7 +119,8 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
   return {
     /**
      * A forwarded lead email becomes a direct lead for the agent it was forwarded to, on the
-     * "Forwarded email" source. The same Message-ID twice makes one lead.
+     * "Forwarded email" source. The same Message-ID twice to the same agent makes one lead; to
+     * two agents, two.
      */
     async forwardedEmail(raw: Buffer): Promise<ForwardedEmailResult> {
       let mail: ParsedMail;
@@ -130,15 +143,21 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       });
       if (!lead) throw new IntakeError(IntakeErrorCode.UNPARSEABLE, 'the email names no lead (no name, email or phone found)');
 
+      const userId = recipient.user.id;
       const source = sources.ensureSource(FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
-      // Without a Message-ID the message's own bytes identify it: a redelivery still makes one lead.
-      const externalId = mail.messageId?.trim().slice(0, 200)
-        || `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+      // The Message-ID; without one the message's own bytes identify it: a redelivery still makes one lead.
+      const messageKey = mail.messageId?.trim() || `sha256:${sha256(raw)}`;
+      // Leads made before the key named the agent were keyed by the message alone (cut to 200
+      // characters): a redelivery of one of those to the same agent is still that lead.
+      const legacyLeadId = sources.findLeadIdFor(source.id, messageKey.slice(0, 200), userId);
+      if (legacyLeadId !== null) return { leadId: legacyLeadId, userId, created: false };
+
       const result = await routing.submitLead({
-        sourceKey: source.publicKey, targetUserId: recipient.user.id, externalId, ...lead,
+        sourceKey: source.publicKey, targetUserId: userId, externalId: forwardedEmailKey(userId, messageKey), ...lead,
       }, null);
-      log.info({ leadId: result.lead.id, userId: recipient.user.id, created: result.created }, 'forwarded email lead');
-      return { leadId: result.lead.id, userId: recipient.user.id, created: result.created };
+      const leadId = result.lead.id;
+      log.info({ leadId, userId, created: result.created }, 'forwarded email lead');
+      return { leadId, userId, created: result.created };
     },
   };
 }
