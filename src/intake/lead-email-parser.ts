@@ -8,8 +8,9 @@
 // Anyone can mail a forwarding address, so every step takes time linear in the email: lines and
 // labels are read by hand, addresses, phone numbers and HTML by the scanners beside this file (no
 // regular expression here can backtrack), and only the first MAX_SCANNED_CHARS of the text and of
-// the HTML are read at all.
-import { normalizePhone } from '../domain/validation.js';
+// the HTML are read at all. A field whose value is unusable (an over-long address, a phone number
+// with too many digits) is dropped and reported, and the rest of the lead kept.
+import { normalizeEmail, normalizePhone } from '../domain/validation.js';
 import { isAsciiLetter, isSpace, skipSpaces } from './chars.js';
 import { findEmailAddress, firstEmailAddress, phoneCandidate } from './contact-scan.js';
 import { htmlToText, stripTags, twoCellRows } from './html-scan.js';
@@ -32,6 +33,19 @@ export interface ExtractedLead {
   email: string | null;
   phone: string | null;
   message: string | null;
+}
+
+/** A contact field the email gave but that could not be used; the reason never quotes the value. */
+export interface DroppedField {
+  field: 'email' | 'phone';
+  reason: string;
+}
+
+export interface LeadReading {
+  /** Null when the email names nobody (no name, no email, no phone anywhere). */
+  lead: ExtractedLead | null;
+  /** Labelled contact fields left out of the lead because their value was unusable. */
+  dropped: DroppedField[];
 }
 
 type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'phone' | 'message';
@@ -142,13 +156,24 @@ function tablePairs(html: string): [Field, string][] {
   return pairs;
 }
 
-function cleanPhone(raw: string): string | null {
-  const candidate = phoneCandidate(raw);
-  if (!candidate) return null;
+/** The address as routing would store it, or why it cannot be one (without quoting it). */
+function checkEmail(address: string): { email: string } | { reason: string } {
+  if (address.length > 254) return { reason: 'address longer than 254 characters' };
   try {
-    return normalizePhone('phone', candidate);
+    return { email: normalizeEmail('email', address) };
   } catch {
-    return null;
+    return { reason: 'not a valid email address' };
+  }
+}
+
+/** The phone number in a labelled value as routing would store it, or why there is none. */
+function checkPhone(raw: string): { phone: string } | { reason: string } {
+  const candidate = phoneCandidate(raw);
+  if (!candidate) return { reason: 'no phone number in the value' };
+  try {
+    return { phone: normalizePhone('phone', candidate) };
+  } catch {
+    return { reason: 'not a valid phone number (7 to 15 digits expected)' };
   }
 }
 
@@ -187,25 +212,38 @@ function forwardedFrom(lines: readonly string[]): { name: string; address: strin
   return found;
 }
 
-/** The lead in the email, or null when it names nobody (no name, no email, no phone anywhere). */
-export function extractLead(email: EmailForExtraction): ExtractedLead | null {
+/** The lead in the email, and the contact fields it gave that could not be used. */
+export function readLead(email: EmailForExtraction): LeadReading {
   const html = email.html ? email.html.slice(0, MAX_SCANNED_CHARS) : null;
   const text = email.text?.trim() ? email.text.slice(0, MAX_SCANNED_CHARS) : html ? htmlToText(html) : '';
   const lines = linesOf(text);
   const pairs = [...(html ? tablePairs(html) : []), ...linePairs(lines)];
   const notTheLead = new Set(email.notTheLead.map((a) => a.toLowerCase()));
   const found: Partial<Record<Field, string>> = {};
+  /** Why a labelled email or phone was unusable; reported only if no usable one turns up. */
+  const unusable: Partial<Record<DroppedField['field'], string>> = {};
   for (const [field, value] of pairs) {
     if (field === 'email') {
       const address = firstEmailAddress(value)?.toLowerCase();
-      if (address && !notTheLead.has(address) && !found.email) found.email = address;
+      if (!address) {
+        unusable.email ??= 'no email address in the value';
+      } else if (!notTheLead.has(address) && !found.email) {
+        const checked = checkEmail(address);
+        if ('email' in checked) found.email = checked.email;
+        else unusable.email ??= checked.reason;
+      }
     } else if (field === 'phone') {
-      const phone = cleanPhone(value);
-      if (phone && !found.phone) found.phone = phone;
+      if (found.phone) continue;
+      const checked = checkPhone(value);
+      if ('phone' in checked) found.phone = checked.phone;
+      else unusable.phone ??= checked.reason;
     } else if (!found[field]) {
       found[field] = value;
     }
   }
+  const dropped: DroppedField[] = [];
+  if (unusable.email && !found.email) dropped.push({ field: 'email', reason: unusable.email });
+  if (unusable.phone && !found.phone) dropped.push({ field: 'phone', reason: unusable.phone });
 
   let first = found.firstName?.trim() || null;
   let last = found.lastName?.trim() || null;
@@ -220,24 +258,37 @@ export function extractLead(email: EmailForExtraction): ExtractedLead | null {
   if (!first && !address && !found.phone) {
     // Last resort: the person who wrote the email is the lead (a prospect writing in directly).
     const sender = [...email.senders.slice(0, -1), ...forwardedFrom(lines), ...email.senders.slice(-1)]
-      // Only a sender whose address is an email address: a malformed one (a MIME parser hands on
-      // what the header said) would make routing refuse the whole message (found by fuzzing).
-      .find((s) => findEmailAddress(s.address) && !notTheLead.has(s.address.toLowerCase()));
-    if (!sender) return null;
-    address = (firstEmailAddress(sender.address) ?? sender.address).toLowerCase();
+      .map((s) => {
+        // Only a sender with a usable address: a malformed one (a MIME parser hands on what the
+        // header said) would make routing refuse the whole message (found by fuzzing).
+        const candidate = firstEmailAddress(s.address)?.toLowerCase();
+        const checked = candidate && !notTheLead.has(candidate) ? checkEmail(candidate) : null;
+        return checked && 'email' in checked ? { name: s.name, email: checked.email } : null;
+      })
+      .find((s) => s !== null);
+    if (!sender) return { lead: null, dropped };
+    address = sender.email;
     const split = splitName(sender.name);
     first = split?.first ?? null;
     last = split?.last ?? null;
     message = message ?? clip([email.subject ?? '', text].filter(Boolean).join('\n\n'));
   }
 
-  if (!first && !address && !found.phone) return null;
+  if (!first && !address && !found.phone) return { lead: null, dropped };
   return {
-    // A lead with contact details but no name is still a lead: better "Unknown" than lost.
-    firstName: (first ?? 'Unknown').slice(0, 100),
-    lastName: last ? last.slice(0, 100) : null,
-    email: address,
-    phone: found.phone ?? null,
-    message,
+    lead: {
+      // A lead with contact details but no name is still a lead: better "Unknown" than lost.
+      firstName: (first ?? 'Unknown').slice(0, 100),
+      lastName: last ? last.slice(0, 100) : null,
+      email: address,
+      phone: found.phone ?? null,
+      message,
+    },
+    dropped,
   };
+}
+
+/** The lead in the email, or null when it names nobody (no name, no email, no phone anywhere). */
+export function extractLead(email: EmailForExtraction): ExtractedLead | null {
+  return readLead(email).lead;
 }

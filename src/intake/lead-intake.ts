@@ -10,7 +10,7 @@ import type { Db } from '../store/database.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
 import { createIntakeSourceStore } from '../store/intake-source-store.js';
 import { addressTokens } from './contact-scan.js';
-import { extractLead } from './lead-email-parser.js';
+import { readLead } from './lead-email-parser.js';
 
 /** The built-in source of forwarded leads: direct to the forwarding agent, and theirs at once. */
 export const FORWARDED_EMAIL_SOURCE = 'Forwarded email';
@@ -120,7 +120,8 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
     /**
      * A forwarded lead email becomes a direct lead for the agent it was forwarded to, on the
      * "Forwarded email" source. The same Message-ID twice to the same agent makes one lead; to
-     * two agents, two.
+     * two agents, two. A contact field the parser found unusable is left out (and logged), the
+     * rest of the lead kept.
      */
     async forwardedEmail(raw: Buffer): Promise<ForwardedEmailResult> {
       let mail: ParsedMail;
@@ -134,7 +135,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
         throw new IntakeError(IntakeErrorCode.UNKNOWN_RECIPIENT,
           `no recipient is a forwarding address <handle>.leads@${config.inboundEmailDomain} of a user`);
       }
-      const lead = extractLead({
+      const { lead, dropped } = readLead({
         subject: mail.subject ?? null,
         text: mail.text ?? null,
         html: typeof mail.html === 'string' ? mail.html : null,
@@ -156,6 +157,10 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
         sourceKey: source.publicKey, targetUserId: userId, externalId: forwardedEmailKey(userId, messageKey), ...lead,
       }, null);
       const leadId = result.lead.id;
+      if (result.created) {
+        // Which field and why, never its value: the log is no place for a lead's contact details.
+        for (const { field, reason } of dropped) log.info({ leadId, userId, field, reason }, 'forwarded email: unusable field dropped');
+      }
       log.info({ leadId, userId, created: result.created }, 'forwarded email lead');
       return { leadId, userId, created: result.created };
     },

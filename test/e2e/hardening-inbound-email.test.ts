@@ -1,6 +1,8 @@
 // Forwarded email (POST /inbound/email) over the real server, issue 12's points on it:
 //   - deduplication considers the recipient: one Message-ID forwarded by two agents is two leads,
-//     forwarded twice to the same agent one, and a replay answers nothing the first answer did not.
+//     forwarded twice to the same agent one, and a replay answers nothing the first answer did not;
+//   - one unusable contact field (an over-long address, a phone number with too many digits) is
+//     dropped, with an info log line that names the field and not its value, and the lead kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHardenedServer, type HardenedServer } from '../support/hardening.js';
 
@@ -84,5 +86,32 @@ describe('deduplication considers the recipient', () => {
     const toBen = await post(leadEmail(ben.leadEmail, 'legacy-1', MARCUS));
     expect(toBen.status).toBe(201);
     expect(toBen.body.leadId).not.toBe(String(old.id));
+  });
+});
+
+describe('one unusable field is dropped, not the lead', () => {
+  const dropLines = () => t.logs.filter((l) => l.msg === 'forwarded email: unusable field dropped');
+
+  it('an over-long address on the Email: line is dropped; the name and phone make the lead, and the log names the field, not the address', async () => {
+    const address = `${'lena'.repeat(80)}@example.com`;
+    const res = await post(leadEmail(ana.leadEmail, 'long-email-1', `Name: Lena Long\nEmail: ${address}\nPhone: (512) 555-0188`));
+    expect(res.status).toBe(201);
+    const { lead } = await t.admin.Lead({ id: String(res.body.leadId) });
+    expect(lead).toMatchObject({ firstName: 'Lena', lastName: 'Long', email: null, phone: '5125550188', owner: { id: ana.id } });
+    expect(dropLines()).toContainEqual(expect.objectContaining({
+      level: 30, leadId: Number(res.body.leadId), userId: Number(ana.id), field: 'email', reason: 'address longer than 254 characters',
+    }));
+    expect(JSON.stringify(t.logs)).not.toContain('lenalena');
+  });
+
+  it('a phone number with too many digits is dropped and logged the same way; the rest of the lead is kept', async () => {
+    const res = await post(leadEmail(ana.leadEmail, 'long-phone-1', 'Name: Pia Digits\nEmail: pia@example.com\nPhone: +1 512 555 0188 0199 0200'));
+    expect(res.status).toBe(201);
+    const { lead } = await t.admin.Lead({ id: String(res.body.leadId) });
+    expect(lead).toMatchObject({ firstName: 'Pia', lastName: 'Digits', email: 'pia@example.com', phone: null });
+    expect(dropLines()).toContainEqual(expect.objectContaining({
+      level: 30, leadId: Number(res.body.leadId), field: 'phone', reason: 'not a valid phone number (7 to 15 digits expected)',
+    }));
+    expect(JSON.stringify(t.logs)).not.toContain('0188 0199');
   });
 });
