@@ -111,11 +111,10 @@ function cellText(html: string): string {
 }
 
 /**
- * The cells of one row (its HTML between `<tr` and `</tr>`) when it has exactly two: `<td>`/`<th>`
- * up to the first end tag of the same kind. Null for any other count.
+ * The cells of one row (its HTML between `<tr` and `</tr>`, and that lower-cased) when it has
+ * exactly two: `<td>`/`<th>` up to the first end tag of the same kind. Null for any other count.
  */
-function twoCells(row: string): [string, string] | null {
-  const lower = asciiLower(row);
+function twoCells(row: string, lower: string): [string, string] | null {
   const cells: string[] = [];
   // The next start tag of each kind, or -1 once that kind can match no more (none left, or one
   // with no end tag after it: a later one has none either). Each is searched for only when the
@@ -157,7 +156,7 @@ export function twoCellRows(html: string): [string, string][] {
     // No end tag after this row's start: none after a later one either.
     if (!endTag) break;
     // The row's own copy bounds every search inside it: an unclosed cell looks no further than its row.
-    const cells = twoCells(html.slice(start + 3, endTag.start));
+    const cells = twoCells(html.slice(start + 3, endTag.start), lower.slice(start + 3, endTag.start));
     if (cells) rows.push(cells);
     from = endTag.end;
   }
