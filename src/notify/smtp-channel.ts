@@ -8,7 +8,8 @@ export interface SmtpChannel extends Channel {
   close(): void;
 }
 
-export function createSmtpChannel(config: SmtpConfig): SmtpChannel {
+/** `publicUrl` is PUBLIC_URL: the email's buttons may only point at this server's offer links. */
+export function createSmtpChannel(config: SmtpConfig, publicUrl: string): SmtpChannel {
   // Short timeouts: a hung mail server must fail the attempt (and be retried), not hold it forever.
   const transport = nodemailer.createTransport({
     url: config.url,
@@ -25,7 +26,7 @@ export function createSmtpChannel(config: SmtpConfig): SmtpChannel {
           to: message.to,
           subject: message.subject ?? 'leadrace',
           text: message.body,
-          html: renderEmailHtml(message.subject, message.body),
+          html: renderEmailHtml(message.subject, message.body, publicUrl),
         });
       } catch (err) {
         // nodemailer's errors can quote the URL it was given; keep only what says why.
