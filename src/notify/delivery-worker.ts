@@ -1,11 +1,16 @@
 // Sends what the outbox holds. Routing only writes rows; this worker sends them afterwards, so a slow
-// or failing provider never delays or breaks an offer. A failed attempt is retried with exponential
-// backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
-// timer, so pending deliveries also resume after a restart.
+// or failing provider never delays or breaks an offer. Each channel is a lane of its own with its own
+// bound on messages in flight (Channel.maxInFlight): a slow SMS provider fills the SMS lane and no
+// other, and within a lane no message waits for another. Each message is claimed, sent and recorded
+// on its own; when one finishes, the next due one starts at once.
+//
+// A send that outlasts SEND_TIMEOUT_MS is aborted and counts as a failed attempt. A failed attempt is
+// retried with exponential backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row,
+// armed as one clock timer per lane, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
 import type { NotificationRow, NotificationStore } from '../store/notification-store.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { Channels } from './channel.js';
+import type { Channel, ChannelKind, Channels } from './channel.js';
 
 /** After this many failed attempts a message is FAILED and not tried again. */
 export const MAX_ATTEMPTS = 5;
@@ -13,24 +18,46 @@ export const MAX_ATTEMPTS = 5;
 /** How long after failed attempt number `attempt` (1-based) the next one is due: 1 s, 4 s, 16 s, … */
 export const retryDelayMs = (attempt: number): number => 1000 * 4 ** (attempt - 1);
 
-/** Messages sent in parallel per pass: bounds the connections opened to one provider at once. */
-const BATCH = 20;
+/** A provider that has not answered within this long fails the attempt; it is retried as any failure. */
+export const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a claimed message stays claimed (notification-store.ts): should this process die while
+ * sending it, it is due again this long after the claim. Longer than SEND_TIMEOUT_MS, so that a
+ * send of a live process has ended before its lease does.
+ */
+export const CLAIM_LEASE_MS = 30_000;
+
+/** How long stop() lets sends in flight finish before it aborts them (they are retried after restart). */
+export const STOP_GRACE_MS = 5_000;
+
+interface Lane {
+  kind: ChannelKind;
+  channel: Channel;
+  /** The messages being sent, by id, each with the promise of its whole attempt (never rejects). */
+  inFlight: Map<number, Promise<void>>;
+  /** The timer for the lane's next due message, and the time it is armed for. */
+  timer: TimerHandle | null;
+  armedAt: number | null;
+}
 
 export class DeliveryWorker {
-  private timer: TimerHandle | null = null;
+  private readonly lanes: Lane[];
   private immediate: NodeJS.Immediate | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = true;
-  /** Ids being sent right now: never sent twice in parallel, even if a send outlasts its retry time. */
-  private readonly inFlight = new Set<number>();
+  /** The abort of every send in flight, for stop(). */
+  private readonly aborts = new Set<AbortController>();
 
   constructor(
     private readonly clock: Clock,
     private readonly store: NotificationStore,
-    private readonly channels: Channels,
+    channels: Channels,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
+      kind, channel: channels[kind], inFlight: new Map(), timer: null, armedAt: null,
+    }));
+  }
 
   /** Starts delivering, beginning with whatever a previous run left PENDING. */
   start(): void {
@@ -44,88 +71,120 @@ export class DeliveryWorker {
     // setImmediate, not the clock: this defers the work, it does not wait for time to pass.
     this.immediate = setImmediate(() => {
       this.immediate = null;
-      void this.run();
+      for (const lane of this.lanes) this.pump(lane);
     });
   }
 
   /**
-   * Resolves once no delivery pass is queued or running: tests await it after an event or a clock
-   * advance instead of sleeping.
+   * Resolves once nothing is being sent or queued to start: tests await it after an event or a
+   * clock advance instead of sleeping. (A send held by its provider holds this too.)
    */
   async idle(): Promise<void> {
-    while (this.immediate || this.running) {
-      await (this.running ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    for (;;) {
+      if (this.immediate) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const sending = this.lanes.flatMap((lane) => [...lane.inFlight.values()]);
+      if (sending.length === 0) return;
+      // Each of these ends by starting the lane's next due message, if any: look again.
+      await Promise.all(sending);
     }
   }
 
-  /** Stops the timer and waits for sends in progress, so that nothing writes after the database closes. */
+  /**
+   * Stops claiming and waits for the sends in flight, for at most STOP_GRACE_MS of the clock: then
+   * they are aborted, recorded as failed attempts, and sent again after a restart. Nothing writes
+   * after this resolves, so the database may close.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
-    this.timer?.cancel();
-    this.timer = null;
-    await this.running;
-  }
-
-  private run(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    for (const lane of this.lanes) {
+      lane.timer?.cancel();
+      lane.timer = null;
+      lane.armedAt = null;
     }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          const now = this.clock.now();
-          const claimed = this.store.claimDue(new Date(now), BATCH, this.inFlight, (attempt) => new Date(now + retryDelayMs(attempt)));
-          const sent = await Promise.all(claimed.map((row) => this.attempt(row)));
-          // One commit for every message of the pass that went out.
-          this.store.markSent(claimed.filter((_, i) => sent[i]).map((row) => row.id), new Date(this.clock.now()));
-          if (claimed.length === BATCH) this.again = true;
-        } while (this.again && !this.stopped);
-      } catch (err) {
-        this.logger.error({ err }, 'notification delivery pass failed');
-      } finally {
-        this.running = null;
-      }
-      this.arm();
-    })();
-    return this.running;
+    const sending = this.lanes.flatMap((lane) => [...lane.inFlight.values()]);
+    if (sending.length === 0) return;
+    this.logger.info({ sending: sending.length, graceMs: STOP_GRACE_MS }, 'notification delivery: waiting for sends in flight');
+    const grace = this.clock.setTimer(STOP_GRACE_MS, () => {
+      for (const a of this.aborts) a.abort(new Error('aborted: the server is shutting down'));
+    });
+    await Promise.all(sending);
+    grace.cancel();
   }
 
-  /** Arms one timer for the earliest retry. */
-  private arm(): void {
+  /** Starts as many due messages as the lane has room for; arms the lane's timer for the next one. */
+  private pump(lane: Lane): void {
     if (this.stopped) return;
-    this.timer?.cancel();
-    this.timer = null;
-    const at = this.store.earliestDue();
+    try {
+      const free = lane.channel.maxInFlight - lane.inFlight.size;
+      // Full: each send in flight pumps again when it ends.
+      if (free <= 0) return;
+      const now = this.clock.now();
+      const claimed = this.store.claimDue(lane.kind, new Date(now), free, lane.inFlight.keys(), new Date(now + CLAIM_LEASE_MS));
+      for (const row of claimed) this.send(lane, row);
+      // Every message due now is in flight or waits for a slot (a send's end pumps again): the timer
+      // is for the first one due later, a retry or the lease of a claim made by a process that died.
+      if (claimed.length < free) this.arm(lane, now);
+    } catch (err) {
+      this.logger.error({ err, channel: lane.kind }, 'notification delivery: claiming failed');
+    }
+  }
+
+  private arm(lane: Lane, now: number): void {
+    const at = this.store.nextDueAfter(lane.kind, new Date(now));
+    if (at === lane.armedAt) return;
+    lane.timer?.cancel();
+    lane.timer = null;
+    lane.armedAt = at;
     if (at === null) return;
-    this.timer = this.clock.setTimer(at - this.clock.now(), () => {
-      this.timer = null;
-      void this.run();
+    lane.timer = this.clock.setTimer(at - now, () => {
+      lane.timer = null;
+      lane.armedAt = null;
+      this.pump(lane);
     });
   }
 
-  /** One send of a claimed message; true when it went out (the caller marks it SENT). */
-  private async attempt(row: NotificationRow): Promise<boolean> {
+  /** One attempt of a claimed message, in the background: sent, or failed (retry or give up). */
+  private send(lane: Lane, row: NotificationRow): void {
     const attempt = row.attempts;
-    const channel = this.channels[row.channel];
-    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: channel.name };
-    this.inFlight.add(row.id);
-    try {
-      await channel.send({ to: row.to, subject: row.subject, body: row.body });
-      this.logger.debug(about, 'notification sent');
-      return true;
-    } catch (err) {
-      const giveUp = attempt >= MAX_ATTEMPTS;
-      const message = err instanceof Error ? err.message : String(err);
-      this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
-      if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
-      else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
-      return false;
-    } finally {
-      this.inFlight.delete(row.id);
-    }
+    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: lane.channel.name };
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const timeout = this.clock.setTimer(SEND_TIMEOUT_MS, () => abort.abort(new Error(`${row.channel}: no answer within ${SEND_TIMEOUT_MS / 1000} s`)));
+    // The abort settles the attempt even if a channel keeps waiting on its provider regardless.
+    const aborted = new Promise<never>((_, reject) => {
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+    });
+    const sending = Promise.race([
+      (async () => lane.channel.send({ to: row.to, subject: row.subject, body: row.body }, abort.signal))(),
+      aborted,
+    ]);
+    const done = sending.then(
+      () => {
+        this.store.markSent(row.id, new Date(this.clock.now()));
+        this.logger.debug(about, 'notification sent');
+      },
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        const giveUp = attempt >= MAX_ATTEMPTS;
+        const retryAt = giveUp ? null : new Date(this.clock.now() + retryDelayMs(attempt));
+        this.store.markAttemptFailed(row.id, attempt, message.slice(0, 500), retryAt);
+        if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
+        else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+      },
+    ).catch((err: unknown) => {
+      // Recording the outcome failed (the database is gone?): the lease makes the message due again.
+      this.logger.error({ ...about, err }, 'notification delivery: recording the outcome failed');
+    }).finally(() => {
+      timeout.cancel();
+      this.aborts.delete(abort);
+      lane.inFlight.delete(row.id);
+      this.pump(lane);
+    });
+    lane.inFlight.set(row.id, done);
   }
 }
