@@ -2,7 +2,8 @@
 // or failing provider never delays or breaks an offer. Each channel is a lane of its own with its own
 // bound on messages in flight (Channel.maxInFlight): a slow SMS provider fills the SMS lane and no
 // other, and within a lane no message waits for another. Each message is claimed, sent and recorded
-// on its own; when one finishes, the next due one starts at once.
+// on its own; when one finishes, the next due one starts at once. The database writes of everything
+// that ended or starts in one pass of the event loop share one commit (a "turn").
 //
 // A send that outlasts SEND_TIMEOUT_MS is aborted and counts as a failed attempt. A failed attempt is
 // retried with exponential backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row,
@@ -34,11 +35,26 @@ export const STOP_GRACE_MS = 5_000;
 interface Lane {
   kind: ChannelKind;
   channel: Channel;
-  /** The messages being sent, by id, each with the promise of its whole attempt (never rejects). */
-  inFlight: Map<number, Promise<void>>;
+  /** The messages being sent, by id: the claimed row, and a promise resolved once its outcome is written. */
+  inFlight: Map<number, { row: NotificationRow; done: Promise<void> }>;
+  /**
+   * Whether the lane may have due messages it has not claimed: set by new rows, its timer, and a
+   * slot freed while the last claim filled every slot; cleared by a claim that found fewer than it
+   * had room for. A turn claims only for such a lane, so an ended send costs no empty claim.
+   */
+  mayHaveDue: boolean;
   /** The timer for the lane's next due message, and the time it is armed for. */
   timer: TimerHandle | null;
   armedAt: number | null;
+}
+
+/** How an attempt ended, waiting to be written with the others of this event-loop turn. */
+interface Outcome {
+  lane: Lane;
+  row: NotificationRow;
+  /** null: sent. */
+  error: string | null;
+  written: () => void;
 }
 
 export class DeliveryWorker {
@@ -47,6 +63,8 @@ export class DeliveryWorker {
   private stopped = true;
   /** The abort of every send in flight, for stop(). */
   private readonly aborts = new Set<AbortController>();
+  /** Attempts that ended since the last turn. */
+  private outcomes: Outcome[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -55,7 +73,7 @@ export class DeliveryWorker {
     private readonly logger: Logger,
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
-      kind, channel: channels[kind], inFlight: new Map(), timer: null, armedAt: null,
+      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null,
     }));
   }
 
@@ -67,12 +85,9 @@ export class DeliveryWorker {
 
   /** New rows are in the outbox: send them soon, outside the caller's call stack. */
   kick(): void {
-    if (this.stopped || this.immediate) return;
-    // setImmediate, not the clock: this defers the work, it does not wait for time to pass.
-    this.immediate = setImmediate(() => {
-      this.immediate = null;
-      for (const lane of this.lanes) this.pump(lane);
-    });
+    if (this.stopped) return;
+    for (const lane of this.lanes) lane.mayHaveDue = true;
+    this.schedule();
   }
 
   /**
@@ -85,7 +100,7 @@ export class DeliveryWorker {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      const sending = this.lanes.flatMap((lane) => [...lane.inFlight.values()]);
+      const sending = this.sending();
       if (sending.length === 0) return;
       // Each of these ends by starting the lane's next due message, if any: look again.
       await Promise.all(sending);
@@ -99,43 +114,131 @@ export class DeliveryWorker {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = null;
     for (const lane of this.lanes) {
       lane.timer?.cancel();
       lane.timer = null;
       lane.armedAt = null;
     }
-    const sending = this.lanes.flatMap((lane) => [...lane.inFlight.values()]);
+    const sending = this.sending();
     if (sending.length === 0) return;
     this.logger.info({ sending: sending.length, graceMs: STOP_GRACE_MS }, 'notification delivery: waiting for sends in flight');
     const grace = this.clock.setTimer(STOP_GRACE_MS, () => {
       for (const a of this.aborts) a.abort(new Error('aborted: the server is shutting down'));
     });
+    // Each resolves once its outcome is written (a turn still runs after stop, claiming nothing).
     await Promise.all(sending);
     grace.cancel();
   }
 
-  /** Starts as many due messages as the lane has room for; arms the lane's timer for the next one. */
-  private pump(lane: Lane): void {
-    if (this.stopped) return;
+  private sending(): Promise<void>[] {
+    return this.lanes.flatMap((lane) => [...lane.inFlight.values()].map((f) => f.done));
+  }
+
+  /** One turn soon (setImmediate: this defers the work, it does not wait for time to pass). */
+  private schedule(): void {
+    if (this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.turn();
+    });
+  }
+
+  /**
+   * Writes the outcomes of the attempts that ended since the last turn and claims as many due
+   * messages as each lane has room for, in one commit; then starts those sends and arms each lane's
+   * timer for its next due message. No message waits here for another's provider: a turn follows
+   * within the event loop's next pass of whatever ended.
+   */
+  private turn(): void {
+    const outcomes = this.outcomes;
+    this.outcomes = [];
+    // Nothing ended and no lane may have anything due: no commit at all.
+    if (outcomes.length === 0 && (this.stopped || !this.lanes.some((lane) => lane.mayHaveDue))) return;
+    const now = this.clock.now();
+    const claims: { lane: Lane; rows: NotificationRow[]; free: number }[] = [];
+    const rearm = new Set<Lane>();
     try {
-      const free = lane.channel.maxInFlight - lane.inFlight.size;
-      // Full: each send in flight pumps again when it ends.
-      if (free <= 0) return;
-      const now = this.clock.now();
-      const claimed = this.store.claimDue(lane.kind, new Date(now), free, lane.inFlight.keys(), new Date(now + CLAIM_LEASE_MS));
-      for (const row of claimed) this.send(lane, row);
-      // Every message due now is in flight or waits for a slot (a send's end pumps again): the timer
-      // is for the first one due later, a retry or the lease of a claim made by a process that died.
-      if (claimed.length < free) this.arm(lane, now);
+      this.store.inOneCommit(() => {
+        for (const o of outcomes) this.write(o, now);
+        if (this.stopped) return;
+        for (const lane of this.lanes) {
+          const wasFull = lane.inFlight.size >= lane.channel.maxInFlight;
+          // Ended attempts leave the lane only now, once their outcome is in this commit. A failed
+          // one has a retry time: the claim below finds it not due and arms the lane's timer for it.
+          // One whose lease the lane's timer was armed for leaves that timer stale: arm it again.
+          for (const o of outcomes) {
+            if (o.lane !== lane) continue;
+            lane.inFlight.delete(o.row.id);
+            if (o.error !== null) lane.mayHaveDue = true;
+            if (lane.armedAt !== null && o.row.nextAttemptAt?.getTime() === lane.armedAt) rearm.add(lane);
+          }
+          if (wasFull && lane.inFlight.size < lane.channel.maxInFlight) lane.mayHaveDue = true;
+          const free = lane.channel.maxInFlight - lane.inFlight.size;
+          // Full: each send in flight brings a turn when it ends.
+          if (!lane.mayHaveDue || free <= 0) continue;
+          // A send still in flight past its lease looks due to the claim: leave it out (never two
+          // sends of one message in one process). The map is in claim order, so leases only grow (the
+          // clock does not go back):
+          // the scan stops at the first that has not run out (normally the first of all).
+          const overdue: number[] = [];
+          for (const [id, f] of lane.inFlight) {
+            if ((f.row.nextAttemptAt?.getTime() ?? 0) > now) break;
+            overdue.push(id);
+          }
+          const rows = this.store.claimDue(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
+          lane.mayHaveDue = rows.length === free;
+          claims.push({ lane, free, rows });
+        }
+      });
     } catch (err) {
-      this.logger.error({ err, channel: lane.kind }, 'notification delivery: claiming failed');
+      // Rolled back: nothing of this turn was claimed, and the messages whose outcome it was to
+      // write keep their lease, so they are due again later; nothing is lost.
+      claims.length = 0;
+      rearm.clear();
+      for (const lane of this.lanes) lane.mayHaveDue = true;
+      this.logger.error({ err }, 'notification delivery: a turn failed');
+    } finally {
+      for (const o of outcomes) {
+        o.lane.inFlight.delete(o.row.id);
+        o.written();
+      }
     }
+    for (const { lane, rows, free } of claims) {
+      for (const row of rows) this.send(lane, row);
+      // Every message due now is in flight or waits for a slot (a send's end brings a turn): the
+      // timer is for the first one due later, a retry or the lease of a claim made by a process
+      // that died.
+      if (rows.length < free) {
+        this.arm(lane, now);
+        rearm.delete(lane);
+      }
+    }
+    for (const lane of rearm) this.arm(lane, now);
+  }
+
+  /** Records how an attempt ended (inside the turn's commit) and logs it. */
+  private write({ lane, row, error }: Outcome, now: number): void {
+    const attempt = row.attempts;
+    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: lane.channel.name };
+    if (error === null) {
+      this.store.markSent(row.id, new Date(now));
+      this.logger.debug(about, 'notification sent');
+      return;
+    }
+    const giveUp = attempt >= MAX_ATTEMPTS;
+    this.store.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
+    if (giveUp) this.logger.error({ ...about, error }, 'notification failed for good');
+    else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
   }
 
   private arm(lane: Lane, now: number): void {
-    const at = this.store.nextDueAfter(lane.kind, new Date(now));
+    let at: number | null;
+    try {
+      at = this.store.nextDueAfter(lane.kind, new Date(now));
+    } catch (err) {
+      this.logger.error({ err, channel: lane.kind }, 'notification delivery: reading the next due time failed');
+      return;
+    }
     if (at === lane.armedAt) return;
     lane.timer?.cancel();
     lane.timer = null;
@@ -144,14 +247,13 @@ export class DeliveryWorker {
     lane.timer = this.clock.setTimer(at - now, () => {
       lane.timer = null;
       lane.armedAt = null;
-      this.pump(lane);
+      lane.mayHaveDue = true;
+      this.schedule();
     });
   }
 
-  /** One attempt of a claimed message, in the background: sent, or failed (retry or give up). */
+  /** One attempt of a claimed message, in the background; its outcome is written by the next turn. */
   private send(lane: Lane, row: NotificationRow): void {
-    const attempt = row.attempts;
-    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: lane.channel.name };
     const abort = new AbortController();
     this.aborts.add(abort);
     const timeout = this.clock.setTimer(SEND_TIMEOUT_MS, () => abort.abort(new Error(`${row.channel}: no answer within ${SEND_TIMEOUT_MS / 1000} s`)));
@@ -163,28 +265,15 @@ export class DeliveryWorker {
       (async () => lane.channel.send({ to: row.to, subject: row.subject, body: row.body }, abort.signal))(),
       aborted,
     ]);
-    const done = sending.then(
-      () => {
-        this.store.markSent(row.id, new Date(this.clock.now()));
-        this.logger.debug(about, 'notification sent');
-      },
-      (err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        const giveUp = attempt >= MAX_ATTEMPTS;
-        const retryAt = giveUp ? null : new Date(this.clock.now() + retryDelayMs(attempt));
-        this.store.markAttemptFailed(row.id, attempt, message.slice(0, 500), retryAt);
-        if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
-        else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
-      },
-    ).catch((err: unknown) => {
-      // Recording the outcome failed (the database is gone?): the lease makes the message due again.
-      this.logger.error({ ...about, err }, 'notification delivery: recording the outcome failed');
-    }).finally(() => {
-      timeout.cancel();
-      this.aborts.delete(abort);
-      lane.inFlight.delete(row.id);
-      this.pump(lane);
+    const done = new Promise<void>((written) => {
+      const ended = (error: string | null) => {
+        timeout.cancel();
+        this.aborts.delete(abort);
+        this.outcomes.push({ lane, row, error, written });
+        this.schedule();
+      };
+      sending.then(() => ended(null), (err: unknown) => ended(err instanceof Error ? err.message : String(err)));
     });
-    lane.inFlight.set(row.id, done);
+    lane.inFlight.set(row.id, { row, done });
   }
 }

@@ -27,11 +27,14 @@ export function createNotificationStore(db: Db) {
   // Both read notifications_due (channel, next_attempt_at) of PENDING rows.
   const nextDue = client.prepare(`SELECT min(next_attempt_at) FROM notifications
     WHERE status = 'PENDING' AND channel = ? AND next_attempt_at > ?`).pluck();
-  // One statement: of two claims on the same rows one wins, the other sees them not due.
-  const claim = preparedReturning(db, notifications, `UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?
+  // One statement: of two claims on the same rows one wins, the other sees them not due. The second
+  // form leaves out given ids (json_each of a JSON array); it is needed only rarely (claimDue).
+  const claimSql = (exclude: string) => `UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?
     WHERE id IN (SELECT id FROM notifications
-      WHERE status = 'PENDING' AND channel = ? AND next_attempt_at <= ? AND id NOT IN (SELECT value FROM json_each(?))
-      ORDER BY next_attempt_at, id LIMIT ?)`);
+      WHERE status = 'PENDING' AND channel = ? AND next_attempt_at <= ?${exclude}
+      ORDER BY next_attempt_at, id LIMIT ?)`;
+  const claim = preparedReturning(db, notifications, claimSql(''));
+  const claimExcluding = preparedReturning(db, notifications, claimSql(' AND id NOT IN (SELECT value FROM json_each(?))'));
   const sentOne = client.prepare(`UPDATE notifications SET status = 'SENT', sent_at = ?, next_attempt_at = NULL, last_error = NULL
     WHERE id = ? AND status = 'PENDING'`);
   const failedOne = client.prepare(`UPDATE notifications SET last_error = ?, next_attempt_at = ?,
@@ -52,17 +55,27 @@ export function createNotificationStore(db: Db) {
     },
 
     /**
-     * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`: the
-     * ones this process is sending) for their next attempt: counts the attempt and leases each until
-     * `leaseUntil`. No fsync of its own (relaxed-sync.ts): a claim lost to a power cut means one more
-     * send, which at-least-once delivery allows.
+     * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`) for
+     * their next attempt: counts the attempt and leases each until `leaseUntil`. `exclude` is what
+     * this process is still sending although its lease has run out (rare: a send outlasts its lease
+     * only if the process stalled). No fsync of its own (relaxed-sync.ts): a claim lost to a power
+     * cut means one more send, which at-least-once delivery allows.
      */
-    claimDue(channel: ChannelKind, now: Date, limit: number, exclude: Iterable<number>, leaseUntil: Date): NotificationRow[] {
+    claimDue(channel: ChannelKind, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): NotificationRow[] {
       if (limit <= 0) return [];
-      const rows = withoutFsync(db, () =>
-        claim.all(leaseUntil.getTime(), channel, now.getTime(), JSON.stringify([...exclude]), limit));
+      const rows = withoutFsync(db, () => (exclude.length === 0
+        ? claim.all(leaseUntil.getTime(), channel, now.getTime(), limit)
+        : claimExcluding.all(leaseUntil.getTime(), channel, now.getTime(), JSON.stringify(exclude), limit)));
       // RETURNING gives no order: send the oldest first.
       return rows.sort((a, b) => a.id - b.id);
+    },
+
+    /**
+     * Runs `fn`'s writes (outcomes, claims) as one commit without an fsync of its own: the worker
+     * records what ended and claims what starts once per event-loop turn, not once per message.
+     */
+    inOneCommit<T>(fn: () => T): T {
+      return withoutFsync(db, () => transaction(db, fn));
     },
 
     /** The provider took the message: SENT. No fsync of its own (lost, the message is sent again). */
