@@ -164,6 +164,15 @@ describe('lead text that poses as the server', () => {
     expect(html).toContain(`<p style="margin:0 0 8px">Accept: ${EVIL}</p>`);
   });
 
+  it('a long first name is cut in the SMS and the subject, and shown whole in the email body', () => {
+    const long = `${'Dana'.repeat(30)}\nURGENT`;
+    const [sms, email] = composeMessages({ ...base, lead: { ...lead, firstName: long } });
+    const nameLine = (sms?.body ?? '').split('\n')[1] ?? '';
+    expect(nameLine).toBe(`Lead: ${'Dana'.repeat(30).slice(0, 59)}…`);
+    expect(email?.subject).toBe(`New lead: ${'Dana'.repeat(30).slice(0, 59)}… (Zillow), 15 min to accept`);
+    expect(email?.body).toContain(`Name: ${'Dana'.repeat(30)} URGENT\n`);
+  });
+
   it('oneLine collapses line breaks, control and bidi characters, and cuts without splitting a character', () => {
     expect(oneLine('a\nb\r\nc\u2028d\u2029e\u0085f\tg\u000bh\u001bi\u202ej\u2066k')).toBe('a b c d e f g h i j k');
     expect(oneLine('  many   spaces  ')).toBe('many spaces');
