@@ -339,7 +339,7 @@ describe.skipIf(!chromiumPath)('the web app in a browser', () => {
       const others = decisions.filter((d) => d.reason === 'NOT_IN_OFFICE').length;
       expect(others).toBeGreaterThan(0);
       const reasons = (where: Locator) => where.evaluateAll((lis) => lis.map((li) => [
-        li.querySelector('.who')?.textContent, li.querySelector('.why')?.textContent]));
+        li.querySelector('.decision-agent')?.textContent, li.querySelector('.decision-why')?.textContent]));
       const round = detail.locator('.round');
       expect(await round.locator('h4').allTextContents()).toEqual(['Round 1']);
       expect(await reasons(round.locator(':scope > ul > li'))).toEqual([[offered.name, 'Offered'], [halted.name, 'Halted by an admin']]);

@@ -27,8 +27,8 @@ function Decisions({ decisions }: { decisions: Routing }) {
   return (
     <ul>{decisions.map((d) => (
       <li key={d.agent.id} className={`reason reason-${d.reason.toLowerCase()}`}>
-        <span className="who">{d.agent.name}</span>
-        <span className="why">{REASON_TEXT[d.reason]}</span>
+        <span className="decision-agent">{d.agent.name}</span>
+        <span className="decision-why">{REASON_TEXT[d.reason]}</span>
       </li>
     ))}</ul>
   );
