@@ -27,6 +27,7 @@ import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import type { Route } from './route.js';
+import { createWebAppRoute } from './web-app-page.js';
 import { createWsGuard } from './ws-guard.js';
 import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
@@ -196,8 +197,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await apollo.start();
 
   // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email); the
-  // IDE's script and style sheet when the playground is on.
-  const routes: Route[] = [...createPublicRoutes(services), ...(config.playground ? [createIdeAssetRoute(logger)] : [])];
+  // web app (/ and /app/); the IDE's script and style sheet when the playground is on.
+  const routes: Route[] = [
+    ...createPublicRoutes(services),
+    createWebAppRoute(logger),
+    ...(config.playground ? [createIdeAssetRoute(logger)] : []),
+  ];
 
   function applyCors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
