@@ -1,4 +1,4 @@
-// `npx tsx scripts/attack-rerun.ts [--leads=300000] [--only=1,2,8] [--request-timeout-ms=4000]`
+// `npx tsx scripts/attack-rerun.ts [--leads=300000] [--only=1,2,8] [--request-timeout-ms=4000] [--root=<checkout>]`
 //
 // Re-runs issue 12's attack list against the real server started as a production child process
 // (NODE_ENV=production, SQLite on disk, a free port), as an outsider, a curious agent and a slow
@@ -16,6 +16,10 @@
 //   the size issue 12 measured; seeding takes a minute or so), messages to the log channel.
 // An attack that stops the server is reported, and the server restarted on the same database for
 // the attacks after it. Exit code 1 when any attack FAILs.
+//
+// --root attacks the server of another checkout (an older commit's worktree, for a before/after);
+// the attacks, the providers and point 3's seeded database (this checkout's migrations) stay
+// this checkout's.
 import { rmSync } from 'node:fs';
 import { Args } from './bench/lib/args.js';
 import { malformedTargets, slowBody, connectionCap } from './attack-rerun/attacks/transport.js';
@@ -35,6 +39,7 @@ import { Target } from './attack-rerun/target.js';
 const args = new Args(process.argv.slice(2));
 const LEADS = args.num('leads', 300_000);
 const REQUEST_TIMEOUT_MS = args.num('request-timeout-ms', 4000);
+const ROOT = args.str('root', '') || undefined;
 const ONLY = new Set(args.str('only', '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
 args.checkUnknown();
 
@@ -78,7 +83,7 @@ if ([...ONLY].some((p) => p !== '3')) {
     TRUST_PROXY: 'true',
     MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTION_CAP),
     HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-  });
+  }, ROOT);
   const ctx: AttackContext = { target, sms, smtp };
   try {
     await run('1', 'malformed request targets', () => malformedTargets(ctx));
@@ -107,7 +112,7 @@ if (ONLY.has('3')) {
   console.log(`\nseeding ${LEADS.toLocaleString('en')} leads for the search attacks…`);
   const db = seedSearchDatabase(LEADS);
   console.log(`seeded in ${db.seconds.toFixed(1)} s; starting the search server on it…\n`);
-  const target = await Target.start({ DATABASE_URL: db.dbPath });
+  const target = await Target.start({ DATABASE_URL: db.dbPath }, ROOT);
   try {
     await run('3', 'aliased searches', () => aliasedSearches({ target, sms, smtp }, db));
   } finally {

@@ -10,6 +10,8 @@ import { httpRequest } from './http.js';
 const PROBE_TIMEOUT_MS = 60_000;
 /** Pause between probes while an attack runs: often enough to see a stall, light enough not to add load. */
 const PROBE_INTERVAL_MS = 50;
+/** How long a server that failed its probe is given to finish exiting before it counts as still running. */
+const EXIT_GRACE_MS = 3000;
 
 export interface Probe {
   ok: boolean;
@@ -36,12 +38,13 @@ export class Target {
   /** Temp dirs of servers that were restarted: removed at the very end (one holds the database). */
   private readonly oldDirs: string[] = [];
 
-  private constructor(server: BenchServer, private readonly env: Record<string, string>) {
+  private constructor(server: BenchServer, private readonly env: Record<string, string>, private readonly root: string | undefined) {
     this.server = server;
   }
 
-  static async start(env: Record<string, string>): Promise<Target> {
-    return new Target(await startBenchServer({ env }), env);
+  /** Starts the server of `root` (another checkout, for a before/after; default this one) with `env`. */
+  static async start(env: Record<string, string>, root?: string): Promise<Target> {
+    return new Target(await startBenchServer({ env, root }), env, root);
   }
 
   get url(): string { return this.server.url; }
@@ -84,17 +87,32 @@ export class Target {
         if (running) await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
       }
     })();
-    let value: T;
+    // An attack that throws (its connection refused by a server it just stopped) still gets the
+    // server restarted for the next one before the error goes on.
+    let outcome: { value: T } | { error: unknown };
     try {
-      value = await attack();
-    } finally {
-      running = false;
-      await loop;
+      outcome = { value: await attack() };
+    } catch (error) {
+      outcome = { error };
     }
+    running = false;
+    await loop;
     const after = await this.probe(options.localAddress);
-    const crashed = !this.alive();
+    // A process that just threw may still be exiting: give it a moment before calling it alive.
+    const crashed = !after.ok && (await this.exitedWithin(EXIT_GRACE_MS));
     if (crashed) await this.restart();
-    return { value, health: { during, after, crashed } };
+    if ('error' in outcome) throw outcome.error;
+    return { value: outcome.value, health: { during, after, crashed } };
+  }
+
+  /** Whether the process has exited, or does within `ms`. */
+  private async exitedWithin(ms: number): Promise<boolean> {
+    const until = performance.now() + ms;
+    while (this.alive()) {
+      if (performance.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
   }
 
   /** Starts the server again on the same database (a new port: read `url` again). */
@@ -102,7 +120,7 @@ export class Target {
     const old = this.server;
     await old.stop({ keepFiles: true });
     this.oldDirs.push(old.dir);
-    this.server = await startBenchServer({ env: { ...this.env, DATABASE_URL: old.dbPath } });
+    this.server = await startBenchServer({ env: { ...this.env, DATABASE_URL: old.dbPath }, root: this.root });
   }
 
   async stop(): Promise<void> {

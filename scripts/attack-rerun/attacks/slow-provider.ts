@@ -20,15 +20,17 @@ export async function slowSmsProvider(ctx: AttackContext): Promise<AttackResult>
       for (const firstName of names) await submitAsAdmin(ctx, source.id, { firstName, message: 'slow provider run' });
       const submittedMs = performance.now() - started;
       await new Promise((r) => setTimeout(r, Math.max(0, WITHIN_MS - (performance.now() - started))));
-      const emails = ctx.smtp.mails.filter((m) => isOfferEmail(m.subject) && m.at - started <= WITHIN_MS).length;
+      const offerEmails = ctx.smtp.mails.filter((m) => isOfferEmail(m.subject) && m.at - started <= WITHIN_MS);
+      const lastEmailMs = Math.max(0, ...offerEmails.map((m) => m.at - started));
       const texts = ctx.sms.received.filter((s) => names.some((n) => s.body.includes(n)) && s.at - started <= WITHIN_MS).length;
-      return { submittedMs, emails, texts };
+      return { submittedMs, emails: offerEmails.length, lastEmailMs, texts };
     });
     return {
       point: '7',
       name: `SMS provider answering in ${SMS_DELAY_MS / 1000} s, ${LEADS} leads`,
       sent: `${LEADS} leads submitted back to back (in ${Math.round(value.submittedMs)} ms) to 3 agents, each text answered after ${SMS_DELAY_MS / 1000} s`,
-      got: `${value.emails}/${LEADS} offer emails at the SMTP server within ${WITHIN_MS / 1000} s; ${value.texts}/${LEADS} texts had reached the SMS provider`,
+      got: `${value.emails}/${LEADS} offer emails at the SMTP server within ${WITHIN_MS / 1000} s (the last ${Math.round(value.lastEmailMs)} ms after the first `
+        + `submission); ${value.texts}/${LEADS} texts had reached the SMS provider`,
       expected: `all ${LEADS} offer emails within ${WITHIN_MS / 1000} s (the slow texts wait on their own)`,
       held: value.emails === LEADS,
       health,

@@ -19,10 +19,18 @@ interface RawOutcome {
   closed: boolean;
 }
 
-/** Writes `text` on a new connection and waits for a whole response or the connection's end. */
+/**
+ * Writes `text` on a new connection and waits for a whole response or the connection's end. Never
+ * throws: a refused connection (a server already gone) is an outcome like any other.
+ */
 async function rawExchange(port: number, text: string): Promise<RawOutcome> {
   const started = performance.now();
-  const connection = await openTcp(port);
+  let connection: TcpConnection;
+  try {
+    connection = await openTcp(port);
+  } catch {
+    return { status: null, ms: performance.now() - started, closed: true };
+  }
   try {
     const status = await Promise.race([
       connection.request(text).then((r) => r.status, () => null),
