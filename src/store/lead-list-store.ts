@@ -14,6 +14,9 @@ import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import { withoutFsync } from './relaxed-sync.js';
 import type { LeadRow } from './lead-store.js';
+import {
+  DENSITY_SAMPLE, denseTrigrams, isPlannedByDensity, likePattern, MIN_INDEXED_SEARCH, sampleIds, sampleStands, searchTerm, sparseParts,
+} from './lead-search-term.js';
 import { leads, leadUsers } from './schema.js';
 import { clientOf, transaction } from './transaction.js';
 
@@ -41,19 +44,6 @@ export interface LeadListScope {
  */
 const leadsSearch = sqliteTable('leads_search', { rowid: integer('rowid').notNull() });
 
-/** Trigrams need three characters; shorter terms fall back to a scan with LIKE. */
-const MIN_INDEXED_SEARCH = 3;
-
-/** A search that looks like a phone number is matched on its digits, as phones are stored (+15125550199). */
-function searchTerm(raw: string): string {
-  const trimmed = raw.trim();
-  if (/^[\d\s().+-]+$/.test(trimmed)) {
-    const digits = trimmed.replace(/\D/g, '');
-    if (digits.length >= MIN_INDEXED_SEARCH) return digits;
-  }
-  return trimmed;
-}
-
 /** An FTS5 phrase: the text as a substring of one column. Quotes are doubled, so no query syntax gets in. */
 const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
@@ -63,22 +53,13 @@ const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
  * Unicode: for the unindexed tail that difference lasts until its batch, a fraction of a second.
  */
 function likeCondition(term: string): SQL {
-  const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = likePattern(term);
   return sql`((${leads.firstName} || coalesce(' ' || ${leads.lastName}, '')) LIKE ${pattern} ESCAPE '\\'
     OR ${leads.email} LIKE ${pattern} ESCAPE '\\' OR ${leads.phone} LIKE ${pattern} ESCAPE '\\')`;
 }
 
 /** The last lead id in leads_search: every lead after it is read from the table instead. */
 const INDEXED_THROUGH = sql`(SELECT indexed_through FROM lead_search_progress WHERE id = 1)`;
-
-/**
- * How many leads, spread evenly over all ids, are sampled to tell which of a phone search's trigrams
- * are dense, and what share of them must hold one for it to count as dense. At 1M leads, seeking a
- * trigram held by one lead in ten cost the phone search of the benchmark 0.85 ms more than leaving
- * it out (2.1 against 1.3 ms); 256 leads tell one in ten from one in a hundred.
- */
-const DENSITY_SAMPLE = 256;
-const DENSE_SHARE = 1 / 16;
 
 /** A search as the list runs it. */
 type SearchPlan =
@@ -91,7 +72,8 @@ type SearchPlan =
   | { kind: 'index'; term: string; match: string; recheck: boolean };
 
 /**
- * The FTS5 query for a digit term, given which of its trigrams (term.slice(i, i + 3)) are dense.
+ * The FTS5 query for a digit term, given which of its trigrams (term.slice(i, i + 3)) are dense
+ * (lead-search-term.ts: sparseParts).
  *
  * Why: FTS5 walks a phrase's trigrams together, seeking each one's list of leads to every candidate
  * of the others. Digits make only 1,000 trigrams, and phones share their first digits: in a brokerage
@@ -103,17 +85,10 @@ type SearchPlan =
  * and the phrases left match every row that holds the whole term, so nothing is lost.
  */
 function phoneQuery(term: string, dense: readonly boolean[]): { match: string; recheck: boolean } {
+  const parts = sparseParts(term, dense);
   // Nothing to leave out, or nothing would be left: the whole term, as before.
-  if (!dense.includes(true) || !dense.includes(false)) return { match: phrase(term), recheck: false };
-  // Each run of consecutive sparse trigrams is the substring they cover, as a phrase.
-  const runs: string[] = [];
-  for (let i = 0; i < dense.length; i++) {
-    if (dense[i]) continue;
-    const start = i;
-    while (i + 1 < dense.length && !dense[i + 1]) i++;
-    runs.push(phrase(term.slice(start, i + 3)));
-  }
-  return { match: runs.join(' AND '), recheck: true };
+  if (parts === null) return { match: phrase(term), recheck: false };
+  return { match: parts.map(phrase).join(' AND '), recheck: true };
 }
 
 /**
@@ -199,22 +174,11 @@ export function createLeadListStore(db: Db) {
   let sampled: { lastId: number; texts: string[] } | null = null;
   function sampleTexts(): string[] {
     const lastId = (maxId.get() as number | null) ?? 0;
-    if (sampled !== null && Math.abs(lastId - sampled.lastId) * DENSITY_SAMPLE <= sampled.lastId) return sampled.texts;
-    const ids = Array.from({ length: DENSITY_SAMPLE }, (_, k) => Math.ceil((lastId * (k + 0.5)) / DENSITY_SAMPLE));
-    const texts = (sample.all(...ids) as { name: string; email: string | null; phone: string | null }[])
+    if (sampled !== null && sampleStands(sampled.lastId, lastId)) return sampled.texts;
+    const texts = (sample.all(...sampleIds(lastId)) as { name: string; email: string | null; phone: string | null }[])
       .map((r) => `${r.name}\n${r.email ?? ''}\n${r.phone ?? ''}`);
     sampled = { lastId, texts };
     return texts;
-  }
-
-  /** For each trigram of a digit term, whether at least DENSE_SHARE of the sampled leads hold it. */
-  function denseTrigrams(term: string): boolean[] {
-    const texts = sampleTexts();
-    return Array.from({ length: term.length - 2 }, (_, i) => {
-      const trigram = term.slice(i, i + 3);
-      const holders = texts.filter((t) => t.includes(trigram)).length;
-      return texts.length > 0 && holders >= texts.length * DENSE_SHARE;
-    });
   }
 
   function planSearch(raw: string | null | undefined): SearchPlan | null {
@@ -224,8 +188,8 @@ export function createLeadListStore(db: Db) {
     // Only digits are planned around dense trigrams: letters make tens of thousands of trigrams and
     // names and emails share few, and for them LIKE (ASCII case only) would not be the exact recheck.
     // A single trigram is one list walked in id order: nothing to seek, nothing to leave out.
-    if (!/^\d+$/.test(term) || term.length === MIN_INDEXED_SEARCH) return { kind: 'index', term, match: phrase(term), recheck: false };
-    return { kind: 'index', term, ...phoneQuery(term, denseTrigrams(term)) };
+    if (!isPlannedByDensity(term)) return { kind: 'index', term, match: phrase(term), recheck: false };
+    return { kind: 'index', term, ...phoneQuery(term, denseTrigrams(term, sampleTexts())) };
   }
 
   return {
