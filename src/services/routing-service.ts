@@ -3,7 +3,9 @@
 // to the listeners after commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadKind, planRound } from '../domain/routing.js';
-import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
+import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
+import { MAX_POSTAL_CODE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
+import { normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { IdentityStore } from '../store/identity-store.js';
 import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
@@ -22,6 +24,10 @@ export interface SubmitLeadInput {
   email?: string | null;
   phone?: string | null;
   message?: string | null;
+  /** Where the client wants to buy or sell. */
+  postalCode?: string | null;
+  /** The property the lead is about. */
+  propertyAddress?: string | null;
   externalId?: string | null;
 }
 
@@ -52,6 +58,8 @@ export function createRoutingService(deps: {
   org: OrgStore;
   changes: LeadChanges;
   clock: Clock;
+  /** DEFAULT_PHONE_REGION: the country of a lead's phone written without one. */
+  phoneRegion: PhoneRegion;
 }) {
   const { leads: store, identity, sources, statusCodes, org, clock } = deps;
 
@@ -108,8 +116,10 @@ export function createRoutingService(deps: {
       firstName: requireText('firstName', input.firstName, 100),
       lastName: optionalText('lastName', input.lastName, 100),
       email: input.email?.trim() ? normalizeEmail('email', input.email) : null,
-      phone: input.phone?.trim() ? normalizePhone('phone', input.phone) : null,
+      phone: input.phone?.trim() ? normalizePhone('phone', input.phone, deps.phoneRegion) : null,
       message: optionalText('message', input.message, 5000),
+      postalCode: optionalText('postalCode', input.postalCode, MAX_POSTAL_CODE),
+      propertyAddress: optionalText('propertyAddress', input.propertyAddress, MAX_PROPERTY_ADDRESS),
       externalId: optionalText('externalId', input.externalId, 200),
     };
   }

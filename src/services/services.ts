@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
 import type { DatabaseHandle } from '../store/database.js';
+import { rewriteStoredPhones } from '../store/phone-rewrite.js';
 import { createIdentityStore } from '../store/identity-store.js';
 import { createOrgStore } from '../store/org-store.js';
 import { createSourceStore } from '../store/source-store.js';
@@ -42,6 +43,9 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps) {
   const { database, clock, bus, config, logger } = deps;
+  // Phones stored before E.164 (bare digits) get their country before anything reads them.
+  const phones = rewriteStoredPhones(database.db, config.defaultPhoneRegion);
+  if (phones.rewritten + phones.unreadable > 0) logger.info(phones, 'stored phones rewritten to E.164');
   const stores = {
     identity: createIdentityStore(database.db),
     org: createOrgStore(database.db),
@@ -69,7 +73,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const routing = createRoutingService({
     leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
-    org: stores.org, changes: leadChanges, clock,
+    org: stores.org, changes: leadChanges, clock, phoneRegion: config.defaultPhoneRegion,
   });
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
@@ -86,7 +90,9 @@ export function createServices(deps: ServiceDeps) {
     stores,
     auth: createAuthService({ identity: stores.identity, clock, usage: tokenUsage }),
     tokenUsage,
-    users: createUserService({ identity: stores.identity, org: stores.org, changes: leadChanges, routing }),
+    users: createUserService({
+      identity: stores.identity, org: stores.org, changes: leadChanges, routing, phoneRegion: config.defaultPhoneRegion,
+    }),
     org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
     sources: createSourceService({ sources: stores.sources, org: stores.org }),
     statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),

@@ -1,8 +1,9 @@
 // Offices and users: the people leads are routed to.
 import { DomainError, ErrorCode, notFound } from '../domain/errors.js';
 import {
-  handleFromName, normalizeEmail, normalizeHandle, normalizePhone, requireExisting, requireText,
+  handleFromName, normalizeEmail, normalizeHandle, requireExisting, requireText,
 } from '../domain/validation.js';
+import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import type { Role } from '../domain/viewer.js';
 import type { IdentityStore, UserRow } from '../store/identity-store.js';
 import type { OfficeRow, OrgStore } from '../store/org-store.js';
@@ -36,6 +37,8 @@ export function createUserService(deps: {
   /** Deactivation closes the user's open offers in its own transaction (routing-service.ts). */
   changes: LeadChanges;
   routing: Pick<RoutingService, 'closeOffersOfDeactivated'>;
+  /** DEFAULT_PHONE_REGION: the country of a phone written without one. */
+  phoneRegion: PhoneRegion;
 }) {
   const { identity, org, changes, routing } = deps;
   /** Told after a user's deactivation commits (the server closes their open WebSockets). */
@@ -80,7 +83,7 @@ export function createUserService(deps: {
     async createUser(input: CreateUserInput): Promise<UserRow> {
       const name = requireText('name', input.name, 120);
       const email = normalizeEmail('email', input.email);
-      const phone = input.phone ? normalizePhone('phone', input.phone) : null;
+      const phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
       // Hash before the transaction: the KDF is slow and async, transactions must be synchronous.
       const passwordHash = input.password ? await hashPassword(validatePassword(input.password)) : null;
       return identity.transaction(() => {
@@ -102,7 +105,7 @@ export function createUserService(deps: {
       const patch: Partial<UserRow> = {};
       if (input.name != null) patch.name = requireText('name', input.name, 120);
       if (input.email != null) patch.email = normalizeEmail('email', input.email);
-      if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone) : null;
+      if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
       if (input.active != null) patch.active = input.active;
       if (input.password) patch.passwordHash = await hashPassword(validatePassword(input.password));
       // A lead change (changes.run), so that the offers it closes publish and notify after commit.

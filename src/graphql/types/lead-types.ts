@@ -17,6 +17,18 @@ export class Lead {
   @Field(() => String, { nullable: true }) lastName!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => String, { nullable: true }) phone!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the client wants to buy or sell: a form\'s postal code, or the ZIP of the property a portal\'s '
+      + 'email is about. Shown to an agent deciding on an offer (an area, not a person); null when the lead gave none.',
+  })
+  postalCode!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The property the lead is about (the listing a portal\'s email names, or a form\'s address), as written '
+      + 'there. It may be the client\'s own home, so it is shown only to those who see contact details.',
+  })
+  propertyAddress!: string | null;
   @Field(() => Number, { nullable: true, description: 'Recorded when an agent accepted a general offer.' })
   referralFeePercent!: number | null;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
@@ -68,6 +80,10 @@ export class SubmitLeadInput {
   @Field(() => String, { nullable: true }) email?: string | null;
   @Field(() => String, { nullable: true }) phone?: string | null;
   @Field(() => String, { nullable: true }) message?: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the client wants to buy or sell (a postal code), at most 20 characters.' })
+  postalCode?: string | null;
+  @Field(() => String, { nullable: true, description: 'The property the lead is about, at most 300 characters.' })
+  propertyAddress?: string | null;
   @Field(() => String, { nullable: true, description: "The sender's own id: a second submission with it returns the first lead." })
   externalId?: string | null;
 }
