@@ -26,21 +26,26 @@ export class SourceResolver {
   }
 
   @Query(() => LeadSource, { description: 'One lead source (ADMIN).' })
-  leadSource(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadSourceWithOffices {
+  leadSource(
+    @Arg('id', () => ID, { description: 'The lead source\'s id.' }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadSourceWithOffices {
     requireAdmin(ctx);
     return ctx.services.sources.getLeadSource(targetId(id, 'lead source'));
   }
 
   @Mutation(() => LeadSource, { description: 'ADMIN. Fields left out take their defaults; a new publicKey is generated.' })
-  createLeadSource(@Arg('input', () => LeadSourceInput) input: LeadSourceInput, @Ctx() ctx: GraphQLContext) {
+  createLeadSource(
+    @Arg('input', () => LeadSourceInput, { description: 'The new source; name is required, the rest default.' }) input: LeadSourceInput,
+     @Ctx() ctx: GraphQLContext) {
     requireAdmin(ctx);
     return ctx.services.sources.createLeadSource(toServiceInput(input));
   }
 
   @Mutation(() => LeadSource, { description: 'ADMIN. Replaces the fields given; fields left out or null keep their value.' })
   updateLeadSource(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => LeadSourceInput) input: LeadSourceInput,
+    @Arg('id', () => ID, { description: 'The lead source to change.' }) id: string,
+    @Arg('input', () => LeadSourceInput, { description: 'name, and the fields to change.' }) input: LeadSourceInput,
     @Ctx() ctx: GraphQLContext,
   ): LeadSourceWithOffices {
     requireAdmin(ctx);
@@ -50,7 +55,10 @@ export class SourceResolver {
   @Mutation(() => LeadSource, {
     description: 'ADMIN. Issues a new publicKey; web forms still posting with the old one are refused from now on.',
   })
-  rotateLeadSourceKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadSourceWithOffices {
+  rotateLeadSourceKey(
+    @Arg('id', () => ID, { description: 'The lead source whose key to replace.' }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadSourceWithOffices {
     requireAdmin(ctx);
     return ctx.services.sources.rotatePublicKey(targetId(id, 'lead source'));
   }

@@ -6,21 +6,30 @@ import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType } from
     + 'Everyone who may see a lead sees its source\'s id and name; every other field is for admins (FORBIDDEN otherwise).',
 })
 export class LeadSource {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
-  @Field(() => String, { description: 'Lets a public web form submit leads to this source without a token (SubmitLeadInput.sourceKey).' })
+  @Field(() => ID, { description: "The source's id (SubmitLeadInput.sourceId)." }) id!: number;
+  @Field(() => String, { description: 'What the source is called ("Brokerage website", "Zillow").' }) name!: string;
+  @Field(() => String, {
+    description: 'Lets a public web form submit leads to this source without a token (SubmitLeadInput.sourceKey, POST /forms/<publicKey>); '
+      + 'rotateLeadSourceKey replaces it.',
+  })
   publicKey!: string;
   @Field(() => Boolean, { description: "Leads from an agent's own site or listing go straight to that agent." })
   allowDirectToUser!: boolean;
   @Field(() => Boolean, { description: 'A direct lead is accepted for the agent at once: no offer, no fee.' })
   directToUserAutoAccept!: boolean;
-  @Field(() => Int, { description: 'Without auto-accept: how long the agent has to accept a direct lead before it is routed as a general lead.' })
+  @Field(() => Int, {
+    description: 'Seconds. Without auto-accept: how long the agent has to accept a direct lead before it is routed as a general lead.',
+  })
   directToUserWindowSeconds!: number;
-  @Field(() => Int, { description: 'How long each offer of a general lead stays open.' })
+  @Field(() => Int, {
+    description: 'Seconds each offer of a general lead stays open (a round ends when they have all been answered or expired).',
+  })
   acceptanceWindowSeconds!: number;
   @Field(() => Int, { description: 'How many agents are offered a general lead at once.' })
   raceAgentCount!: number;
-  @Field(() => Float, { description: 'Recorded when an agent accepts a general lead (never on a direct lead).' })
+  @Field(() => Float, {
+    description: 'Percent (0 to 100) recorded on a lead when an agent accepts it as a general lead (never on a direct lead).',
+  })
   referralFeePercent!: number;
   @Field(() => String, { nullable: true, description: "Where a web form post redirects after success; null: the server's own page." })
   thankYouUrl!: string | null;
