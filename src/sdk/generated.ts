@@ -433,7 +433,7 @@ export type CreateLeadSourceMutationVariables = Exact<{
 }>;
 
 
-export type CreateLeadSourceMutation = { createLeadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
+export type CreateLeadSourceMutation = { createLeadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
 
 export type UpdateLeadSourceMutationVariables = Exact<{
   id: string;
@@ -441,12 +441,12 @@ export type UpdateLeadSourceMutationVariables = Exact<{
 }>;
 
 
-export type UpdateLeadSourceMutation = { updateLeadSource: { id: string, name: string, acceptanceWindowSeconds: number, raceAgentCount: number } };
+export type UpdateLeadSourceMutation = { updateLeadSource: { id: string, name: string, acceptanceWindowSeconds: number | null, raceAgentCount: number | null } };
 
 export type LeadSourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LeadSourcesQuery = { leadSources: Array<{ id: string, name: string, publicKey: string, nextUp: Array<{ id: string }> }> };
+export type LeadSourcesQuery = { leadSources: Array<{ id: string, name: string, publicKey: string | null, nextUp: Array<{ id: string }> | null }> };
 
 export type StatusCodesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -465,14 +465,14 @@ export type LeadSourceQueryVariables = Exact<{
 }>;
 
 
-export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
+export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
 
 export type RotateLeadSourceKeyMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RotateLeadSourceKeyMutation = { rotateLeadSourceKey: { id: string, publicKey: string } };
+export type RotateLeadSourceKeyMutation = { rotateLeadSourceKey: { id: string, publicKey: string | null } };
 
 export type AllStatusCodesQueryVariables = Exact<{
   includeArchived?: boolean | null | undefined;

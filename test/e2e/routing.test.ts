@@ -79,7 +79,7 @@ describe('general routing and the race', () => {
     const o = await office();
     const [a, b, c] = await createAgents(t, 3, { officeIds: [o] });
     const source = await createSource(t, { officeIds: [o], raceAgentCount: 2 });
-    const nextUp = async () => (await t.admin.LeadSources()).leadSources.find((s) => s.id === source.id)?.nextUp.map((u) => u.id);
+    const nextUp = async () => (await t.admin.LeadSources()).leadSources.find((s) => s.id === source.id)?.nextUp?.map((u) => u.id);
     expect(await nextUp()).toEqual([a.id, b.id]);
     const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Nia' } });
     expect((await offersOf(t, submitLead.id)).map((x) => x.agent.id)).toEqual([a.id, b.id]);

@@ -10,7 +10,7 @@ import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
 import { User } from '../types/org-types.js';
-import { LeadSource } from '../types/source-types.js';
+import { ADMIN_ONLY, LeadSource } from '../types/source-types.js';
 import { StatusCode } from '../types/status-code-types.js';
 
 /** An offer as the API hands it out, optionally with its lead already resolved for the viewer. */
@@ -258,7 +258,8 @@ export class LeadEventResolver {
 @Resolver(() => LeadSource)
 export class SourceRoutingResolver {
   @FieldResolver(() => [User], {
-    description: "ADMIN: the agents who would be offered this source's next general lead, in order (who is up next).",
+    nullable: true,
+    description: `The agents who would be offered this source's next general lead, in order (who is up next).${ADMIN_ONLY}`,
   })
   async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
     // Admins only: field-access.ts.

@@ -5,7 +5,7 @@ import type { LeadSourceWithOffices } from '../../store/source-store.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { inputId, inputIds, targetId } from '../ids.js';
 import { LeadGroup, Office } from '../types/org-types.js';
-import { LeadSource, LeadSourceInput } from '../types/source-types.js';
+import { ADMIN_ONLY, LeadSource, LeadSourceInput } from '../types/source-types.js';
 
 /** GraphQL ids to integer ids; leadGroupId "" (remove the group) passes through. */
 function toServiceInput(input: LeadSourceInput): ServiceInput {
@@ -63,12 +63,18 @@ export class SourceResolver {
     return ctx.services.sources.rotatePublicKey(targetId(id, 'lead source'));
   }
 
-  @FieldResolver(() => [Office], { description: "The offices whose agents may be offered this source's general leads; empty: all." })
+  @FieldResolver(() => [Office], {
+    nullable: true,
+    description: `The offices whose agents may be offered this source's general leads; empty: all.${ADMIN_ONLY}`,
+  })
   async offices(@Root() source: LeadSourceWithOffices, @Ctx() ctx: GraphQLContext) {
     return (await ctx.loaders.office.loadMany(source.officeIds)).filter((o) => o !== null && !(o instanceof Error));
   }
 
-  @FieldResolver(() => LeadGroup, { nullable: true, description: 'Only members of this group are offered general leads.' })
+  @FieldResolver(() => LeadGroup, {
+    nullable: true,
+    description: `Only members of this group are offered general leads; null: no lead group.${ADMIN_ONLY}`,
+  })
   leadGroup(@Root() source: LeadSourceWithOffices, @Ctx() ctx: GraphQLContext) {
     return source.leadGroupId === null ? null : ctx.loaders.leadGroup.load(source.leadGroupId);
   }
