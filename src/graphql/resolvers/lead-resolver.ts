@@ -38,6 +38,8 @@ export class LeadResolver {
   ): Promise<LeadView> {
     // Intake by a source key is public (the key sits in a web page), so it is rate limited per client
     // address whoever calls: a token does not lift the limit. Only an admin's sourceId submission is exempt.
+    // Without a source key the caller must be signed in: a token that is not valid says so, not "sign in".
+    if (!input.sourceKey && ctx.tokenRejected) requireViewer(ctx);
     const adminBySourceId = ctx.viewer?.role === 'ADMIN' && !input.sourceKey && input.sourceId != null;
     if (!adminBySourceId) ctx.services.limits.intake.enforce(ctx.clientIp);
     const { lead } = await ctx.services.routing.submitLead({
