@@ -15,7 +15,7 @@ import {
 } from './resolvers/lead-resolver.js';
 import {
   AgentOfferStatsResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
-  LeadStatusCountResolver, LeadWorkResolver,
+  LeadStatusCountResolver, LeadWorkResolver, PageInfoResolver,
 } from './resolvers/lead-work-resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -23,7 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
-  AgentOfferStatsResolver, LeadEventStatusResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver,
 ];
 
 let cached: GraphQLSchema | null = null;

@@ -6,7 +6,7 @@
 // not in it yet: every search also reads the leads past the index's watermark from the table.
 // A phone search leaves out of the index query the digit trigrams that many leads share (country
 // and area code) and checks the whole number on the rows instead: see phoneQuery.
-import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import { withoutFsync } from './relaxed-sync.js';
@@ -236,6 +236,17 @@ export function createLeadListStore(db: Db) {
 
     /** How many leads are not in the search index yet. */
     pendingSearchIndex: (): number => pendingCount.get() as number,
+
+    /**
+     * Whether any lead that matches has an id of at least `fromId`: the leads a page read after the
+     * cursor `fromId` comes behind (the list runs newest first). Stops at the first one found.
+     */
+    anyLeadFrom(scope: LeadListScope, filter: LeadListFilter, fromId: number): boolean {
+      const plan = planSearch(filter.search);
+      return db.select({ id: leads.id }).from(leads)
+        .where(and(...conditions(scope, filter), plan ? searchCondition(plan) : undefined, gte(leads.id, fromId)))
+        .orderBy(asc(leads.id)).limit(1).get() !== undefined;
+    },
 
     /** How many leads match, regardless of the page: costs a walk over every match. */
     countLeads(scope: LeadListScope, filter: LeadListFilter): number {

@@ -568,7 +568,7 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   RoutingDecision: { open: ['round', 'at', 'reason', 'agent'] },
   LeadConnection: { open: ['edges', 'pageInfo', 'totalCount'] },
   LeadEdge: { open: ['cursor', 'node'] },
-  PageInfo: { open: ['hasNextPage', 'endCursor'] },
+  PageInfo: { open: ['hasNextPage', 'endCursor', 'hasPreviousPage', 'startCursor'] },
   LeadStats: { open: ['total', 'byState', 'bySource', 'byStatus', 'offers', 'medianSecondsToAccept', 'p90SecondsToAccept', 'perAgent'] },
   LeadStateCount: { open: ['state', 'count'] },
   LeadSourceCount: { open: ['count', 'source'] },

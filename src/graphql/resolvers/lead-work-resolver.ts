@@ -9,17 +9,25 @@ import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js'
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';
 import {
-  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount,
+  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount, PageInfo,
 } from '../types/lead-work-types.js';
 import { User } from '../types/org-types.js';
 import { LeadSource } from '../types/source-types.js';
 import { StatusCode } from '../types/status-code-types.js';
 import type { LeadEventView } from './lead-resolver.js';
 
+/** PageInfo as its field resolvers see it: hasPreviousPage is looked up only when selected. */
+interface PageInfoView {
+  hasNextPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+  page: LeadPage;
+}
+
 /** A page as the connection's field resolvers see it: totalCount is counted only when selected. */
 interface LeadConnectionView {
   edges: { cursor: string; node: LeadView }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfoView;
   page: LeadPage;
 }
 
@@ -115,7 +123,8 @@ export class LeadWorkResolver {
   ): LeadConnectionView {
     const page = ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
     const edges = page.leads.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, page };
+    const pageInfo = { hasNextPage: page.hasNextPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null, page };
+    return { edges, pageInfo, page };
   }
 
   @Query(() => LeadStats, { description: 'ADMIN: the lead management dashboard over leads created (and offers made) in [from, to).' })
@@ -138,6 +147,17 @@ export class LeadConnectionResolver {
   @FieldResolver(() => Int, { description: 'Leads matching the filter over all pages (counted only when asked for).' })
   totalCount(@Root() connection: LeadConnectionView): number {
     return connection.page.totalCount();
+  }
+}
+
+@Resolver(() => PageInfo)
+export class PageInfoResolver {
+  @FieldResolver(() => Boolean, {
+    description: 'True when `after` was given and leads come before this page (the cursor\'s lead, or newer ones that '
+      + 'match); false on the first page. Looked up only when asked for.',
+  })
+  hasPreviousPage(@Root() pageInfo: PageInfoView): boolean {
+    return pageInfo.page.hasPreviousPage();
   }
 }
 

@@ -33,6 +33,8 @@ export class PageInfo {
   @Field(() => Boolean, { description: 'True when older leads follow: pass endCursor as `after` to read them.' }) hasNextPage!: boolean;
   @Field(() => String, { nullable: true, description: 'The cursor of the last edge; null on an empty page.' })
   endCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge; null on an empty page.' })
+  startCursor!: string | null;
 }
 
 @ObjectType({ description: 'A page of leads, newest first.' })
