@@ -1,6 +1,6 @@
 // Leads in, offers answered, leads read — with contact details only for those entitled to them.
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { badInput, DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
@@ -110,11 +110,26 @@ export class LeadResolver {
 
   @FieldResolver(() => [RoutingDecision], {
     nullable: true,
-    description: 'ADMIN: every agent considered in each round, and why. For anyone else null, with FORBIDDEN on this field alone.',
+    description: 'ADMIN: every agent considered in each round, and why, by round then distribution-list order. It grows with '
+      + 'agents × rounds: ask for one round with `round` or `last`. For anyone else null, with FORBIDDEN on this field alone.',
   })
-  routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): RoutingDecision[] {
+  routing(
+    @Root() lead: LeadView,
+    @Arg('round', () => Int, {
+      nullable: true,
+      description: 'Only this round (from 1); a round the lead has not reached gives []. BAD_USER_INPUT below 1 or with last: true.',
+    }) round: number | null,
+    @Arg('last', () => Boolean, {
+      nullable: true,
+      description: 'true: only the latest round ([] before the first). Left out or false: as `round` says, else every round.',
+    }) last: boolean | null,
+    @Ctx() ctx: GraphQLContext,
+  ): RoutingDecision[] {
     // Admins only: the rule is applied in field-access.ts, on every path to a lead.
-    return ctx.services.leads.routingRounds(lead.id).flatMap((r) =>
+    if (round != null && round < 1) throw badInput('round', `must be 1 or more, got ${round}`);
+    if (round != null && last === true) throw badInput('last', 'give round or last: true, not both');
+    const only = last === true ? 'LAST' : round ?? null;
+    return ctx.services.leads.routingRounds(lead.id, only).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
   }
 }
