@@ -32,7 +32,7 @@ export function createNotifications(deps: NotificationDeps) {
   const { identity, sources, actionLinks, clock, config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
   const store = createNotificationStore(deps.db);
-  const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp) : null;
+  const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp, config.publicUrl) : null;
   const channels: Channels = {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
