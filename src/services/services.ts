@@ -9,6 +9,7 @@ import { createStatusStore } from '../store/status-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
+import { createTokenUsage } from './token-usage.js';
 import { createUserService } from './user-service.js';
 import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
@@ -75,13 +76,16 @@ export function createServices(deps: ServiceDeps) {
     earliest: () => routing.earliestPendingDeadline(),
   }, logger.child({ component: 'deadlines' }));
   leadChanges.onDeadline((at) => deadlines.notify(at));
+  // Last uses of API tokens, written a minute at a time rather than on every request.
+  const tokenUsage = createTokenUsage({ identity: stores.identity, clock, logger });
   return {
     clock,
     bus,
     config,
     logger,
     stores,
-    auth: createAuthService({ identity: stores.identity, clock }),
+    auth: createAuthService({ identity: stores.identity, clock, usage: tokenUsage }),
+    tokenUsage,
     users: createUserService({ identity: stores.identity, org: stores.org, changes: leadChanges, routing }),
     org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
     sources: createSourceService({ sources: stores.sources, org: stores.org }),
