@@ -38,6 +38,16 @@ describe('over HTTP', () => {
       .toMatchObject({ code: 'UNAUTHENTICATED', message: NOT_VALID });
   });
 
+  it('a revoked API token: the token is not valid, over HTTP and at the WebSocket handshake', async () => {
+    const agent = await agentWithPassword();
+    const { issueApiToken } = await t.admin.IssueLabelledApiToken({ userId: agent.id, label: 'to revoke' });
+    expect((await t.sdk(issueApiToken.token).Me()).me.id).toBe(agent.id);
+    await t.admin.RevokeApiToken({ id: issueApiToken.id });
+    expect(await graphqlError(t.sdk(issueApiToken.token).Me())).toMatchObject({ code: 'UNAUTHENTICATED', message: NOT_VALID });
+    const client = await openRaw(t.wsUrl, issueApiToken.token);
+    expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden: the token is not valid (revoked, expired or mistyped)' });
+  });
+
   it("a deactivated user's token and an expired session: the token is not valid", async () => {
     const deactivated = await agentWithPassword();
     await t.admin.UpdateUser({ id: deactivated.id, input: { active: false } });
