@@ -54,9 +54,12 @@ export function isRelayAddress(address: string): boolean {
   return domain !== '' && PORTALS.some((p) => p.relayDomains.some((d) => inDomain(domain, d)));
 }
 
-/** Local parts of addresses that send notifications and read no replies. */
-const NO_REPLY = new Set(['noreply', 'donotreply', 'notifications', 'notification', 'alerts', 'mailer', 'mailerdaemon',
-  'postmaster', 'leads', 'lead', 'info', 'support', 'listings', 'system', 'bounce', 'bounces']);
+/**
+ * Local parts of addresses that send notifications and read no replies. Not "info@" or "support@": a
+ * small business's owner may write in from one of those, and that person is a lead.
+ */
+const NO_REPLY = new Set(['noreply', 'donotreply', 'notifications', 'notification', 'alerts', 'mailerdaemon',
+  'postmaster', 'leads', 'listings', 'bounce', 'bounces']);
 
 /**
  * An address that is never the lead: a no-reply or notification mailbox anywhere, or a portal's own
