@@ -158,6 +158,12 @@ export function createLeadStore(db: Db) {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
+    /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
+    routingRoundDecisions(leadId: number, round: number): string | null {
+      return db.select({ decisions: routingRounds.decisions }).from(routingRounds)
+        .where(and(eq(routingRounds.leadId, leadId), eq(routingRounds.round, round))).get()?.decisions ?? null;
+    },
+
     routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
       return db.select().from(routingRounds).where(eq(routingRounds.leadId, leadId)).orderBy(asc(routingRounds.round))
         .all().map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
