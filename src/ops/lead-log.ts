@@ -83,6 +83,8 @@ export function createLeadLog(deps: {
   return {
     /** The LeadChanges listener: keeps the changes for the next turn (no work on the commit's path). */
     onCommitted(changes: CommittedChanges): void {
+      // Below info (LOG_LEVEL=warn): not even the round's decisions are read.
+      if (!logger.isLevelEnabled('info')) return;
       pending.push(changes);
       if (scheduled) return;
       scheduled = true;

@@ -88,6 +88,14 @@ export function createMetrics(deps: { clock: Clock }) {
     EXPIRED: offersClosed.labels('EXPIRED'), TAKEN: offersClosed.labels('TAKEN'),
   };
   for (const child of Object.values(closedBy)) child.inc(0);
+  const createdBySource = new Map<number, Map<string, Counter.Internal>>();
+  const createdOf = (sourceId: number, kind: string): Counter.Internal => {
+    let kinds = createdBySource.get(sourceId);
+    if (!kinds) createdBySource.set(sourceId, kinds = new Map());
+    let child = kinds.get(kind);
+    if (!child) kinds.set(kind, child = leadsCreated.labels(kind, String(sourceId)));
+    return child;
+  };
   const offersBySource = new Map<number, Counter.Internal>();
   const offersOf = (sourceId: number): Counter.Internal => {
     let child = offersBySource.get(sourceId);
@@ -114,7 +122,7 @@ export function createMetrics(deps: { clock: Clock }) {
       let created: Set<number> | null = null;
       for (const { event, lead } of changes.leadEvents) {
         if (event.type !== 'CREATED') continue;
-        leadsCreated.labels(lead.kind, String(lead.sourceId)).inc();
+        createdOf(lead.sourceId, lead.kind).inc();
         (created ??= new Set()).add(lead.id);
       }
       for (const { type, offer, lead } of changes.offers) {
