@@ -49,7 +49,7 @@ export function createLeadService(deps: { leads: LeadStore; clock: Clock }) {
     offersOfLead: (leadId: number) => store.offersOfLead(leadId),
     eventsOfLead: (leadId: number) => store.eventsOfLead(leadId),
     userIdsOfLead: (leadId: number) => store.userIdsOfLead(leadId),
-    routingRounds: (leadId: number) => store.routingRounds(leadId),
+    routingRounds: (leadId: number, only: number | 'LAST' | null = null) => store.routingRounds(leadId, only),
     findLeads: (ids: readonly number[]) => store.findLeads(ids),
   };
 }

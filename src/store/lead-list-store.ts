@@ -9,7 +9,7 @@
 // A search within one agent's leads (an agent's own list, or an admin's filtered by owner) does not go
 // through the index: it reads that agent's leads (an index lookup each) and matches each one's text,
 // so it costs what the agent's leads cost, however many of everyone's leads match (ownLeadsContain).
-import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import { withoutFsync } from './relaxed-sync.js';
@@ -243,6 +243,18 @@ export function createLeadListStore(db: Db) {
 
     /** How many leads are not in the search index yet. */
     pendingSearchIndex: (): number => pendingCount.get() as number,
+
+    /**
+     * Whether any lead that matches has an id of at least `fromId`: the leads a page read after the
+     * cursor `fromId` comes behind (the list runs newest first). Stops at the first one found.
+     */
+    anyLeadFrom(scope: LeadListScope, filter: LeadListFilter, fromId: number): boolean {
+      const own = ownLeadsContain(scope, filter);
+      const plan = own ? null : planSearch(filter.search);
+      return db.select({ id: leads.id }).from(leads)
+        .where(and(...conditions(scope, filter), own ?? (plan ? searchCondition(plan) : undefined), gte(leads.id, fromId)))
+        .orderBy(asc(leads.id)).limit(1).get() !== undefined;
+    },
 
     /** How many leads match, regardless of the page: costs a walk over every match. */
     countLeads(scope: LeadListScope, filter: LeadListFilter): number {
