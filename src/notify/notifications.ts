@@ -12,7 +12,7 @@ import { createNotificationStore, type NewNotification, type NotificationRow } f
 import type { SourceStore } from '../store/source-store.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
-import { DeliveryWorker } from './delivery-worker.js';
+import { DeliveryWorker, type AttemptObserver } from './delivery-worker.js';
 import { createLogChannel } from './log-channel.js';
 import { composeMessages } from './messages.js';
 import { createSmsChannel } from './sms-channel.js';
@@ -26,6 +26,8 @@ export interface NotificationDeps {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Told of every delivery attempt's outcome (the metrics). */
+  onAttempt?: AttemptObserver;
 }
 
 export function createNotifications(deps: NotificationDeps) {
@@ -37,7 +39,7 @@ export function createNotifications(deps: NotificationDeps) {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
   };
-  const worker = new DeliveryWorker(clock, store, channels, logger);
+  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt);
 
   /** The in-transaction listener: one outbox row per message, written in the routing transaction. */
   function writeOutbox(changes: CommittedChanges): void {
@@ -84,6 +86,8 @@ export function createNotifications(deps: NotificationDeps) {
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
     ofLead: (leadId: number): NotificationRow[] => store.ofLead(leadId),
+    /** Messages not yet sent, per channel (the outbox backlog). */
+    pendingByChannel: () => store.pendingByChannel(),
     /** Resumes deliveries left PENDING by a previous run, then sends new ones as they come. */
     start: (): void => worker.start(),
     /** Resolves when nothing is being sent or about to be (for tests; see DeliveryWorker.idle). */

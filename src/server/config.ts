@@ -99,6 +99,11 @@ export interface Config {
   smtp: SmtpConfig | null;
   /** SMS_*: a Twilio-compatible SMS API. Null (SMS_ACCOUNT_SID unset): texts go to the log channel. */
   sms: SmsConfig | null;
+  /**
+   * METRICS_TOKEN: the bearer token a Prometheus scraper sends to GET /metrics (at least 16
+   * characters). Unset (the default): /metrics answers 404, so nothing about the instance is exposed.
+   */
+  metricsToken: string | null;
 }
 
 export interface SmtpConfig {
@@ -306,6 +311,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('INBOUND_EMAIL_SECRET', 'must be at least 16 characters');
   }
 
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters without spaces, so that it cannot be guessed');
+  }
+
   const corsRaw = env.CORS_ORIGINS?.trim() || '*';
   let corsOrigins: string[] | '*' = '*';
   if (corsRaw !== '*') {
@@ -354,5 +364,6 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     smtp: parseSmtp(env, domain.toLowerCase()),
     sms: parseSms(env),
+    metricsToken,
   };
 }

@@ -32,6 +32,8 @@ import { createLeadWorkService } from './lead-work-service.js';
 import { createLeadListService } from './lead-list-service.js';
 import { createLeadStatsService } from './lead-stats-service.js';
 import { createSearchIndexing } from './search-indexing.js';
+import { createMetrics } from '../ops/metrics.js';
+import { createLeadLog } from '../ops/lead-log.js';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
@@ -57,12 +59,17 @@ export function createServices(deps: ServiceDeps) {
     leadStats: createLeadStatsStore(database.db),
   };
   const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
+  // GET /metrics (ops/metrics.ts) and the log lines that follow a lead (ops/lead-log.ts).
+  const metrics = createMetrics({ clock });
+  leadChanges.onCommitted(metrics.onCommitted);
+  leadChanges.onCommitted(createLeadLog({ logger, roundDecisions: stores.leads.routingRoundDecisions }).onCommitted);
   leadChanges.onCommitted(publishToSubscriptions(bus));
   const actionLinks = createActionLinks(loadActionLinkSecret(stores.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
   const notifications = createNotifications({
     db: database.db, identity: stores.identity, sources: stores.sources, actionLinks, clock, config, logger,
+    onAttempt: metrics.deliveryAttempt,
   });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
@@ -88,6 +95,7 @@ export function createServices(deps: ServiceDeps) {
     config,
     logger,
     stores,
+    metrics,
     auth: createAuthService({ identity: stores.identity, clock, usage: tokenUsage }),
     tokenUsage,
     users: createUserService({

@@ -42,7 +42,16 @@ describe('defaults', () => {
       production: false,
       smtp: null,
       sms: null,
+      metricsToken: null,
     });
+  });
+
+  it('METRICS_TOKEN is kept when long enough; a short one, or one with spaces, is refused without echoing it', () => {
+    expect(loadConfig({ METRICS_TOKEN: ' scrape-token-0123456789 ' }).metricsToken).toBe('scrape-token-0123456789');
+    const short = configError({ METRICS_TOKEN: 'scrape-tok' });
+    expect(short.variable).toBe('METRICS_TOKEN');
+    expect(short.message).not.toContain('scrape-tok');
+    expect(configError({ METRICS_TOKEN: 'scrape token 0123456789' }).variable).toBe('METRICS_TOKEN');
   });
 
   it('SQLITE_SYNCHRONOUS takes FULL or NORMAL, in any case', () => {
