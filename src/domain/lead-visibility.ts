@@ -29,6 +29,9 @@ export const LEAD_FIELD_VISIBILITY: Readonly<Record<string, LeadVisibility>> = {
   message: 'LIMITED',
   // An area, not a person: what an agent weighs before accepting (and what service areas match).
   postalCode: 'LIMITED',
+  // About the property, not the person: what the lead is worth to the agent weighing it. A listing's
+  // price is public; with the address hidden it does not point to anyone's home.
+  price: 'LIMITED',
   source: 'LIMITED',
   status: 'LIMITED',
   round: 'LIMITED',

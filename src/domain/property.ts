@@ -6,13 +6,18 @@
 export const MAX_POSTAL_CODE = 20;
 /** Longest property address kept: a street line, a unit and a city line, with room to spare. */
 export const MAX_PROPERTY_ADDRESS = 300;
+/**
+ * Largest price kept, in whole units of the listing's currency: above any listing, and within
+ * GraphQL's Int (32 bits) and PostgreSQL's integer. A larger figure in an email is a misreading.
+ */
+export const MAX_PRICE = 2_000_000_000;
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isUpper = (c: number) => c >= 0x41 && c <= 0x5a;
 
 /**
  * The US ZIP code (5 digits, or ZIP+4 kept as its 5) at the end of an address line such as
- * "4812 Lakeview Dr, Austin, TX 78731" or "…, NY 10025-1234", or null. One pass from the end.
+ * "4812 Lakeview Dr, Austin, TX 78731", "…, NY 10025-1234" or "…, PA, 19121", or null. One pass from the end.
  */
 export function zipAtEnd(address: string): string | null {
   let end = address.length;
@@ -34,10 +39,12 @@ export function zipAtEnd(address: string): string | null {
     start = plusStart;
     digits = address.slice(plusStart, plusEnd);
   }
-  if (digits.length !== 5) return null;
-  // A ZIP follows its state's two capitals ("TX 78731"); a house or unit number ("Unit 12345") does not.
-  const a = address.charCodeAt(start - 3);
-  const b = address.charCodeAt(start - 2);
-  const before = start >= 4 ? address.charCodeAt(start - 4) : 0x20;
-  return address.charCodeAt(start - 1) === 0x20 && isUpper(a) && isUpper(b) && (before === 0x20 || before === 0x2c) ? digits : null;
+  if (digits.length !== 5 || address.charCodeAt(start - 1) !== 0x20) return null;
+  // A ZIP follows its state's two capitals ("TX 78731", or "PA, 19121" as Zillow's subjects write it);
+  // a house or unit number ("Unit 12345") does not.
+  const state = address.charCodeAt(start - 2) === 0x2c ? start - 2 : start - 1;
+  const a = address.charCodeAt(state - 2);
+  const b = address.charCodeAt(state - 1);
+  const before = state >= 3 ? address.charCodeAt(state - 3) : 0x20;
+  return isUpper(a) && isUpper(b) && (before === 0x20 || before === 0x2c) ? digits : null;
 }

@@ -1,7 +1,8 @@
-// Pulls a lead (name, email, phone, message) out of a forwarded lead email: pure, no I/O. Portals and
+// Pulls a lead (name, email, phone, message, property, price) out of a forwarded lead email: pure, no I/O. Portals and
 // website builders send leads in a few common shapes, all handled here:
 //   - labelled lines: "Name: …", "First Name: …", "Last Name: …", "Email: …", "Phone: …",
-//     "Message: …" / "Comments: …" (the message may run on over the following lines);
+//     "Message: …" / "Comments: …" (the message may run on over the following lines), "Property
+//     Address:" (on the lines below it), "List Price: $615,000" / "Rent: $2,400/mo";
 //   - HTML tables: <tr><td>Name</td><td>…</td></tr>;
 //   - the unlabelled shapes of portal notifications (portal-shapes.ts): "<name> says:", an address
 //     or a phone alone on a line, a subject naming the person and the property;
@@ -18,6 +19,7 @@ import { normalizeEmail } from '../domain/validation.js';
 import { isAsciiLetter, isSpace, skipSpaces } from './chars.js';
 import { findEmailAddress, firstEmailAddress, phoneCandidate } from './contact-scan.js';
 import { htmlToText, stripTags, twoCellRows } from './html-scan.js';
+import { priceOf } from './price-scan.js';
 import { subjectLead, unlabelledContacts } from './portal-shapes.js';
 import { identifyPortal, isNeverTheLead, isRelayAddress, type Portal } from './portals.js';
 
@@ -43,6 +45,8 @@ export interface ExtractedLead {
   message: string | null;
   postalCode: string | null;
   propertyAddress: string | null;
+  /** The listing's price, in whole units of its currency (a rental's monthly rent); null when not given as one figure. */
+  price: number | null;
 }
 
 /** A contact field the email gave but that could not be used; the reason never quotes the value. */
@@ -60,7 +64,7 @@ export interface LeadReading {
   portal: Portal | null;
 }
 
-type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'phone' | 'message' | 'property' | 'postalCode';
+type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'phone' | 'message' | 'property' | 'postalCode' | 'price';
 
 /** Labels as portals write them, lower-cased with everything but letters removed. */
 const LABELS: ReadonlyMap<string, Field> = new Map(Object.entries({
@@ -78,6 +82,10 @@ const LABELS: ReadonlyMap<string, Field> = new Map(Object.entries({
   phonenumbers: 'phone', primaryphone: 'phone',
   property: 'property', propertyaddress: 'property', listing: 'property', listingaddress: 'property',
   propertyofinterest: 'property', address: 'property', streetaddress: 'property', home: 'property',
+  // StreetEasy's "StreetEasy Listing street address:", with the address on the line below.
+  streeteasylistingstreetaddress: 'property', listingstreetaddress: 'property',
+  price: 'price', listprice: 'price', listingprice: 'price', askingprice: 'price', saleprice: 'price', salesprice: 'price',
+  listedprice: 'price', propertyprice: 'price', rent: 'price', monthlyrent: 'price', rentalprice: 'price', listedrent: 'price',
   zip: 'postalCode', zipcode: 'postalCode', postalcode: 'postalCode', postcode: 'postalCode', zippostalcode: 'postalCode',
 }) as [string, Field][]);
 
@@ -85,8 +93,11 @@ const LABELS: ReadonlyMap<string, Field> = new Map(Object.entries({
 const MAX_PROPERTY_LINES = 3;
 
 const MAX_MESSAGE = 5000;
-/** The longest label: a first letter and up to 30 more of letters, spaces, ".", "/", "_", "-". */
-const MAX_LABEL = 31;
+/**
+ * The longest label: a first letter and up to 39 more of letters, spaces, ".", "/", "_", "-"
+ * (StreetEasy's "StreetEasy Listing street address" is 33).
+ */
+const MAX_LABEL = 40;
 /**
  * How much of the text and of the HTML is read (each). Lead details sit at the top of a lead email;
  * past this is a forwarded thread or an attachment pasted inline, and reading it would only cost time.
@@ -137,44 +148,77 @@ function unquote(line: string): string {
   return line.slice(at < line.length && isSpace(line.charCodeAt(at)) ? at + 1 : at);
 }
 
-/** Label/value pairs from "Label: value" lines; a message runs on until a blank line or a new label. */
+/**
+ * Label/value pairs from "Label: value" lines; a message runs on until a blank line or a new label.
+ * Last, as a message only if no label gives one: the text right below a property address that ended
+ * at its ZIP (StreetEasy writes the person's message there, unlabelled).
+ */
 function linePairs(lines: readonly string[]): [Field, string][] {
   const pairs: [Field, string][] = [];
+  let belowProperty: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const labelled = labelLine(lines[i] ?? '');
     if (!labelled) continue;
     const { field } = labelled;
     let value = labelled.value;
     if (field === 'message') {
-      const more: string[] = [];
-      let length = value.length;
-      for (let j = i + 1; j < lines.length; j++) {
-        const next = (lines[j] ?? '').trim();
-        if (next === '' && (value !== '' || more.length > 0)) break;
-        if (labelLine(next)) break;
-        // Past the message's limit the lines are skipped, not kept: it is clipped anyway.
-        if (next !== '' && length <= MAX_MESSAGE) {
-          more.push(next);
-          length += next.length + 1;
-        }
-        i = j;
-      }
-      value = [value, ...more].filter(Boolean).join('\n');
+      const run = runOn(lines, i + 1, value !== '');
+      value = [value, run.text].filter(Boolean).join('\n');
+      i = run.last;
     } else if (field === 'property' && value === '') {
       // "Property Address:" with the address on the lines below it (realtor.com).
       const more: string[] = [];
+      let endsAtZip = false;
       for (let j = i + 1; j < lines.length && more.length < MAX_PROPERTY_LINES; j++) {
         const next = (lines[j] ?? '').trim();
-        // Any "Label:" line ends it, known or not ("List Price: $615,000").
-        if (next === '' || next.length > MAX_PROPERTY_ADDRESS || labelShape(next)) break;
+        // Any "Label:" line ends it, known or not ("List Price: $615,000"), and so does the listing's
+        // MLS number (realtor.com's "MLSID # 26003866" below the address).
+        if (next === '' || next.length > MAX_PROPERTY_ADDRESS || labelShape(next) || isMlsLine(next)) break;
         more.push(next);
         i = j;
+        // A US address ends with its ZIP: what follows is something else (StreetEasy's message).
+        endsAtZip = zipAtEnd(next) !== null;
+        if (endsAtZip) break;
       }
       value = more.join(', ');
+      if (endsAtZip && belowProperty === null && (lines[i + 1] ?? '').trim() !== '') {
+        const run = runOn(lines, i + 1, true);
+        belowProperty = run.text;
+        i = run.last;
+      }
     }
     if (value) pairs.push([field, value]);
   }
+  if (belowProperty) pairs.push(['message', belowProperty]);
   return pairs;
+}
+
+/**
+ * The lines of a message from `from` on: until a blank line (one that follows text, when
+ * `started`), a "Label:" line or a "---" rule; past MAX_MESSAGE the lines are skipped, not kept (it
+ * is clipped anyway). `last` is the index of the last line it took (from - 1 when none).
+ */
+function runOn(lines: readonly string[], from: number, started: boolean): { text: string; last: number } {
+  const more: string[] = [];
+  let length = 0;
+  let last = from - 1;
+  for (let j = from; j < lines.length; j++) {
+    const next = (lines[j] ?? '').trim();
+    if (next === '' && (started || more.length > 0)) break;
+    if (labelLine(next) || next.startsWith('---')) break;
+    if (next !== '' && length <= MAX_MESSAGE) {
+      more.push(next);
+      length += next.length + 1;
+    }
+    last = j;
+  }
+  return { text: more.join('\n'), last };
+}
+
+/** A line giving a listing's MLS number ("MLSID # 26003866", "MLS#: 1234", "MLS ID 99"). */
+function isMlsLine(line: string): boolean {
+  const head = line.slice(0, 5).toLowerCase();
+  return head === 'mlsid' || (head.startsWith('mls') && !isAsciiLetter(line.charCodeAt(3)));
 }
 
 /** The text's lines (any line break: CRLF, LF, CR, U+2028, U+2029), unquoted. */
@@ -291,6 +335,7 @@ export function readLead(email: EmailForExtraction): LeadReading {
   const found: Partial<Record<Field, string>> = {};
   /** A relay address given where a direct one was expected: used only if no direct one turns up. */
   let relay: { address: string; name: string | null } | null = null;
+  let price: number | null = null;
   /** Why a labelled email or phone was unusable; reported only if no usable one turns up. */
   const unusable: Partial<Record<DroppedField['field'], string>> = {};
   for (const [field, value] of pairs) {
@@ -304,6 +349,9 @@ export function readLead(email: EmailForExtraction): LeadReading {
         else if (isRelayAddress(checked.email)) relay ??= { address: checked.email, name: null };
         else found.email = checked.email;
       }
+    } else if (field === 'price') {
+      // The first label that gives one figure ("Price range: $400K - $500K" gives none).
+      price ??= priceOf(value);
     } else if (field === 'phone') {
       if (found.phone) continue;
       const checked = checkPhone(value, region);
@@ -337,6 +385,9 @@ export function readLead(email: EmailForExtraction): LeadReading {
       }
     }
   }
+  // A price alone on a line is the listing's only in a portal's notification (Zillow's rentals print
+  // "$1,995/mo" above the address); elsewhere it may be anything.
+  if (price === null && portal) price = bare.prices[0] ?? null;
   const fromSubject = subjectLead(email.subject);
   // A sender at a portal's relay is the person, through the portal (Zillow's "Jordan Avery <…@convo.zillow.com>").
   const relaySender = [...email.senders, ...forwarded].find((s) => isRelayAddress(s.address.toLowerCase()));
@@ -388,6 +439,7 @@ export function readLead(email: EmailForExtraction): LeadReading {
       phone: found.phone ?? null,
       message,
       ...property,
+      price,
     },
     dropped,
     portal,

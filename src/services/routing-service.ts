@@ -4,8 +4,8 @@
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadKind, planRound } from '../domain/routing.js';
 import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
-import { MAX_POSTAL_CODE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
-import { normalizeEmail, optionalText, requireText } from '../domain/validation.js';
+import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
+import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { IdentityStore } from '../store/identity-store.js';
 import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
@@ -28,6 +28,8 @@ export interface SubmitLeadInput {
   postalCode?: string | null;
   /** The property the lead is about. */
   propertyAddress?: string | null;
+  /** The listing's price, in whole units of its currency. */
+  price?: number | null;
   externalId?: string | null;
 }
 
@@ -120,6 +122,7 @@ export function createRoutingService(deps: {
       message: optionalText('message', input.message, 5000),
       postalCode: optionalText('postalCode', input.postalCode, MAX_POSTAL_CODE),
       propertyAddress: optionalText('propertyAddress', input.propertyAddress, MAX_PROPERTY_ADDRESS),
+      price: input.price == null ? null : intInRange('price', input.price, 1, MAX_PRICE),
       externalId: optionalText('externalId', input.externalId, 200),
     };
   }

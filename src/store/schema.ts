@@ -161,6 +161,11 @@ export const leads = sqliteTable('leads', {
   postalCode: text('postal_code'),
   /** The property the lead is about (the listing a portal's email names), as written there. */
   propertyAddress: text('property_address'),
+  /**
+   * The listing's price where the lead gave one, in whole units of its currency (a rental's monthly
+   * rent as listed); a number, not the text, so leads can be sorted and compared by it.
+   */
+  price: integer('price'),
   /** The sender's own id; unique per source so that a resubmission creates nothing. */
   externalId: text('external_id'),
   /** Recorded when an agent accepts a general offer; null for direct and hand-assigned leads. */

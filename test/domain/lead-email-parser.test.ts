@@ -18,7 +18,7 @@ describe('labelled lines', () => {
     }));
     expect(lead).toEqual({
       firstName: 'Dana', lastName: 'Reyes', email: 'dana@example.com', phone: '+15125550199',
-      message: 'Looking for a 3 bed in Zilker.\nWe can see it on Saturday.', postalCode: null, propertyAddress: null,
+      message: 'Looking for a 3 bed in Zilker.\nWe can see it on Saturday.', postalCode: null, propertyAddress: null, price: null,
     });
   });
 
@@ -47,7 +47,7 @@ describe('unusable contact fields are dropped, not the lead', () => {
 
   it('an over-long address: the name and phone stay, the email is dropped and reported without its value', () => {
     expect(readLead(email({ text: `Name: Lena Long\nEmail: ${long}\nPhone: 512 555 0188` }))).toEqual({
-      lead: { firstName: 'Lena', lastName: 'Long', email: null, phone: '+15125550188', message: null, postalCode: null, propertyAddress: null },
+      lead: { firstName: 'Lena', lastName: 'Long', email: null, phone: '+15125550188', message: null, postalCode: null, propertyAddress: null, price: null },
       dropped: [{ field: 'email', reason: 'address longer than 254 characters' }],
       portal: null,
     });
@@ -65,7 +65,7 @@ describe('unusable contact fields are dropped, not the lead', () => {
 
   it('a usable value elsewhere in the email wins, and nothing is reported', () => {
     expect(readLead(email({ text: `Email: ${long}\nPhone: 1 2\nEmail: kim@example.com\nTel: 512-555-0100` }))).toEqual({
-      lead: { firstName: 'Unknown', lastName: null, email: 'kim@example.com', phone: '+15125550100', message: null, postalCode: null, propertyAddress: null },
+      lead: { firstName: 'Unknown', lastName: null, email: 'kim@example.com', phone: '+15125550100', message: null, postalCode: null, propertyAddress: null, price: null },
       dropped: [],
       portal: null,
     });
@@ -82,7 +82,7 @@ describe('unusable contact fields are dropped, not the lead', () => {
 describe('line breaks', () => {
   it('a lone CR, U+2028 or U+2029 ends a line like LF and CRLF', () => {
     expect(extractLead(email({ text: 'Name: Ada Byron\rEmail: ada@example.com\u2028Phone: 512 555 0101\u2029Message: Hi' })))
-      .toEqual({ firstName: 'Ada', lastName: 'Byron', email: 'ada@example.com', phone: '+15125550101', message: 'Hi', postalCode: null, propertyAddress: null });
+      .toEqual({ firstName: 'Ada', lastName: 'Byron', email: 'ada@example.com', phone: '+15125550101', message: 'Hi', postalCode: null, propertyAddress: null, price: null });
   });
 });
 
@@ -96,7 +96,7 @@ describe('HTML tables', () => {
     }));
     expect(lead).toEqual({
       firstName: 'José', lastName: 'Ruiz-López', email: 'ruiz@example.com', phone: '+15125550177', message: 'Is the <pool> heated?',
-      postalCode: null, propertyAddress: null,
+      postalCode: null, propertyAddress: null, price: null,
     });
   });
 });
@@ -117,7 +117,7 @@ describe('portal-like samples', () => {
     }));
     expect(lead).toEqual({
       firstName: 'Priya', lastName: 'Natarajan', email: 'priya.n@example.net', phone: '+17375550123',
-      message: 'I would like to schedule a tour of 1208 W 6th St.', postalCode: null, propertyAddress: null,
+      message: 'I would like to schedule a tour of 1208 W 6th St.', postalCode: null, propertyAddress: null, price: null,
     });
   });
 
@@ -140,7 +140,7 @@ describe('portal-like samples', () => {
     expect(lead).toEqual({
       firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '+15125550110',
       message: 'Is this home still available? We are pre-approved.',
-      propertyAddress: '4402 Avenue D, Austin, TX 78751', postalCode: '78751',
+      propertyAddress: '4402 Avenue D, Austin, TX 78751', postalCode: '78751', price: 649000,
     });
   });
 });
@@ -153,7 +153,7 @@ describe('the sender as the last resort', () => {
     }));
     expect(lead).toEqual({
       firstName: 'Sam', lastName: 'Ortiz', email: 'sam@example.com', phone: null, message: 'House on Elm\n\nHi, is the house on Elm still for sale?',
-      postalCode: null, propertyAddress: null,
+      postalCode: null, propertyAddress: null, price: null,
     });
   });
 

@@ -141,7 +141,7 @@ let routingOfferId: string;
 
 const CONTACT = { lastName: 'Secret', email: 'prospect@example.com', phone: '+15125550123' };
 /** Given, so that a property field shown where its rule hides it is SHOWN, not an indistinguishable null. */
-const PROPERTY = { postalCode: '78731', propertyAddress: '4812 Lakeview Dr, Austin, TX 78731' };
+const PROPERTY = { postalCode: '78731', propertyAddress: '4812 Lakeview Dr, Austin, TX 78731', price: 615000 };
 
 async function newUser(role: 'AGENT' | 'ADMIN' = 'AGENT', password?: string): Promise<string> {
   const email = `${unique('u').replace(/\W/g, '')}@example.com`;
@@ -557,7 +557,7 @@ const VISIBILITY_RANK: Record<Visibility, number> = { RECEIPT: 0, LIMITED: 1, FU
 const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>> = {
   Lead: {
     RECEIPT: ['id', 'kind', 'state', 'createdAt', 'contactHidden'],
-    LIMITED: ['firstName', 'message', 'postalCode', 'source', 'status', 'round', 'offers'],
+    LIMITED: ['firstName', 'message', 'postalCode', 'price', 'source', 'status', 'round', 'offers'],
     FULL: ['lastName', 'email', 'phone', 'propertyAddress', 'referralFeePercent', 'owner', 'users', 'events'],
     admin: ['routing'],
   },

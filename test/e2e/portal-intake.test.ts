@@ -1,7 +1,7 @@
 // Issue 18: lead emails in the layouts the portals brokers use really send, through the real server
 // (POST /inbound/email). The corpus is test/intake/fixtures: each <name>.eml (fictional people; {{TO}}
 // is the agent's forwarding address, {{AGENT_EMAIL}} the agent's own) beside <name>.json, the lead it
-// must make: the person, the property, and the source named for the portal (or "Forwarded email").
+// must make: the person, the property (and the listing's price), and the source named for the portal (or "Forwarded email").
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ interface Expected {
   message?: string | null;
   propertyAddress?: string | null;
   postalCode?: string | null;
+  /** The listing's price the email gives, in whole currency units (null when it gives none). */
+  price?: number | null;
 }
 
 const corpus = readdirSync(FIXTURES).filter((f) => f.endsWith('.eml')).sort().map((file) => {
@@ -76,6 +78,8 @@ describe('the portal fixture corpus', () => {
       expect(property.lead).toEqual({
         id: leadId, postalCode: expected.postalCode, propertyAddress: expected.propertyAddress, source: { name: expected.source },
       });
+      const { lead: priced } = await t.admin.LeadPrice({ id: leadId });
+      expect(priced).toEqual({ id: leadId, price: expected.price });
     });
   }
 

@@ -53,13 +53,18 @@ const prefix = fc.constantFrom('Phone: ', 'Email: ', 'Name: ', 'First Name: ', '
   'E-mail:', 'Tel:', 'From: ', '> From: ', '> > Name: ', '', ' ', '<table>', '<tr><td>Phone</td><td>', '<td>Email</td><td>',
   // Portal shapes (issue 18): "<name> says:", bare contact lines, property labels running on, field keys.
   'Jordan Avery says:\n', 'Property Address:\n', 'Listing: ', 'Zip: ', 'zip_code: ', 'full_name: ', 'phone_number: ',
-  '<tr><td>Taylor Brooks</td><td>', '(512) 555-0143\n', 'a@convo.zillow.com\n', 'From: Zillow <a@convo.zillow.com>\n');
+  '<tr><td>Taylor Brooks</td><td>', '(512) 555-0143\n', 'a@convo.zillow.com\n', 'From: Zillow <a@convo.zillow.com>\n',
+  // The price and the layouts checked against real portal emails: labelled and bare prices, "asked:"
+  // with a quoted question, StreetEasy's long label and its message below the address, realtor.com's MLSID line.
+  'List Price: $', 'Price: ', 'Rent: $1,', '$', 'Income\n$', 'Riley Chen asked:\n"', 'StreetEasy Listing street address:\n',
+  'Property Address:\n1 A St\nAustin, TX 78704\n', 'MLSID # ', 'Avery Kim [mailto:', '<tr><th>Price:</th><td>$');
 /** Pieces that each regular expression of the old parser backtracked over. */
 const piece = fc.constantFrom('(', ')', '1', '+', ' ', '\t', '\u00a0', '\u2028', '\r', '\n', '\r\n', 'a', 'Z', '@', '.', '-',
   '_', '%', '<', '>', '/', '&', '#', 'x', ';', ':', '"', ',', '=', '<tr>', '</tr>', '<td>', '</td>', '<th>', '<tr><td></td></tr>',
   '<tr></tr>', '<script>', '<style ', '<head', '</script', '<br', '<p>', '&#x', '&amp', '&#', 'a@', '@a', 'a.', '> ', 'Name:',
   'From:', 'Email: ', '&lt;', 'é', ' says:', 'says:\n', '\n\n', 'TX 7', '-1234', 'Jo ', "O'", '@convo.zillow.com', 'noreply@',
-  ' is requesting information about ', 'Property:');
+  ' is requesting information about ', 'Property:', ',000', ',00', '.5', 'K', 'M', '/mo', ' asked:', '"', '-----', 'TX, 7',
+  'mailto:');
 const unit = fc.oneof(
   { weight: 3, arbitrary: fc.array(piece, { minLength: 1, maxLength: 4 }).map((p) => p.join('')) },
   // Random text too: any characters, repeated.
@@ -86,7 +91,8 @@ interface Shape { sender: string; subject: string | null }
 const PLAIN: Shape = { sender: 'portal@example.com', subject: null };
 const shapes = fc.record({
   sender: fc.constantFrom('portal@example.com', 'x7@convo.zillow.com', 'noreply@homes.com', 'leads@email.realtor.com'),
-  subject: fc.constantFrom(null, 'Fwd: Re: ', 'Jordan Avery is requesting information about ', 'New Trulia lead ', 'Fwd: '.repeat(50)),
+  subject: fc.constantFrom(null, 'Fwd: Re: ', 'Jordan Avery is requesting information about ', 'New Trulia lead ', 'Fwd: '.repeat(50),
+    'New realtor.com lead - ', 'New message about '),
 });
 
 /** The shapes issue 12 reproduced, run first by every property. */

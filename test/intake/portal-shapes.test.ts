@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { zipAtEnd } from '../../src/domain/property.js';
 import { personName, subjectLead, unlabelledContacts } from '../../src/intake/portal-shapes.js';
+import { priceOf } from '../../src/intake/price-scan.js';
 import { identifyPortal, isNeverTheLead, isRelayAddress } from '../../src/intake/portals.js';
 
 describe('portals', () => {
@@ -33,6 +34,7 @@ describe('unlabelled shapes', () => {
       says: { name: 'Jordan Avery', message: 'Is it still available?\nSaturday works.' },
       emails: [{ address: 'jordan@example.com', name: null }],
       phones: ['(512) 555-0143'],
+      prices: [],
     });
   });
 
@@ -62,5 +64,51 @@ describe('the ZIP at the end of a US address', () => {
     expect(zipAtEnd('4812 Lakeview Dr, Austin, TX 78731')).toBe('78731');
     expect(zipAtEnd('245 W 107th St #5C, New York, NY 10025-1234.')).toBe('10025');
     for (const no of ['Unit 12345', '2104 E 12th St, Austin, TX', '78731', 'Austin, TX 7873', 'PO Box 78731']) expect(zipAtEnd(no), no).toBeNull();
+  });
+});
+
+describe('the price of a listing (issue 18)', () => {
+  it('one figure as portals print it, in whole units of its currency; a rent per month as listed', () => {
+    expect(priceOf('$615,000')).toBe(615000);
+    expect(priceOf(' 615000 ')).toBe(615000);
+    expect(priceOf('$1,150,000.00')).toBe(1150000);
+    expect(priceOf('$450K')).toBe(450000);
+    expect(priceOf('$1.2M')).toBe(1200000);
+    expect(priceOf('USD 2,400')).toBe(2400);
+    expect(priceOf('$1,995/mo')).toBe(1995);
+    expect(priceOf('$2,400 per month')).toBe(2400);
+  });
+
+  it('a range, words after the figure, a malformed group or a figure past MAX_PRICE is no price', () => {
+    for (const no of ['$400K - $500K', '$400K-$500K', '$615,000 (reduced)', 'Call for price', '$61,50', '$', '',
+      '$3,000,000,000', '99999999999', '$0', '615000 more', '$450 Kings Rd']) expect(priceOf(no), no).toBeNull();
+  });
+
+  it('a price alone on a line is read, but not when the line above names it as the person\'s (Zillow\'s "Income")', () => {
+    expect(unlabelledContacts(['Income', '$96000', 'Manage your listing', '$1,995/mo']).prices).toEqual([1995]);
+    expect(unlabelledContacts(['Budget:', '$500,000']).prices).toEqual([]);
+  });
+});
+
+describe('shapes seen in real portal emails', () => {
+  it('"<name> asked:" with a quoted question ends at the closing quote (Zillow rentals, no blank line after it)', () => {
+    expect(unlabelledContacts(['Riley Chen asked:', '"Is it still available?', 'Could I see it?"', 'Move in', 'in 2 months']).says)
+      .toEqual({ name: 'Riley Chen', message: 'Is it still available?\nCould I see it?' });
+  });
+
+  it('"Name [mailto:address]" (StreetEasy) gives the name beside the address', () => {
+    expect(unlabelledContacts(['Avery Kim [mailto:avery.kim@example.com]']).emails)
+      .toEqual([{ address: 'avery.kim@example.com', name: 'Avery Kim' }]);
+  });
+
+  it('realtor.com\'s subject names the person; Zillow rentals\' names the property', () => {
+    expect(subjectLead('New realtor.com lead - Rebecca Stone')).toEqual({ name: 'Rebecca Stone', property: null });
+    expect(subjectLead('Fwd: New message about 515 W 122nd St #6, New York, NY, 10027'))
+      .toEqual({ name: null, property: '515 W 122nd St #6, New York, NY, 10027' });
+  });
+
+  it('a ZIP after the state and a comma, as Zillow\'s subjects write it', () => {
+    expect(zipAtEnd('1919 W Diamond St #2, Philadelphia, PA, 19121')).toBe('19121');
+    expect(zipAtEnd('Unit 4, 12345')).toBeNull();
   });
 });

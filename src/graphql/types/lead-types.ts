@@ -6,7 +6,7 @@ import {
 
 @ObjectType({
   description: 'A prospect who came in through a lead source. Admins and the lead\'s owner and users see all of it; an agent '
-    + 'who was offered it sees id, kind, state, createdAt, firstName, message, postalCode, source, status, round and their '
+    + 'who was offered it sees id, kind, state, createdAt, firstName, message, postalCode, price, source, status, round and their '
     + 'own offers, '
     + 'the rest being null or empty (contactHidden says so); whoever submitted it without otherwise seeing it '
     + '(a web form) gets id, kind, state and createdAt only.',
@@ -45,6 +45,13 @@ export class Lead {
       + 'there. Null when not given, or hidden from you (contactHidden): it may be the client\'s own home.',
   })
   propertyAddress!: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The listing\'s price where the lead gave one (a portal\'s "List Price: $615,000" is 615000; "$450K" is '
+      + '450000), in whole units of the listing\'s currency; a rental\'s monthly rent as listed. Null when not given or '
+      + 'not one figure (a range). Shown to agents offered the lead: it is about the property, not the person.',
+  })
+  price!: number | null;
   @Field(() => Number, {
     nullable: true,
     description: 'Percent of the commission recorded when an agent accepted a GENERAL offer (the source\'s referralFeePercent '
@@ -124,6 +131,12 @@ export class SubmitLeadInput {
   postalCode?: string | null;
   @Field(() => String, { nullable: true, description: 'The property the lead is about, at most 300 characters.' })
   propertyAddress?: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The listing\'s price in whole units of its currency (a rental\'s monthly rent), 1 to 2000000000 '
+      + '(BAD_USER_INPUT otherwise).',
+  })
+  price?: number | null;
   @Field(() => String, {
     nullable: true, description: 'What the prospect wrote, at most 5000 characters. Shown to the agents offered the lead.',
   })
