@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createLeadListService } from '../src/services/lead-list-service.js';
 import { createLeadStatsService } from '../src/services/lead-stats-service.js';
-import { openDatabase } from '../src/store/database.js';
-import { createLeadListStore } from '../src/store/lead-list-store.js';
-import { createLeadStatsStore } from '../src/store/lead-stats-store.js';
+import { openDatabase } from '../src/store/sqlite/database.js';
+import { createLeadListStore } from '../src/store/sqlite/lead-list-store.js';
+import { createLeadStatsStore } from '../src/store/sqlite/lead-stats-store.js';
 // The slow, obvious computation of the dashboard the tests check the rollups against.
 import { referenceLeadStats, statsDifferences } from '../test/support/lead-stats-reference.js';
 

@@ -6,9 +6,9 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
 import type { RoutingService } from '../services/routing-service.js';
-import type { Db } from '../store/database.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import { createIntakeSourceStore } from '../store/intake-source-store.js';
+import type { Db } from '../store/sqlite/database.js';
+import type { IdentityStore, UserRow } from '../store/sqlite/identity-store.js';
+import { createIntakeSourceStore } from '../store/sqlite/intake-source-store.js';
 import { extractLead } from './lead-email-parser.js';
 
 /** The built-in source of forwarded leads: direct to the forwarding agent, and theirs at once. */

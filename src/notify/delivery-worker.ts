@@ -3,7 +3,7 @@
 // backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
 // timer, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
-import type { NotificationRow, NotificationStore } from '../store/notification-store.js';
+import type { NotificationRow, NotificationStore } from '../store/sqlite/notification-store.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Channels } from './channel.js';
 

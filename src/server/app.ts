@@ -15,7 +15,7 @@ import { createErrorFormatter, unexpectedErrorLog } from '../graphql/error-forma
 import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
-import { openDatabase } from '../store/database.js';
+import { openDatabase } from '../store/sqlite/database.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { capConnectionsPerAddress } from './connection-cap.js';

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
-import type { LeadRow, OfferRow } from '../store/lead-store.js';
+import type { LeadRow, OfferRow } from '../store/sqlite/lead-store.js';
 import { formatDuration } from '../notify/messages.js';
 import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';

@@ -7,7 +7,7 @@ import { DomainError, ErrorCode } from '../domain/errors.js';
 import { normalizeEmail, normalizePhone, optionalText, parseId, requireText } from '../domain/validation.js';
 import type { Services } from '../services/services.js';
 import type { SubmitLeadInput } from '../services/routing-service.js';
-import type { LeadSourceWithOffices } from '../store/source-store.js';
+import type { LeadSourceWithOffices } from '../store/sqlite/source-store.js';
 import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';

@@ -2,7 +2,7 @@
 // one offer and one agent by an HMAC under a server secret, so it cannot be forged or re-pointed;
 // it stops doing anything once the offer is over because the offer itself is closed.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { OrgStore } from '../store/org-store.js';
+import type { OrgStore } from '../store/sqlite/org-store.js';
 
 const MAC_BYTES = 16; // 128 bits: unguessable, short enough for an SMS.
 

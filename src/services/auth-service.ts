@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { normalizeEmail } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
+import type { IdentityStore } from '../store/sqlite/identity-store.js';
 import type { Clock } from '../time/clock.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;

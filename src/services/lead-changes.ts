@@ -10,7 +10,7 @@
 // alone. Nobody is told of a change (the caller's promise, the listeners) before its commit.
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
-import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow } from '../store/lead-store.js';
+import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow } from '../store/sqlite/lead-store.js';
 import type { Clock } from '../time/clock.js';
 
 /** What one transaction changed, collected while it runs. */

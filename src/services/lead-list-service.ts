@@ -3,7 +3,7 @@
 // page reads is newer than every cursor and can neither be repeated nor push another one off a page.
 import { badInput } from '../domain/errors.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { LeadListFilter, LeadListStore } from '../store/lead-list-store.js';
+import type { LeadListFilter, LeadListStore } from '../store/sqlite/lead-list-store.js';
 import type { LeadView } from './lead-service.js';
 
 export const DEFAULT_PAGE_SIZE = 20;

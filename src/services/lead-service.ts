@@ -4,7 +4,7 @@ import { notFound } from '../domain/errors.js';
 import type { LeadVisibility } from '../domain/lead-visibility.js';
 import { leadAccess, type LeadAccess } from '../domain/routing.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
+import type { LeadRow, LeadStore, OfferRow } from '../store/sqlite/lead-store.js';
 import type { Clock } from '../time/clock.js';
 
 /** A lead with what the viewer may see of it (domain/lead-visibility.ts). */

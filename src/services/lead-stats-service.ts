@@ -6,7 +6,7 @@
 import { medianRanks, nearestRank } from '../domain/percentiles.js';
 import {
   BAND_SHIFT, bucketSeconds, type AgentBuckets, type LeadStatsStore, type StatsRange,
-} from '../store/lead-stats-store.js';
+} from '../store/sqlite/lead-stats-store.js';
 
 export type LeadStateName = 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED';
 const STATES: readonly LeadStateName[] = ['ROUTING', 'ASSIGNED', 'UNASSIGNED'];

@@ -4,11 +4,11 @@ import { badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadRole, mayChange, type LeadChange } from '../domain/lead-work.js';
 import { optionalText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadRow, LeadStore } from '../store/lead-store.js';
-import type { LeadWorkStore } from '../store/lead-work-store.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { StatusStore } from '../store/status-store.js';
+import type { IdentityStore } from '../store/sqlite/identity-store.js';
+import type { LeadRow, LeadStore } from '../store/sqlite/lead-store.js';
+import type { LeadWorkStore } from '../store/sqlite/lead-work-store.js';
+import type { OrgStore } from '../store/sqlite/org-store.js';
+import type { StatusStore } from '../store/sqlite/status-store.js';
 import type { LeadView } from './lead-service.js';
 import type { LeadChanges } from './lead-changes.js';
 

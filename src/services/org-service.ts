@@ -1,8 +1,8 @@
 // The organisation around the users: tags, lead groups, halts, availability and the company settings.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { optionalText, requireExisting, requireText } from '../domain/validation.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import type { LeadGroupRow, OrgStore, SettingsRow, TagRow } from '../store/org-store.js';
+import type { IdentityStore, UserRow } from '../store/sqlite/identity-store.js';
+import type { LeadGroupRow, OrgStore, SettingsRow, TagRow } from '../store/sqlite/org-store.js';
 import type { Clock } from '../time/clock.js';
 
 export interface LeadGroupInput {

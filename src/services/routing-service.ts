@@ -5,11 +5,11 @@ import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain
 import { leadKind, planRound } from '../domain/routing.js';
 import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { LeadSourceWithOffices, SourceStore } from '../store/source-store.js';
-import type { StatusStore } from '../store/status-store.js';
+import type { IdentityStore } from '../store/sqlite/identity-store.js';
+import type { LeadRow, LeadStore, OfferRow } from '../store/sqlite/lead-store.js';
+import type { OrgStore } from '../store/sqlite/org-store.js';
+import type { LeadSourceWithOffices, SourceStore } from '../store/sqlite/source-store.js';
+import type { StatusStore } from '../store/sqlite/status-store.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 

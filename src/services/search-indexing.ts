@@ -8,7 +8,7 @@
 // Timing here is plain setTimeout, not the injected clock: this is housekeeping, not a domain rule,
 // and no test waits for it (search gives the same answers before and after a batch).
 import type { Logger } from 'pino';
-import type { LeadListStore } from '../store/lead-list-store.js';
+import type { LeadListStore } from '../store/sqlite/lead-list-store.js';
 
 /** How long new leads wait to be indexed together: a few ms of search tail against fewer segments. */
 const BATCH_DELAY_MS = 200;

@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { badInput, notFound } from '../domain/errors.js';
 import { intInRange, numberInRange, requireExisting, requireText } from '../domain/validation.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { LeadSourceWithOffices, NewLeadSource, SourceStore } from '../store/source-store.js';
+import type { OrgStore } from '../store/sqlite/org-store.js';
+import type { LeadSourceWithOffices, NewLeadSource, SourceStore } from '../store/sqlite/source-store.js';
 
 /** Windows longer than a week would leave a lead waiting on one agent for good. */
 export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;

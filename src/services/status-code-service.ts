@@ -1,7 +1,7 @@
 // Status codes: admins name, order, archive them and choose the default that new leads get.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { requireText } from '../domain/validation.js';
-import type { StatusCodeRow, StatusStore } from '../store/status-store.js';
+import type { StatusCodeRow, StatusStore } from '../store/sqlite/status-store.js';
 
 export interface UpdateStatusCodeInput {
   name?: string | null;

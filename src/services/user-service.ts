@@ -4,8 +4,8 @@ import {
   handleFromName, normalizeEmail, normalizeHandle, normalizePhone, requireExisting, requireText,
 } from '../domain/validation.js';
 import type { Role } from '../domain/viewer.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import type { OfficeRow, OrgStore } from '../store/org-store.js';
+import type { IdentityStore, UserRow } from '../store/sqlite/identity-store.js';
+import type { OfficeRow, OrgStore } from '../store/sqlite/org-store.js';
 import { hashPassword, validatePassword } from './auth-service.js';
 import type { LeadChanges } from './lead-changes.js';
 import type { RoutingService } from './routing-service.js';

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatsRange } from '../../src/store/lead-stats-store.js';
+import type { StatsRange } from '../../src/store/sqlite/lead-stats-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgents, createSource, type TestAgent } from '../support/brokerage.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';

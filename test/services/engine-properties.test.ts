@@ -9,7 +9,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
 import { decodeDecisions } from '../../src/store/routing-decisions.js';
 import { ManualClock } from '../../src/time/clock.js';
 

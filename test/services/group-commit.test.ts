@@ -11,7 +11,7 @@ import type { CommittedChanges } from '../../src/events/routing-events.js';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
 import { ManualClock } from '../../src/time/clock.js';
 
 const ADMIN = { id: 1, role: 'ADMIN' as const };

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { createLeadListStore, type LeadListStore } from '../../src/store/lead-list-store.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { createLeadListStore, type LeadListStore } from '../../src/store/sqlite/lead-list-store.js';
 
 let dir: string;
 let handle: DatabaseHandle;

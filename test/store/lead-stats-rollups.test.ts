@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLeadStatsService } from '../../src/services/lead-stats-service.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { bucketSeconds, createLeadStatsStore, planPieces, type StatsRange } from '../../src/store/lead-stats-store.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { bucketSeconds, createLeadStatsStore, planPieces, type StatsRange } from '../../src/store/sqlite/lead-stats-store.js';
 import {
   oneWinner, addAgentsAndSources, DAY, insertLead, insertOffer, random, responseMs, seed, SPAN_DAYS, T0, type Random,
 } from '../support/lead-stats-fixture.js';

@@ -5,7 +5,7 @@ import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../../store/lead-store.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../../store/sqlite/lead-store.js';
 import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';

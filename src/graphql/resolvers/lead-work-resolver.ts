@@ -4,7 +4,7 @@ import { Arg, Ctx, FieldResolver, GraphQLISODateTime, ID, Int, Mutation, Query, 
 import type { LeadView } from '../../services/lead-service.js';
 import { encodeCursor, type LeadPage } from '../../services/lead-list-service.js';
 import type { AgentStats, LeadStatsResult } from '../../services/lead-stats-service.js';
-import type { LeadListFilter } from '../../store/lead-list-store.js';
+import type { LeadListFilter } from '../../store/sqlite/lead-list-store.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';

@@ -1,7 +1,7 @@
 // What was sent to agents about a lead (ADMIN).
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { notFound } from '../../domain/errors.js';
-import type { NotificationRow } from '../../store/notification-store.js';
+import type { NotificationRow } from '../../store/sqlite/notification-store.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { targetId } from '../ids.js';
 import { Notification } from '../types/notification-types.js';

@@ -1,7 +1,7 @@
 // Tags, lead groups, halts, the caller's availability and the company settings.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { UserRow } from '../../store/identity-store.js';
-import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/org-store.js';
+import type { UserRow } from '../../store/sqlite/identity-store.js';
+import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/sqlite/org-store.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {

@@ -1,7 +1,7 @@
 // Lead sources (ADMIN): create, change, list, rotate the public key.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { LeadSourceInput as ServiceInput } from '../../services/source-service.js';
-import type { LeadSourceWithOffices } from '../../store/source-store.js';
+import type { LeadSourceWithOffices } from '../../store/sqlite/source-store.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { inputId, inputIds, targetId } from '../ids.js';
 import { LeadGroup, Office } from '../types/org-types.js';

@@ -1,6 +1,6 @@
 // Status codes: everyone signed in reads them; admins create, rename, reorder, archive and pick the default.
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { StatusCodeRow } from '../../store/status-store.js';
+import type { StatusCodeRow } from '../../store/sqlite/status-store.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import { CreateStatusCodeInput, StatusCode, UpdateStatusCodeInput } from '../types/status-code-types.js';

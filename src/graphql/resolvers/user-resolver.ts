@@ -1,6 +1,6 @@
 // Users, offices, tokens and sign-in.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { UserRow } from '../../store/identity-store.js';
+import type { UserRow } from '../../store/sqlite/identity-store.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {

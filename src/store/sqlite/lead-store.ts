@@ -1,12 +1,12 @@
 // Leads, offers, lead events and routing rounds. Named for the use case (claimOffer,
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
+import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type { Db } from './database.js';
 import { clientOf, transaction } from './transaction.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
-import { decodeDecisions, encodeDecisions } from './routing-decisions.js';
+import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 export type LeadRow = typeof leads.$inferSelect;

@@ -3,7 +3,7 @@
 // 27% of the server's CPU time at 100 leads/s with 1,000 agents (scripts/bench, issue 6).
 // The identity store, the only writer of users and user_offices, calls rosterChanged() on every
 // such write; anything that writes those tables another way must call it too.
-import type { AgentSnapshot } from '../domain/routing.js';
+import type { AgentSnapshot } from '../../domain/routing.js';
 import type { Db } from './database.js';
 import { isInTransaction } from './transaction.js';
 
