@@ -6,9 +6,8 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
 import type { RoutingService } from '../services/routing-service.js';
-import type { Db } from '../store/sqlite/database.js';
-import type { IdentityStore, UserRow } from '../store/sqlite/identity-store.js';
-import { createIntakeSourceStore } from '../store/sqlite/intake-source-store.js';
+import type { Store } from '../store/port.js';
+import type { UserRow } from '../store/rows.js';
 import { extractLead } from './lead-email-parser.js';
 
 /** The built-in source of forwarded leads: direct to the forwarding agent, and theirs at once. */
@@ -51,20 +50,20 @@ function addressesOf(value: AddressObject | AddressObject[] | undefined): { name
   return out;
 }
 
-export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routing: RoutingService; config: Config; logger: Logger }) {
-  const { identity, routing, config } = deps;
-  const sources = createIntakeSourceStore(deps.db);
+export function createLeadIntake(deps: { store: Store; routing: RoutingService; config: Config; logger: Logger }) {
+  const { routing, config } = deps;
+  const { identity, intakeSources: sources } = deps.store;
   const log = deps.logger.child({ component: 'intake' });
   const forwardingAddress = new RegExp(
     `^([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)\\.leads@${config.inboundEmailDomain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
 
   /** The first recipient that is a user's forwarding address. */
-  function recipientUser(mail: ParsedMail): { user: UserRow; address: string } | null {
+  async function recipientUser(mail: ParsedMail): Promise<{ user: UserRow; address: string } | null> {
     for (const line of mail.headerLines) {
       if (!RECIPIENT_HEADERS.has(line.key.toLowerCase())) continue;
       for (const address of line.line.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+/g) ?? []) {
         const handle = forwardingAddress.exec(address)?.[1];
-        const user = handle ? identity.findUserByHandle(handle.toLowerCase()) : null;
+        const user = handle ? await identity.findUserByHandle(handle.toLowerCase()) : null;
         if (user) return { user, address: address.toLowerCase() };
       }
     }
@@ -83,7 +82,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       } catch (err) {
         throw new IntakeError(IntakeErrorCode.UNPARSEABLE, `not a MIME message: ${(err as Error).message}`);
       }
-      const recipient = recipientUser(mail);
+      const recipient = await recipientUser(mail);
       if (!recipient) {
         throw new IntakeError(IntakeErrorCode.UNKNOWN_RECIPIENT,
           `no recipient is a forwarding address <handle>.leads@${config.inboundEmailDomain} of a user`);
@@ -97,7 +96,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       });
       if (!lead) throw new IntakeError(IntakeErrorCode.UNPARSEABLE, 'the email names no lead (no name, email or phone found)');
 
-      const source = sources.ensureSource(FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
+      const source = await sources.ensureSource(FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
       // Without a Message-ID the message's own bytes identify it: a redelivery still makes one lead.
       const externalId = mail.messageId?.trim().slice(0, 200)
         || `sha256:${createHash('sha256').update(raw).digest('hex')}`;

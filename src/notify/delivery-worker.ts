@@ -3,7 +3,8 @@
 // backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
 // timer, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
-import type { NotificationRow, NotificationStore } from '../store/sqlite/notification-store.js';
+import type { NotificationStore } from '../store/port.js';
+import type { NotificationRow } from '../store/rows.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Channels } from './channel.js';
 
@@ -78,10 +79,10 @@ export class DeliveryWorker {
         do {
           this.again = false;
           const now = this.clock.now();
-          const claimed = this.store.claimDue(new Date(now), BATCH, this.inFlight, (attempt) => new Date(now + retryDelayMs(attempt)));
+          const claimed = await this.store.claimDue(new Date(now), BATCH, this.inFlight, (attempt) => new Date(now + retryDelayMs(attempt)));
           const sent = await Promise.all(claimed.map((row) => this.attempt(row)));
           // One commit for every message of the pass that went out.
-          this.store.markSent(claimed.filter((_, i) => sent[i]).map((row) => row.id), new Date(this.clock.now()));
+          await this.store.markSent(claimed.filter((_, i) => sent[i]).map((row) => row.id), new Date(this.clock.now()));
           if (claimed.length === BATCH) this.again = true;
         } while (this.again && !this.stopped);
       } catch (err) {
@@ -89,18 +90,25 @@ export class DeliveryWorker {
       } finally {
         this.running = null;
       }
-      this.arm();
+      await this.arm();
     })();
     return this.running;
   }
 
   /** Arms one timer for the earliest retry. */
-  private arm(): void {
+  private async arm(): Promise<void> {
     if (this.stopped) return;
+    let at: number | null;
+    try {
+      at = await this.store.earliestDue();
+    } catch (err) {
+      this.logger.error({ err }, 'could not read when the next notification is due');
+      return;
+    }
+    // Read after the await: another pass may have armed meanwhile, and this reading is as new as its.
     this.timer?.cancel();
     this.timer = null;
-    const at = this.store.earliestDue();
-    if (at === null) return;
+    if (at === null || this.stopped) return;
     this.timer = this.clock.setTimer(at - this.clock.now(), () => {
       this.timer = null;
       void this.run();
@@ -120,7 +128,7 @@ export class DeliveryWorker {
     } catch (err) {
       const giveUp = attempt >= MAX_ATTEMPTS;
       const message = err instanceof Error ? err.message : String(err);
-      this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
+      await this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
       if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
       else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
       return false;

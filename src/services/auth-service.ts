@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { normalizeEmail } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/sqlite/identity-store.js';
+import type { Store } from '../store/port.js';
 import type { Clock } from '../time/clock.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
@@ -44,23 +44,26 @@ export function validatePassword(password: string): string {
 // Compared against when the email is unknown, so both failures take the same time.
 let dummyHash: Promise<string> | null = null;
 
-export function createAuthService(deps: { identity: IdentityStore; clock: Clock }) {
-  const { identity, clock } = deps;
+export function createAuthService(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
+  const { identity } = store;
 
   return {
     /** The viewer a bearer token belongs to, or null (unknown, expired, or user deactivated). */
-    authenticate(token: string | null | undefined): Viewer | null {
+    async authenticate(token: string | null | undefined): Promise<Viewer | null> {
       if (!token) return null;
-      const row = identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
+      const row = await identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
       return row ? { id: row.id, role: row.role } : null;
     },
 
     /** A new API token for a user; the caller shows it once. */
-    issueApiToken(userId: number): string {
-      if (!identity.findUser(userId)) throw notFound('user');
-      const token = newToken();
-      identity.insertToken({ userId, tokenHash: hashToken(token), kind: 'API' });
-      return token;
+    issueApiToken(userId: number): Promise<string> {
+      return store.transaction(async (tx) => {
+        if (!await tx.identity.findUser(userId)) throw notFound('user');
+        const token = newToken();
+        await tx.identity.insertToken({ userId, tokenHash: hashToken(token), kind: 'API' });
+        return token;
+      });
     },
 
     async login(emailRaw: string, password: string): Promise<{ token: string; userId: number }> {
@@ -71,7 +74,7 @@ export function createAuthService(deps: { identity: IdentityStore; clock: Clock 
       } catch {
         throw refused;
       }
-      const user = identity.findUserByEmail(email);
+      const user = await identity.findUserByEmail(email);
       if (!user || !user.passwordHash || !user.active) {
         dummyHash ??= hashPassword('not the password');
         await verifyPassword(password, await dummyHash);
@@ -79,35 +82,35 @@ export function createAuthService(deps: { identity: IdentityStore; clock: Clock 
       }
       if (!(await verifyPassword(password, user.passwordHash))) throw refused;
       const token = newToken();
-      identity.insertToken({
+      await identity.insertToken({
         userId: user.id, tokenHash: hashToken(token), kind: 'SESSION',
         expiresAt: new Date(clock.now() + SESSION_TTL_MS),
       });
       return { token, userId: user.id };
     },
 
-    logout(token: string): void {
-      identity.deleteSession(hashToken(token));
+    logout(token: string): Promise<void> {
+      return identity.deleteSession(hashToken(token));
     },
 
     /**
      * Start-up: with BOOTSTRAP_ADMIN_TOKEN, make sure an admin holds that token; without it, create a
      * first admin when there is none. Returns the new token when one was generated (print it once).
      */
-    ensureBootstrapAdmin(bootstrapToken: string | null): { generatedToken: string | null; userId: number | null } {
-      return identity.transaction(() => {
+    ensureBootstrapAdmin(bootstrapToken: string | null): Promise<{ generatedToken: string | null; userId: number | null }> {
+      return store.transaction(async ({ identity: tx }) => {
         if (bootstrapToken !== null) {
           const hash = hashToken(bootstrapToken);
-          if (identity.tokenExists(hash)) return { generatedToken: null, userId: null };
-          const admin = identity.findUserByEmail('admin@leadrace.local')
-            ?? identity.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
-          identity.insertToken({ userId: admin.id, tokenHash: hash, kind: 'API' });
+          if (await tx.tokenExists(hash)) return { generatedToken: null, userId: null };
+          const admin = await tx.findUserByEmail('admin@leadrace.local')
+            ?? await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
+          await tx.insertToken({ userId: admin.id, tokenHash: hash, kind: 'API' });
           return { generatedToken: null, userId: admin.id };
         }
-        if (identity.anyAdmin()) return { generatedToken: null, userId: null };
-        const admin = identity.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
+        if (await tx.anyAdmin()) return { generatedToken: null, userId: null };
+        const admin = await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
         const token = newToken();
-        identity.insertToken({ userId: admin.id, tokenHash: hashToken(token), kind: 'API' });
+        await tx.insertToken({ userId: admin.id, tokenHash: hashToken(token), kind: 'API' });
         return { generatedToken: token, userId: admin.id };
       });
     },

@@ -1,11 +1,7 @@
-// Wires the use cases to one database, clock, event bus and logger. Built once at start.
+// Wires the use cases to one store, clock, event bus and logger. Built once at start.
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
-import type { DatabaseHandle } from '../store/sqlite/database.js';
-import { createIdentityStore } from '../store/sqlite/identity-store.js';
-import { createOrgStore } from '../store/sqlite/org-store.js';
-import { createSourceStore } from '../store/sqlite/source-store.js';
-import { createStatusStore } from '../store/sqlite/status-store.js';
+import type { Store } from '../store/port.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
@@ -13,7 +9,6 @@ import { createUserService } from './user-service.js';
 import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
 import { createStatusCodeService } from './status-code-service.js';
-import { createLeadStore } from '../store/sqlite/lead-store.js';
 import { publishToSubscriptions } from '../events/graphql-publisher.js';
 import { DeadlineScheduler } from '../time/deadline-scheduler.js';
 import { createActionLinks, loadActionLinkSecret } from './action-links.js';
@@ -23,53 +18,36 @@ import { createLeadChanges } from './lead-changes.js';
 import { createNotifications } from '../notify/notifications.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createRateLimits } from '../server/rate-limit.js';
-import { createLeadWorkStore } from '../store/sqlite/lead-work-store.js';
-import { createLeadListStore } from '../store/sqlite/lead-list-store.js';
-import { createLeadStatsStore } from '../store/sqlite/lead-stats-store.js';
 import { createLeadWorkService } from './lead-work-service.js';
 import { createLeadListService } from './lead-list-service.js';
 import { createLeadStatsService } from './lead-stats-service.js';
 import { createSearchIndexing } from './search-indexing.js';
 
 export interface ServiceDeps {
-  database: DatabaseHandle;
+  store: Store;
   clock: Clock;
   bus: EventBus;
   config: Config;
   logger: Logger;
 }
 
-export function createServices(deps: ServiceDeps) {
-  const { database, clock, bus, config, logger } = deps;
-  const stores = {
-    identity: createIdentityStore(database.db),
-    org: createOrgStore(database.db),
-    sources: createSourceStore(database.db),
-    statusCodes: createStatusStore(database.db),
-    leads: createLeadStore(database.db),
-    leadWork: createLeadWorkStore(database.db),
-    leadList: createLeadListStore(database.db),
-    leadStats: createLeadStatsStore(database.db),
-  };
-  const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
+/** Reads the start-up state the services need (the offer links' secret), then wires them. */
+export async function createServices(deps: ServiceDeps) {
+  const { store, clock, bus, config, logger } = deps;
+  const leadChanges = createLeadChanges({ store, clock, logger });
   leadChanges.onCommitted(publishToSubscriptions(bus));
-  const actionLinks = createActionLinks(loadActionLinkSecret(stores.org, config.actionLinkSecret), config.publicUrl);
+  const actionLinks = createActionLinks(await loadActionLinkSecret(store.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
-  const notifications = createNotifications({
-    db: database.db, identity: stores.identity, sources: stores.sources, actionLinks, clock, config, logger,
-  });
+  const notifications = createNotifications({ store, actionLinks, clock, config, logger });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
-  const searchIndexing = createSearchIndexing({ list: stores.leadList, logger });
+  const searchIndexing = createSearchIndexing({ list: store.leadList, logger });
   leadChanges.onCommitted((changes) => {
     if (changes.leadEvents.some((e) => e.event.type === 'CREATED')) searchIndexing.leadsAdded();
   });
-  const routing = createRoutingService({
-    leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
-    org: stores.org, changes: leadChanges, clock,
-  });
+  const routing = createRoutingService({ store, changes: leadChanges, clock });
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),
@@ -80,29 +58,27 @@ export function createServices(deps: ServiceDeps) {
     bus,
     config,
     logger,
-    stores,
-    auth: createAuthService({ identity: stores.identity, clock }),
-    users: createUserService({ identity: stores.identity, org: stores.org, changes: leadChanges, routing }),
-    org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
-    sources: createSourceService({ sources: stores.sources, org: stores.org }),
-    statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),
+    /** The store port (tests and the DataLoaders read through it directly). */
+    stores: store,
+    auth: createAuthService({ store, clock }),
+    users: createUserService({ store, changes: leadChanges, routing }),
+    org: createOrgService({ store, clock }),
+    sources: createSourceService({ store }),
+    statusCodes: createStatusCodeService({ store }),
     leadChanges,
     routing,
     deadlines,
-    leads: createLeadService({ leads: stores.leads, clock }),
+    leads: createLeadService({ store, clock }),
     /** Abuse limits (anonymous intake, login), shared by GraphQL and the plain HTTP routes. */
     limits: createRateLimits(config, clock),
-    leadWork: createLeadWorkService({
-      leads: stores.leads, work: stores.leadWork, identity: stores.identity, org: stores.org,
-      statusCodes: stores.statusCodes, changes: leadChanges,
-    }),
-    leadList: createLeadListService({ list: stores.leadList }),
-    leadStats: createLeadStatsService({ stats: stores.leadStats }),
+    leadWork: createLeadWorkService({ changes: leadChanges }),
+    leadList: createLeadListService({ list: store.leadList }),
+    leadStats: createLeadStatsService({ stats: store.leadStats }),
     actionLinks,
     notifications,
     searchIndexing,
-    intake: createLeadIntake({ db: database.db, identity: stores.identity, routing, config, logger }),
+    intake: createLeadIntake({ store, routing, config, logger }),
   };
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;

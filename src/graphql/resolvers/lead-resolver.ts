@@ -5,7 +5,7 @@ import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../../store/sqlite/lead-store.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../../store/rows.js';
 import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
@@ -27,7 +27,7 @@ function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
 @Resolver(() => Lead)
 export class LeadResolver {
   @Query(() => Lead, { description: 'A lead you may see: admins any; agents those they own, work, or were offered.' })
-  lead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
     return ctx.services.leads.getLead(requireViewer(ctx), targetId(id, 'lead'));
   }
 
@@ -73,30 +73,30 @@ export class LeadResolver {
 
   @FieldResolver(() => [User], { description: 'Agents who work the lead with its owner.' })
   async users(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
-    const ids = ctx.services.leads.userIdsOfLead(lead.id);
+    const ids = await ctx.services.leads.userIdsOfLead(lead.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
 
   @FieldResolver(() => [Offer], { description: 'Admins: every offer of the lead; agents: their own.' })
-  offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): OfferView[] {
+  async offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<OfferView[]> {
     const viewer = requireViewer(ctx);
-    const all = ctx.services.leads.offersOfLead(lead.id);
+    const all = await ctx.services.leads.offersOfLead(lead.id);
     const mine = viewer.role === 'ADMIN' ? all : all.filter((o) => o.agentId === viewer.id);
     return mine.map((o) => ({ ...o, leadView: lead }));
   }
 
   @FieldResolver(() => [LeadEvent], { description: 'The audit trail, oldest first (admins, owner and users).' })
-  events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): LeadEventView[] {
-    return ctx.services.leads.eventsOfLead(lead.id).map((e) => ({ ...e, leadRow: lead }));
+  async events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<LeadEventView[]> {
+    return (await ctx.services.leads.eventsOfLead(lead.id)).map((e) => ({ ...e, leadRow: lead }));
   }
 
   @FieldResolver(() => [RoutingDecision], {
     nullable: true,
     description: 'ADMIN: every agent considered in each round, and why. For anyone else null, with FORBIDDEN on this field alone.',
   })
-  routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): RoutingDecision[] {
+  async routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<RoutingDecision[]> {
     // Admins only: the rule is applied in field-access.ts, on every path to a lead.
-    return ctx.services.leads.routingRounds(lead.id).flatMap((r) =>
+    return (await ctx.services.leads.routingRounds(lead.id)).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
   }
 }
@@ -112,7 +112,7 @@ export class RoutingDecisionResolver {
 @Resolver(() => Offer)
 export class OfferResolver {
   @Query(() => [Offer], { description: "The caller's offers that are still PENDING, oldest first." })
-  myOffers(@Ctx() ctx: GraphQLContext): OfferView[] {
+  myOffers(@Ctx() ctx: GraphQLContext): Promise<OfferView[]> {
     return ctx.services.leads.myPendingOffers(requireViewer(ctx));
   }
 
@@ -129,7 +129,7 @@ export class OfferResolver {
   }
 
   @FieldResolver(() => Lead)
-  lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     return offer.leadView ?? ctx.services.leads.getLead(requireViewer(ctx), offer.leadId);
   }
 
@@ -166,7 +166,7 @@ export class OfferResolver {
 export class LeadEventResolver {
   @Subscription(() => LeadEvent, {
     description: "ADMIN: every lead's events; AGENT: events of the leads they own or work, and the one that takes a lead away from them. With leadId: that lead's only.",
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
       const raw = (args as { leadId?: string | null }).leadId;
@@ -174,7 +174,7 @@ export class LeadEventResolver {
       if (raw == null) {
         return bus.subscribe<LeadChange>(viewer.role === 'ADMIN' ? channels.allLeads() : channels.userLeads(viewer.id));
       }
-      const lead = ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
+      const lead = await ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
       if (lead.access !== 'FULL') throw new DomainError(ErrorCode.NOT_FOUND, 'lead not found');
       const stream = bus.subscribe<LeadChange>(channels.lead(lead.id));
       // An agent hears a lead's events while they own or work it, and the event that took it away.
@@ -190,7 +190,7 @@ export class LeadEventResolver {
   }
 
   @FieldResolver(() => Lead)
-  lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     const viewer = requireViewer(ctx);
     if (event.leadRow && (viewer.role === 'ADMIN' || event.leadRow.ownerId === viewer.id)) {
       return { ...event.leadRow, access: 'FULL' };
@@ -232,7 +232,7 @@ export class SourceRoutingResolver {
   })
   async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
     // Admins only: field-access.ts.
-    const ids = ctx.services.routing.nextUp(source.id);
+    const ids = await ctx.services.routing.nextUp(source.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
 }

@@ -4,7 +4,7 @@ import { Arg, Ctx, FieldResolver, GraphQLISODateTime, ID, Int, Mutation, Query, 
 import type { LeadView } from '../../services/lead-service.js';
 import { encodeCursor, type LeadPage } from '../../services/lead-list-service.js';
 import type { AgentStats, LeadStatsResult } from '../../services/lead-stats-service.js';
-import type { LeadListFilter } from '../../store/sqlite/lead-list-store.js';
+import type { LeadListFilter } from '../../store/port.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';
@@ -43,7 +43,7 @@ export class LeadWorkResolver {
     @Arg('leadId', () => ID) leadId: string,
     @Arg('statusCodeId', () => ID) statusCodeId: string,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadStatus(requireViewer(ctx), targetId(leadId, 'lead'), inputId('statusCodeId', statusCodeId));
   }
 
@@ -57,7 +57,7 @@ export class LeadWorkResolver {
     @Arg('userId', () => ID) userId: string,
     @Arg('note', () => String, { nullable: true }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadOwner(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -66,7 +66,7 @@ export class LeadWorkResolver {
     @Arg('leadId', () => ID) leadId: string,
     @Arg('note', () => String, { nullable: true }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.returnLeadToBroker(requireViewer(ctx), targetId(leadId, 'lead'), note);
   }
 
@@ -76,7 +76,7 @@ export class LeadWorkResolver {
     @Arg('userId', () => ID) userId: string,
     @Arg('note', () => String, { nullable: true }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.addLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -86,7 +86,7 @@ export class LeadWorkResolver {
     @Arg('userId', () => ID) userId: string,
     @Arg('note', () => String, { nullable: true }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.removeLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -94,13 +94,13 @@ export class LeadWorkResolver {
     description: 'Leads newest first, in pages (first: default 20, at most 100; after: an endCursor). '
       + 'Admins see every lead; agents the leads they own or are a user of.',
   })
-  leads(
+  async leads(
     @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | null,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadConnectionView {
-    const page = ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
+  ): Promise<LeadConnectionView> {
+    const page = await ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
     const edges = page.leads.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, page };
   }
@@ -110,7 +110,7 @@ export class LeadWorkResolver {
     @Arg('from', () => GraphQLISODateTime, { nullable: true }) from: Date | null,
     @Arg('to', () => GraphQLISODateTime, { nullable: true }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadStatsResult {
+  ): Promise<LeadStatsResult> {
     requireAdmin(ctx);
     return ctx.services.leadStats.leadStats({ from: from ?? null, to: to ?? null });
   }
@@ -119,7 +119,7 @@ export class LeadWorkResolver {
 @Resolver(() => LeadConnection)
 export class LeadConnectionResolver {
   @FieldResolver(() => Int, { description: 'Leads matching the filter over all pages (counted only when asked for).' })
-  totalCount(@Root() connection: LeadConnectionView): number {
+  totalCount(@Root() connection: LeadConnectionView): Promise<number> {
     return connection.page.totalCount();
   }
 }

@@ -1,7 +1,7 @@
 // Tags, lead groups, halts, the caller's availability and the company settings.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { UserRow } from '../../store/sqlite/identity-store.js';
-import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/sqlite/org-store.js';
+import type { UserRow } from '../../store/rows.js';
+import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
@@ -12,13 +12,13 @@ import {
 @Resolver()
 export class OrgResolver {
   @Query(() => [Tag], { description: 'Every tag, by name (signed-in users).' })
-  tags(@Ctx() ctx: GraphQLContext): TagRow[] {
+  tags(@Ctx() ctx: GraphQLContext): Promise<TagRow[]> {
     requireViewer(ctx);
     return ctx.services.org.listTags();
   }
 
   @Mutation(() => Tag, { description: 'ADMIN. Tag names are unique (CONFLICT otherwise).' })
-  createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: GraphQLContext): TagRow {
+  createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: GraphQLContext): Promise<TagRow> {
     requireAdmin(ctx);
     return ctx.services.org.createTag(input.name);
   }
@@ -28,13 +28,13 @@ export class OrgResolver {
     @Arg('userId', () => ID) userId: string,
     @Arg('tagIds', () => [ID]) tagIds: string[],
     @Ctx() ctx: GraphQLContext,
-  ): UserRow {
+  ): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.setUserTags(targetId(userId, 'user'), inputIds('tagIds', tagIds));
   }
 
   @Query(() => [LeadGroup], { description: 'Every lead group, by name (ADMIN).' })
-  leadGroups(@Ctx() ctx: GraphQLContext): LeadGroupRow[] {
+  leadGroups(@Ctx() ctx: GraphQLContext): Promise<LeadGroupRow[]> {
     requireAdmin(ctx);
     return ctx.services.org.listLeadGroups();
   }
@@ -50,7 +50,7 @@ export class OrgResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateLeadGroupInput) input: UpdateLeadGroupInput,
     @Ctx() ctx: GraphQLContext,
-  ): LeadGroupRow {
+  ): Promise<LeadGroupRow> {
     requireAdmin(ctx);
     return ctx.services.org.updateLeadGroup(targetId(id, 'lead group'), {
       name: input.name,
@@ -62,24 +62,24 @@ export class OrgResolver {
     description: 'ADMIN. No GENERAL lead is offered to the user until `until` (or until resumed when null); '
       + 'DIRECT_TO_USER leads still reach them. `until` must be in the future.',
   })
-  haltUser(@Arg('input', () => HaltUserInput) input: HaltUserInput, @Ctx() ctx: GraphQLContext): UserRow {
+  haltUser(@Arg('input', () => HaltUserInput) input: HaltUserInput, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.haltUser(targetId(input.userId, 'user'), { until: input.until, reason: input.reason });
   }
 
   @Mutation(() => User, { description: 'ADMIN. Ends a halt now.' })
-  resumeUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): UserRow {
+  resumeUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.resumeUser(targetId(userId, 'user'));
   }
 
   @Mutation(() => User, { description: 'The caller takes themselves out of general lead routing (false) and back in (true).' })
-  setMyAvailability(@Arg('inOffice', () => Boolean) inOffice: boolean, @Ctx() ctx: GraphQLContext): UserRow {
+  setMyAvailability(@Arg('inOffice', () => Boolean) inOffice: boolean, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     return ctx.services.org.setAvailability(requireViewer(ctx).id, inOffice);
   }
 
   @Query(() => CompanySettings, { description: 'The company lead rules (signed-in users).' })
-  companySettings(@Ctx() ctx: GraphQLContext): SettingsRow {
+  companySettings(@Ctx() ctx: GraphQLContext): Promise<SettingsRow> {
     requireViewer(ctx);
     return ctx.services.org.getSettings();
   }
@@ -88,7 +88,7 @@ export class OrgResolver {
   updateCompanySettings(
     @Arg('input', () => CompanySettingsInput) input: CompanySettingsInput,
     @Ctx() ctx: GraphQLContext,
-  ): SettingsRow {
+  ): Promise<SettingsRow> {
     requireAdmin(ctx);
     return ctx.services.org.updateSettings(input);
   }

@@ -1,7 +1,7 @@
 // Lead sources (ADMIN): create, change, list, rotate the public key.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { LeadSourceInput as ServiceInput } from '../../services/source-service.js';
-import type { LeadSourceWithOffices } from '../../store/sqlite/source-store.js';
+import type { LeadSourceWithOffices } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { inputId, inputIds, targetId } from '../ids.js';
 import { LeadGroup, Office } from '../types/org-types.js';
@@ -20,13 +20,13 @@ function toServiceInput(input: LeadSourceInput): ServiceInput {
 @Resolver(() => LeadSource)
 export class SourceResolver {
   @Query(() => [LeadSource], { description: 'Every lead source, by name (ADMIN).' })
-  leadSources(@Ctx() ctx: GraphQLContext): LeadSourceWithOffices[] {
+  leadSources(@Ctx() ctx: GraphQLContext): Promise<LeadSourceWithOffices[]> {
     requireAdmin(ctx);
     return ctx.services.sources.listLeadSources();
   }
 
   @Query(() => LeadSource, { description: 'One lead source (ADMIN).' })
-  leadSource(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadSourceWithOffices {
+  leadSource(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.getLeadSource(targetId(id, 'lead source'));
   }
@@ -42,7 +42,7 @@ export class SourceResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => LeadSourceInput) input: LeadSourceInput,
     @Ctx() ctx: GraphQLContext,
-  ): LeadSourceWithOffices {
+  ): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.updateLeadSource(targetId(id, 'lead source'), toServiceInput(input));
   }
@@ -50,7 +50,7 @@ export class SourceResolver {
   @Mutation(() => LeadSource, {
     description: 'ADMIN. Issues a new publicKey; web forms still posting with the old one are refused from now on.',
   })
-  rotateLeadSourceKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): LeadSourceWithOffices {
+  rotateLeadSourceKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.rotatePublicKey(targetId(id, 'lead source'));
   }

@@ -1,6 +1,6 @@
 // Status codes: everyone signed in reads them; admins create, rename, reorder, archive and pick the default.
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { StatusCodeRow } from '../../store/sqlite/status-store.js';
+import type { StatusCodeRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import { CreateStatusCodeInput, StatusCode, UpdateStatusCodeInput } from '../types/status-code-types.js';
@@ -11,7 +11,7 @@ export class StatusCodeResolver {
   statusCodes(
     @Arg('includeArchived', () => Boolean, { defaultValue: true }) includeArchived: boolean,
     @Ctx() ctx: GraphQLContext,
-  ): StatusCodeRow[] {
+  ): Promise<StatusCodeRow[]> {
     requireViewer(ctx);
     return ctx.services.statusCodes.list(includeArchived);
   }
@@ -27,7 +27,7 @@ export class StatusCodeResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateStatusCodeInput) input: UpdateStatusCodeInput,
     @Ctx() ctx: GraphQLContext,
-  ): StatusCodeRow {
+  ): Promise<StatusCodeRow> {
     requireAdmin(ctx);
     return ctx.services.statusCodes.update(targetId(id, 'status code'), input);
   }
@@ -35,7 +35,7 @@ export class StatusCodeResolver {
   @Mutation(() => [StatusCode], {
     description: 'ADMIN. `ids` lists every status code (archived ones too) exactly once; positions become 1..n in that order.',
   })
-  reorderStatusCodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): StatusCodeRow[] {
+  reorderStatusCodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<StatusCodeRow[]> {
     requireAdmin(ctx);
     return ctx.services.statusCodes.reorder(inputIds('ids', ids));
   }

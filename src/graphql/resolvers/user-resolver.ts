@@ -1,6 +1,6 @@
 // Users, offices, tokens and sign-in.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { UserRow } from '../../store/sqlite/identity-store.js';
+import type { UserRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
@@ -10,12 +10,12 @@ import {
 @Resolver(() => User)
 export class UserResolver {
   @Query(() => User, { description: 'The signed-in user.' })
-  me(@Ctx() ctx: GraphQLContext): UserRow {
+  me(@Ctx() ctx: GraphQLContext): Promise<UserRow> {
     return ctx.services.users.getUser(requireViewer(ctx).id);
   }
 
   @Query(() => [User], { description: 'Every user (ADMIN).' })
-  users(@Ctx() ctx: GraphQLContext): UserRow[] {
+  users(@Ctx() ctx: GraphQLContext): Promise<UserRow[]> {
     requireAdmin(ctx);
     return ctx.services.users.listUsers();
   }
@@ -58,9 +58,9 @@ export class UserResolver {
   }
 
   @Mutation(() => ApiTokenPayload, { description: 'ADMIN. A new API token for the user, shown only this once.' })
-  issueApiToken(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): ApiTokenPayload {
+  async issueApiToken(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<ApiTokenPayload> {
     requireAdmin(ctx);
-    return { token: ctx.services.auth.issueApiToken(targetId(userId, 'user')) };
+    return { token: await ctx.services.auth.issueApiToken(targetId(userId, 'user')) };
   }
 
   @Mutation(() => AuthPayload, { description: 'Sign in with email and password; returns a session token.' })
@@ -75,7 +75,7 @@ export class UserResolver {
     ctx.services.limits.loginByAddress.enforce(ctx.clientIp);
     ctx.services.limits.loginByAccount.enforce(email.trim().toLowerCase());
     const { token, userId } = await ctx.services.auth.login(email, password);
-    return { token, user: ctx.services.users.getUser(userId) };
+    return { token, user: await ctx.services.users.getUser(userId) };
   }
 
   @FieldResolver(() => String, { description: 'The forwarding address for third-party leads: <handle>.leads@<domain>.' })

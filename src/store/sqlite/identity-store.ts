@@ -1,18 +1,18 @@
 // Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Db } from './database.js';
-import { clientOf, transaction } from './transaction.js';
+import type { SqliteConnection } from './connection.js';
 import { preparedSelect } from './prepared-shapes.js';
 import { rosterChanged } from './roster-cache.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
-export type UserRow = typeof users.$inferSelect;
-export type NewUser = typeof users.$inferInsert;
+type UserRow = typeof users.$inferSelect;
+type NewUser = typeof users.$inferInsert;
 
-export function createIdentityStore(db: Db) {
+export function createIdentityStore(conn: SqliteConnection) {
+  const { db, client } = conn;
   // Every request resolves its token through this one indexed lookup (on the connection itself,
   // prepared-shapes.ts: it was 2% of the intake profile through drizzle).
-  const viewerByTokenHash = clientOf(db).prepare(`SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+  const viewerByTokenHash = client.prepare(`SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.token_hash = ? AND u.active = 1 AND (t.expires_at IS NULL OR t.expires_at > ?)`);
 
   const userById = preparedSelect(db, users, 'WHERE id = ?');
@@ -69,18 +69,18 @@ export function createIdentityStore(db: Db) {
     },
 
     insertUser(row: NewUser): UserRow {
-      rosterChanged(db);
+      rosterChanged(conn);
       return db.insert(users).values(row).returning().get();
     },
 
     updateUser(id: number, patch: Partial<NewUser>): UserRow | null {
       if (Object.keys(patch).length === 0) return userById.get(id);
-      rosterChanged(db);
+      rosterChanged(conn);
       return db.update(users).set(patch).where(eq(users.id, id)).returning().get() ?? null;
     },
 
     setUserOffices(userId: number, officeIds: readonly number[]): void {
-      rosterChanged(db);
+      rosterChanged(conn);
       db.delete(userOffices).where(eq(userOffices.userId, userId)).run();
       if (officeIds.length > 0) {
         db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId }))).run();
@@ -111,12 +111,6 @@ export function createIdentityStore(db: Db) {
       for (const r of rows) out.get(r.userId)?.push(r.tag);
       return out;
     },
-
-    /** A transaction: the callback must be synchronous (better-sqlite3). */
-    transaction<T>(fn: () => T): T {
-      return transaction(db, fn);
-    },
   };
 }
 
-export type IdentityStore = ReturnType<typeof createIdentityStore>;

@@ -8,8 +8,8 @@ import { preparedInsert, preparedSelect } from './prepared-shapes.js';
 import { withoutFsync } from './relaxed-sync.js';
 import { notifications } from './schema.js';
 
-export type NotificationRow = typeof notifications.$inferSelect;
-export type NewNotification = typeof notifications.$inferInsert;
+type NotificationRow = typeof notifications.$inferSelect;
+type NewNotification = typeof notifications.$inferInsert;
 
 export function createNotificationStore(db: Db) {
   const client = clientOf(db);
@@ -90,4 +90,3 @@ export function createNotificationStore(db: Db) {
   };
 }
 
-export type NotificationStore = ReturnType<typeof createNotificationStore>;
