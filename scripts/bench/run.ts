@@ -2,7 +2,7 @@
 // and prints a table plus one JSON line with every figure beside its same-run baseline.
 //
 // Options (all --name=value):
-//   --only=speed,intake,live,race,deadline,list   which benchmarks (default: all six)
+//   --only=speed,intake,live,race,deadline,notify,list   which benchmarks (default: all seven)
 //   --sqlite-synchronous=FULL|NORMAL   the servers' SQLITE_SYNCHRONOUS (default FULL, as deployed)
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
@@ -11,6 +11,9 @@
 //   live:     --live-agents=10000 --live-targets=1000
 //   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8
 //   deadline: --deadline-offers=5000 --deadline-agents-per-lead=10 --deadline-rate=100 --deadline-intake-rate=50
+//   notify:   --notify-rate=100 --notify-duration=10 --notify-agents=100 --notify-delay=2000 (ms)
+//             --notify-slow=sms|email|both (which provider answers after the delay) --notify-drain=30 (s)
+//             --notify-baseline-root=<checkout> (run the same scenarios on another worktree's server too)
 //   list:     --list-timeout=280 (seconds) --list-leads=1000000 (scripts/bench-lead-list.ts is run when it
 //             exists; it seeds its leads first and prints its figures only at the end)
 import { spawn } from 'node:child_process';
@@ -23,18 +26,21 @@ import { printTable, type Figure } from './lib/stats.js';
 import { deadlines } from './deadlines.js';
 import { intake } from './intake.js';
 import { liveAgents } from './live-agents.js';
+import { notify } from './notify.js';
 import { raceStorm } from './race-storm.js';
 import { speedToLead } from './speed-to-lead.js';
 
 type Bench = (args: Args, opts: StartOptions) => Promise<{ figures: Figure[]; detail: object }>;
 const BENCHES: [string, Bench][] = [
   ['speed', speedToLead], ['intake', intake], ['live', liveAgents], ['race', raceStorm], ['deadline', deadlines],
+  ['notify', notify],
 ];
 const OPTIONS = [
   'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup',
   'intake-agents', 'intake-concurrency', 'intake-duration', 'live-agents', 'live-targets',
   'race-leads', 'race-agents-per-lead', 'race-agents', 'race-leads-in-flight',
   'deadline-offers', 'deadline-agents-per-lead', 'deadline-rate', 'deadline-intake-rate',
+  'notify-rate', 'notify-duration', 'notify-agents', 'notify-delay', 'notify-slow', 'notify-drain', 'notify-baseline-root',
 ];
 const LEAD_LIST = fileURLToPath(new URL('../bench-lead-list.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -71,11 +77,11 @@ async function leadList(timeoutSec: number, leads: number): Promise<{ ran: boole
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2));
-  const only = new Set(args.str('only', 'speed,intake,live,race,deadline,list').split(',').map((s) => s.trim()).filter(Boolean));
+  const only = new Set(args.str('only', 'speed,intake,live,race,deadline,notify,list').split(',').map((s) => s.trim()).filter(Boolean));
   const profileDir = args.str('profile', '');
   const synchronous = args.str('sqlite-synchronous', 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`--sqlite-synchronous: FULL or NORMAL, not "${synchronous}"`);
-  // The five benchmarks above take about 5 minutes: this keeps the suite under 10.
+  // The six benchmarks above take about 6 minutes: this keeps the suite near 10.
   const listTimeout = args.num('list-timeout', 280);
   const listLeads = args.num('list-leads', 1_000_000);
   // A typo must not silently run the default: every option a benchmark reads is named up front.

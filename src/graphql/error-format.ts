@@ -45,10 +45,20 @@ export const unexpectedErrorLog: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/**
+ * The domain error behind a GraphQL error: thrown by a resolver, or raised before execution by a
+ * check of the arguments (input-bounds.ts), which has no path for unwrapResolverError to go by.
+ */
+function domainErrorOf(error: unknown): DomainError | null {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return original;
+  return error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : null;
+}
+
 export function createErrorFormatter(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof DomainError) {
+    const original = domainErrorOf(error);
+    if (original) {
       return {
         message: original.message,
         locations: formatted.locations,

@@ -5,7 +5,17 @@
 //   - HTML tables: <tr><td>Name</td><td>…</td></tr>;
 //   - neither: the sender (Reply-To, then the forwarded "From:", then From) is the lead, and the
 //     email's text is the message.
-import { normalizePhone } from '../domain/validation.js';
+// Anyone can mail a forwarding address, so every step takes time linear in the email: lines and
+// labels are read by hand, addresses, phone numbers and HTML by the scanners beside this file (no
+// regular expression here can backtrack), and only the first MAX_SCANNED_CHARS of the text and of
+// the HTML are read at all. A field whose value is unusable (an over-long address, a phone number
+// with too many digits) is dropped and reported, and the rest of the lead kept.
+import { normalizeEmail, normalizePhone } from '../domain/validation.js';
+import { isAsciiLetter, isSpace, skipSpaces } from './chars.js';
+import { findEmailAddress, firstEmailAddress, phoneCandidate } from './contact-scan.js';
+import { htmlToText, stripTags, twoCellRows } from './html-scan.js';
+
+export { htmlToText } from './html-scan.js';
 
 export interface EmailForExtraction {
   subject: string | null;
@@ -25,10 +35,23 @@ export interface ExtractedLead {
   message: string | null;
 }
 
+/** A contact field the email gave but that could not be used; the reason never quotes the value. */
+export interface DroppedField {
+  field: 'email' | 'phone';
+  reason: string;
+}
+
+export interface LeadReading {
+  /** Null when the email names nobody (no name, no email, no phone anywhere). */
+  lead: ExtractedLead | null;
+  /** Labelled contact fields left out of the lead because their value was unusable. */
+  dropped: DroppedField[];
+}
+
 type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'phone' | 'message';
 
 /** Labels as portals write them, lower-cased with everything but letters removed. */
-const LABELS: Record<string, Field> = {
+const LABELS: ReadonlyMap<string, Field> = new Map(Object.entries({
   name: 'name', fullname: 'name', contactname: 'name', yourname: 'name', leadname: 'name', buyername: 'name',
   clientname: 'name', customername: 'name',
   firstname: 'firstName', first: 'firstName', givenname: 'firstName',
@@ -39,78 +62,76 @@ const LABELS: Record<string, Field> = {
   message: 'message', messages: 'message', comments: 'message', comment: 'message', messagecomments: 'message',
   questions: 'message', question: 'message', notes: 'message', note: 'message', inquiry: 'message',
   enquiry: 'message', yourmessage: 'message',
-};
+}) as [string, Field][]);
 
-const EMAIL_IN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/;
-const LABEL_LINE = /^\s*([A-Za-z][A-Za-z /._-]{0,30}?)\s*:\s*(.*)$/;
 const MAX_MESSAGE = 5000;
-
-// The named entities lead emails actually use (names with accents, typographic quotes and dashes).
-const ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', rsquo: '\u2019', lsquo: '\u2018', ldquo: '\u201c',
-  rdquo: '\u201d', ndash: '\u2013', mdash: '\u2014', hellip: '\u2026', aacute: 'á', eacute: 'é', iacute: 'í',
-  oacute: 'ó', uacute: 'ú', ntilde: 'ñ', ccedil: 'ç', auml: 'ä', ouml: 'ö', uuml: 'ü', egrave: 'è', agrave: 'à',
-  Aacute: 'Á', Eacute: 'É', Ntilde: 'Ñ', szlig: 'ß',
-};
-
-function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[e] ?? ENTITIES[e.toLowerCase()] ?? whole;
-  });
-}
-
-/** HTML to text good enough for label lines: block ends become line breaks, tags go, entities decode. */
-export function htmlToText(html: string): string {
-  return decodeEntities(html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|tr|li|h[1-6]|table)\s*>/gi, '\n')
-    .replace(/<\/t[dh]\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ''))
-    .replace(/[ \t\u00a0]+/g, ' ')
-    .replace(/ *\n */g, '\n');
-}
+/** The longest label: a first letter and up to 30 more of letters, spaces, ".", "/", "_", "-". */
+const MAX_LABEL = 31;
+/**
+ * How much of the text and of the HTML is read (each). Lead details sit at the top of a lead email;
+ * past this is a forwarded thread or an attachment pasted inline, and reading it would only cost time.
+ */
+export const MAX_SCANNED_CHARS = 1024 * 1024;
 
 function fieldOf(label: string): Field | undefined {
-  return LABELS[label.toLowerCase().replace(/[^a-z]/g, '')];
+  return LABELS.get(label.toLowerCase().replace(/[^a-z]/g, ''));
 }
 
-/** Label/value pairs from HTML table rows with exactly a label cell and a value cell. */
-function tablePairs(html: string): [Field, string][] {
-  const pairs: [Field, string][] = [];
-  for (const row of html.match(/<tr\b[\s\S]*?<\/tr\s*>/gi) ?? []) {
-    const cells = [...row.matchAll(/<t([dh])\b[^>]*>([\s\S]*?)<\/t\1\s*>/gi)]
-      .map((m) => htmlToText(m[2] ?? '').replace(/\s+/g, ' ').trim());
-    if (cells.length !== 2) continue;
-    const [label, value] = cells;
-    const field = fieldOf((label ?? '').replace(/:$/, ''));
-    if (field && value) pairs.push([field, value]);
+/** [A-Za-z /._-]: what a label may hold after its first letter. */
+function isLabelChar(c: number): boolean {
+  return isAsciiLetter(c) || c === 0x20 || c === 0x2f || c === 0x2e || c === 0x5f || c === 0x2d;
+}
+
+/**
+ * A "Label: value" line: optional leading space, a label (a letter, then letters, spaces and
+ * "/._-", at most MAX_LABEL characters), optional space, a colon, the value. Read by hand in one
+ * pass; null when the line is not one.
+ */
+function labelLine(line: string): { field: Field; value: string } | null {
+  const start = skipSpaces(line, 0);
+  if (!isAsciiLetter(line.charCodeAt(start))) return null;
+  let end = start + 1;
+  while (end < line.length && isLabelChar(line.charCodeAt(end))) end++;
+  const colon = skipSpaces(line, end);
+  if (line.charCodeAt(colon) !== 0x3a) return null;
+  const label = line.slice(start, end).trimEnd();
+  if (label.length > MAX_LABEL) return null;
+  const field = fieldOf(label);
+  return field ? { field, value: line.slice(colon + 1).trim() } : null;
+}
+
+/** The line without forwarded-mail quoting: any number of ">" (with space around them) and one space after. */
+function unquote(line: string): string {
+  let at = 0;
+  for (;;) {
+    const gt = skipSpaces(line, at);
+    if (line.charCodeAt(gt) !== 0x3e) break;
+    at = gt + 1;
   }
-  return pairs;
+  if (at === 0) return line;
+  return line.slice(at < line.length && isSpace(line.charCodeAt(at)) ? at + 1 : at);
 }
 
 /** Label/value pairs from "Label: value" lines; a message runs on until a blank line or a new label. */
-function linePairs(text: string): [Field, string][] {
+function linePairs(lines: readonly string[]): [Field, string][] {
   const pairs: [Field, string][] = [];
-  // Forwarded mail quotes with "> ": the labels are still there under the quoting.
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/^(\s*>)+\s?/, ''));
   for (let i = 0; i < lines.length; i++) {
-    const m = LABEL_LINE.exec(lines[i] ?? '');
-    const field = m?.[1] ? fieldOf(m[1]) : undefined;
-    if (!m || !field) continue;
-    let value = (m[2] ?? '').trim();
+    const labelled = labelLine(lines[i] ?? '');
+    if (!labelled) continue;
+    const { field } = labelled;
+    let value = labelled.value;
     if (field === 'message') {
       const more: string[] = [];
+      let length = value.length;
       for (let j = i + 1; j < lines.length; j++) {
-        const next = lines[j] ?? '';
-        const label = LABEL_LINE.exec(next);
-        if (next.trim() === '' && (value !== '' || more.length > 0)) break;
-        if (label?.[1] && fieldOf(label[1])) break;
-        if (next.trim() !== '') more.push(next.trim());
+        const next = (lines[j] ?? '').trim();
+        if (next === '' && (value !== '' || more.length > 0)) break;
+        if (labelLine(next)) break;
+        // Past the message's limit the lines are skipped, not kept: it is clipped anyway.
+        if (next !== '' && length <= MAX_MESSAGE) {
+          more.push(next);
+          length += next.length + 1;
+        }
         i = j;
       }
       value = [value, ...more].filter(Boolean).join('\n');
@@ -120,22 +141,51 @@ function linePairs(text: string): [Field, string][] {
   return pairs;
 }
 
-function cleanPhone(raw: string): string | null {
-  const candidate = /\+?[\d(][\d\s().-]{5,}\d/.exec(raw)?.[0];
-  if (!candidate) return null;
+/** The text's lines (any line break: CRLF, LF, CR, U+2028, U+2029), unquoted. */
+function linesOf(text: string): string[] {
+  return text.split(/\r\n|[\n\r\u2028\u2029]/).map(unquote);
+}
+
+/** Label/value pairs from HTML table rows with exactly a label cell and a value cell. */
+function tablePairs(html: string): [Field, string][] {
+  const pairs: [Field, string][] = [];
+  for (const [label, value] of twoCellRows(html)) {
+    const field = fieldOf(label.endsWith(':') ? label.slice(0, -1) : label);
+    if (field && value) pairs.push([field, value]);
+  }
+  return pairs;
+}
+
+/** The address as routing would store it, or why it cannot be one (without quoting it). */
+function checkEmail(address: string): { email: string } | { reason: string } {
+  if (address.length > 254) return { reason: 'address longer than 254 characters' };
   try {
-    return normalizePhone('phone', candidate);
+    return { email: normalizeEmail('email', address) };
   } catch {
-    return null;
+    return { reason: 'not a valid email address' };
+  }
+}
+
+/** The phone number in a labelled value as routing would store it, or why there is none. */
+function checkPhone(raw: string): { phone: string } | { reason: string } {
+  const candidate = phoneCandidate(raw);
+  if (!candidate) return { reason: 'no phone number in the value' };
+  try {
+    return { phone: normalizePhone('phone', candidate) };
+  } catch {
+    return { reason: 'not a valid phone number (7 to 15 digits expected)' };
   }
 }
 
 /** "Dana Reyes" → Dana / Reyes; "Reyes, Dana" → Dana / Reyes. */
 function splitName(raw: string): { first: string; last: string | null } | null {
-  const name = raw.replace(/<[^>]*>/g, '').replace(/["']/g, '').replace(/\s+/g, ' ').trim();
-  if (!name || EMAIL_IN.test(name)) return null;
-  const comma = /^([^,]+),\s*(.+)$/.exec(name);
-  if (comma?.[1] && comma[2]) return { first: comma[2], last: comma[1] };
+  const name = stripTags(raw).replace(/["']/g, '').replace(/\s+/g, ' ').trim();
+  if (!name || findEmailAddress(name)) return null;
+  const comma = name.indexOf(',');
+  if (comma > 0) {
+    const first = name.slice(comma + 1).trim();
+    if (first) return { first, last: name.slice(0, comma) };
+  }
   const [first, ...rest] = name.split(' ');
   return first ? { first, last: rest.length ? rest.join(' ') : null } : null;
 }
@@ -145,23 +195,55 @@ function clip(text: string): string | null {
   return t ? t.slice(0, MAX_MESSAGE) : null;
 }
 
-/** The lead in the email, or null when it names nobody (no name, no email, no phone anywhere). */
-export function extractLead(email: EmailForExtraction): ExtractedLead | null {
-  const text = email.text?.trim() ? email.text : email.html ? htmlToText(email.html) : '';
-  const pairs = [...(email.html ? tablePairs(email.html) : []), ...linePairs(text)];
+/** The people a forwarded message's own "From:" lines name (the agent forwarding it is another). */
+function forwardedFrom(lines: readonly string[]): { name: string; address: string }[] {
+  const found: { name: string; address: string }[] = [];
+  for (const line of lines) {
+    const start = skipSpaces(line, 0);
+    // (Most lines are not: the first letter decides before anything is copied.)
+    if ((line.charCodeAt(start) | 0x20) !== 0x66 || line.slice(start, start + 5).toLowerCase() !== 'from:') continue;
+    const value = line.slice(skipSpaces(line, start + 5));
+    if (!value) continue;
+    const at = findEmailAddress(value);
+    const address = at ? value.slice(at.start, at.end) : '';
+    const name = at ? value.slice(0, at.start) + value.slice(at.end) : value;
+    found.push({ name: stripTags(name).trim(), address });
+  }
+  return found;
+}
+
+/** The lead in the email, and the contact fields it gave that could not be used. */
+export function readLead(email: EmailForExtraction): LeadReading {
+  const html = email.html ? email.html.slice(0, MAX_SCANNED_CHARS) : null;
+  const text = email.text?.trim() ? email.text.slice(0, MAX_SCANNED_CHARS) : html ? htmlToText(html) : '';
+  const lines = linesOf(text);
+  const pairs = [...(html ? tablePairs(html) : []), ...linePairs(lines)];
   const notTheLead = new Set(email.notTheLead.map((a) => a.toLowerCase()));
   const found: Partial<Record<Field, string>> = {};
+  /** Why a labelled email or phone was unusable; reported only if no usable one turns up. */
+  const unusable: Partial<Record<DroppedField['field'], string>> = {};
   for (const [field, value] of pairs) {
     if (field === 'email') {
-      const address = EMAIL_IN.exec(value)?.[0]?.toLowerCase();
-      if (address && !notTheLead.has(address) && !found.email) found.email = address;
+      const address = firstEmailAddress(value)?.toLowerCase();
+      if (!address) {
+        unusable.email ??= 'no email address in the value';
+      } else if (!notTheLead.has(address) && !found.email) {
+        const checked = checkEmail(address);
+        if ('email' in checked) found.email = checked.email;
+        else unusable.email ??= checked.reason;
+      }
     } else if (field === 'phone') {
-      const phone = cleanPhone(value);
-      if (phone && !found.phone) found.phone = phone;
+      if (found.phone) continue;
+      const checked = checkPhone(value);
+      if ('phone' in checked) found.phone = checked.phone;
+      else unusable.phone ??= checked.reason;
     } else if (!found[field]) {
       found[field] = value;
     }
   }
+  const dropped: DroppedField[] = [];
+  if (unusable.email && !found.email) dropped.push({ field: 'email', reason: unusable.email });
+  if (unusable.phone && !found.phone) dropped.push({ field: 'phone', reason: unusable.phone });
 
   let first = found.firstName?.trim() || null;
   let last = found.lastName?.trim() || null;
@@ -175,30 +257,38 @@ export function extractLead(email: EmailForExtraction): ExtractedLead | null {
 
   if (!first && !address && !found.phone) {
     // Last resort: the person who wrote the email is the lead (a prospect writing in directly).
-    const forwardedFrom = [...text.matchAll(/^\s*(?:>\s*)*From:\s*(.+)$/gim)].map((m) => {
-      const line = m[1] ?? '';
-      const addr = EMAIL_IN.exec(line)?.[0] ?? '';
-      return { name: line.replace(/<[^>]*>/, '').replace(EMAIL_IN, '').trim(), address: addr };
-    });
-    const sender = [...email.senders.slice(0, -1), ...forwardedFrom, ...email.senders.slice(-1)]
-      // Only a sender whose address is an email address: a malformed one (a MIME parser hands on
-      // what the header said) would make routing refuse the whole message (found by fuzzing).
-      .find((s) => EMAIL_IN.test(s.address) && !notTheLead.has(s.address.toLowerCase()));
-    if (!sender) return null;
-    address = (EMAIL_IN.exec(sender.address)?.[0] ?? sender.address).toLowerCase();
+    const sender = [...email.senders.slice(0, -1), ...forwardedFrom(lines), ...email.senders.slice(-1)]
+      .map((s) => {
+        // Only a sender with a usable address: a malformed one (a MIME parser hands on what the
+        // header said) would make routing refuse the whole message (found by fuzzing).
+        const candidate = firstEmailAddress(s.address)?.toLowerCase();
+        const checked = candidate && !notTheLead.has(candidate) ? checkEmail(candidate) : null;
+        return checked && 'email' in checked ? { name: s.name, email: checked.email } : null;
+      })
+      .find((s) => s !== null);
+    if (!sender) return { lead: null, dropped };
+    address = sender.email;
     const split = splitName(sender.name);
     first = split?.first ?? null;
     last = split?.last ?? null;
     message = message ?? clip([email.subject ?? '', text].filter(Boolean).join('\n\n'));
   }
 
-  if (!first && !address && !found.phone) return null;
+  if (!first && !address && !found.phone) return { lead: null, dropped };
   return {
-    // A lead with contact details but no name is still a lead: better "Unknown" than lost.
-    firstName: (first ?? 'Unknown').slice(0, 100),
-    lastName: last ? last.slice(0, 100) : null,
-    email: address,
-    phone: found.phone ?? null,
-    message,
+    lead: {
+      // A lead with contact details but no name is still a lead: better "Unknown" than lost.
+      firstName: (first ?? 'Unknown').slice(0, 100),
+      lastName: last ? last.slice(0, 100) : null,
+      email: address,
+      phone: found.phone ?? null,
+      message,
+    },
+    dropped,
   };
+}
+
+/** The lead in the email, or null when it names nobody (no name, no email, no phone anywhere). */
+export function extractLead(email: EmailForExtraction): ExtractedLead | null {
+  return readLead(email).lead;
 }

@@ -17,10 +17,18 @@ export interface Channel {
   /** For logs: "log", "smtp", "twilio". */
   readonly name: string;
   /**
+   * How many messages the delivery worker hands this channel at once: what the provider connection
+   * (an SMTP pool's connections) or account can carry. Each channel has its own, so a slow provider
+   * fills only its own.
+   */
+  readonly maxInFlight: number;
+  /**
    * Hands the message to the provider. Resolves once the provider accepted it; rejects with an
    * error whose message is kept as the notification's lastError (so it must not contain secrets).
+   * When `signal` aborts (the worker's send timeout, or shutdown), it stops waiting for the
+   * provider and rejects.
    */
-  send(message: OutgoingMessage): Promise<void>;
+  send(message: OutgoingMessage, signal: AbortSignal): Promise<void>;
 }
 
 /** The channel of each kind, chosen once from the configuration. */

@@ -1,12 +1,19 @@
 // Sends what the outbox holds. Routing only writes rows; this worker sends them afterwards, so a slow
-// or failing provider never delays or breaks an offer. A failed attempt is retried with exponential
-// backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row, armed as one clock
-// timer, so pending deliveries also resume after a restart.
+// or failing provider never delays or breaks an offer. Each channel is a lane of its own with its own
+// bound on messages in flight (Channel.maxInFlight): a slow SMS provider fills the SMS lane and no
+// other, and within a lane no message waits for another. Each message is claimed, sent and recorded
+// on its own; when one finishes, the next due one starts at once. The database writes of everything
+// that ended or starts in one pass of the event loop share one commit (a "turn"); turns run one at a
+// time (a turn that waits for the database lets the next one gather everything that ends meanwhile).
+//
+// A send that outlasts SEND_TIMEOUT_MS is aborted and counts as a failed attempt. A failed attempt is
+// retried with exponential backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row,
+// armed as one clock timer per lane, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
-import type { NotificationStore } from '../store/port.js';
+import type { Store, StoreTx } from '../store/port.js';
 import type { NotificationRow } from '../store/rows.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { Channels } from './channel.js';
+import type { Channel, ChannelKind, Channels } from './channel.js';
 
 /** After this many failed attempts a message is FAILED and not tried again. */
 export const MAX_ATTEMPTS = 5;
@@ -14,24 +21,66 @@ export const MAX_ATTEMPTS = 5;
 /** How long after failed attempt number `attempt` (1-based) the next one is due: 1 s, 4 s, 16 s, … */
 export const retryDelayMs = (attempt: number): number => 1000 * 4 ** (attempt - 1);
 
-/** Messages sent in parallel per pass: bounds the connections opened to one provider at once. */
-const BATCH = 20;
+/** A provider that has not answered within this long fails the attempt; it is retried as any failure. */
+export const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a claimed message stays claimed (notification-store.ts): should this process die while
+ * sending it, it is due again this long after the claim. Longer than SEND_TIMEOUT_MS, so that a
+ * send of a live process has ended before its lease does.
+ */
+export const CLAIM_LEASE_MS = 30_000;
+
+/** How long stop() lets sends in flight finish before it aborts them (they are retried after restart). */
+export const STOP_GRACE_MS = 5_000;
+
+interface Lane {
+  kind: ChannelKind;
+  channel: Channel;
+  /** The messages being sent, by id: the claimed row, and a promise resolved once its outcome is written. */
+  inFlight: Map<number, { row: NotificationRow; done: Promise<void> }>;
+  /**
+   * Whether the lane may have due messages it has not claimed: set by new rows, its timer, and a
+   * slot freed while the last claim filled every slot; cleared by a claim that found fewer than it
+   * had room for. A turn claims only for such a lane, so an ended send costs no empty claim.
+   */
+  mayHaveDue: boolean;
+  /** The timer for the lane's next due message, and the time it is armed for. */
+  timer: TimerHandle | null;
+  armedAt: number | null;
+}
+
+/** How an attempt ended, waiting to be written with the others of this event-loop turn. */
+interface Outcome {
+  lane: Lane;
+  row: NotificationRow;
+  /** null: sent. */
+  error: string | null;
+  written: () => void;
+}
 
 export class DeliveryWorker {
-  private timer: TimerHandle | null = null;
+  private readonly lanes: Lane[];
   private immediate: NodeJS.Immediate | null = null;
-  private running: Promise<void> | null = null;
+  /** The turn in progress, if any; `again`: another was asked for meanwhile. */
+  private turning: Promise<void> | null = null;
   private again = false;
   private stopped = true;
-  /** Ids being sent right now: never sent twice in parallel, even if a send outlasts its retry time. */
-  private readonly inFlight = new Set<number>();
+  /** The abort of every send in flight, for stop(). */
+  private readonly aborts = new Set<AbortController>();
+  /** Attempts that ended since the last turn. */
+  private outcomes: Outcome[] = [];
 
   constructor(
     private readonly clock: Clock,
-    private readonly store: NotificationStore,
-    private readonly channels: Channels,
+    private readonly store: Store,
+    channels: Channels,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
+      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null,
+    }));
+  }
 
   /** Starts delivering, beginning with whatever a previous run left PENDING. */
   start(): void {
@@ -41,99 +90,214 @@ export class DeliveryWorker {
 
   /** New rows are in the outbox: send them soon, outside the caller's call stack. */
   kick(): void {
-    if (this.stopped || this.immediate) return;
-    // setImmediate, not the clock: this defers the work, it does not wait for time to pass.
+    if (this.stopped) return;
+    for (const lane of this.lanes) lane.mayHaveDue = true;
+    this.schedule();
+  }
+
+  /**
+   * Resolves once nothing is being sent or queued to start: tests await it after an event or a
+   * clock advance instead of sleeping. (A send held by its provider holds this too.)
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.immediate) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (this.turning) {
+        await this.turning;
+        continue;
+      }
+      const sending = this.sending();
+      if (sending.length === 0) return;
+      // Each of these ends by starting the lane's next due message, if any: look again.
+      await Promise.all(sending);
+    }
+  }
+
+  /**
+   * Stops claiming and waits for the sends in flight, for at most STOP_GRACE_MS of the clock: then
+   * they are aborted, recorded as failed attempts, and sent again after a restart. Nothing writes
+   * after this resolves, so the database may close.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes) {
+      lane.timer?.cancel();
+      lane.timer = null;
+      lane.armedAt = null;
+    }
+    const sending = this.sending();
+    if (sending.length === 0) {
+      await this.turning;
+      return;
+    }
+    this.logger.info({ sending: sending.length, graceMs: STOP_GRACE_MS }, 'notification delivery: waiting for sends in flight');
+    const grace = this.clock.setTimer(STOP_GRACE_MS, () => {
+      for (const a of this.aborts) a.abort(new Error('aborted: the server is shutting down'));
+    });
+    // Each resolves once its outcome is written (a turn still runs after stop, claiming nothing).
+    await Promise.all(sending);
+    grace.cancel();
+    await this.turning;
+  }
+
+  private sending(): Promise<void>[] {
+    return this.lanes.flatMap((lane) => [...lane.inFlight.values()].map((f) => f.done));
+  }
+
+  /** One turn soon (setImmediate: this defers the work, it does not wait for time to pass). */
+  private schedule(): void {
+    if (this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
-      void this.run();
+      if (this.turning) {
+        this.again = true;
+        return;
+      }
+      this.turning = this.turn().finally(() => {
+        this.turning = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
     });
   }
 
   /**
-   * Resolves once no delivery pass is queued or running: tests await it after an event or a clock
-   * advance instead of sleeping.
+   * Writes the outcomes of the attempts that ended since the last turn and claims as many due
+   * messages as each lane has room for, in one commit; then starts those sends and arms each lane's
+   * timer for its next due message. No message waits here for another's provider: a turn follows
+   * within the event loop's next pass of whatever ended.
    */
-  async idle(): Promise<void> {
-    while (this.immediate || this.running) {
-      await (this.running ?? new Promise<void>((resolve) => setImmediate(resolve)));
-    }
-  }
-
-  /** Stops the timer and waits for sends in progress, so that nothing writes after the database closes. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = null;
-    this.timer?.cancel();
-    this.timer = null;
-    await this.running;
-  }
-
-  private run(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          const now = this.clock.now();
-          const claimed = await this.store.claimDue(new Date(now), BATCH, this.inFlight, (attempt) => new Date(now + retryDelayMs(attempt)));
-          const sent = await Promise.all(claimed.map((row) => this.attempt(row)));
-          // One commit for every message of the pass that went out.
-          await this.store.markSent(claimed.filter((_, i) => sent[i]).map((row) => row.id), new Date(this.clock.now()));
-          if (claimed.length === BATCH) this.again = true;
-        } while (this.again && !this.stopped);
-      } catch (err) {
-        this.logger.error({ err }, 'notification delivery pass failed');
-      } finally {
-        this.running = null;
-      }
-      await this.arm();
-    })();
-    return this.running;
-  }
-
-  /** Arms one timer for the earliest retry. */
-  private async arm(): Promise<void> {
-    if (this.stopped) return;
-    let at: number | null;
+  private async turn(): Promise<void> {
+    const outcomes = this.outcomes;
+    this.outcomes = [];
+    // Nothing ended and no lane may have anything due: no commit at all.
+    if (outcomes.length === 0 && (this.stopped || !this.lanes.some((lane) => lane.mayHaveDue))) return;
+    const now = this.clock.now();
+    const claims: { lane: Lane; rows: NotificationRow[]; free: number }[] = [];
+    const rearm = new Set<Lane>();
     try {
-      at = await this.store.earliestDue();
+      // Bookkeeping a retry redoes: committed without an fsync of its own (TransactionOptions).
+      await this.store.transaction(async (tx) => {
+        for (const o of outcomes) await this.write(tx, o, now);
+        if (this.stopped) return;
+        for (const lane of this.lanes) {
+          const wasFull = lane.inFlight.size >= lane.channel.maxInFlight;
+          // Ended attempts leave the lane only now, once their outcome is in this commit. A failed
+          // one has a retry time: the claim below finds it not due and arms the lane's timer for it.
+          // One whose lease the lane's timer was armed for leaves that timer stale: arm it again.
+          for (const o of outcomes) {
+            if (o.lane !== lane) continue;
+            lane.inFlight.delete(o.row.id);
+            if (o.error !== null) lane.mayHaveDue = true;
+            if (lane.armedAt !== null && o.row.nextAttemptAt?.getTime() === lane.armedAt) rearm.add(lane);
+          }
+          if (wasFull && lane.inFlight.size < lane.channel.maxInFlight) lane.mayHaveDue = true;
+          const free = lane.channel.maxInFlight - lane.inFlight.size;
+          // Full: each send in flight brings a turn when it ends.
+          if (!lane.mayHaveDue || free <= 0) continue;
+          // A send still in flight past its lease looks due to the claim: leave it out (never two
+          // sends of one message in one process). The map is in claim order, so leases only grow (the
+          // clock does not go back):
+          // the scan stops at the first that has not run out (normally the first of all).
+          const overdue: number[] = [];
+          for (const [id, f] of lane.inFlight) {
+            if ((f.row.nextAttemptAt?.getTime() ?? 0) > now) break;
+            overdue.push(id);
+          }
+          const rows = await tx.notifications.claimDue(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
+          lane.mayHaveDue = rows.length === free;
+          claims.push({ lane, free, rows });
+        }
+      }, { durability: 'relaxed' });
     } catch (err) {
-      this.logger.error({ err }, 'could not read when the next notification is due');
+      // Rolled back: nothing of this turn was claimed, and the messages whose outcome it was to
+      // write keep their lease, so they are due again later; nothing is lost.
+      claims.length = 0;
+      rearm.clear();
+      for (const lane of this.lanes) lane.mayHaveDue = true;
+      this.logger.error({ err }, 'notification delivery: a turn failed');
+    } finally {
+      for (const o of outcomes) {
+        o.lane.inFlight.delete(o.row.id);
+        o.written();
+      }
+    }
+    for (const { lane, rows, free } of claims) {
+      for (const row of rows) this.send(lane, row);
+      // Every message due now is in flight or waits for a slot (a send's end brings a turn): the
+      // timer is for the first one due later, a retry or the lease of a claim made by a process
+      // that died.
+      if (rows.length < free) {
+        await this.arm(lane, now);
+        rearm.delete(lane);
+      }
+    }
+    for (const lane of rearm) await this.arm(lane, now);
+  }
+
+  /** Records how an attempt ended (inside the turn's commit) and logs it. */
+  private async write(tx: StoreTx, { lane, row, error }: Outcome, now: number): Promise<void> {
+    const attempt = row.attempts;
+    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: lane.channel.name };
+    if (error === null) {
+      await tx.notifications.markSent(row.id, new Date(now));
+      this.logger.debug(about, 'notification sent');
       return;
     }
-    // Read after the await: another pass may have armed meanwhile, and this reading is as new as its.
-    this.timer?.cancel();
-    this.timer = null;
-    if (at === null || this.stopped) return;
-    this.timer = this.clock.setTimer(at - this.clock.now(), () => {
-      this.timer = null;
-      void this.run();
+    const giveUp = attempt >= MAX_ATTEMPTS;
+    await tx.notifications.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
+    if (giveUp) this.logger.error({ ...about, error }, 'notification failed for good');
+    else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+  }
+
+  private async arm(lane: Lane, now: number): Promise<void> {
+    let at: number | null;
+    try {
+      at = await this.store.notifications.nextDueAfter(lane.kind, new Date(now));
+    } catch (err) {
+      this.logger.error({ err, channel: lane.kind }, 'notification delivery: reading the next due time failed');
+      return;
+    }
+    if (at === lane.armedAt) return;
+    lane.timer?.cancel();
+    lane.timer = null;
+    lane.armedAt = at;
+    if (at === null) return;
+    lane.timer = this.clock.setTimer(at - now, () => {
+      lane.timer = null;
+      lane.armedAt = null;
+      lane.mayHaveDue = true;
+      this.schedule();
     });
   }
 
-  /** One send of a claimed message; true when it went out (the caller marks it SENT). */
-  private async attempt(row: NotificationRow): Promise<boolean> {
-    const attempt = row.attempts;
-    const channel = this.channels[row.channel];
-    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: channel.name };
-    this.inFlight.add(row.id);
-    try {
-      await channel.send({ to: row.to, subject: row.subject, body: row.body });
-      this.logger.debug(about, 'notification sent');
-      return true;
-    } catch (err) {
-      const giveUp = attempt >= MAX_ATTEMPTS;
-      const message = err instanceof Error ? err.message : String(err);
-      await this.store.markAttemptFailed(row.id, message.slice(0, 500), giveUp);
-      if (giveUp) this.logger.error({ ...about, error: message }, 'notification failed for good');
-      else this.logger.warn({ ...about, error: message, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
-      return false;
-    } finally {
-      this.inFlight.delete(row.id);
-    }
+  /** One attempt of a claimed message, in the background; its outcome is written by the next turn. */
+  private send(lane: Lane, row: NotificationRow): void {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const timeout = this.clock.setTimer(SEND_TIMEOUT_MS, () => abort.abort(new Error(`${row.channel}: no answer within ${SEND_TIMEOUT_MS / 1000} s`)));
+    // The abort settles the attempt even if a channel keeps waiting on its provider regardless.
+    const aborted = new Promise<never>((_, reject) => {
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
+    });
+    const sending = Promise.race([
+      (async () => lane.channel.send({ to: row.to, subject: row.subject, body: row.body }, abort.signal))(),
+      aborted,
+    ]);
+    const done = new Promise<void>((written) => {
+      const ended = (error: string | null) => {
+        timeout.cancel();
+        this.aborts.delete(abort);
+        this.outcomes.push({ lane, row, error, written });
+        this.schedule();
+      };
+      sending.then(() => ended(null), (err: unknown) => ended(err instanceof Error ? err.message : String(err)));
+    });
+    lane.inFlight.set(row.id, { row, done });
   }
 }

@@ -14,6 +14,8 @@ export function createLogChannel(kind: ChannelKind, logger: Logger): LogChannel 
   const sent: OutgoingMessage[] = [];
   return {
     name: 'log',
+    // Writing a log line never waits: a bound only to keep one pass of the worker small.
+    maxInFlight: 64,
     sent,
     send(message) {
       sent.push(message);

@@ -1,8 +1,10 @@
 // What each offer change says to the agent, by SMS and by email: pure functions over plain data (time
 // is passed in). Before an agent has won a lead, no message names the lead's last name, email or
-// phone: only the first name, the source, the lead's own message, the time left and the link.
+// phone: only the first name, the source, the lead's own message, the time left and the link. What
+// the lead wrote is quoted, never free lines that could pass for the server's (lead-text.ts).
 import type { OfferEventType } from '../events/routing-events.js';
 import type { ChannelKind } from './channel.js';
+import { oneLine, quotedInline, quotedMessage } from './lead-text.js';
 
 export interface MessageInput {
   type: OfferEventType;
@@ -36,13 +38,12 @@ export function formatDuration(ms: number): string {
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
-/** SMS bodies stay near one or two segments: the lead's message is cut, the link never is. */
-function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
-}
+/** How much of a first name a subject or an SMS shows; a full name in the email body is not cut. */
+const NAME_IN_SHORT = 60;
+/** How much of a source's name a subject or an SMS shows. */
+const SOURCE_IN_SHORT = 80;
 
-const firstNameOf = (fullName: string): string => fullName.trim().split(/\s+/)[0] ?? fullName;
+const firstNameOf = (fullName: string): string => fullName.split(' ')[0] ?? fullName;
 
 /**
  * An auto-accepted direct lead is recorded as an offer accepted the moment it was made: there was
@@ -51,35 +52,45 @@ const firstNameOf = (fullName: string): string => fullName.trim().split(/\s+/)[0
 const wasAutoAccepted = (offer: MessageInput['offer']): boolean =>
   offer.direct && offer.expiresAt.getTime() === offer.offeredAt.getTime();
 
-function contactLines(lead: MessageInput['lead']): string[] {
-  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+function contactLines(name: string, lead: MessageInput['lead']): string[] {
   return [
     `Name: ${name}`,
-    `Email: ${lead.email ?? '(none given)'}`,
-    `Phone: ${lead.phone ?? '(none given)'}`,
+    `Email: ${lead.email ? oneLine(lead.email) : '(none given)'}`,
+    `Phone: ${lead.phone ? oneLine(lead.phone) : '(none given)'}`,
   ];
 }
 
+/**
+ * Every text is the server's lines with the lead's words in fixed places (lead-text.ts): names and
+ * the source on one line after a label; the message quoted, and in an SMS after the link.
+ */
 export function composeMessages(m: MessageInput): ComposedMessage[] {
-  const { lead, sourceName, actionUrl } = m;
-  const who = `${lead.firstName} (${sourceName})`;
-  const greeting = `Hi ${firstNameOf(m.agent.name)},`;
-  let sms: string;
+  const { lead, actionUrl } = m;
+  const first = oneLine(lead.firstName);
+  const firstShort = oneLine(lead.firstName, NAME_IN_SHORT);
+  const source = oneLine(m.sourceName);
+  const sourceShort = oneLine(m.sourceName, SOURCE_IN_SHORT);
+  const fullName = oneLine([lead.firstName, lead.lastName].filter(Boolean).join(' '));
+  const who = `${firstShort} (${sourceShort})`;
+  const greeting = `Hi ${firstNameOf(oneLine(m.agent.name))},`;
+  // The SMS quotes the message last, on its own line, after the server's link.
+  const smsMessage = (max: number): string[] => (lead.message ? [`Message: ${quotedInline(lead.message, max)}`] : []);
+  const emailMessage = lead.message ? quotedMessage(lead.message) : [];
+  let sms: string[];
   let subject: string;
   let email: string[];
 
   switch (m.type) {
     case 'RECEIVED': {
       const left = formatDuration(m.offer.expiresAt.getTime() - m.now);
-      const quoted = lead.message ? ` "${clip(lead.message, 100)}"` : '';
-      sms = `New lead: ${lead.firstName} from ${sourceName}.${quoted} ${left} to accept: ${actionUrl}`;
+      sms = [`New lead from ${sourceShort}, ${left} to accept: ${actionUrl}`, `Lead: ${firstShort}`, ...smsMessage(100)];
       subject = `New lead: ${who}, ${left} to accept`;
       email = [
         greeting, '',
         m.offer.direct ? 'A lead from your own site or listing is waiting for you.' : 'A new lead is waiting for you.', '',
-        `Name: ${lead.firstName}`,
-        `Source: ${sourceName}`,
-        ...(lead.message ? [`Message: ${lead.message}`] : []), '',
+        `Name: ${first}`,
+        `Source: ${source}`,
+        ...emailMessage, '',
         m.offer.direct
           ? `You have ${left} to accept it before it goes to the brokerage's other agents.`
           : `You have ${left} to accept. The first agent to accept gets the lead.`,
@@ -92,45 +103,48 @@ export function composeMessages(m: MessageInput): ComposedMessage[] {
     case 'ACCEPTED': {
       const auto = wasAutoAccepted(m.offer);
       const assigned = m.assignedByAdmin === true;
-      const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
-      const contact = [lead.email, lead.phone].filter(Boolean).join(', ');
-      const quoted = lead.message ? ` "${clip(lead.message, 80)}"` : '';
+      const contact = [lead.email, lead.phone].filter((v): v is string => Boolean(v)).map((v) => oneLine(v)).join(', ');
+      const nameShort = oneLine(fullName, 2 * NAME_IN_SHORT);
       const yours = assigned ? 'The lead was assigned to you' : auto ? 'A new lead is yours' : 'The lead is yours';
-      sms = `${yours}: ${name}${contact ? `, ${contact}` : ''} (${sourceName}).${quoted} ${actionUrl}`;
-      subject = assigned ? `Lead assigned to you: ${name} (${sourceName})`
-        : auto ? `New lead, yours: ${name} (${sourceName})` : `Lead accepted: ${name} (${sourceName})`;
+      sms = [
+        `${yours} (${sourceShort}): ${actionUrl}`,
+        `Lead: ${nameShort}${contact ? `, ${contact}` : ''}`,
+        ...smsMessage(80),
+      ];
+      subject = assigned ? `Lead assigned to you: ${nameShort} (${sourceShort})`
+        : auto ? `New lead, yours: ${nameShort} (${sourceShort})` : `Lead accepted: ${nameShort} (${sourceShort})`;
       email = [
         greeting, '',
         assigned ? 'An admin assigned you the lead you were offered: it is yours. Contact details:'
-          : auto ? `A lead from ${sourceName} came in for you and is yours.` : 'You accepted the lead: it is yours. Contact details:', '',
-        ...contactLines(lead),
-        `Source: ${sourceName}`,
-        ...(lead.message ? [`Message: ${lead.message}`] : []), '',
+          : auto ? `A lead from ${source} came in for you and is yours.` : 'You accepted the lead: it is yours. Contact details:', '',
+        ...contactLines(fullName, lead),
+        `Source: ${source}`,
+        ...emailMessage, '',
         `Open the offer: ${actionUrl}`,
       ];
       break;
     }
     case 'DECLINED':
-      sms = `You declined the lead ${who}. It goes to the next agent.`;
+      sms = [`You declined the lead ${who}. It goes to the next agent.`];
       subject = `You declined: ${who}`;
       email = [greeting, '', `You declined the lead ${who}. It goes to the next agent; nothing more to do.`];
       break;
     case 'TAKEN':
-      sms = `The lead ${who} was taken by another agent.`;
+      sms = [`The lead ${who} was taken by another agent.`];
       subject = `Taken by another agent: ${who}`;
       email = [greeting, '', `Another agent accepted the lead ${who} first. Nothing more to do; the next one may be yours.`];
       break;
     case 'EXPIRED':
       // Sent so that the agent learns where they got the offer that it has moved on, rather than
       // finding out only when they open the link.
-      sms = `Your offer of the lead ${who} expired; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`;
+      sms = [`Your offer of the lead ${who} expired; it has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`];
       subject = `Offer expired: ${who}`;
       email = [greeting, '', `Your offer of the lead ${who} expired: the time to accept it ran out. It has gone to ${m.offer.direct ? "the brokerage's agents" : 'the next agent'}.`];
       break;
   }
 
   const out: ComposedMessage[] = [];
-  if (m.agent.phone) out.push({ channel: 'sms', to: m.agent.phone, subject: null, body: sms });
+  if (m.agent.phone) out.push({ channel: 'sms', to: m.agent.phone, subject: null, body: sms.join('\n') });
   out.push({ channel: 'email', to: m.agent.email, subject, body: email.join('\n') });
   return out;
 }

@@ -27,12 +27,12 @@ export interface NotificationDeps {
 export function createNotifications(deps: NotificationDeps) {
   const { store, actionLinks, clock, config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
-  const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp) : null;
+  const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp, config.publicUrl) : null;
   const channels: Channels = {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
   };
-  const worker = new DeliveryWorker(clock, store.notifications, channels, logger);
+  const worker = new DeliveryWorker(clock, store, channels, logger);
 
   /** The in-transaction listener: one outbox row per message, written in the routing transaction (`tx`). */
   async function writeOutbox(changes: CommittedChanges, tx: StoreTx): Promise<void> {

@@ -12,6 +12,7 @@ import type { Viewer } from '../domain/viewer.js';
 import { createInProcessEventBus, type EventBus } from '../events/event-bus.js';
 import { buildContext, type GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter, unexpectedErrorLog } from '../graphql/error-format.js';
+import { queryChecksPlugin } from '../graphql/query-checks-plugin.js';
 import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
@@ -168,7 +169,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     schema,
     formatError: createErrorFormatter(config.production),
     includeStacktraceInErrorResponses: !config.production,
-    // Depth and cost limits, checked before execution (query-limits.ts).
+    // The depth limit, checked in validation (query-limits.ts); argument bounds and the cost limit,
+    // which need the variables, in queryChecksPlugin below. All before execution.
     validationRules: [...queryLimitRules],
     // Batches (a JSON array body) stay refused with 400: one request could carry any number of
     // operations past the per-operation limits.
@@ -184,6 +186,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       config.playground ? ideLandingPage() : ApolloServerPluginLandingPageDisabled(),
       requestLog,
       unexpectedErrorLog,
+      queryChecksPlugin<GraphQLContext>(),
     ],
   });
   await apollo.start();

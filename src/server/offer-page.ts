@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import type { LeadRow, OfferRow } from '../store/rows.js';
+import { messageLines, oneLine } from '../notify/lead-text.js';
 import { formatDuration } from '../notify/messages.js';
 import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';
@@ -45,20 +46,30 @@ interface OfferView {
   code: string;
 }
 
+/**
+ * The lead's own message: escaped, in a bordered quote under a label, so that nothing a lead writes
+ * reads as the page's own text (no link is ever made of it).
+ */
+function leadMessage(message: string | null): string {
+  if (!message) return '';
+  return '<dt>Message from the lead</dt><dd><blockquote id="lead-message" style="margin:4px 0 0;padding:8px 12px;'
+    + `border-left:4px solid #8c959f;background:#f6f8fa;border-radius:4px;overflow-wrap:anywhere">${escapeHtml(messageLines(message).join('\n'))}</blockquote></dd>`;
+}
+
 function offerDetails(v: OfferView): string {
-  return `<dl><dt>Lead</dt><dd>${escapeHtml(v.lead.firstName)}</dd>`
-    + `<dt>Source</dt><dd>${escapeHtml(v.sourceName)}</dd>`
-    + (v.lead.message ? `<dt>Message</dt><dd>${escapeHtml(v.lead.message)}</dd>` : '')
+  return `<dl><dt>Lead</dt><dd id="lead-first-name">${escapeHtml(oneLine(v.lead.firstName))}</dd>`
+    + `<dt>Source</dt><dd>${escapeHtml(oneLine(v.sourceName))}</dd>`
+    + leadMessage(v.lead.message)
     + '</dl>';
 }
 
 function contactDetails(lead: LeadRow, sourceName: string): string {
-  const name = [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  const name = oneLine([lead.firstName, lead.lastName].filter(Boolean).join(' '));
   return `<dl><dt>Name</dt><dd id="lead-name">${escapeHtml(name)}</dd>`
     + `<dt>Email</dt><dd id="lead-email">${lead.email ? `<a href="mailto:${escapeHtml(lead.email)}">${escapeHtml(lead.email)}</a>` : '(none given)'}</dd>`
     + `<dt>Phone</dt><dd id="lead-phone">${lead.phone ? `<a href="tel:${escapeHtml(lead.phone)}">${escapeHtml(lead.phone)}</a>` : '(none given)'}</dd>`
-    + `<dt>Source</dt><dd>${escapeHtml(sourceName)}</dd>`
-    + (lead.message ? `<dt>Message</dt><dd>${escapeHtml(lead.message)}</dd>` : '')
+    + `<dt>Source</dt><dd>${escapeHtml(oneLine(sourceName))}</dd>`
+    + leadMessage(lead.message)
     + '</dl>';
 }
 
@@ -75,8 +86,9 @@ export function renderOffer(v: OfferView): string {
       if (lead.ownerId !== v.agentId) {
         return over('Lead reassigned', 'You accepted this lead; it has since been given to another agent.', v);
       }
-      return page(`${lead.firstName}: yours`, `<div class="status" id="status">You accepted this lead. It is yours.</div>`
-        + `<h1>Contact ${escapeHtml(lead.firstName)}</h1>${contactDetails(lead, v.sourceName)}`);
+      const first = oneLine(lead.firstName);
+      return page(`${first}: yours`, `<div class="status" id="status">You accepted this lead. It is yours.</div>`
+        + `<h1>Contact ${escapeHtml(first)}</h1>${contactDetails(lead, v.sourceName)}`);
     }
     case 'DECLINED':
       return over('Offer declined', 'You declined this lead. It goes to the next agent; nothing more to do.', v);
@@ -93,8 +105,9 @@ export function renderOffer(v: OfferView): string {
   const chosen = (action: 'accept' | 'decline') => (v.chosen === action ? ' chosen" autofocus data-chosen="true' : '');
   const hint = v.chosen === 'accept' ? '<p class="note">Tap Accept to take this lead.</p>'
     : v.chosen === 'decline' ? '<p class="note">Tap Decline to pass on this lead.</p>' : '';
-  return page(`New lead: ${lead.firstName}`, `<div class="status" id="status">New lead for you: <strong id="time-left">${escapeHtml(formatDuration(left))}</strong> left to accept.</div>`
-    + `<h1>${escapeHtml(lead.firstName)} from ${escapeHtml(v.sourceName)}</h1>${offerDetails(v)}`
+  const first = oneLine(lead.firstName);
+  return page(`New lead: ${first}`, `<div class="status" id="status">New lead for you: <strong id="time-left">${escapeHtml(formatDuration(left))}</strong> left to accept.</div>`
+    + `<h1>${escapeHtml(first)} from ${escapeHtml(oneLine(v.sourceName))}</h1>${offerDetails(v)}`
     + `<p class="note">${offer.direct ? 'This lead came from your own site or listing.' : 'The first agent to accept gets the lead.'} `
     + 'Contact details are shown once you accept.</p>'
     + hint

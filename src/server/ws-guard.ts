@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createErrorFormatter, logUnexpectedErrors } from '../graphql/error-format.js';
+import { checkedExecutionArgs } from '../graphql/query-checks.js';
 import { validateWithLimits } from '../graphql/query-limits.js';
 import { EventsInterrupted } from '../events/event-bus.js';
 import { BoundedStream } from './bounded-stream.js';
@@ -103,7 +104,7 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
       return closed;
     },
 
-    /** Bounds operations per socket, then parses and validates with the query limits. */
+    /** Bounds operations per socket, parses and validates with the depth limit, then checks arguments and cost (query-checks.ts). */
     onSubscribe(ctx: WsContext, _id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] {
       // graphql-ws has already reserved this operation's id in ctx.subscriptions.
       const running = Object.keys(ctx.subscriptions).length;
@@ -114,7 +115,7 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
         )];
       }
       const cached = documents.get(payload.query);
-      if (cached) return { schema, document: cached, operationName: payload.operationName, variableValues: payload.variables };
+      if (cached) return checkedExecutionArgs(schema, cached, payload);
       let document: DocumentNode;
       try {
         document = parse(payload.query);
@@ -128,7 +129,7 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
           : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
       }
       documents.set(payload.query, document);
-      return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      return checkedExecutionArgs(schema, document, payload);
     },
 
     /**

@@ -9,6 +9,9 @@ import type { LeadView } from './lead-service.js';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 const SEARCH_MAX = 200;
+// C0 controls and DEL.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 export interface LeadPage {
   leads: LeadView[];
@@ -45,6 +48,11 @@ export function createLeadListService(deps: { list: LeadListStore }) {
         throw badInput('first', `must be between 0 and ${MAX_PAGE_SIZE}`);
       }
       if (filter.search && filter.search.length > SEARCH_MAX) throw badInput('search', `must be at most ${SEARCH_MAX} characters`);
+      // No name, email or phone holds one, and a NUL ended the trigram index's query mid-string
+      // (an internal error, "unterminated string").
+      if (filter.search && CONTROL_CHARACTER.test(filter.search)) {
+        throw badInput('search', 'must not contain control characters (such as NUL, a tab or a line break)');
+      }
       if (filter.createdFrom && filter.createdTo && filter.createdFrom > filter.createdTo) {
         throw badInput('createdTo', 'must not be before createdFrom');
       }

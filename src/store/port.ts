@@ -11,7 +11,8 @@
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type {
   LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
-  NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationRow, OfficeRow, OfferRow, Role,
+  NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationChannel, NotificationRow, OfficeRow,
+  OfferRow, Role,
   SettingsPatch, SettingsRow, StatusCodeRow, TagRow, UserPatch, UserRow,
 } from './rows.js';
 import type { StatsRange } from './lead-stats-rules.js';
@@ -146,6 +147,8 @@ export interface SourceStore {
 export interface IntakeSourceStore {
   /** The oldest source with this name, created with `defaults` if there is none (once, however many ask at once). */
   ensureSource(name: string, defaults: Partial<Omit<NewLeadSource, 'name' | 'publicKey'>>): Promise<LeadSourceRow>;
+  /** The id of the source's lead with this external id made for this target user, if any. */
+  findLeadIdFor(sourceId: number, externalId: string, targetUserId: number): Promise<number | null>;
 }
 
 /** Status codes: the ordered list a lead's status is chosen from, with exactly one default. */
@@ -221,21 +224,29 @@ export interface LeadStatsStore {
   read<T>(range: StatsRange, fn: (reader: StatsReader) => Promise<T>): Promise<T>;
 }
 
-/** The notification outbox: every SMS and email is a row here before it is sent. */
+/**
+ * The notification outbox: every SMS and email is a row here before it is sent. While a message is
+ * being sent, its next attempt time is its lease: a claim moves it ahead, so no other claim takes the
+ * message meanwhile, and a process that dies mid-send leaves it due again when the lease runs out.
+ * An outcome is written only while the message is still in the attempt it was claimed for.
+ */
 export interface NotificationStore {
   /** Writes messages to the outbox (in the caller's transaction when there is one). */
   enqueue(rows: NewNotification[]): Promise<NotificationRow[]>;
   /**
-   * Claims up to `limit` due messages (oldest first, none of `exclude`) for their next attempt: each
-   * claim counts the attempt and moves the message's next attempt to `retryAt(attempt)`.
+   * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`) for
+   * their next attempt: counts the attempt and leases each until `leaseUntil`.
    */
-  claimDue(now: Date, limit: number, exclude: ReadonlySet<number>, retryAt: (attempt: number) => Date): Promise<NotificationRow[]>;
-  /** These messages were sent. */
-  markSent(ids: readonly number[], at: Date): Promise<void>;
-  /** A failed attempt: recorded; the message stays due at its claimed retry time unless it gave up. */
-  markAttemptFailed(id: number, error: string, giveUp: boolean): Promise<void>;
-  /** The earliest next attempt of any PENDING message (ms), or null: what the worker arms for. */
-  earliestDue(): Promise<number | null>;
+  claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]>;
+  /** The provider took the message: SENT. */
+  markSent(id: number, at: Date): Promise<void>;
+  /**
+   * Attempt number `attempt` failed: recorded, and the message is due again at `retryAt`, or FAILED
+   * for good when `retryAt` is null. Ignored if the message has been claimed again since.
+   */
+  markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void>;
+  /** When the next message of `channel` falls due after `after` (ms), or null: what the worker arms for. */
+  nextDueAfter(channel: NotificationChannel, after: Date): Promise<number | null>;
   ofLead(leadId: number): Promise<NotificationRow[]>;
   find(id: number): Promise<NotificationRow | null>;
 }
@@ -265,6 +276,16 @@ export interface StoreTx extends Stores {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+export interface TransactionOptions {
+  /**
+   * 'relaxed': the commit need not survive a power cut, only a crash of the process (SQLite commits
+   * it with synchronous=NORMAL; PostgreSQL's counterpart is synchronous_commit off). For bookkeeping
+   * that a retry redoes (the outbox's claims and outcomes), never for a lead, an offer or an event.
+   * Default 'full'.
+   */
+  durability?: 'full' | 'relaxed';
+}
+
 /** The database behind the port. */
 export interface Store extends Stores {
   readonly dialect: Dialect;
@@ -272,7 +293,7 @@ export interface Store extends Stores {
    * Runs `fn` in one transaction: committed when its promise resolves, rolled back when it rejects
    * (the rejection passes on). Everything inside goes through `tx`.
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** One trivial round trip (for /healthz): rejects when the database cannot answer. */
   ping(): Promise<void>;
   /** Waits for work in progress, then closes the connection(s). */

@@ -1,7 +1,7 @@
 // The forwarded-email lead parser: labelled lines, HTML tables, portal-like samples, the sender as
 // the last resort. The samples are written for these tests in the shape portals use.
 import { describe, expect, it } from 'vitest';
-import { extractLead, htmlToText, type EmailForExtraction } from '../../src/intake/lead-email-parser.js';
+import { extractLead, htmlToText, readLead, type EmailForExtraction } from '../../src/intake/lead-email-parser.js';
 
 const AGENT = 'ana@brokerage.example';
 const FORWARD = 'ana.leads@leads.example.com';
@@ -39,6 +39,48 @@ describe('labelled lines', () => {
   it("never takes the agent's own address for the lead's", () => {
     const lead = extractLead(email({ text: `Name: Kim\nEmail: ${AGENT}\nEmail: kim@example.com` }));
     expect(lead?.email).toBe('kim@example.com');
+  });
+});
+
+describe('unusable contact fields are dropped, not the lead', () => {
+  const long = `${'x'.repeat(250)}@example.com`;
+
+  it('an over-long address: the name and phone stay, the email is dropped and reported without its value', () => {
+    expect(readLead(email({ text: `Name: Lena Long\nEmail: ${long}\nPhone: 512 555 0188` }))).toEqual({
+      lead: { firstName: 'Lena', lastName: 'Long', email: null, phone: '5125550188', message: null },
+      dropped: [{ field: 'email', reason: 'address longer than 254 characters' }],
+    });
+  });
+
+  it('a phone number with too many digits, or none: the phone is dropped', () => {
+    expect(readLead(email({ text: 'Name: Pia\nEmail: pia@example.com\nPhone: +1 512 555 0188 0199 0200' }))).toMatchObject({
+      lead: { firstName: 'Pia', email: 'pia@example.com', phone: null },
+      dropped: [{ field: 'phone', reason: 'not a valid phone number (7 to 15 digits expected)' }],
+    });
+    expect(readLead(email({ text: 'Name: Pia\nPhone: call me\nEmail: n/a' })).dropped).toEqual([
+      { field: 'email', reason: 'no email address in the value' }, { field: 'phone', reason: 'no phone number in the value' },
+    ]);
+  });
+
+  it('a usable value elsewhere in the email wins, and nothing is reported', () => {
+    expect(readLead(email({ text: `Email: ${long}\nPhone: 1 2\nEmail: kim@example.com\nTel: 512-555-0100` }))).toEqual({
+      lead: { firstName: 'Unknown', lastName: null, email: 'kim@example.com', phone: '5125550100', message: null },
+      dropped: [],
+    });
+  });
+
+  it('a sender whose address is unusable is passed over for the next', () => {
+    const lead = extractLead(email({
+      text: 'Is it still for sale?', senders: [{ name: 'Long Sender', address: long }, { name: 'Sam Ortiz', address: 'sam@example.com' }],
+    }));
+    expect(lead).toMatchObject({ firstName: 'Sam', lastName: 'Ortiz', email: 'sam@example.com' });
+  });
+});
+
+describe('line breaks', () => {
+  it('a lone CR, U+2028 or U+2029 ends a line like LF and CRLF', () => {
+    expect(extractLead(email({ text: 'Name: Ada Byron\rEmail: ada@example.com\u2028Phone: 512 555 0101\u2029Message: Hi' })))
+      .toEqual({ firstName: 'Ada', lastName: 'Byron', email: 'ada@example.com', phone: '5125550101', message: 'Hi' });
   });
 });
 

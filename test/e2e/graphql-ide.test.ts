@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUERY_COST } from '../../src/graphql/query-cost.js';
 import { chromiumForTests, launchChromium } from '../support/browser.js';
 import { createSource } from '../support/brokerage.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
@@ -133,7 +134,9 @@ describe.skipIf(!chromiumPath)('the GraphQL IDE in a browser', () => {
 
     await headers.set(JSON.stringify({ Authorization: `Bearer ${ADMIN_TOKEN}` }));
     await page.click('.graphiql-execute-button');
-    expect(await resultWhen((text) => text.includes('ADMIN'))).toEqual({ data: { me: { role: 'ADMIN' } } });
+    // The whole answer: the data, and what the query cost (2 fields; src/graphql/query-checks-plugin.ts).
+    expect(await resultWhen((text) => text.includes('ADMIN')))
+      .toEqual({ data: { me: { role: 'ADMIN' } }, extensions: { cost: { actual: 2, limit: MAX_QUERY_COST } } });
     onlyThisServer();
   });
 

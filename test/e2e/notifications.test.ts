@@ -111,7 +111,8 @@ describe('offers reach agents by SMS and email', () => {
     await idle();
     const sent = await deliveries(lead.id);
     expect(sent.map((n) => [n.channel, n.to, n.status, n.attempts])).toEqual([['sms', a.phone, 'SENT', 1], ['email', a.email, 'SENT', 1]]);
-    expect(sent[0]?.body).toMatch(new RegExp(`^New lead: Dana from ${source.name}\\. "Looking in Zilker" 15 min to accept: https://leads\\.example\\.com/o/[\\w.-]+$`));
+    // The server's line with the link comes first; the lead's first name and message follow, labelled.
+    expect(sent[0]?.body).toMatch(new RegExp(`^New lead from ${source.name}, 15 min to accept: https://leads\\.example\\.com/o/[\\w.-]+\nLead: Dana\nMessage: "Looking in Zilker"$`));
     for (const n of sent) for (const detail of CONTACT) expect(`${n.subject ?? ''}\n${n.body}`).not.toContain(detail);
 
     // What the providers received is what was recorded.
@@ -145,7 +146,7 @@ describe('offers reach agents by SMS and email', () => {
     const toB = after.filter((n) => n.to === b.email || n.to === b.phone);
     expect(toB.map((n) => n.channel)).toEqual(['sms', 'email']);
     for (const n of toB) for (const detail of CONTACT) expect(n.body).toContain(detail);
-    expect(toB[0]?.body).toMatch(/^The lead is yours: Dana Quillfeather, dana\.q@example\.com, \+15125550199/);
+    expect(toB[0]?.body).toMatch(/^The lead is yours \(Zillow \d+\): https:\/\/leads\.example\.com\/o\/[\w.-]+\nLead: Dana Quillfeather, dana\.q@example\.com, \+15125550199\n/);
 
     const toA = after.filter((n) => n.to === a.email || n.to === a.phone);
     expect(toA.map((n) => n.channel)).toEqual(['sms', 'email']);

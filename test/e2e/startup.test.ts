@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUERY_COST } from '../../src/graphql/query-cost.js';
 import { freePort } from '../support/child-server.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The whole answer to `{ me { role } }` as an admin: the data, and what the query cost (2 fields). */
+const ADMIN_ME = { data: { me: { role: 'ADMIN' } }, extensions: { cost: { actual: 2, limit: MAX_QUERY_COST } } };
 const TOKEN_PATTERN = /lr_[A-Za-z0-9_-]{20,}/g;
 const BOOTSTRAP_TOKEN = 'startup-test-bootstrap-token-42';
 
@@ -148,7 +151,7 @@ describe('a fresh database without BOOTSTRAP_ADMIN_TOKEN, then a second start on
 
   it('prints one generated token, and it is an admin token', async () => {
     const reply = await graphql(first.url, '{ me { role } }', { token: firstToken });
-    expect(reply.body).toEqual({ data: { me: { role: 'ADMIN' } } });
+    expect(reply.body).toEqual(ADMIN_ME);
   });
 
   it('logs one line per GraphQL request with reqId, op, userId and ms, and never a token or password', async () => {
@@ -214,7 +217,7 @@ describe('a fresh database without BOOTSTRAP_ADMIN_TOKEN, then a second start on
   it('a second start on the same database prints no token; the first one still works; the playground is on by default', async () => {
     const second = await startMain({ DATABASE_URL: freshDbUrl });
     expect(second.stdout()).not.toMatch(TOKEN_PATTERN);
-    expect((await graphql(second.url, '{ me { role } }', { token: firstToken })).body).toEqual({ data: { me: { role: 'ADMIN' } } });
+    expect((await graphql(second.url, '{ me { role } }', { token: firstToken })).body).toEqual(ADMIN_ME);
     // The PLAYGROUND=false assertion above means something only if the default serves the page.
     const page = await fetch(`${second.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
@@ -228,7 +231,7 @@ describe('BOOTSTRAP_ADMIN_TOKEN', () => {
   it("makes that token an admin's, and no other token is printed", async () => {
     expect(boot.stdout()).not.toMatch(TOKEN_PATTERN);
     expect(boot.stdout()).not.toContain(BOOTSTRAP_TOKEN);
-    expect((await graphql(boot.url, '{ me { role } }', { token: BOOTSTRAP_TOKEN })).body).toEqual({ data: { me: { role: 'ADMIN' } } });
+    expect((await graphql(boot.url, '{ me { role } }', { token: BOOTSTRAP_TOKEN })).body).toEqual(ADMIN_ME);
     boot.child.kill('SIGTERM');
     expect((await boot.exited).code).toBe(0);
   });

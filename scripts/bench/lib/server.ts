@@ -59,6 +59,8 @@ export interface StartOptions {
   cpuProfDir?: string;
   /** Extra environment for the child. */
   env?: Record<string, string>;
+  /** The checkout whose server to start (another worktree, for a before/after); default this one. */
+  root?: string;
 }
 
 export async function startBenchServer(opts: StartOptions = {}): Promise<BenchServer> {
@@ -68,7 +70,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const nodeArgs = ['--import', 'tsx'];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
-    cwd: ROOT,
+    cwd: opts.root ?? ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

@@ -261,7 +261,8 @@ export const notifications = pgTable('notifications', {
   sentAt: time('sent_at'),
 }, (t) => [
   index('notifications_lead').on(t.leadId, t.id),
-  index('notifications_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+  // Claimed per channel (FOR UPDATE SKIP LOCKED), as on SQLite.
+  index('notifications_due').on(t.channel, t.nextAttemptAt).where(sql`status = 'PENDING'`),
 ]);
 
 // The dashboard's rollups (leadStats): the same tables as SQLite's, kept by triggers in the writer's

@@ -7,8 +7,10 @@
 // can never undo another's work. While a savepoint is open its parent's stores are refused: the
 // callback must use the savepoint's own (see TxScope), so that no write lands in the wrong one.
 import type Database from 'better-sqlite3';
+import type { TransactionOptions } from '../port.js';
 import type { Db } from './database.js';
 import { ConnectionLock } from './connection-lock.js';
+import { relaxFsync } from './relaxed-sync.js';
 
 /** Where a facade's calls go: the lock (outside any transaction) or one open transaction or savepoint. */
 export interface Gate {
@@ -58,28 +60,40 @@ export class SqliteConnection {
 
   /**
    * Runs `fn` in a transaction, holding the connection until it settles: COMMIT when it resolves,
-   * ROLLBACK when it (or the commit) fails.
+   * ROLLBACK when it (or the commit) fails. Relaxed durability: the commit is made without an fsync
+   * of its own (relaxed-sync.ts).
    */
-  transaction<T>(fn: (scope: TxScope) => Promise<T>): Promise<T> {
-    return this.lock.hold(async () => {
-      this.begin.run();
-      this.asyncTransactionOpen = true;
-      const scope = new TxScope(0);
-      try {
-        const result = await fn(scope);
-        if (scope.child) throw new Error('a transaction ended while a savepoint of it was still open');
-        scope.open = false;
-        this.commit.run();
-        return result;
-      } catch (err) {
-        if (this.client.inTransaction) this.rollback.run();
-        throw err;
-      } finally {
-        scope.open = false;
-        this.asyncTransactionOpen = false;
-        this.transactionEnded();
-      }
-    });
+  transaction<T>(fn: (scope: TxScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.lock.hold(() => (options.durability === 'relaxed' ? this.runRelaxed(fn) : this.run(fn)));
+  }
+
+  private async runRelaxed<T>(fn: (scope: TxScope) => Promise<T>): Promise<T> {
+    const restore = relaxFsync(this.client);
+    try {
+      return await this.run(fn);
+    } finally {
+      restore();
+    }
+  }
+
+  private async run<T>(fn: (scope: TxScope) => Promise<T>): Promise<T> {
+    this.begin.run();
+    this.asyncTransactionOpen = true;
+    const scope = new TxScope(0);
+    try {
+      const result = await fn(scope);
+      if (scope.child) throw new Error('a transaction ended while a savepoint of it was still open');
+      scope.open = false;
+      this.commit.run();
+      return result;
+    } catch (err) {
+      if (this.client.inTransaction) this.rollback.run();
+      throw err;
+    } finally {
+      scope.open = false;
+      this.asyncTransactionOpen = false;
+      this.transactionEnded();
+    }
   }
 
   /** Runs `fn` in a savepoint of `parent`: released when it resolves, rolled back to when it rejects. */

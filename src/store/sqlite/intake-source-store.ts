@@ -2,9 +2,9 @@
 // for leads forwarded to <handle>.leads@<domain>. Found by name, so an admin can tune its routing
 // rules like any other source's (and rename it away to have a fresh one made).
 import { randomBytes } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { leadSources } from './schema.js';
+import { leadSources, leads } from './schema.js';
 
 type IntakeSourceRow = typeof leadSources.$inferSelect;
 
@@ -25,6 +25,13 @@ export function createIntakeSourceStore(db: Db) {
           ...defaults, name, publicKey: `src_${randomBytes(24).toString('base64url')}`,
         }).returning().get();
       });
+    },
+
+    /** The id of the source's lead with this external id made for this target user, if any. */
+    findLeadIdFor(sourceId: number, externalId: string, targetUserId: number): number | null {
+      return db.select({ id: leads.id }).from(leads)
+        .where(and(eq(leads.sourceId, sourceId), eq(leads.externalId, externalId), eq(leads.targetUserId, targetUserId)))
+        .get()?.id ?? null;
     },
   };
 }

@@ -269,7 +269,9 @@ export const notifications = sqliteTable('notifications', {
   sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
 }, (t) => [
   index('notifications_lead').on(t.leadId, t.id),
-  index('notifications_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+  // The delivery worker claims per channel, so a backlog of one channel is never scanned past to
+  // reach the other's due rows.
+  index('notifications_due').on(t.channel, t.nextAttemptAt).where(sql`status = 'PENDING'`),
 ]);
 
 // ---------------------------------------------------------------------------------------------

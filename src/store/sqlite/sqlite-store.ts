@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type {
   IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore, NotificationStore,
-  OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx,
+  OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx, TransactionOptions,
 } from '../port.js';
 import { facadeOf } from './async-facade.js';
 import { SqliteConnection, type Gate, type TxScope } from './connection.js';
@@ -107,7 +107,8 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     dialect: 'sqlite' as const,
     sqlite: handle.sqlite,
     db,
-    transaction: <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> => conn.transaction((scope) => fn(new SqliteTx(scope))),
+    transaction: <T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> =>
+      conn.transaction((scope) => fn(new SqliteTx(scope)), options),
     ping: (): Promise<void> => conn.lock.run(() => {
       ping.get();
     }),

@@ -1,0 +1,2 @@
+DROP INDEX `notifications_due`;--> statement-breakpoint
+CREATE INDEX `notifications_due` ON `notifications` (`channel`,`next_attempt_at`) WHERE status = 'PENDING';
