@@ -61,6 +61,8 @@ const PENDING_OFFERS = 20;
 const LEAD_NOTIFICATIONS = 4 * LEAD_OFFERS;
 /** Members of one lead group. */
 const GROUP_MEMBERS = 100;
+/** A user's API tokens: one per device or integration, a handful each. */
+const USER_API_TOKENS = 20;
 /** A user's offices (an agent works in one to three) and tags (a handful). */
 const USER_OFFICES = 3;
 const USER_TAGS = 5;
@@ -127,6 +129,7 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'Query.leadSources': { size: SOURCES },
   'Query.statusCodes': { size: STATUS_CODES },
   'Query.myOffers': { size: PENDING_OFFERS },
+  'Query.apiTokens': { size: USER_API_TOKENS },
   'Query.notifications': { size: LEAD_NOTIFICATIONS },
   'Mutation.reorderStatusCodes': { size: STATUS_CODES },
   'Lead.offers': { size: LEAD_OFFERS },

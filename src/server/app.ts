@@ -27,8 +27,9 @@ import { createLogger } from './logger.js';
 import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import type { Route } from './route.js';
+import { createWebAppRoute } from './web-app-page.js';
 import { createWsGuard } from './ws-guard.js';
-import { WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -120,7 +121,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const viewer = await services.auth.authenticate(token);
       if (!viewer) return false;
       // One socket too many for this user: closed with 4429 (ws-guard.ts).
-      if (!wsGuard.admit(ctx.extra.socket, viewer.id)) return false;
+      if (!wsGuard.admit(ctx.extra.socket, viewer.id, viewer.tokenId)) return false;
       ctx.extra.token = token;
       return true;
     },
@@ -144,6 +145,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // A deactivated user's tokens stop working at once; so do the sockets they already hold open.
   services.users.onDeactivated((userId) => {
     wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);
+  });
+  // A revoked token stops working at once (the token lookup), and so do the sockets signed in with it.
+  services.auth.onRevoked((tokenId, userId) => {
+    wsGuard.closeToken(userId, tokenId, WsCloseCode.Forbidden, TOKEN_REVOKED_REASON);
   });
 
   const requestLog: ApolloServerPlugin<GraphQLContext> = {
@@ -192,8 +197,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await apollo.start();
 
   // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email); the
-  // IDE's script and style sheet when the playground is on.
-  const routes: Route[] = [...createPublicRoutes(services), ...(config.playground ? [createIdeAssetRoute(logger)] : [])];
+  // web app (/ and /app/); the IDE's script and style sheet when the playground is on.
+  const routes: Route[] = [
+    ...createPublicRoutes(services),
+    createWebAppRoute(logger),
+    ...(config.playground ? [createIdeAssetRoute(logger)] : []),
+  ];
 
   function applyCors(req: IncomingMessage, res: ServerResponse): void {
     const origin = req.headers.origin;
@@ -308,7 +317,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       closing ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
-        // Work in progress (a deadline pass, an indexing batch, sends) ends before the store closes under it.
+        // Requests are done: the last minute's token uses are written while the store is open. Work
+        // in progress (a deadline pass, an indexing batch, sends) ends before the store closes under it.
+        await services.tokenUsage.stop();
         await services.deadlines.stop();
         await services.searchIndexing.stop();
         await services.notifications.stop();

@@ -5,8 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
-import { ideAssets, type IdeAsset, type IdeAssets } from './ide-bundle.js';
+import { ideAssets, type IdeAssets } from './ide-bundle.js';
 import { sendText } from './http-util.js';
+import { sendAsset } from './static-asset.js';
 
 const IDE_SCRIPT_PATH = '/graphql/ide.js';
 const IDE_STYLE_PATH = '/graphql/ide.css';
@@ -62,27 +63,6 @@ export function ideLandingPage(): ApolloServerPlugin {
   };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, file: IdeAsset): void {
-  const headers: Record<string, string | number> = {
-    'content-type': file.contentType,
-    // Revalidated on each load (a new install changes the content, not the name): 304 when unchanged.
-    'cache-control': 'no-cache',
-    etag: file.etag,
-    vary: 'accept-encoding',
-    'x-content-type-options': 'nosniff',
-  };
-  if ((req.headers['if-none-match'] ?? '').split(',').some((tag) => tag.trim() === file.etag)) {
-    res.writeHead(304, headers).end();
-    return;
-  }
-  const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-  const body = gzip ? file.gzipped : file.body;
-  if (gzip) headers['content-encoding'] = 'gzip';
-  headers['content-length'] = body.length;
-  res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
 /**
  * GET /graphql/ide.js and /graphql/ide.css. The first request builds them (ide-bundle.ts); a build
  * that fails answers 500 and is logged, and the next request tries again.
@@ -99,7 +79,8 @@ export function createIdeAssetRoute(logger: Logger, assets: () => Promise<IdeAss
       sendText(res, 500, 'the GraphQL IDE could not be built: see the server log');
       return true;
     }
-    send(req, res, built[which]);
+    // Revalidated on each load (a new install changes the content, not the name): 304 when unchanged.
+    sendAsset(req, res, built[which]);
     return true;
   };
 }

@@ -35,8 +35,11 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
   // A few hundred distinct subscription texts cover any real client; the bound on their total
   // length bounds what a client sending many distinct valid documents can make the cache hold.
   const documents = createDocumentCache({ maxEntries: 500, maxChars: 256 * 1024 });
-  /** Each user's open sockets: counted for the per-user limit, and closed at once on deactivation. */
-  const socketsByUser = new Map<number, Set<WebSocket>>();
+  /**
+   * Each user's open sockets, with the id of the token each signed in with: counted for the per-user
+   * limit, closed at once on deactivation, and one token's closed when it is revoked.
+   */
+  const socketsByUser = new Map<number, Map<WebSocket, number>>();
   /** The user an admitted socket counts against, for the one 'close' listener all sockets share. */
   const userOfSocket = new WeakMap<WebSocket, number>();
   function release(this: WebSocket): void {
@@ -72,13 +75,13 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
      * Counts the socket against its user. Past the limit it closes the socket with 4429 and returns
      * false (onConnect must then return false; graphql-ws's own close becomes a no-op).
      */
-    admit(socket: WebSocket, userId: number): boolean {
-      const open = socketsByUser.get(userId) ?? new Set<WebSocket>();
+    admit(socket: WebSocket, userId: number, tokenId: number): boolean {
+      const open = socketsByUser.get(userId) ?? new Map<WebSocket, number>();
       if (open.size >= limits.maxConnectionsPerUser) {
         socket.close(WsCloseCode.TooManyConnections, WsCloseReason[WsCloseCode.TooManyConnections]);
         return false;
       }
-      open.add(socket);
+      open.set(socket, tokenId);
       socketsByUser.set(userId, open);
       userOfSocket.set(socket, userId);
       socket.on('close', release);
@@ -96,8 +99,24 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
       const open = socketsByUser.get(userId);
       if (!open) return 0;
       let closed = 0;
-      for (const socket of [...open]) {
+      for (const socket of [...open.keys()]) {
         if (socket.readyState !== socket.OPEN) continue;
+        socket.close(code, reason);
+        closed += 1;
+      }
+      return closed;
+    },
+
+    /**
+     * Closes the user's open sockets that signed in with this token (a revoked token: its live
+     * subscriptions would otherwise go on). The user's other sockets stay. Returns how many were closed.
+     */
+    closeToken(userId: number, tokenId: number, code: WsCloseCode, reason: string): number {
+      const open = socketsByUser.get(userId);
+      if (!open) return 0;
+      let closed = 0;
+      for (const [socket, signedInWith] of [...open]) {
+        if (signedInWith !== tokenId || socket.readyState !== socket.OPEN) continue;
         socket.close(code, reason);
         closed += 1;
       }

@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 export enum WsCloseCode {
   /** The server is shutting down. */
   GoingAway = 1001,
-  /** graphql-ws Forbidden: connection_init without a valid token (or a deactivated user). */
+  /** graphql-ws Forbidden: connection_init without a valid token (or a deactivated user, or a revoked token). */
   Forbidden = 4403,
   /** The user already has maxConnectionsPerUser sockets open; this newest one is refused. */
   TooManyConnections = 4429,
@@ -29,6 +29,9 @@ export const WsCloseReason = {
   [WsCloseCode.SlowConsumer]: 'slow consumer: the client stopped reading',
   [WsCloseCode.EventsInterrupted]: 'events interrupted: reconnect, then resync with myOffers',
 } as const;
+
+/** The reason of the 4403 that closes the sockets signed in with a token an admin revoked. */
+export const TOKEN_REVOKED_REASON = 'the API token was revoked';
 
 /** Error codes of operations refused on a WebSocket (the socket stays open). */
 export enum WsErrorCode {

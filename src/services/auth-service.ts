@@ -3,17 +3,18 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { normalizeEmail } from '../domain/validation.js';
+import { normalizeEmail, optionalText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Store } from '../store/port.js';
 import type { Clock } from '../time/clock.js';
+import type { TokenUsage } from './token-usage.js';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
 // N=2^15, r=8: about 30-60 ms per hash on this class of machine, 32 MiB of memory.
 const SCRYPT = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
-/** Sessions from `login` last 30 days; API tokens until the user is deactivated. */
+/** Sessions from `login` last 30 days; API tokens until revoked (or while their user is deactivated). */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -41,29 +42,76 @@ export function validatePassword(password: string): string {
   return password;
 }
 
+/** An API token's label: optional, at most this many characters. */
+export const TOKEN_LABEL_MAX = 100;
+
+/** The viewer a token belongs to, and which token it was (its WebSockets close when it is revoked). */
+export interface TokenViewer extends Viewer {
+  tokenId: number;
+}
+
+/** An API token as the token list shows it: never its value or hash. */
+export interface ApiTokenInfo {
+  id: number;
+  label: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
 // Compared against when the email is unknown, so both failures take the same time.
 let dummyHash: Promise<string> | null = null;
 
-export function createAuthService(deps: { store: Store; clock: Clock }) {
-  const { store, clock } = deps;
+export function createAuthService(deps: { store: Store; clock: Clock; usage: TokenUsage }) {
+  const { store, clock, usage } = deps;
   const { identity } = store;
+  const revokedListeners: ((tokenId: number, userId: number) => void)[] = [];
 
   return {
-    /** The viewer a bearer token belongs to, or null (unknown, expired, or user deactivated). */
-    async authenticate(token: string | null | undefined): Promise<Viewer | null> {
+    /** The viewer a bearer token belongs to, or null (unknown, revoked, expired, or user deactivated). */
+    async authenticate(token: string | null | undefined): Promise<TokenViewer | null> {
       if (!token) return null;
       const row = await identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
-      return row ? { id: row.id, role: row.role } : null;
+      if (!row) return null;
+      usage.used(row.tokenId, row.lastUsedAt);
+      return { id: row.id, role: row.role, tokenId: row.tokenId };
     },
 
-    /** A new API token for a user; the caller shows it once. */
-    issueApiToken(userId: number): Promise<string> {
+    /** A new API token for a user, with an optional label; the caller shows the token once. */
+    issueApiToken(userId: number, label: string | null = null): Promise<{ id: number; token: string }> {
+      const cleanLabel = optionalText('label', label, TOKEN_LABEL_MAX);
+      // One transaction: the user cannot go between the check and the insert.
       return store.transaction(async (tx) => {
         if (!await tx.identity.findUser(userId)) throw notFound('user');
         const token = newToken();
-        await tx.identity.insertToken({ userId, tokenHash: hashToken(token), kind: 'API' });
-        return token;
+        const id = await tx.identity.insertToken({
+          userId, tokenHash: hashToken(token), kind: 'API', label: cleanLabel, createdAt: new Date(clock.now()),
+        });
+        return { id, token };
       });
+    },
+
+    /** A user's API tokens that still work, oldest first (login sessions are not listed). */
+    async listApiTokens(userId: number): Promise<ApiTokenInfo[]> {
+      if (!await identity.findUser(userId)) throw notFound('user');
+      return (await identity.listApiTokens(userId)).map((t) => ({ ...t, lastUsedAt: usage.lastUsed(t.id, t.lastUsedAt) }));
+    },
+
+    /**
+     * Revokes an API token: from the next request on it is UNAUTHENTICATED, and the listeners close
+     * the WebSockets signed in with it. True when this call revoked it, false when it already was;
+     * NOT_FOUND when no API token has this id (a login session's id included).
+     */
+    async revokeApiToken(id: number): Promise<boolean> {
+      const result = await identity.revokeApiToken(id, new Date(clock.now()));
+      if (!result) throw notFound('API token');
+      if (result.outcome === 'ALREADY') return false;
+      for (const listener of revokedListeners) listener(id, result.userId);
+      return true;
+    },
+
+    /** Calls `listener` after each revocation, with the token's id and its user's. */
+    onRevoked(listener: (tokenId: number, userId: number) => void): void {
+      revokedListeners.push(listener);
     },
 
     async login(emailRaw: string, password: string): Promise<{ token: string; userId: number }> {
@@ -84,7 +132,7 @@ export function createAuthService(deps: { store: Store; clock: Clock }) {
       const token = newToken();
       await identity.insertToken({
         userId: user.id, tokenHash: hashToken(token), kind: 'SESSION',
-        expiresAt: new Date(clock.now() + SESSION_TTL_MS),
+        createdAt: new Date(clock.now()), expiresAt: new Date(clock.now() + SESSION_TTL_MS),
       });
       return { token, userId: user.id };
     },
@@ -101,16 +149,22 @@ export function createAuthService(deps: { store: Store; clock: Clock }) {
       return store.transaction(async ({ identity: tx }) => {
         if (bootstrapToken !== null) {
           const hash = hashToken(bootstrapToken);
+          // A revoked bootstrap token exists too: it stays revoked (a new value makes a new token).
           if (await tx.tokenExists(hash)) return { generatedToken: null, userId: null };
           const admin = await tx.findUserByEmail('admin@leadrace.local')
             ?? await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
-          await tx.insertToken({ userId: admin.id, tokenHash: hash, kind: 'API' });
+          await tx.insertToken({
+            userId: admin.id, tokenHash: hash, kind: 'API', label: 'BOOTSTRAP_ADMIN_TOKEN', createdAt: new Date(clock.now()),
+          });
           return { generatedToken: null, userId: admin.id };
         }
         if (await tx.anyAdmin()) return { generatedToken: null, userId: null };
         const admin = await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
         const token = newToken();
-        await tx.insertToken({ userId: admin.id, tokenHash: hashToken(token), kind: 'API' });
+        await tx.insertToken({
+          userId: admin.id, tokenHash: hashToken(token), kind: 'API', label: 'first admin (printed at first start)',
+          createdAt: new Date(clock.now()),
+        });
         return { generatedToken: token, userId: admin.id };
       });
     },

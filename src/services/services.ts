@@ -5,6 +5,7 @@ import type { Store } from '../store/port.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
+import { createTokenUsage } from './token-usage.js';
 import { createUserService } from './user-service.js';
 import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
@@ -53,6 +54,8 @@ export async function createServices(deps: ServiceDeps) {
     earliest: () => routing.earliestPendingDeadline(),
   }, logger.child({ component: 'deadlines' }));
   leadChanges.onDeadline((at) => deadlines.notify(at));
+  // Last uses of API tokens, written a minute at a time rather than on every request.
+  const tokenUsage = createTokenUsage({ identity: store.identity, clock, logger });
   return {
     clock,
     bus,
@@ -60,7 +63,8 @@ export async function createServices(deps: ServiceDeps) {
     logger,
     /** The store port (tests and the DataLoaders read through it directly). */
     stores: store,
-    auth: createAuthService({ store, clock }),
+    auth: createAuthService({ store, clock, usage: tokenUsage }),
+    tokenUsage,
     users: createUserService({ store, changes: leadChanges, routing }),
     org: createOrgService({ store, clock }),
     sources: createSourceService({ store }),

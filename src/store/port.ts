@@ -83,11 +83,27 @@ export interface LeadWorkStore {
   clearLeadUsers(leadId: number): Promise<number[]>;
 }
 
+/** The user a bearer token belongs to, and the token's id and last recorded use (ms, or null). */
+export interface TokenHolder { id: number; role: Role; tokenId: number; lastUsedAt: number | null }
+
+/** What the token list shows of a token: never its value or hash. */
+export interface ApiTokenRow { id: number; label: string | null; createdAt: Date; lastUsedAt: Date | null }
+
 /** Users, their offices and tags, and API tokens. */
 export interface IdentityStore {
-  /** The active user a token (by its hash) belongs to, unless it has expired at `now`. */
-  findViewerByTokenHash(hash: string, now: Date): Promise<{ id: number; role: Role } | null>;
-  insertToken(row: NewApiToken): Promise<void>;
+  /** The active user holding a live token (by its hash: not revoked, not expired at `now`), with the token's id and last use. */
+  findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null>;
+  /** The new token's id. */
+  insertToken(row: NewApiToken): Promise<number>;
+  /** A user's API tokens that still work (not revoked), oldest first. */
+  listApiTokens(userId: number): Promise<ApiTokenRow[]>;
+  /**
+   * Revokes an API token (not a login session). 'REVOKED' with its user when this call revoked it,
+   * 'ALREADY' when it was revoked before, null when there is no such API token.
+   */
+  revokeApiToken(id: number, now: Date): Promise<{ outcome: 'REVOKED' | 'ALREADY'; userId: number } | null>;
+  /** Writes a batch of last uses (token id to ms) in one transaction; a use never moves one back. */
+  recordTokenUses(uses: ReadonlyMap<number, number>): Promise<void>;
   deleteSession(hash: string): Promise<void>;
   tokenExists(hash: string): Promise<boolean>;
   findUser(id: number): Promise<UserRow | null>;

@@ -75,6 +75,9 @@ export interface NewApiToken {
   tokenHash: string;
   kind: 'API' | 'SESSION';
   expiresAt?: Date | null;
+  createdAt?: Date;
+  /** The admin's name for an API token; null for sessions. */
+  label?: string | null;
 }
 
 export interface LeadSourceRow {

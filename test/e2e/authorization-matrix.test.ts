@@ -43,6 +43,7 @@ type Rule = keyof typeof RULE_OUTCOMES;
 
 const RULES: Record<string, Rule> = {
   // Query
+  'Query.apiTokens': 'admin',
   'Query.companySettings': 'signed-in',
   'Query.lead': 'lead-visibility',
   'Query.leadGroups': 'admin',
@@ -74,6 +75,7 @@ const RULES: Record<string, Rule> = {
   'Mutation.reorderStatusCodes': 'admin',
   'Mutation.resumeUser': 'admin',
   'Mutation.returnLeadToBroker': 'admin-on-lead',
+  'Mutation.revokeApiToken': 'admin',
   'Mutation.rotateLeadSourceKey': 'admin',
   'Mutation.setLeadOwner': 'lead-owner-if-settings',
   'Mutation.setLeadStatus': 'lead-worker',
@@ -201,6 +203,7 @@ interface Call {
 
 /** Valid arguments for each field, built fresh per call so that mutations act on throwaway objects. */
 const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
+  'Query.apiTokens': async () => ({ variables: { userId: A.id } }),
   'Query.companySettings': async () => ({ variables: {} }),
   'Query.lead': async () => ({ variables: { id: leads.routing } }),
   'Query.leadGroups': async () => ({ variables: {} }),
@@ -243,6 +246,10 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
     return { variables: { userId } };
   },
   'Mutation.issueApiToken': async () => ({ variables: { userId: await newUser() } }),
+  'Mutation.revokeApiToken': async () => {
+    const d = await asAdmin<{ issueApiToken: { id: string } }>('mutation($u: ID!) { issueApiToken(userId: $u) { id } }', { u: await newUser() });
+    return { variables: { id: d.issueApiToken.id } };
+  },
   'Mutation.login': async () => ({ variables: { ...passwordUser } }),
   'Mutation.reorderStatusCodes': async () => {
     const d = await asAdmin<{ statusCodes: { id: string }[] }>('{ statusCodes(includeArchived: true) { id } }');
@@ -288,6 +295,8 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
 
 /** Selections that show contact details where a field leads to a lead; a bare __typename elsewhere. */
 const SELECTIONS: Record<string, string> = {
+  // A Boolean: no selection.
+  'Mutation.revokeApiToken': '',
   'Subscription.offers': '{ type offer { id lead { id lastName email phone } } }',
   'Subscription.leadEvents': '{ type lead { id lastName email phone } }',
 };
@@ -575,7 +584,9 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   LeadStatusCount: { open: ['count', 'status'] },
   OfferStats: { open: ['made', 'pending', 'accepted', 'declined', 'expired', 'taken'] },
   AgentOfferStats: { open: ['received', 'pending', 'accepted', 'declined', 'expired', 'taken', 'medianResponseSeconds', 'agent'] },
-  ApiTokenPayload: { open: ['token'] },
+  ApiTokenPayload: { open: ['id', 'token'] },
+  // Reached only through apiTokens, which only admins may call.
+  ApiToken: { open: ['id', 'label', 'createdAt', 'lastUsedAt'] },
   AuthPayload: { open: ['token', 'user'] },
   OfferEvent: { open: ['type', 'offer'] },
 };
@@ -671,6 +682,7 @@ const REACH: Record<string, () => Probe[]> = {
   Notification: () => everyone(root('query($id: ID!) { notifications(leadId: $id) SEL }', ['notifications', 0], () => ({ id: leads.assigned }))),
   ApiTokenPayload: () => everyone(root('mutation($id: ID!) { issueApiToken(userId: $id) SEL }', ['issueApiToken'], async () => ({ id: await newUser() }))),
   AuthPayload: () => everyone(root(LOGIN, ['login'], () => ({ ...passwordUser }))),
+  ApiToken: () => everyone(root('query($id: ID!) { apiTokens(userId: $id) SEL }', ['apiTokens', 0], () => ({ id: A.id }))),
   OfferEvent: () => everyone((who) => ({
     ...root(OFFERS_SUBSCRIPTION, ['offers'])(who),
     ws: { trigger: async () => { if (who !== 'anonymous') await offerTo(who === 'admin' ? adminId : A.id); } },

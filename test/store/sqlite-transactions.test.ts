@@ -91,14 +91,14 @@ describe('SQLite transactions of the store port', () => {
   });
 
   it("a transaction's stores are refused while a savepoint of it is open, and once it has ended", async () => {
-    let kept: StoreTx | null = null;
+    const kept: { tx: StoreTx | null } = { tx: null };
     await store.transaction(async (t) => {
-      kept = t;
+      kept.tx = t;
       await t.savepoint(async () => {
         await expect(t.org.insertOffice('Through the parent')).rejects.toThrow(/savepoint/);
       });
     });
-    const ended: StoreTx | null = kept;
+    const ended = kept.tx;
     if (!ended) throw new Error('the transaction never ran');
     await expect(ended.org.insertOffice('After the end')).rejects.toThrow(/after it ended/);
     expect(count('offices')).toBe(0);

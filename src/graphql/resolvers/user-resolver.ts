@@ -1,10 +1,11 @@
 // Users, offices, tokens and sign-in.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type ApiTokenInfo, TOKEN_LABEL_MAX } from '../../services/auth-service.js';
 import type { UserRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
-  ApiTokenPayload, AuthPayload, CreateOfficeInput, CreateUserInput, Halt, Office, Tag, UpdateUserInput, User,
+  ApiToken, ApiTokenPayload, AuthPayload, CreateOfficeInput, CreateUserInput, Halt, Office, Tag, UpdateUserInput, User,
 } from '../types/org-types.js';
 
 @Resolver(() => User)
@@ -57,10 +58,40 @@ export class UserResolver {
     }, admin.id);
   }
 
-  @Mutation(() => ApiTokenPayload, { description: 'ADMIN. A new API token for the user, shown only this once.' })
-  async issueApiToken(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<ApiTokenPayload> {
+  @Mutation(() => ApiTokenPayload, {
+    description: 'ADMIN. A new API token for the user, shown only this once. It works until it is revoked '
+      + '(revokeApiToken) and while the user is active.',
+  })
+  issueApiToken(
+    @Arg('userId', () => ID, { description: 'The user the token signs in as.' }) userId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('label', () => String, {
+      nullable: true,
+      description: `A name for the token in the token list ("Ana's phone"), at most ${TOKEN_LABEL_MAX} characters; optional.`,
+    }) label?: string | null,
+  ): Promise<ApiTokenPayload> {
     requireAdmin(ctx);
-    return { token: await ctx.services.auth.issueApiToken(targetId(userId, 'user')) };
+    return ctx.services.auth.issueApiToken(targetId(userId, 'user'), label ?? null);
+  }
+
+  @Query(() => [ApiToken], {
+    description: 'ADMIN. The user\'s API tokens that still work (not revoked), oldest first: id, label, when issued and last '
+      + 'used; never the token itself. Login sessions are not listed (they end after 30 days or when the user is deactivated).',
+  })
+  apiTokens(@Arg('userId', () => ID, { description: 'Whose tokens.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<ApiTokenInfo[]> {
+    requireAdmin(ctx);
+    return ctx.services.auth.listApiTokens(targetId(userId, 'user'));
+  }
+
+  @Mutation(() => Boolean, {
+    description: 'ADMIN. Revokes one API token at once: from the next request on it is UNAUTHENTICATED, and WebSockets '
+      + 'signed in with it are closed with 4403. True when this call revoked it, false when it was already revoked; '
+      + 'NOT_FOUND when no API token has this id. The user\'s other tokens keep working.',
+  })
+  revokeApiToken(@Arg('id', () => ID, { description: 'The token\'s id (from issueApiToken or apiTokens).' }) id: string,
+    @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    requireAdmin(ctx);
+    return ctx.services.auth.revokeApiToken(targetId(id, 'API token'));
   }
 
   @Mutation(() => AuthPayload, { description: 'Sign in with email and password; returns a session token.' })

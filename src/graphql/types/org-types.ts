@@ -48,10 +48,35 @@ export class CompanySettings {
   agentsCanChangeUsers!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A new API token: its value, shown only in this answer, and its id (for the token list and revokeApiToken).' })
 export class ApiTokenPayload {
+  @Field(() => ID, { description: 'The token\'s id, as in apiTokens; revokeApiToken(id) revokes it.' })
+  id!: number;
   @Field(() => String, { description: 'The token, shown only this once. Send it as Authorization: Bearer <token>.' })
   token!: string;
+}
+
+@ObjectType({
+  description: 'An API token of a user, as the token list shows it: never its value (only a hash of it is stored). '
+    + 'Login sessions are not listed.',
+})
+export class ApiToken {
+  @Field(() => ID, { description: 'The token\'s id: what revokeApiToken takes.' })
+  id!: number;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The name given when it was issued ("Ana\'s phone"); null when none was. The bootstrap admin\'s token is '
+      + 'labelled "BOOTSTRAP_ADMIN_TOKEN" or "first admin (printed at first start)".',
+  })
+  label!: string | null;
+  @Field(() => GraphQLISODateTime, { description: 'When it was issued.' })
+  createdAt!: Date;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When it was last used for a request or a WebSocket operation, to the minute (a use within a minute of '
+      + 'the one shown does not move it); null if never used.',
+  })
+  lastUsedAt!: Date | null;
 }
 
 @ObjectType()

@@ -81,6 +81,9 @@ export const apiTokens = pgTable('api_tokens', {
   kind: text('kind', { enum: ['API', 'SESSION'] }).notNull(),
   expiresAt: time('expires_at'),
   createdAt: createdAt(),
+  label: text('label'),
+  lastUsedAt: time('last_used_at'),
+  revokedAt: time('revoked_at'),
 }, (t) => [uniqueIndex('api_tokens_hash_unique').on(t.tokenHash), index('api_tokens_user').on(t.userId)]);
 
 export const tags = pgTable('tags', {

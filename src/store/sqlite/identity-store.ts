@@ -1,8 +1,10 @@
 // Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { SqliteConnection } from './connection.js';
+import { transaction } from './transaction.js';
 import { preparedSelect } from './prepared-shapes.js';
 import { rosterChanged } from './roster-cache.js';
+import type { ApiTokenRow, TokenHolder } from '../port.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -12,19 +14,55 @@ export function createIdentityStore(conn: SqliteConnection) {
   const { db, client } = conn;
   // Every request resolves its token through this one indexed lookup (on the connection itself,
   // prepared-shapes.ts: it was 2% of the intake profile through drizzle).
-  const viewerByTokenHash = client.prepare(`SELECT u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-    WHERE t.token_hash = ? AND u.active = 1 AND (t.expires_at IS NULL OR t.expires_at > ?)`);
+  // It also gives the token's id (its WebSockets are closed when it is revoked) and when it was last
+  // used (token-usage.ts decides from it whether this use needs recording).
+  const viewerByTokenHash = client.prepare(`SELECT u.id, u.role, t.id AS tokenId, t.last_used_at AS lastUsedAt
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = ? AND u.active = 1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`);
+  // Only moves forward: a batch written late never overwrites a later use.
+  const recordUse = client.prepare(
+    'UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
 
   const userById = preparedSelect(db, users, 'WHERE id = ?');
   // The notification outbox looks up the agents of every routing change.
   const usersByIds = preparedSelect(db, users, 'WHERE id IN (SELECT value FROM json_each(?))');
   return {
+    /** The active user holding a live token (not revoked, not expired), with the token's id and last use. */
     findViewerByTokenHash(hash: string, now: Date) {
-      return (viewerByTokenHash.get(hash, now.getTime()) as { id: number; role: UserRow['role'] } | undefined) ?? null;
+      return (viewerByTokenHash.get(hash, now.getTime()) as TokenHolder | undefined) ?? null;
     },
 
-    insertToken(row: typeof apiTokens.$inferInsert): void {
-      db.insert(apiTokens).values(row).run();
+    insertToken(row: typeof apiTokens.$inferInsert): number {
+      return db.insert(apiTokens).values(row).returning({ id: apiTokens.id }).get().id;
+    },
+
+    /** A user's API tokens that still work (not revoked), oldest first; never the hash. */
+    listApiTokens(userId: number): ApiTokenRow[] {
+      return db.select({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, userId), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
+        .orderBy(asc(apiTokens.id)).all();
+    },
+
+    /**
+     * Revokes an API token (not a login session). 'REVOKED' with its user when this call revoked it,
+     * 'ALREADY' when it was revoked before, null when there is no such API token.
+     */
+    revokeApiToken(id: number, now: Date): { outcome: 'REVOKED' | 'ALREADY'; userId: number } | null {
+      const revoked = db.update(apiTokens).set({ revokedAt: now })
+        .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
+        .returning({ userId: apiTokens.userId }).get();
+      if (revoked) return { outcome: 'REVOKED', userId: revoked.userId };
+      const existing = db.select({ userId: apiTokens.userId }).from(apiTokens)
+        .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API'))).get();
+      return existing ? { outcome: 'ALREADY', userId: existing.userId } : null;
+    },
+
+    /** Writes a batch of last uses (token id to ms) in one transaction. */
+    recordTokenUses(uses: ReadonlyMap<number, number>): void {
+      transaction(db, () => {
+        for (const [id, at] of uses) recordUse.run(at, id, at);
+      });
     },
 
     deleteSession(hash: string): void {

@@ -69,6 +69,18 @@ export const apiTokens = sqliteTable('api_tokens', {
   kind: text('kind', { enum: ['API', 'SESSION'] }).notNull(),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
+  /** The admin's name for an API token ("Ana's phone"), shown in the token list; null for sessions. */
+  label: text('label'),
+  /**
+   * When the token was last used, to the minute: kept in memory on the request path and written in
+   * batches (services/token-usage.ts), never on every request.
+   */
+  lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+  /**
+   * Set when an admin revokes the token: it stops working at once. The row stays, so that a revoked
+   * BOOTSTRAP_ADMIN_TOKEN is not created again at the next start.
+   */
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
 }, (t) => [uniqueIndex('api_tokens_hash_unique').on(t.tokenHash), index('api_tokens_user').on(t.userId)]);
 
 export const tags = sqliteTable('tags', {
