@@ -8,6 +8,11 @@ import { createLoaders, type Loaders } from './loaders.js';
 
 export interface GraphQLContext {
   viewer: Viewer | null;
+  /**
+   * A token was sent but is not valid (revoked, expired, mistyped, or its user deactivated): viewer
+   * is null, and refusals say the token is the problem, not that none was sent.
+   */
+  tokenRejected: boolean;
   services: Services;
   loaders: Loaders;
   requestId: string;
@@ -24,7 +29,7 @@ class RequestContext implements GraphQLContext {
   private batchLoaders: Loaders | null = null;
 
   constructor(readonly services: Services, readonly viewer: Viewer | null, private id: string | null,
-    readonly log: Logger, readonly clientIp: string) {}
+    readonly log: Logger, readonly clientIp: string, readonly tokenRejected: boolean) {}
 
   /** Made on first read when the caller had none (randomUUID's string is ~600 bytes of pieces). */
   get requestId(): string {
@@ -39,14 +44,22 @@ class RequestContext implements GraphQLContext {
   }
 }
 
-/** `requestId` null: a random one is made if something reads it (a WebSocket operation's logs). */
-export function buildContext(services: Services, viewer: Viewer | null, requestId: string | null, log: Logger, clientIp = 'unknown'): GraphQLContext {
-  return new RequestContext(services, viewer, requestId, log, clientIp);
+/**
+ * `requestId` null: a random one is made if something reads it (a WebSocket operation's logs).
+ * `tokenRejected`: a token came with the request and authenticated nobody.
+ */
+export function buildContext(services: Services, viewer: Viewer | null, requestId: string | null, log: Logger, clientIp = 'unknown',
+  tokenRejected = false): GraphQLContext {
+  return new RequestContext(services, viewer, requestId, log, clientIp, tokenRejected && viewer === null);
 }
 
+/** Said to a caller whose token authenticates nobody, so they fix the token instead of looking for a sign-in step. */
+const INVALID_TOKEN_MESSAGE = 'the token is not valid (revoked, expired or mistyped): send a valid one as Authorization: Bearer <token>';
+
 export function requireViewer(ctx: GraphQLContext): Viewer {
-  if (!ctx.viewer) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'sign in first: send Authorization: Bearer <token>');
-  return ctx.viewer;
+  if (ctx.viewer) return ctx.viewer;
+  throw new DomainError(ErrorCode.UNAUTHENTICATED,
+    ctx.tokenRejected ? INVALID_TOKEN_MESSAGE : 'sign in first: send Authorization: Bearer <token>');
 }
 
 export function requireAdmin(ctx: GraphQLContext): Viewer {

@@ -4,10 +4,9 @@
 // Two kinds of rule, told apart on purpose:
 // - By role (ROLE_RULES): fields only admins may read (a source's routing internals, a lead's routing
 //   explanation), or only the user themselves or an admin (a halt and its reason). Anyone else gets
-//   FORBIDDEN (UNAUTHENTICATED without a token) on that field. Where the field is nullable, the error
-//   and the null stay on that field alone and the rest of the answer is given; a non-null field that
-//   the contract's operations select as non-null (publicKey, nextUp...) stays non-null, so its error
-//   nulls its parent, as GraphQL requires.
+//   FORBIDDEN (UNAUTHENTICATED without a token) on that field. Every such field is nullable (checked
+//   when the schema is built), so the error and the null stay on that field alone and the rest of the
+//   answer is given: one fragment can serve an admin's screen and an agent's.
 // - By a lead's visibility (domain/lead-visibility.ts): what a caller sees of one lead. A hidden field
 //   is null or an empty list, without an error (the contract's Lead query is answered in full to an
 //   offered agent), and Lead.contactHidden says that nulls mean "hidden", not "not given". A hidden
@@ -72,7 +71,11 @@ function objectType(schema: GraphQLSchema, name: string) {
   return type;
 }
 
-/** Applies the rules to `schema`'s fields. Throws when a rule names a missing field, or a Lead field has no visibility. */
+/**
+ * Applies the rules to `schema`'s fields. Throws when a rule names a missing field, a role-guarded
+ * field is non-null (its FORBIDDEN would null the object around it, up to `data: null`), or a Lead
+ * field has no visibility.
+ */
 export function applyFieldAccess(schema: GraphQLSchema): void {
   const lead = objectType(schema, 'Lead');
   for (const field of Object.values(lead.getFields()) as GraphQLField<unknown, GraphQLContext>[]) {
@@ -95,7 +98,12 @@ export function applyFieldAccess(schema: GraphQLSchema): void {
     }
     for (const name of names) {
       const field = fields[name];
-      if (field) wrap(field, (root, _args, ctx) => { checkRole(spec.rule, root, ctx); return SHOW; });
+      if (!field) continue;
+      if (field.type instanceof GraphQLNonNull) {
+        throw new Error(`field-access: ${typeName}.${name} is for ${spec.rule === 'ADMIN' ? 'admins' : 'the user themselves or an admin'} `
+          + 'and must be nullable, so that refusing it fails that field alone');
+      }
+      wrap(field, (root, _args, ctx) => { checkRole(spec.rule, root, ctx); return SHOW; });
     }
   }
 }

@@ -134,7 +134,8 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'Mutation.reorderStatusCodes': { size: STATUS_CODES },
   'Lead.offers': { size: LEAD_OFFERS },
   'Lead.events': { size: LEAD_EVENTS },
-  'Lead.routing': { size: ROUTING_DECISIONS },
+  // routing(round:) and routing(last: true) hold one round: every agent considered once.
+  'Lead.routing': { size: (args) => (args.round != null || args.last === true ? ROSTER : ROUTING_DECISIONS) },
   'Lead.users': { size: LEAD_USERS },
   'LeadGroup.members': { size: GROUP_MEMBERS },
   // At most raceAgentCount agents, which is at most 50 (source-service.ts).

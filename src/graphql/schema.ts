@@ -15,7 +15,7 @@ import {
 } from './resolvers/lead-resolver.js';
 import {
   AgentOfferStatsResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
-  LeadStatusCountResolver, LeadWorkResolver,
+  LeadStatusCountResolver, LeadWorkResolver, PageInfoResolver,
 } from './resolvers/lead-work-resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -23,7 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
-  AgentOfferStatsResolver, LeadEventStatusResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver,
 ];
 
 let cached: GraphQLSchema | null = null;
@@ -40,11 +40,31 @@ const topicsNotUsed = {
   },
 };
 
+/**
+ * type-graphql gives the root types no description; every type of the schema has one (a test walks
+ * the schema for any that is missing), so they are set here.
+ */
+const ROOT_DESCRIPTIONS = {
+  Query: 'Reads. Send Authorization: Bearer <token>; each field says who may read it (UNAUTHENTICATED without a valid '
+    + 'token, FORBIDDEN when not allowed).',
+  Mutation: 'Changes. Each runs in one transaction: when it fails, nothing is written. Each field says who may call it; '
+    + 'login and submitLead with a sourceKey need no token.',
+  Subscription: 'Live events over graphql-ws (graphql-transport-ws) on the same URL, /graphql. The token goes in the '
+    + 'connection params, { "authorization": "Bearer <token>" }; a socket without a valid token is closed with 4403.',
+} as const;
+
+function describeRootTypes(schema: GraphQLSchema): void {
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (type && type.name in ROOT_DESCRIPTIONS) type.description = ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS];
+  }
+}
+
 /** The schema is the same for every server in the process: build it once, with its field access rules. */
 export function getSchema(): GraphQLSchema {
   if (!cached) {
     const schema = buildSchemaSync({ resolvers, validate: false, pubSub: topicsNotUsed });
     applyFieldAccess(schema);
+    describeRootTypes(schema);
     cached = schema;
   }
   return cached;

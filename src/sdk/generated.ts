@@ -6,34 +6,55 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import { type GraphQLClient, type RequestOptions } from 'graphql-request';
 import type { DocumentNode } from 'graphql';
 type GraphQLClientRequestHeaders = RequestOptions['requestHeaders'];
+/** Fields left out (or null) keep their value. */
 export type CompanySettingsInput = {
+  /** May the owner of a lead hand its ownership to another agent? */
   agentsCanChangeOwner?: boolean | null | undefined;
+  /** May the owner of a lead add and remove its users? */
   agentsCanChangeUsers?: boolean | null | undefined;
 };
 
+/** A new user. Give them a password to sign in with, or issue them API tokens. */
 export type CreateUserInput = {
+  /** A valid email address, unique among users (CONFLICT otherwise); stored lower-cased. */
   email: string;
-  /** Derived from the name when left out. */
+  /** Derived from the name when left out ("Ana Díaz": ana.diaz, numbered when taken). Letters, digits, ".", "-", "_"; 1 to 64 characters; unique (CONFLICT otherwise). */
   handle?: string | null | undefined;
+  /** Full name, 1 to 120 characters. */
   name: string;
+  /** The offices the user works in; left out: none. */
   officeIds?: Array<string> | null | undefined;
-  /** Without one, only API tokens work for this user. */
+  /** Without one, only API tokens work for this user. 8 to 200 characters. */
   password?: string | null | undefined;
+  /** For offer SMS: 7 to 15 digits (spaces, dots, dashes and brackets dropped). */
   phone?: string | null | undefined;
+  /** ADMIN or AGENT. */
   role: Role;
 };
 
+/** One kind of entry in a lead's audit trail (Lead.events, the leadEvents subscription). */
 export type LeadEventType =
+  /** `agent` accepted their offer (or a direct lead was accepted for them automatically). */
   | 'ACCEPTED'
+  /** The lead got its owner, `agent`, and is now ASSIGNED. */
   | 'ASSIGNED'
+  /** The lead came in (actor: the signed-in user who submitted it; null for an anonymous web form or forwarded email). */
   | 'CREATED'
+  /** `agent` declined their offer. */
   | 'DECLINED'
+  /** `agent`'s offer expired unanswered, or closed because the agent was deactivated (the note says so). */
   | 'EXPIRED'
+  /** An offer went to `agent` (one event per agent of a round). */
   | 'OFFERED'
+  /** The owner was changed by hand to `agent` (setLeadOwner); the note is the one given. */
   | 'OWNER_CHANGED'
+  /** The lead's status was set to `statusCode`. */
   | 'STATUS_CHANGED'
+  /** The lead went to the admins' pool: no eligible agent was left, or an admin returned it to the broker (`agent`: the former owner). */
   | 'UNASSIGNED'
+  /** `agent` was added to the users who work the lead. */
   | 'USER_ADDED'
+  /** `agent` was removed from the users who work the lead. */
   | 'USER_REMOVED';
 
 /** Every field is optional; the fields given must all match. */
@@ -42,16 +63,23 @@ export type LeadFilter = {
   createdFrom?: string | null | undefined;
   /** Leads created before this time. */
   createdTo?: string | null | undefined;
+  /** Leads this user owns. */
   ownerId?: string | null | undefined;
-  /** Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199). */
+  /** Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199); at most 200 characters. */
   search?: string | null | undefined;
+  /** Leads that came in through this source. */
   sourceId?: string | null | undefined;
+  /** Leads in this state. */
   state?: LeadState | null | undefined;
+  /** Leads with this status code. */
   statusCodeId?: string | null | undefined;
 };
 
+/** How a lead is routed, decided when it comes in. */
 export type LeadKind =
+  /** From an agent's own site or listing (SubmitLeadInput.targetUserId) on a source with allowDirectToUser: offered to that agent alone (or accepted for them at once with directToUserAutoAccept); if they decline or let it expire, it is routed like a GENERAL lead. Never carries a referral fee. */
   | 'DIRECT_TO_USER'
+  /** Offered to the source's eligible agents in round-robin rounds; the first to accept wins it. */
   | 'GENERAL';
 
 /** On create, a field left out takes its default (in brackets). On update, a field left out or null keeps its current value. */
@@ -78,54 +106,91 @@ export type LeadSourceInput = {
   thankYouUrl?: string | null | undefined;
 };
 
+/** Where a lead stands. */
 export type LeadState =
+  /** The lead has an owner (who accepted it, or whom an admin or the former owner gave it to). */
   | 'ASSIGNED'
+  /** Offers are out, or about to be: no owner yet. */
   | 'ROUTING'
+  /** No eligible agent was left to offer it, or an admin returned it to the broker: it waits in the admins' pool until an admin gives it an owner (setLeadOwner). */
   | 'UNASSIGNED';
 
 /** PENDING: not delivered yet (being sent, or waiting for a retry); SENT: the provider accepted it; FAILED: every attempt failed. */
 export type NotificationStatus =
+  /** Every attempt (5) failed; lastError says why the last one did. Not retried again. */
   | 'FAILED'
+  /** Not delivered yet: being sent, or waiting for a retry (after 1, 4, 16 and 64 seconds). */
   | 'PENDING'
+  /** The provider (SMTP server, SMS API, or the log channel) accepted it; sentAt says when. */
   | 'SENT';
 
+/** What happened to one of your offers (the `offers` subscription): RECEIVED first, then exactly one of the others (a direct lead accepted for you automatically sends ACCEPTED alone). */
 export type OfferEventType =
+  /** The offer is ACCEPTED: the lead is yours; read its contact details through offer.lead. */
   | 'ACCEPTED'
+  /** The offer is DECLINED (by you, possibly from another device or the offer page). */
   | 'DECLINED'
+  /** The offer EXPIRED unanswered. */
   | 'EXPIRED'
+  /** A new offer to you, PENDING until its expiresAt. */
   | 'RECEIVED'
+  /** Another agent accepted first, or an admin gave the lead to someone else: the offer is closed. */
   | 'TAKEN';
 
+/** Where one offer of a lead to one agent stands. Only PENDING offers can be answered; the others are final. */
 export type OfferState =
+  /** The agent won the lead: they accepted first, a direct lead was accepted for them automatically, or an admin gave them the lead while this offer was open. */
   | 'ACCEPTED'
+  /** The agent declined it. */
   | 'DECLINED'
+  /** Its window closed unanswered, or the agent was deactivated while it was open. */
   | 'EXPIRED'
+  /** Open: the agent may accept or decline it until expiresAt. */
   | 'PENDING'
+  /** Another agent accepted the lead first, or an admin gave it to someone else, while this offer was open. */
   | 'TAKEN';
 
+/** What a user may do. */
 export type Role =
+  /** Manages users, tokens, offices, sources, status codes and settings; sees and changes every lead. */
   | 'ADMIN'
+  /** Is offered leads, and works the leads they own or were added to (within the company settings). */
   | 'AGENT';
 
+/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE. */
 export type RoutingReason =
+  /** Was offered this lead in an earlier round: nobody is offered the same lead twice. */
   | 'ALREADY_OFFERED'
+  /** An admin halt was in force (haltUser): no general leads until it ends. */
   | 'HALTED'
+  /** The user is deactivated. */
   | 'INACTIVE'
+  /** Not a member of the source's lead group. */
   | 'NOT_IN_LEAD_GROUP'
+  /** Works in none of the source's offices (a source without offices takes every office). */
   | 'NOT_IN_OFFICE'
+  /** Offered the lead in this round. */
   | 'OFFERED'
+  /** Had taken themselves out of general routing (setMyAvailability(inOffice: false)). */
   | 'OUT_OF_OFFICE'
+  /** Eligible, but later in the distribution list than the raceAgentCount agents offered in this round. */
   | 'WAITING';
 
 /** A new lead. Give sourceKey (public web forms, no token) or sourceId (admins). */
 export type SubmitLeadInput = {
+  /** A valid email address (BAD_USER_INPUT otherwise), stored lower-cased. */
   email?: string | null | undefined;
-  /** The sender's own id: a second submission with it returns the first lead. */
+  /** The sender's own id (at most 200 characters): a second submission to the same source with it creates nothing and returns the first lead (only id, kind, state and createdAt unless you may see that lead). */
   externalId?: string | null | undefined;
+  /** Required: 1 to 100 characters after trimming. */
   firstName: string;
+  /** At most 100 characters; blank counts as not given. */
   lastName?: string | null | undefined;
+  /** What the prospect wrote, at most 5000 characters. Shown to the agents offered the lead. */
   message?: string | null | undefined;
+  /** 7 to 15 digits; spaces, dots, dashes and brackets are dropped and a leading + kept (BAD_USER_INPUT otherwise). */
   phone?: string | null | undefined;
+  /** The lead source (ADMIN only; anyone else uses sourceKey). */
   sourceId?: string | null | undefined;
   /** The source's publicKey; no token needed. */
   sourceKey?: string | null | undefined;
@@ -137,6 +202,7 @@ export type SubmitLeadInput = {
 export type UpdateLeadGroupInput = {
   /** Replaces the whole membership. */
   memberIds?: Array<string> | null | undefined;
+  /** 1 to 120 characters; unique (CONFLICT otherwise). */
   name?: string | null | undefined;
 };
 
@@ -146,16 +212,25 @@ export type UpdateStatusCodeInput = {
   archived?: boolean | null | undefined;
   /** true makes this the default and unsets the previous one; a default cannot be unset, only replaced. */
   isDefault?: boolean | null | undefined;
+  /** A new name, 1 to 80 characters; unique (CONFLICT otherwise). */
   name?: string | null | undefined;
 };
 
+/** Fields left out (or null) keep their value. */
 export type UpdateUserInput = {
+  /** false deactivates the user: their tokens stop working, their WebSockets close (4403) and their pending offers close as EXPIRED; true reactivates them. */
   active?: boolean | null | undefined;
+  /** A valid email address, unique among users (CONFLICT otherwise). */
   email?: string | null | undefined;
+  /** A new handle (changes the forwarding address); unique (CONFLICT otherwise). */
   handle?: string | null | undefined;
+  /** Full name, 1 to 120 characters. */
   name?: string | null | undefined;
+  /** Replaces the offices the user works in. */
   officeIds?: Array<string> | null | undefined;
+  /** A new password, 8 to 200 characters. Sessions already signed in stay valid. */
   password?: string | null | undefined;
+  /** For offer SMS; "" or null removes it (only here, null is not "keep"). */
   phone?: string | null | undefined;
 };
 
@@ -253,6 +328,15 @@ export type LeadRoutingQueryVariables = Exact<{
 
 
 export type LeadRoutingQuery = { lead: { id: string, routing: Array<{ round: number, reason: RoutingReason, agent: { id: string } }> | null } };
+
+export type LeadRoutingRoundQueryVariables = Exact<{
+  id: string;
+  round?: number | null | undefined;
+  last?: boolean | null | undefined;
+}>;
+
+
+export type LeadRoutingRoundQuery = { lead: { id: string, routing: Array<{ round: number, at: string, reason: RoutingReason, agent: { id: string } }> | null } };
 
 export type MyOffersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -380,7 +464,7 @@ export type CreateLeadSourceMutationVariables = Exact<{
 }>;
 
 
-export type CreateLeadSourceMutation = { createLeadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
+export type CreateLeadSourceMutation = { createLeadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
 
 export type UpdateLeadSourceMutationVariables = Exact<{
   id: string;
@@ -388,12 +472,12 @@ export type UpdateLeadSourceMutationVariables = Exact<{
 }>;
 
 
-export type UpdateLeadSourceMutation = { updateLeadSource: { id: string, name: string, acceptanceWindowSeconds: number, raceAgentCount: number } };
+export type UpdateLeadSourceMutation = { updateLeadSource: { id: string, name: string, acceptanceWindowSeconds: number | null, raceAgentCount: number | null } };
 
 export type LeadSourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LeadSourcesQuery = { leadSources: Array<{ id: string, name: string, publicKey: string, nextUp: Array<{ id: string }> }> };
+export type LeadSourcesQuery = { leadSources: Array<{ id: string, name: string, publicKey: string | null, nextUp: Array<{ id: string }> | null }> };
 
 export type StatusCodesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -412,14 +496,14 @@ export type LeadSourceQueryVariables = Exact<{
 }>;
 
 
-export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string, allowDirectToUser: boolean, directToUserAutoAccept: boolean, directToUserWindowSeconds: number, acceptanceWindowSeconds: number, raceAgentCount: number, referralFeePercent: number, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }>, leadGroup: { id: string } | null } };
+export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
 
 export type RotateLeadSourceKeyMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RotateLeadSourceKeyMutation = { rotateLeadSourceKey: { id: string, publicKey: string } };
+export type RotateLeadSourceKeyMutation = { rotateLeadSourceKey: { id: string, publicKey: string | null } };
 
 export type AllStatusCodesQueryVariables = Exact<{
   includeArchived?: boolean | null | undefined;
@@ -523,7 +607,7 @@ export type LeadsPageQueryVariables = Exact<{
 }>;
 
 
-export type LeadsPageQuery = { leads: { edges: Array<{ cursor: string, node: { id: string, state: LeadState, firstName: string, email: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type LeadsPageQuery = { leads: { edges: Array<{ cursor: string, node: { id: string, state: LeadState, firstName: string, email: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null, hasPreviousPage: boolean, startCursor: string | null } } };
 
 export type LeadsWithFilterQueryVariables = Exact<{
   filter?: LeadFilter | null | undefined;
@@ -564,6 +648,7 @@ export const OfficesDocument = {"kind":"Document","definitions":[{"kind":"Operat
 export const SubmitLeadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SubmitLead"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SubmitLeadInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"submitLead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]} as unknown as DocumentNode;
 export const LeadDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Lead"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"lead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"referralFeePercent"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"users"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"status"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"offers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"offeredAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"events"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const LeadRoutingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadRouting"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"lead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"routing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const LeadRoutingRoundDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadRoutingRound"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"round"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"last"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"lead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"routing"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"round"},"value":{"kind":"Variable","name":{"kind":"Name","value":"round"}}},{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"Variable","name":{"kind":"Name","value":"last"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const MyOffersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOffers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"myOffers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"actionUrl"}},{"kind":"Field","name":{"kind":"Name","value":"lead"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode;
 export const AcceptOfferDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AcceptOffer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"acceptOffer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"offerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"lead"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const DeclineOfferDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeclineOffer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"declineOffer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"offerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"offerId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}}]}}]}}]} as unknown as DocumentNode;
@@ -601,7 +686,7 @@ export const LeadsDocument = {"kind":"Document","definitions":[{"kind":"Operatio
 export const LeadStatsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadStats"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadStats"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"byState"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"bySource"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"medianSecondsToAccept"}}]}}]}}]} as unknown as DocumentNode;
 export const AddLeadUserWithNoteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AddLeadUserWithNote"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"leadId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"note"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"addLeadUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"leadId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"leadId"}}},{"kind":"Argument","name":{"kind":"Name","value":"userId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userId"}}},{"kind":"Argument","name":{"kind":"Name","value":"note"},"value":{"kind":"Variable","name":{"kind":"Name","value":"note"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"users"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const RemoveLeadUserWithNoteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemoveLeadUserWithNote"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"leadId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"note"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removeLeadUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"leadId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"leadId"}}},{"kind":"Argument","name":{"kind":"Name","value":"userId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userId"}}},{"kind":"Argument","name":{"kind":"Name","value":"note"},"value":{"kind":"Variable","name":{"kind":"Name","value":"note"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"users"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
-export const LeadsPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadsPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"LeadFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leads"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const LeadsPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadsPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"LeadFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leads"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const LeadsWithFilterDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadsWithFilter"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"LeadFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leads"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"firstName"}},{"kind":"Field","name":{"kind":"Name","value":"lastName"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"users"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"status"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const LeadEventsOfDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadEventsOf"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"lead"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"users"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"status"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"events"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"note"}},{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"actor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"statusCode"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode;
 export const LeadStatsFullDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadStatsFull"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadStats"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"byState"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"bySource"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"source"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"byStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"offers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"made"}},{"kind":"Field","name":{"kind":"Name","value":"pending"}},{"kind":"Field","name":{"kind":"Name","value":"accepted"}},{"kind":"Field","name":{"kind":"Name","value":"declined"}},{"kind":"Field","name":{"kind":"Name","value":"expired"}},{"kind":"Field","name":{"kind":"Name","value":"taken"}}]}},{"kind":"Field","name":{"kind":"Name","value":"medianSecondsToAccept"}},{"kind":"Field","name":{"kind":"Name","value":"p90SecondsToAccept"}},{"kind":"Field","name":{"kind":"Name","value":"perAgent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"received"}},{"kind":"Field","name":{"kind":"Name","value":"pending"}},{"kind":"Field","name":{"kind":"Name","value":"accepted"}},{"kind":"Field","name":{"kind":"Name","value":"declined"}},{"kind":"Field","name":{"kind":"Name","value":"expired"}},{"kind":"Field","name":{"kind":"Name","value":"taken"}},{"kind":"Field","name":{"kind":"Name","value":"medianResponseSeconds"}}]}}]}}]}}]} as unknown as DocumentNode;
@@ -654,6 +739,9 @@ export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = 
     },
     LeadRouting(variables: LeadRoutingQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<LeadRoutingQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<LeadRoutingQuery>({ document: LeadRoutingDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'LeadRouting', 'query', variables);
+    },
+    LeadRoutingRound(variables: LeadRoutingRoundQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<LeadRoutingRoundQuery> {
+      return withWrapper((wrappedRequestHeaders) => client.request<LeadRoutingRoundQuery>({ document: LeadRoutingRoundDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'LeadRoutingRound', 'query', variables);
     },
     MyOffers(variables?: MyOffersQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<MyOffersQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<MyOffersQuery>({ document: MyOffersDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'MyOffers', 'query', variables);

@@ -29,7 +29,7 @@ import { clientAddress } from './rate-limit.js';
 import type { Route } from './route.js';
 import { createWebAppRoute } from './web-app-page.js';
 import { createWsGuard } from './ws-guard.js';
-import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
+import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, WsForbiddenReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -115,11 +115,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     schema,
     // Subscriptions read through a bounded queue that executes their events (bounded-stream.ts).
     subscribe: wsGuard.subscribe,
-    // graphql-ws closes the socket with 4403 Forbidden when this returns false.
+    // graphql-ws closes the socket with 4403 "Forbidden" when this returns false; a refused token is
+    // closed here first with a reason that says why (graphql-ws's own close is then a no-op).
     onConnect: async (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
       const viewer = await services.auth.authenticate(token);
-      if (!viewer) return false;
+      if (!viewer) {
+        ctx.extra.socket.close(WsCloseCode.Forbidden, token ? WsForbiddenReason.INVALID_TOKEN : WsForbiddenReason.NO_TOKEN);
+        return false;
+      }
       // One socket too many for this user: closed with 4429 (ws-guard.ts).
       if (!wsGuard.admit(ctx.extra.socket, viewer.id, viewer.tokenId)) return false;
       ctx.extra.token = token;
@@ -134,7 +138,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // request id is made if something is logged (a live subscription seldom logs anything).
     context: async (ctx): Promise<GraphQLContext> => {
       const viewer = await services.auth.authenticate(ctx.extra.token);
-      return buildContext(services, viewer, null, logger, ctx.extra.clientIp);
+      return buildContext(services, viewer, null, logger, ctx.extra.clientIp, ctx.extra.token !== null);
     },
   }, wsServer, {
     extra: (socket, request) => ({ socket, clientIp: clientAddress(request, config.trustProxy), token: null }),
@@ -236,10 +240,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         body = raw.toString('utf8');
       }
     }
-    const viewer: Viewer | null = await services.auth.authenticate(bearer(req.headers.authorization));
+    const token = bearer(req.headers.authorization);
+    const viewer: Viewer | null = await services.auth.authenticate(token);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => buildContext(services, viewer, requestId, logger, clientAddress(req, config.trustProxy)),
+      context: async () => buildContext(services, viewer, requestId, logger, clientAddress(req, config.trustProxy), token !== null),
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;

@@ -22,9 +22,19 @@ export enum WsCloseCode {
   EventsInterrupted = 1012,
 }
 
+/**
+ * Why a socket is closed with 4403 (graphql-ws's own reason is the bare "Forbidden"): the client can
+ * tell a missing token from a wrong one from a deactivated user. At most 123 bytes each.
+ */
+export const WsForbiddenReason = {
+  NO_TOKEN: 'Forbidden: sign in first: send connectionParams { "authorization": "Bearer <token>" }',
+  INVALID_TOKEN: 'Forbidden: the token is not valid (revoked, expired or mistyped)',
+  DEACTIVATED: 'the user was deactivated',
+} as const;
+
 /** Close reasons clients can show (at most 123 bytes, as WebSocket allows). */
 export const WsCloseReason = {
-  [WsCloseCode.Forbidden]: 'the user was deactivated',
+  [WsCloseCode.Forbidden]: WsForbiddenReason.DEACTIVATED,
   [WsCloseCode.TooManyConnections]: 'too many connections for this user',
   [WsCloseCode.SlowConsumer]: 'slow consumer: the client stopped reading',
   [WsCloseCode.EventsInterrupted]: 'events interrupted: reconnect, then resync with myOffers',

@@ -17,6 +17,11 @@ export interface LeadPage {
   leads: LeadView[];
   hasNextPage: boolean;
   /**
+   * Whether leads come before this page in the list (Relay, forward pagination): false without
+   * `after`; with it, whether any lead that matches is the cursor's or newer. Read only when asked for.
+   */
+  hasPreviousPage: () => Promise<boolean>;
+  /**
    * The number of leads matching the filter over all pages. Counting walks every match, which
    * costs more than the page itself over a large table, so it runs only when asked for.
    */
@@ -62,9 +67,11 @@ export function createLeadListService(deps: { list: LeadListStore }) {
       const rows = size === 0 ? [] : await list.listLeads(scope, filter, beforeId, size + 1);
       const page = rows.slice(0, size);
       let counted: Promise<number> | null = null;
+      let previous: Promise<boolean> | null = null;
       return {
         leads: page.map((row) => ({ ...row, access: 'FULL' })),
         hasNextPage: rows.length > size,
+        hasPreviousPage: () => (previous ??= beforeId === null ? Promise.resolve(false) : list.anyLeadFrom(scope, filter, beforeId)),
         totalCount: () => (counted ??= list.countLeads(scope, filter)),
       };
     },

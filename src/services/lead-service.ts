@@ -51,7 +51,7 @@ export function createLeadService(deps: { store: Store; clock: Clock }) {
     offersOfLead: (leadId: number): Promise<OfferRow[]> => leads.offersOfLead(leadId),
     eventsOfLead: (leadId: number): Promise<LeadEventRow[]> => leads.eventsOfLead(leadId),
     userIdsOfLead: (leadId: number): Promise<number[]> => leads.userIdsOfLead(leadId),
-    routingRounds: (leadId: number): Promise<RoutingRound[]> => leads.routingRounds(leadId),
+    routingRounds: (leadId: number, only: number | 'LAST' | null = null): Promise<RoutingRound[]> => leads.routingRounds(leadId, only),
     findLeads: (ids: readonly number[]): Promise<LeadRow[]> => leads.findLeads(ids),
   };
 }

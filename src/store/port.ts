@@ -61,7 +61,8 @@ export interface LeadStore {
   earliestPendingDeadline(): Promise<number | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
-  routingRounds(leadId: number): Promise<RoutingRound[]>;
+  /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */
+  routingRounds(leadId: number, only?: number | 'LAST' | null): Promise<RoutingRound[]>;
   offersOfLead(leadId: number): Promise<OfferRow[]>;
   eventsOfLead(leadId: number): Promise<LeadEventRow[]>;
   /** The agent's PENDING offers still inside their window, oldest first. */
@@ -208,6 +209,8 @@ export interface LeadListStore {
   listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): Promise<LeadRow[]>;
   /** How many leads match, regardless of the page: costs a walk over every match. */
   countLeads(scope: LeadListScope, filter: LeadListFilter): Promise<number>;
+  /** Whether any lead with id `fromId` or newer matches (a page before the one starting after `fromId`). */
+  anyLeadFrom(scope: LeadListScope, filter: LeadListFilter, fromId: number): Promise<boolean>;
   /** Adds up to `limit` not yet indexed leads to the search index, in one transaction; how many it added. */
   indexPending(limit: number): Promise<number>;
   /** How many leads are not in the search index yet. */

@@ -577,7 +577,7 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   RoutingDecision: { open: ['round', 'at', 'reason', 'agent'] },
   LeadConnection: { open: ['edges', 'pageInfo', 'totalCount'] },
   LeadEdge: { open: ['cursor', 'node'] },
-  PageInfo: { open: ['hasNextPage', 'endCursor'] },
+  PageInfo: { open: ['hasNextPage', 'endCursor', 'hasPreviousPage', 'startCursor'] },
   LeadStats: { open: ['total', 'byState', 'bySource', 'byStatus', 'offers', 'medianSecondsToAccept', 'p90SecondsToAccept', 'perAgent'] },
   LeadStateCount: { open: ['state', 'count'] },
   LeadSourceCount: { open: ['count', 'source'] },
@@ -867,6 +867,29 @@ describe('what a replay, a shared fragment and a null mean', () => {
     const a = await gql(A.token, 'query($id: ID!) { lead(id: $id) { id firstName routing { round agent { id } reason } } }', { id: leads.assigned });
     expect(a.data?.lead).toEqual({ id: leads.assigned, firstName: 'Prospect', routing: null });
     expect(a.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([['FORBIDDEN', ['lead', 'routing']]]);
+  });
+
+  it("an agent's lead { source { name nextUp { id } } } gets the name, nextUp null and one FORBIDDEN at that path", async () => {
+    const a = await gql(A.token, 'query($id: ID!) { lead(id: $id) { id source { name nextUp { id } } } }', { id: leads.routing });
+    expect(a.data?.lead).toEqual({ id: leads.routing, source: { name: expect.any(String), nextUp: null } });
+    expect(a.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path])).toEqual([['FORBIDDEN', ['lead', 'source', 'nextUp']]]);
+  });
+
+  it("an admin's source fragment shared with an agent's screen fails only on the admin-only fields, each alone", async () => {
+    const adminOnly = FIELD_RULES.LeadSource?.admin ?? [];
+    const sourceFields = (schema.getType('LeadSource') as GraphQLObjectType).getFields();
+    const fields = adminOnly.map((f) => {
+      const field = sourceFields[f];
+      if (!field) throw new Error(`LeadSource.${f} is not in the schema`);
+      return isObjectType(getNamedType(field.type)) ? `${f} { __typename }` : f;
+    });
+    const a = await gql(A.token, `query($id: ID!) { lead(id: $id) { id firstName source { id name ${fields.join(' ')} } } }`, { id: leads.routing });
+    expect(a.data?.lead).toEqual({
+      id: leads.routing, firstName: 'Prospect',
+      source: { id: expect.any(String), name: expect.any(String), ...Object.fromEntries(adminOnly.map((f) => [f, null])) },
+    });
+    expect(a.errors?.map((e) => [e.extensions?.code, (e as { path?: unknown[] }).path]).sort())
+      .toEqual(adminOnly.map((f) => ['FORBIDDEN', ['lead', 'source', f]]).sort());
   });
 
   it("the offers subscription gives an agent their lead's source name and refuses its key, on that field", async () => {

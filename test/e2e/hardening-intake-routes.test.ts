@@ -2,6 +2,7 @@
 // intake like submitLead with a source key, so they share its per-address limiter (429 + Retry-After).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/time/clock.js';
+import { keyOf } from '../support/brokerage.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const SECRET = 'inbound-secret-for-rate-limit-tests';
@@ -11,7 +12,7 @@ let key: string;
 
 beforeAll(async () => {
   t = await startTestServer({ clock, env: { INTAKE_RATE_PER_MINUTE: '2', INBOUND_EMAIL_SECRET: SECRET } });
-  key = (await t.admin.CreateLeadSource({ input: { name: 'Rate limited form' } })).createLeadSource.publicKey;
+  key = keyOf((await t.admin.CreateLeadSource({ input: { name: 'Rate limited form' } })).createLeadSource);
 });
 afterAll(async () => { await t.close(); });
 

@@ -99,14 +99,18 @@ describe('authentication', () => {
     expect((await agent.sdk.Me()).me.id).toBe(agent.id);
   });
 
-  it('a WebSocket without a valid token is closed with 4403', async () => {
-    for (const params of [{}, { authorization: 'Bearer lr_not-a-token' }]) {
+  it('a WebSocket without a valid token is closed with 4403, with a reason that says which', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'Forbidden: sign in first: send connectionParams { "authorization": "Bearer <token>" }'],
+      [{ authorization: 'Bearer lr_not-a-token' }, 'Forbidden: the token is not valid (revoked, expired or mistyped)'],
+    ];
+    for (const [params, reason] of cases) {
       const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
       const closed = new Promise<{ code: number; reason: string }>((resolve) => {
         socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
       });
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
-      expect(await closed).toEqual({ code: 4403, reason: 'Forbidden' });
+      expect(await closed).toEqual({ code: 4403, reason });
     }
   });
 

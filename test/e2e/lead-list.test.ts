@@ -80,6 +80,45 @@ describe('pages', () => {
   });
 });
 
+describe('PageInfo in both directions (Relay, forward pagination)', () => {
+  it('startCursor is the first edge\'s cursor; hasPreviousPage is false on the first page and true after a cursor', async () => {
+    const source = (await createSource(t)).id;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await poolLead(`Both${i}`, { sourceId: source, lastName: 'Bothways' }));
+    for (const filter of [{ sourceId: source }, { sourceId: source, search: 'bothways' }]) {
+      const first = (await t.admin.LeadsPage({ filter, first: 2 })).leads;
+      expect(first.edges.map((e) => e.node.id)).toEqual(desc(ids).slice(0, 2));
+      expect(first.pageInfo).toEqual({
+        hasNextPage: true, hasPreviousPage: false, startCursor: first.edges[0]?.cursor, endCursor: first.edges[1]?.cursor,
+      });
+      const second = (await t.admin.LeadsPage({ filter, first: 2, after: first.pageInfo.endCursor })).leads;
+      expect(second.edges.map((e) => e.node.id)).toEqual(desc(ids).slice(2, 4));
+      expect(second.pageInfo).toEqual({
+        hasNextPage: true, hasPreviousPage: true, startCursor: second.edges[0]?.cursor, endCursor: second.edges[1]?.cursor,
+      });
+      // Past the last lead: an empty page, no cursors, but leads before it.
+      const last = (await t.admin.LeadsPage({ filter, first: 2, after: second.edges[1]?.cursor })).leads;
+      const end = (await t.admin.LeadsPage({ filter, first: 2, after: last.pageInfo.endCursor })).leads;
+      expect(end.edges).toEqual([]);
+      expect(end.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
+    }
+  });
+
+  it('hasPreviousPage counts only the leads the filter matches: a cursor newer than all of them has none before it', async () => {
+    const older = (await createSource(t)).id;
+    const newer = (await createSource(t)).id;
+    await poolLead('OlderOne', { sourceId: older });
+    await poolLead('OlderTwo', { sourceId: older });
+    await poolLead('Newer', { sourceId: newer });
+    const cursorOfNewer = (await t.admin.LeadsPage({ filter: { sourceId: newer }, first: 1 })).leads.pageInfo.endCursor;
+    const page = (await t.admin.LeadsPage({ filter: { sourceId: older }, first: 1, after: cursorOfNewer })).leads;
+    expect(page.edges.map((e) => e.node.firstName)).toEqual(['OlderTwo']);
+    expect(page.pageInfo.hasPreviousPage).toBe(false);
+    const next = (await t.admin.LeadsPage({ filter: { sourceId: older }, first: 1, after: page.pageInfo.endCursor })).leads;
+    expect(next.pageInfo.hasPreviousPage).toBe(true);
+  });
+});
+
 describe('who sees what', () => {
   it('an agent lists only the leads they own or are a user of, with contact details; an admin lists all', async () => {
     const source = (await createSource(t)).id;

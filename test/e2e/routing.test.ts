@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgent, createAgents, createSource, offersOf, type TestAgent } from '../support/brokerage.js';
-import { errorCode, graphqlError, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, errorCode, graphqlError, startTestServer, type TestServer } from '../support/server.js';
 import { subscribe } from '../support/subscription.js';
 
 const MIN = 60_000;
@@ -79,7 +79,7 @@ describe('general routing and the race', () => {
     const o = await office();
     const [a, b, c] = await createAgents(t, 3, { officeIds: [o] });
     const source = await createSource(t, { officeIds: [o], raceAgentCount: 2 });
-    const nextUp = async () => (await t.admin.LeadSources()).leadSources.find((s) => s.id === source.id)?.nextUp.map((u) => u.id);
+    const nextUp = async () => (await t.admin.LeadSources()).leadSources.find((s) => s.id === source.id)?.nextUp?.map((u) => u.id);
     expect(await nextUp()).toEqual([a.id, b.id]);
     const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Nia' } });
     expect((await offersOf(t, submitLead.id)).map((x) => x.agent.id)).toEqual([a.id, b.id]);
@@ -194,6 +194,45 @@ describe('eligibility and the routing explanation', () => {
     const round2 = ((await t.admin.LeadRouting({ id: submitLead.id })).lead.routing ?? []).filter((r) => r.round === 2);
     expect(Object.fromEntries(round2.map((r) => [r.agent.id, r.reason]))).toMatchObject({ [inGroup.id]: 'ALREADY_OFFERED', [waiting.id]: 'OFFERED' });
     expect(await errorCode(inGroup.sdk.LeadRouting({ id: submitLead.id }))).toBe('FORBIDDEN');
+  });
+
+  it('routing(round:) and routing(last: true) give one round of the explanation; a round below 1 is refused on routing alone', async () => {
+    const o = await office();
+    const [a, b, c] = await createAgents(t, 3, { officeIds: [o] });
+    const source = await createSource(t, { officeIds: [o], raceAgentCount: 1 });
+    const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Rhea' } });
+    for (const agent of [a, b]) {
+      const offered = (await t.admin.Lead({ id: submitLead.id })).lead.offers.find((x) => x.state === 'PENDING');
+      expect(offered?.agent.id).toBe(agent.id);
+      await agent.sdk.DeclineOffer({ offerId: (await pendingOfferOf(agent, submitLead.id)).id });
+    }
+    // Three rounds, each considering every agent of the server (this test's three and the others').
+    const all = (await t.admin.LeadRouting({ id: submitLead.id })).lead.routing ?? [];
+    expect([...new Set(all.map((r) => r.round))]).toEqual([1, 2, 3]);
+    const one = async (variables: { round?: number; last?: boolean }) =>
+      ((await t.admin.LeadRoutingRound({ id: submitLead.id, ...variables })).lead.routing ?? []).map((r) => [r.round, r.agent.id, r.reason]);
+    const roundOf = (n: number) => all.filter((r) => r.round === n).map((r) => [r.round, r.agent.id, r.reason]);
+    expect(await one({ round: 2 })).toEqual(roundOf(2));
+    const mine = new Set([a.id, b.id, c.id]);
+    expect((await one({ round: 2 })).filter(([, id]) => mine.has(String(id))))
+      .toEqual([[2, a.id, 'ALREADY_OFFERED'], [2, b.id, 'OFFERED'], [2, c.id, 'WAITING']]);
+    expect(await one({ last: true })).toEqual(roundOf(3));
+    expect(await one({ last: false })).toEqual(all.map((r) => [r.round, r.agent.id, r.reason]));
+    expect(await one({ round: 4 })).toEqual([]);
+
+    for (const [variables, field] of [[{ round: 0 }, 'round'], [{ round: 1, last: true }, 'last']] as const) {
+      const res = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({
+          query: 'query($id: ID!, $round: Int, $last: Boolean) { lead(id: $id) { id routing(round: $round, last: $last) { round } } }',
+          variables: { id: submitLead.id, ...variables },
+        }),
+      });
+      const body = await res.json() as { data: unknown; errors: { path: unknown[]; extensions: { code: string; field: string } }[] };
+      expect(body.data).toEqual({ lead: { id: submitLead.id, routing: null } });
+      expect(body.errors.map((e) => [e.extensions.code, e.extensions.field, e.path])).toEqual([['BAD_USER_INPUT', field, ['lead', 'routing']]]);
+    }
   });
 
   it('a halt with a past until is over', async () => {

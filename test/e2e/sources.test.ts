@@ -1,6 +1,7 @@
 // Lead sources and status codes over the real server: defaults, updates, validation, access.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeadSourceInput } from '../../src/sdk/generated.js';
+import { keyOf } from '../support/brokerage.js';
 import { errorCode, graphqlError, startTestServer, type Sdk, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -95,8 +96,8 @@ describe('lead sources', () => {
     expect(rotateLeadSourceKey.publicKey).not.toBe(s.publicKey);
     expect((await source(s.id)).publicKey).toBe(rotateLeadSourceKey.publicKey);
     const store = t.server.services.stores.sources;
-    expect(await store.findSourceByPublicKey(s.publicKey)).toBeNull();
-    expect(await store.findSourceByPublicKey(rotateLeadSourceKey.publicKey)).toMatchObject({ id: Number(s.id), officeIds: [Number(south)] });
+    expect(await store.findSourceByPublicKey(keyOf(s))).toBeNull();
+    expect(await store.findSourceByPublicKey(keyOf(rotateLeadSourceKey))).toMatchObject({ id: Number(s.id), officeIds: [Number(south)] });
     expect(await store.findSource(Number(s.id))).toMatchObject({ name: 'Rotating', officeIds: [Number(south)] });
   });
 

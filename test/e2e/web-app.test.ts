@@ -386,7 +386,7 @@ describe.skipIf(!chromiumPath)('the web app in a browser', () => {
       const row = page.locator(`tr[data-source-id="${src.id}"]`);
       await row.waitFor();
       const { leadSources } = await t.admin.LeadSources();
-      const nextUp = leadSources.find((s) => s.id === src.id)?.nextUp.map((u) => u.id);
+      const nextUp = leadSources.find((s) => s.id === src.id)?.nextUp?.map((u) => u.id);
       expect(nextUp).toEqual([working.id]);
       expect(await row.locator('.next-up li').allTextContents()).toEqual([working.name]);
     });

@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import {
-  COUNT_COST, DATE_RANGE_COST, FIELD_COSTS, LEAD_EVENTS, LEAD_OFFERS, SEARCH_COST, SEARCH_COUNT_COST,
+  COUNT_COST, DATE_RANGE_COST, FIELD_COSTS, LEAD_EVENTS, LEAD_OFFERS, ROSTER, SEARCH_COST, SEARCH_COUNT_COST,
 } from '../../src/graphql/field-costs.js';
 import { checkOperation } from '../../src/graphql/query-checks.js';
 import { DEFAULT_LIST_SIZE, MAX_QUERY_COST, operationCost } from '../../src/graphql/query-cost.js';
@@ -215,6 +215,15 @@ describe('the real schema', () => {
     expect(expected).toBeLessThan(MAX_QUERY_COST / 2);
     // Left out, the page is the lead list's default of 20.
     expect(realCost(screen('$n'))).toBe(1 + 1 + 20 * perLead + 3);
+  });
+
+  it("a lead's routing costs every round's decisions; routing(round:) or routing(last: true) one round's", () => {
+    const routing = (args: string) => realCost(`query($id: ID!, $r: Int) { lead(id: $id) { routing${args} { reason } } }`, { id: '1', r: 2 });
+    expect(routing('')).toBe(1 + 1 + 2 * ROSTER);
+    expect(routing('(last: false)')).toBe(1 + 1 + 2 * ROSTER);
+    expect(routing('(round: 2)')).toBe(1 + 1 + ROSTER);
+    expect(routing('(round: $r)')).toBe(1 + 1 + ROSTER);
+    expect(routing('(last: true)')).toBe(1 + 1 + ROSTER);
   });
 
   it('a page size over the maximum counts as the maximum (the lead list refuses it anyway)', () => {

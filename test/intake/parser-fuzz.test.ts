@@ -8,6 +8,7 @@ import { DomainError, ErrorCode } from '../../src/domain/errors.js';
 import { extractLead, htmlToText, type EmailForExtraction } from '../../src/intake/lead-email-parser.js';
 import { IntakeError } from '../../src/intake/lead-intake.js';
 import { validateForm } from '../../src/server/web-form-routes.js';
+import { keyOf } from '../support/brokerage.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const RUNS = 200;
@@ -90,7 +91,7 @@ describe('over the real intake paths', () => {
   beforeAll(async () => {
     // The per-address intake limit is not what this file tests: let every fuzzed post through.
     t = await startTestServer({ env: { INTAKE_RATE_PER_MINUTE: '1000000', INBOUND_EMAIL_SECRET: 'fuzz-secret-fuzz-secret' } });
-    formKey = (await t.admin.CreateLeadSource({ input: { name: 'Fuzzed form' } })).createLeadSource.publicKey;
+    formKey = keyOf((await t.admin.CreateLeadSource({ input: { name: 'Fuzzed form' } })).createLeadSource);
     const { createUser } = await t.admin.CreateUser({ input: { name: 'Fuzz Agent', email: 'fuzz.agent@example.com', role: 'AGENT' } });
     forwarding = createUser.leadEmail;
   });

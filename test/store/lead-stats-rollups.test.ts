@@ -10,9 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLeadStatsService } from '../../src/services/lead-stats-service.js';
 import { bucketSeconds, planPieces, type StatsRange } from '../../src/store/lead-stats-rules.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import {
-  oneWinner, addAgentsAndSources, DAY, insertLead, insertOffer, random, responseMs, seed, SPAN_DAYS, T0, type Random,
-} from '../support/lead-stats-fixture.js';
+import { addAgentsAndSources, changeRandomly, DAY, random, seed, SPAN_DAYS, T0, type Random } from '../support/lead-stats-fixture.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
 
 const AGENTS = 12;
@@ -35,42 +33,9 @@ function freshDatabase() {
 }
 type Fixture = ReturnType<typeof freshDatabase>;
 
-/** Random changes of every kind the triggers must follow. */
+/** Random changes of every kind the triggers must follow (lead-stats-fixture.ts), in one transaction. */
 function change(f: Fixture, r: Random, n: number): void {
-  const { sqlite } = f;
-  const ids = (sql: string) => sqlite.prepare(sql).pluck().all() as number[];
-  sqlite.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const kind = r.int(8);
-      if (kind <= 1) {
-        const pending = ids("SELECT id FROM offers WHERE state = 'PENDING' ORDER BY id");
-        if (pending.length === 0) continue;
-        const id = r.pick(pending);
-        const leadId = sqlite.prepare('SELECT lead_id FROM offers WHERE id = ?').pluck().get(id) as number;
-        const state = oneWinner(sqlite, leadId, r.pick(['ACCEPTED', 'DECLINED', 'EXPIRED', 'TAKEN']), id);
-        sqlite.prepare('UPDATE offers SET state = ?, responded_at = offered_at + ? WHERE id = ?').run(state, responseMs(r, false), id);
-      } else if (kind === 2) {
-        sqlite.prepare('UPDATE leads SET state = ?, status_code_id = ? WHERE id = ?')
-          .run(r.pick(['ROUTING', 'ASSIGNED', 'UNASSIGNED']), r.next() < 0.2 ? null : r.pick(f.codes), r.pick(ids('SELECT id FROM leads')));
-      } else if (kind === 3) {
-        sqlite.prepare('UPDATE leads SET source_id = ?, created_at = created_at + ? WHERE id = ?')
-          .run(r.pick(f.sourceIds), (r.int(200) - 100) * DAY, r.pick(ids('SELECT id FROM leads')));
-      } else if (kind === 4) {
-        // Moved to another agent and day; an auto-accepted direct offer may become a real one.
-        const by = (r.int(100) - 50) * DAY;
-        sqlite.prepare('UPDATE offers SET agent_id = ?, offered_at = offered_at + ?, responded_at = responded_at + ? WHERE id = ?')
-          .run(r.pick(f.agentIds), by, by + r.int(5000), r.pick(ids('SELECT id FROM offers')));
-      } else if (kind === 5) {
-        sqlite.prepare('DELETE FROM offers WHERE id = ?').run(r.pick(ids('SELECT id FROM offers')));
-      } else if (kind === 6) {
-        // Deleting a lead deletes its offers (ON DELETE CASCADE): their triggers run too.
-        sqlite.prepare('DELETE FROM leads WHERE id = ?').run(r.pick(ids('SELECT id FROM leads')));
-      } else {
-        const at = T0 + r.int(SPAN_DAYS * DAY);
-        insertOffer(f, r, insertLead(f, r, at), at, false);
-      }
-    }
-  })();
+  f.sqlite.transaction(() => changeRandomly(f, r, n))();
 }
 
 /** A bound: none, midnight UTC, or any millisecond, around the data. */

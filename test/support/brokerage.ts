@@ -30,10 +30,19 @@ export async function createAgents<N extends number>(t: TestServer, n: N, opts: 
   return out as Agents<N>;
 }
 
+/**
+ * A source's public key as an admin reads it. LeadSource.publicKey is nullable (null with FORBIDDEN
+ * for anyone else), so an admin's answer must carry it.
+ */
+export function keyOf(source: { publicKey?: string | null }): string {
+  if (!source.publicKey) throw new Error('an admin was not given the source\'s publicKey');
+  return source.publicKey;
+}
+
 export async function createSource(t: TestServer, input: Partial<LeadSourceInput> = {}) {
   seq += 1;
   const { createLeadSource } = await t.admin.CreateLeadSource({ input: { name: `Source ${seq}`, ...input } });
-  return createLeadSource;
+  return { ...createLeadSource, publicKey: keyOf(createLeadSource) };
 }
 
 /** The ids of the agents offered a lead, as the admin sees them, by round. */

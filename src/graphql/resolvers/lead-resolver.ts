@@ -1,6 +1,6 @@
 // Leads in, offers answered, leads read — with contact details only for those entitled to them.
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { badInput, DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
@@ -10,7 +10,7 @@ import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
 import { User } from '../types/org-types.js';
-import { LeadSource } from '../types/source-types.js';
+import { ADMIN_ONLY, LeadSource } from '../types/source-types.js';
 import { StatusCode } from '../types/status-code-types.js';
 
 /** An offer as the API hands it out, optionally with its lead already resolved for the viewer. */
@@ -27,14 +27,19 @@ function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
 @Resolver(() => Lead)
 export class LeadResolver {
   @Query(() => Lead, { description: 'A lead you may see: admins any; agents those they own, work, or were offered.' })
-  lead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
+  lead(@Arg('id', () => ID, { description: "The lead's id." }) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
     return ctx.services.leads.getLead(requireViewer(ctx), targetId(id, 'lead'));
   }
 
   @Mutation(() => Lead, { description: 'A lead comes in: by an admin with sourceId, or by anyone with the source key.' })
-  async submitLead(@Arg('input', () => SubmitLeadInput) input: SubmitLeadInput, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
+  async submitLead(
+    @Arg('input', () => SubmitLeadInput, { description: 'The lead and where it came from.' }) input: SubmitLeadInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<LeadView> {
     // Intake by a source key is public (the key sits in a web page), so it is rate limited per client
     // address whoever calls: a token does not lift the limit. Only an admin's sourceId submission is exempt.
+    // Without a source key the caller must be signed in: a token that is not valid says so, not "sign in".
+    if (!input.sourceKey && ctx.tokenRejected) requireViewer(ctx);
     const adminBySourceId = ctx.viewer?.role === 'ADMIN' && !input.sourceKey && input.sourceId != null;
     if (!adminBySourceId) ctx.services.limits.intake.enforce(ctx.clientIp);
     const { lead } = await ctx.services.routing.submitLead({
@@ -54,24 +59,35 @@ export class LeadResolver {
     return lead.access !== 'FULL';
   }
 
-  @FieldResolver(() => LeadSource)
+  @FieldResolver(() => LeadSource, {
+    description: 'The source it came in through. Whoever sees the lead sees the source\'s id and name; its other fields are for admins.',
+  })
   async source(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
     const source = await ctx.loaders.leadSource.load(lead.sourceId);
     if (!source) throw new Error(`lead ${lead.id} names missing source ${lead.sourceId}`);
     return source;
   }
 
-  @FieldResolver(() => StatusCode, { nullable: true })
+  @FieldResolver(() => StatusCode, {
+    nullable: true,
+    description: 'Where the work on the lead stands ("New" for a new lead). Null when no default status code existed when the lead '
+      + 'came in, or when hidden from you.',
+  })
   status(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
     return lead.statusCodeId === null ? null : ctx.loaders.statusCode.load(lead.statusCodeId);
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: 'The agent who owns the lead; null while it has none (ROUTING, UNASSIGNED), or when hidden from you (contactHidden).',
+  })
   owner(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
     return lead.ownerId !== null ? ctx.loaders.user.load(lead.ownerId) : null;
   }
 
-  @FieldResolver(() => [User], { description: 'Agents who work the lead with its owner.' })
+  @FieldResolver(() => [User], {
+    description: 'Agents who work the lead with its owner; empty when none, or when hidden from you (contactHidden).',
+  })
   async users(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
     const ids = await ctx.services.leads.userIdsOfLead(lead.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
@@ -85,25 +101,42 @@ export class LeadResolver {
     return mine.map((o) => ({ ...o, leadView: lead }));
   }
 
-  @FieldResolver(() => [LeadEvent], { description: 'The audit trail, oldest first (admins, owner and users).' })
+  @FieldResolver(() => [LeadEvent], {
+    description: 'The audit trail, oldest first. For admins and the lead\'s owner and users; empty for anyone else (contactHidden).',
+  })
   async events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<LeadEventView[]> {
     return (await ctx.services.leads.eventsOfLead(lead.id)).map((e) => ({ ...e, leadRow: lead }));
   }
 
   @FieldResolver(() => [RoutingDecision], {
     nullable: true,
-    description: 'ADMIN: every agent considered in each round, and why. For anyone else null, with FORBIDDEN on this field alone.',
+    description: 'ADMIN: every agent considered in each round, and why, by round then distribution-list order. It grows with '
+      + 'agents × rounds: ask for one round with `round` or `last`. For anyone else null, with FORBIDDEN on this field alone.',
   })
-  async routing(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<RoutingDecision[]> {
+  async routing(
+    @Root() lead: LeadView,
+    @Arg('round', () => Int, {
+      nullable: true,
+      description: 'Only this round (from 1); a round the lead has not reached gives []. BAD_USER_INPUT below 1 or with last: true.',
+    }) round: number | null,
+    @Arg('last', () => Boolean, {
+      nullable: true,
+      description: 'true: only the latest round ([] before the first). Left out or false: as `round` says, else every round.',
+    }) last: boolean | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RoutingDecision[]> {
     // Admins only: the rule is applied in field-access.ts, on every path to a lead.
-    return (await ctx.services.leads.routingRounds(lead.id)).flatMap((r) =>
+    if (round != null && round < 1) throw badInput('round', `must be 1 or more, got ${round}`);
+    if (round != null && last === true) throw badInput('last', 'give round or last: true, not both');
+    const only = last === true ? 'LAST' : round ?? null;
+    return (await ctx.services.leads.routingRounds(lead.id, only)).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
   }
 }
 
 @Resolver(() => RoutingDecision)
 export class RoutingDecisionResolver {
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'The agent considered.' })
   agent(@Root() decision: RoutingDecision, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.user.load(decision.agentId);
   }
@@ -117,23 +150,31 @@ export class OfferResolver {
   }
 
   @Mutation(() => Offer, { description: 'The first acceptance of a lead wins; every other pending offer becomes TAKEN.' })
-  async acceptOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): Promise<OfferView> {
+  async acceptOffer(
+    @Arg('offerId', () => ID, { description: 'One of your PENDING offers (Offer.id).' }) offerId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OfferView> {
     const viewer = requireViewer(ctx);
     const { offer, lead } = await ctx.services.routing.acceptOffer(targetId(offerId, 'offer'), viewer);
     return { ...offer, leadView: { ...lead, access: 'FULL' } };
   }
 
   @Mutation(() => Offer, { description: 'Decline an offer; when nobody in the round is left, the next round starts.' })
-  declineOffer(@Arg('offerId', () => ID) offerId: string, @Ctx() ctx: GraphQLContext): Promise<OfferRow> {
+  declineOffer(
+    @Arg('offerId', () => ID, { description: 'One of your PENDING offers (Offer.id).' }) offerId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OfferRow> {
     return ctx.services.routing.declineOffer(targetId(offerId, 'offer'), requireViewer(ctx));
   }
 
-  @FieldResolver(() => Lead)
+  @FieldResolver(() => Lead, {
+    description: 'The lead offered: its agent sees the limited view (firstName, message, source) until they win it.',
+  })
   lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     return offer.leadView ?? ctx.services.leads.getLead(requireViewer(ctx), offer.leadId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'The agent the lead was offered to.' })
   agent(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.user.load(offer.agentId);
   }
@@ -184,12 +225,18 @@ export class LeadEventResolver {
   })
   leadEvents(
     @Root() change: LeadChange,
-    @Arg('leadId', () => ID, { nullable: true }) _leadId: string | null,
+    @Arg('leadId', () => ID, {
+      nullable: true,
+      description: 'Only this lead\'s events; you must see the lead in full (NOT_FOUND otherwise). Left out: every event you may hear.',
+    }) _leadId: string | null,
   ): LeadEventView {
     return { ...change.event, leadRow: change.lead, former: change.former };
   }
 
-  @FieldResolver(() => Lead)
+  @FieldResolver(() => Lead, {
+    description: 'The lead the event is about; on the subscription, as it stood right after the change (the limited view '
+      + 'to someone the change took the lead from).',
+  })
   lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     const viewer = requireViewer(ctx);
     if (event.leadRow && (viewer.role === 'ADMIN' || event.leadRow.ownerId === viewer.id)) {
@@ -228,7 +275,8 @@ export class LeadEventResolver {
 @Resolver(() => LeadSource)
 export class SourceRoutingResolver {
   @FieldResolver(() => [User], {
-    description: "ADMIN: the agents who would be offered this source's next general lead, in order (who is up next).",
+    nullable: true,
+    description: `The agents who would be offered this source's next general lead, in order (who is up next).${ADMIN_ONLY}`,
   })
   async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
     // Admins only: field-access.ts.

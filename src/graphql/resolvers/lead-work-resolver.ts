@@ -9,17 +9,25 @@ import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js'
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';
 import {
-  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount,
+  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount, PageInfo,
 } from '../types/lead-work-types.js';
 import { User } from '../types/org-types.js';
 import { LeadSource } from '../types/source-types.js';
 import { StatusCode } from '../types/status-code-types.js';
 import type { LeadEventView } from './lead-resolver.js';
 
+/** PageInfo as its field resolvers see it: hasPreviousPage is looked up only when selected. */
+interface PageInfoView {
+  hasNextPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+  page: LeadPage;
+}
+
 /** A page as the connection's field resolvers see it: totalCount is counted only when selected. */
 interface LeadConnectionView {
   edges: { cursor: string; node: LeadView }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfoView;
   page: LeadPage;
 }
 
@@ -40,8 +48,8 @@ function listFilter(filter: LeadFilter | null | undefined): LeadListFilter {
 export class LeadWorkResolver {
   @Mutation(() => Lead, { description: "Owner, users and admins set a lead's status; an archived status code cannot be chosen." })
   setLeadStatus(
-    @Arg('leadId', () => ID) leadId: string,
-    @Arg('statusCodeId', () => ID) statusCodeId: string,
+    @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
+    @Arg('statusCodeId', () => ID, { description: 'A status code that is not archived.' }) statusCodeId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadStatus(requireViewer(ctx), targetId(leadId, 'lead'), inputId('statusCodeId', statusCodeId));
@@ -53,9 +61,11 @@ export class LeadWorkResolver {
       + 'The note is kept with the OWNER_CHANGED event.',
   })
   setLeadOwner(
-    @Arg('leadId', () => ID) leadId: string,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
+    @Arg('userId', () => ID, { description: 'The new owner: an active user.' }) userId: string,
+    @Arg('note', () => String, {
+      nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
+    }) note: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadOwner(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
@@ -63,8 +73,10 @@ export class LeadWorkResolver {
 
   @Mutation(() => Lead, { description: 'ADMIN: take a lead back from its owner and users into the unassigned pool.' })
   returnLeadToBroker(
-    @Arg('leadId', () => ID) leadId: string,
-    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
+    @Arg('note', () => String, {
+      nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
+    }) note: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.returnLeadToBroker(requireViewer(ctx), targetId(leadId, 'lead'), note);
@@ -72,9 +84,11 @@ export class LeadWorkResolver {
 
   @Mutation(() => Lead, { description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeUsers).' })
   addLeadUser(
-    @Arg('leadId', () => ID) leadId: string,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
+    @Arg('userId', () => ID, { description: "The agent to add to the lead's users." }) userId: string,
+    @Arg('note', () => String, {
+      nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
+    }) note: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.addLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
@@ -82,9 +96,11 @@ export class LeadWorkResolver {
 
   @Mutation(() => Lead, { description: 'ADMIN always; the owner only where company settings allow (agentsCanChangeUsers).' })
   removeLeadUser(
-    @Arg('leadId', () => ID) leadId: string,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('note', () => String, { nullable: true }) note: string | null,
+    @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
+    @Arg('userId', () => ID, { description: "The user to remove from the lead's users." }) userId: string,
+    @Arg('note', () => String, {
+      nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
+    }) note: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.removeLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
@@ -95,20 +111,30 @@ export class LeadWorkResolver {
       + 'Admins see every lead; agents the leads they own or are a user of.',
   })
   async leads(
-    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => LeadFilter, {
+      nullable: true, description: 'Only the leads that match every field given; left out: all you may see.',
+    }) filter: LeadFilter | null,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 0 to 100; default 20.' }) first: number | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'An endCursor (or any edge\'s cursor) from an earlier page: the page starts after it. Left out: the newest leads.',
+    }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadConnectionView> {
     const page = await ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
     const edges = page.leads.map((node) => ({ cursor: encodeCursor(node.id), node }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null }, page };
+    const pageInfo = { hasNextPage: page.hasNextPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null, page };
+    return { edges, pageInfo, page };
   }
 
   @Query(() => LeadStats, { description: 'ADMIN: the lead management dashboard over leads created (and offers made) in [from, to).' })
   leadStats(
-    @Arg('from', () => GraphQLISODateTime, { nullable: true }) from: Date | null,
-    @Arg('to', () => GraphQLISODateTime, { nullable: true }) to: Date | null,
+    @Arg('from', () => GraphQLISODateTime, {
+      nullable: true, description: 'Start of the range, inclusive; left out: the beginning of time.',
+    }) from: Date | null,
+    @Arg('to', () => GraphQLISODateTime, {
+      nullable: true, description: 'End of the range, exclusive; left out: now and onwards.',
+    }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadStatsResult> {
     requireAdmin(ctx);
@@ -124,9 +150,20 @@ export class LeadConnectionResolver {
   }
 }
 
+@Resolver(() => PageInfo)
+export class PageInfoResolver {
+  @FieldResolver(() => Boolean, {
+    description: 'True when `after` was given and leads come before this page (the cursor\'s lead, or newer ones that '
+      + 'match); false on the first page. Looked up only when asked for.',
+  })
+  hasPreviousPage(@Root() pageInfo: PageInfoView): Promise<boolean> {
+    return pageInfo.page.hasPreviousPage();
+  }
+}
+
 @Resolver(() => LeadSourceCount)
 export class LeadSourceCountResolver {
-  @FieldResolver(() => LeadSource)
+  @FieldResolver(() => LeadSource, { description: 'The lead source.' })
   async source(@Root() row: { sourceId: number }, @Ctx() ctx: GraphQLContext) {
     const source = await ctx.loaders.leadSource.load(row.sourceId);
     if (!source) throw new Error(`lead source ${row.sourceId} is missing`);
@@ -136,7 +173,7 @@ export class LeadSourceCountResolver {
 
 @Resolver(() => LeadStatusCount)
 export class LeadStatusCountResolver {
-  @FieldResolver(() => StatusCode)
+  @FieldResolver(() => StatusCode, { description: 'The status code.' })
   async status(@Root() row: { statusCodeId: number }, @Ctx() ctx: GraphQLContext) {
     const code = await ctx.loaders.statusCode.load(row.statusCodeId);
     if (!code) throw new Error(`status code ${row.statusCodeId} is missing`);
@@ -146,7 +183,7 @@ export class LeadStatusCountResolver {
 
 @Resolver(() => AgentOfferStats)
 export class AgentOfferStatsResolver {
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'The agent.' })
   async agent(@Root() row: AgentStats, @Ctx() ctx: GraphQLContext) {
     const user = await ctx.loaders.user.load(row.agentId);
     if (!user) throw new Error(`user ${row.agentId} is missing`);

@@ -18,15 +18,18 @@ export class OrgResolver {
   }
 
   @Mutation(() => Tag, { description: 'ADMIN. Tag names are unique (CONFLICT otherwise).' })
-  createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: GraphQLContext): Promise<TagRow> {
+  createTag(
+    @Arg('input', () => CreateTagInput, { description: 'The new tag.' }) input: CreateTagInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TagRow> {
     requireAdmin(ctx);
     return ctx.services.org.createTag(input.name);
   }
 
   @Mutation(() => User, { description: "ADMIN. Replaces the user's tags with exactly these." })
   setUserTags(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('tagIds', () => [ID]) tagIds: string[],
+    @Arg('userId', () => ID, { description: 'The user to tag.' }) userId: string,
+    @Arg('tagIds', () => [ID], { description: 'Every tag the user should have; [] removes them all.' }) tagIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<UserRow> {
     requireAdmin(ctx);
@@ -40,15 +43,17 @@ export class OrgResolver {
   }
 
   @Mutation(() => LeadGroup, { description: 'ADMIN. Group names are unique (CONFLICT otherwise).' })
-  createLeadGroup(@Arg('input', () => CreateLeadGroupInput) input: CreateLeadGroupInput, @Ctx() ctx: GraphQLContext) {
+  createLeadGroup(
+    @Arg('input', () => CreateLeadGroupInput, { description: 'The new group and its members.' }) input: CreateLeadGroupInput,
+     @Ctx() ctx: GraphQLContext) {
     requireAdmin(ctx);
     return ctx.services.org.createLeadGroup({ name: input.name, memberIds: inputIds('memberIds', input.memberIds) });
   }
 
   @Mutation(() => LeadGroup, { description: 'ADMIN. Fields left out keep their value; memberIds replaces the membership.' })
   updateLeadGroup(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateLeadGroupInput) input: UpdateLeadGroupInput,
+    @Arg('id', () => ID, { description: 'The lead group to change.' }) id: string,
+    @Arg('input', () => UpdateLeadGroupInput, { description: 'The fields to change.' }) input: UpdateLeadGroupInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadGroupRow> {
     requireAdmin(ctx);
@@ -62,19 +67,26 @@ export class OrgResolver {
     description: 'ADMIN. No GENERAL lead is offered to the user until `until` (or until resumed when null); '
       + 'DIRECT_TO_USER leads still reach them. `until` must be in the future.',
   })
-  haltUser(@Arg('input', () => HaltUserInput) input: HaltUserInput, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
+  haltUser(
+    @Arg('input', () => HaltUserInput, { description: 'Who, until when, and why.' }) input: HaltUserInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.haltUser(targetId(input.userId, 'user'), { until: input.until, reason: input.reason });
   }
 
   @Mutation(() => User, { description: 'ADMIN. Ends a halt now.' })
-  resumeUser(@Arg('userId', () => ID) userId: string, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
+  resumeUser(@Arg('userId', () => ID, { description: 'The halted user.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.resumeUser(targetId(userId, 'user'));
   }
 
   @Mutation(() => User, { description: 'The caller takes themselves out of general lead routing (false) and back in (true).' })
-  setMyAvailability(@Arg('inOffice', () => Boolean) inOffice: boolean, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
+  setMyAvailability(
+    @Arg('inOffice', () => Boolean, {
+      description: 'false: offered no GENERAL lead until set back to true (direct leads still come).',
+    }) inOffice: boolean,
+     @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     return ctx.services.org.setAvailability(requireViewer(ctx).id, inOffice);
   }
 
@@ -86,7 +98,7 @@ export class OrgResolver {
 
   @Mutation(() => CompanySettings, { description: 'ADMIN. Fields left out keep their value.' })
   updateCompanySettings(
-    @Arg('input', () => CompanySettingsInput) input: CompanySettingsInput,
+    @Arg('input', () => CompanySettingsInput, { description: 'The settings to change.' }) input: CompanySettingsInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<SettingsRow> {
     requireAdmin(ctx);
@@ -96,7 +108,7 @@ export class OrgResolver {
 
 @Resolver(() => LeadGroup)
 export class LeadGroupResolver {
-  @FieldResolver(() => [User])
+  @FieldResolver(() => [User], { description: 'The users in the group, by id.' })
   async members(@Root() group: LeadGroupRow, @Ctx() ctx: GraphQLContext) {
     const ids = await ctx.loaders.groupMemberIds.load(group.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));

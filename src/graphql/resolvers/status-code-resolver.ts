@@ -9,7 +9,10 @@ import { CreateStatusCodeInput, StatusCode, UpdateStatusCodeInput } from '../typ
 export class StatusCodeResolver {
   @Query(() => [StatusCode], { description: 'The status codes in order (signed-in users).' })
   statusCodes(
-    @Arg('includeArchived', () => Boolean, { defaultValue: true }) includeArchived: boolean,
+    @Arg('includeArchived', () => Boolean, {
+      defaultValue: true,
+      description: 'false: only the codes a lead\'s status can be set to.',
+    }) includeArchived: boolean,
     @Ctx() ctx: GraphQLContext,
   ): Promise<StatusCodeRow[]> {
     requireViewer(ctx);
@@ -17,15 +20,17 @@ export class StatusCodeResolver {
   }
 
   @Mutation(() => StatusCode, { description: 'ADMIN. The new code goes to the end of the list.' })
-  createStatusCode(@Arg('input', () => CreateStatusCodeInput) input: CreateStatusCodeInput, @Ctx() ctx: GraphQLContext) {
+  createStatusCode(
+    @Arg('input', () => CreateStatusCodeInput, { description: 'The new code.' }) input: CreateStatusCodeInput,
+     @Ctx() ctx: GraphQLContext) {
     requireAdmin(ctx);
     return ctx.services.statusCodes.create(input.name);
   }
 
   @Mutation(() => StatusCode, { description: 'ADMIN. Rename, archive, or make the default (which unsets the previous one).' })
   updateStatusCode(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateStatusCodeInput) input: UpdateStatusCodeInput,
+    @Arg('id', () => ID, { description: 'The status code to change.' }) id: string,
+    @Arg('input', () => UpdateStatusCodeInput, { description: 'The fields to change.' }) input: UpdateStatusCodeInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<StatusCodeRow> {
     requireAdmin(ctx);
@@ -35,7 +40,9 @@ export class StatusCodeResolver {
   @Mutation(() => [StatusCode], {
     description: 'ADMIN. `ids` lists every status code (archived ones too) exactly once; positions become 1..n in that order.',
   })
-  reorderStatusCodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<StatusCodeRow[]> {
+  reorderStatusCodes(
+    @Arg('ids', () => [ID], { description: 'Every status code\'s id, in the new order.' }) ids: string[],
+     @Ctx() ctx: GraphQLContext): Promise<StatusCodeRow[]> {
     requireAdmin(ctx);
     return ctx.services.statusCodes.reorder(inputIds('ids', ids));
   }

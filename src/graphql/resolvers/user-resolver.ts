@@ -28,13 +28,16 @@ export class UserResolver {
   }
 
   @Mutation(() => Office, { description: 'ADMIN.' })
-  createOffice(@Arg('input', () => CreateOfficeInput) input: CreateOfficeInput, @Ctx() ctx: GraphQLContext) {
+  createOffice(
+    @Arg('input', () => CreateOfficeInput, { description: 'The new office.' }) input: CreateOfficeInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     requireAdmin(ctx);
     return ctx.services.users.createOffice(input.name);
   }
 
   @Mutation(() => User, { description: 'ADMIN.' })
-  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: GraphQLContext) {
+  createUser(@Arg('input', () => CreateUserInput, { description: 'The new user.' }) input: CreateUserInput, @Ctx() ctx: GraphQLContext) {
     requireAdmin(ctx);
     return ctx.services.users.createUser({
       ...input,
@@ -47,8 +50,8 @@ export class UserResolver {
       + 'close at once (EXPIRED) and those leads move on.',
   })
   updateUser(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
+    @Arg('id', () => ID, { description: 'The user to change.' }) id: string,
+    @Arg('input', () => UpdateUserInput, { description: 'The fields to change.' }) input: UpdateUserInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     const admin = requireAdmin(ctx);
@@ -96,8 +99,8 @@ export class UserResolver {
 
   @Mutation(() => AuthPayload, { description: 'Sign in with email and password; returns a session token.' })
   async login(
-    @Arg('email', () => String) email: string,
-    @Arg('password', () => String) password: string,
+    @Arg('email', () => String, { description: 'The user\'s email address (any case).' }) email: string,
+    @Arg('password', () => String, { description: 'The user\'s password.' }) password: string,
     @Ctx() ctx: GraphQLContext,
   ) {
     // Guessing is limited per client address (so per account from that address too), then per
@@ -124,13 +127,13 @@ export class UserResolver {
     return { since: user.haltedAt, until: user.haltUntil, reason: user.haltReason };
   }
 
-  @FieldResolver(() => [Office], { name: 'offices' })
+  @FieldResolver(() => [Office], { name: 'offices', description: 'The offices the user works in, by id.' })
   async officesOfUser(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
     const ids = await ctx.loaders.userOfficeIds.load(user.id);
     return (await ctx.loaders.office.loadMany(ids)).filter((o) => o !== null && !(o instanceof Error));
   }
 
-  @FieldResolver(() => [Tag])
+  @FieldResolver(() => [Tag], { description: 'The internal tags admins gave the user, by name.' })
   tags(@Root() user: UserRow, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.userTags.load(user.id);
   }

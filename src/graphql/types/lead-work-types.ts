@@ -6,77 +6,80 @@ import { Lead } from './lead-types.js';
 
 @InputType({ description: 'Every field is optional; the fields given must all match.' })
 export class LeadFilter {
-  @Field(() => LeadStateEnum, { nullable: true }) state?: LeadStateEnum | null;
-  @Field(() => ID, { nullable: true }) sourceId?: string | null;
-  @Field(() => ID, { nullable: true }) ownerId?: string | null;
-  @Field(() => ID, { nullable: true }) statusCodeId?: string | null;
+  @Field(() => LeadStateEnum, { nullable: true, description: 'Leads in this state.' }) state?: LeadStateEnum | null;
+  @Field(() => ID, { nullable: true, description: 'Leads that came in through this source.' }) sourceId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Leads this user owns.' }) ownerId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Leads with this status code.' }) statusCodeId?: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Leads created at or after this time.' })
   createdFrom?: Date | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'Leads created before this time.' })
   createdTo?: Date | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199).',
+    description: 'Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199); '
+      + 'at most 200 characters.',
   })
   search?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One lead of a page, with its cursor.' })
 export class LeadEdge {
   @Field(() => String, { description: 'Pass as `after` to read the leads that follow this one.' }) cursor!: string;
-  @Field(() => Lead) node!: unknown;
+  @Field(() => Lead, { description: 'The lead.' }) node!: unknown;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Where a page stands in the list (Relay connections).' })
 export class PageInfo {
-  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => Boolean, { description: 'True when older leads follow: pass endCursor as `after` to read them.' }) hasNextPage!: boolean;
   @Field(() => String, { nullable: true, description: 'The cursor of the last edge; null on an empty page.' })
   endCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'The cursor of the first edge; null on an empty page.' })
+  startCursor!: string | null;
 }
 
 @ObjectType({ description: 'A page of leads, newest first.' })
 export class LeadConnection {
-  @Field(() => [LeadEdge]) edges!: LeadEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => [LeadEdge], { description: 'The page\'s leads, newest first; at most `first` of them.' }) edges!: LeadEdge[];
+  @Field(() => PageInfo, { description: 'Whether more pages follow, and the cursor to read the next one.' }) pageInfo!: PageInfo;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Leads created in the range that are in one state now.' })
 export class LeadStateCount {
-  @Field(() => LeadStateEnum) state!: LeadStateEnum;
-  @Field(() => Int) count!: number;
+  @Field(() => LeadStateEnum, { description: 'The state.' }) state!: LeadStateEnum;
+  @Field(() => Int, { description: 'Leads created in the range that are in this state now.' }) count!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Leads created in the range through one source.' })
 export class LeadSourceCount {
-  @Field(() => Int) count!: number;
+  @Field(() => Int, { description: 'Leads created in the range through this source.' }) count!: number;
   sourceId!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Leads created in the range that have one status code now.' })
 export class LeadStatusCount {
-  @Field(() => Int) count!: number;
+  @Field(() => Int, { description: 'Leads created in the range that have this status code now.' }) count!: number;
   statusCodeId!: number;
 }
 
 @ObjectType({ description: 'Offers made in the range and how they ended. Auto-accepted direct leads were never offered: not counted.' })
 export class OfferStats {
-  @Field(() => Int) made!: number;
+  @Field(() => Int, { description: 'Offers made in the range: the sum of the five counts below.' }) made!: number;
   @Field(() => Int, { description: 'Still open.' }) pending!: number;
-  @Field(() => Int) accepted!: number;
-  @Field(() => Int) declined!: number;
-  @Field(() => Int) expired!: number;
+  @Field(() => Int, { description: 'Accepted: the agent won the lead.' }) accepted!: number;
+  @Field(() => Int, { description: 'Declined by the agent.' }) declined!: number;
+  @Field(() => Int, { description: 'Closed unanswered (or because the agent was deactivated).' }) expired!: number;
   @Field(() => Int, { description: 'Closed because another agent accepted first (or an admin assigned the lead).' })
   taken!: number;
 }
 
 @ObjectType({ description: "One agent's offers in the range." })
 export class AgentOfferStats {
-  @Field(() => Int) received!: number;
-  @Field(() => Int) pending!: number;
-  @Field(() => Int) accepted!: number;
-  @Field(() => Int) declined!: number;
-  @Field(() => Int) expired!: number;
-  @Field(() => Int) taken!: number;
+  @Field(() => Int, { description: 'Offers made to the agent in the range: the sum of the five counts below.' }) received!: number;
+  @Field(() => Int, { description: 'Still open.' }) pending!: number;
+  @Field(() => Int, { description: 'Accepted: the agent won the lead.' }) accepted!: number;
+  @Field(() => Int, { description: 'Declined by the agent.' }) declined!: number;
+  @Field(() => Int, { description: 'Closed unanswered (or because the agent was deactivated).' }) expired!: number;
+  @Field(() => Int, { description: 'Closed because another agent accepted first (or an admin assigned the lead).' }) taken!: number;
   @Field(() => Float, { nullable: true, description: 'Median seconds from offer to the agent\'s accept or decline; null without any.' })
   medianResponseSeconds!: number | null;
   agentId!: number;
@@ -84,11 +87,11 @@ export class AgentOfferStats {
 
 @ObjectType({ description: 'The lead management dashboard: leads created and offers made in the range.' })
 export class LeadStats {
-  @Field(() => Int) total!: number;
+  @Field(() => Int, { description: 'Leads created in the range.' }) total!: number;
   @Field(() => [LeadStateCount], { description: 'Every state, zeros included.' }) byState!: LeadStateCount[];
   @Field(() => [LeadSourceCount], { description: 'Sources with leads, most first.' }) bySource!: LeadSourceCount[];
   @Field(() => [LeadStatusCount], { description: 'Status codes with leads, most first.' }) byStatus!: LeadStatusCount[];
-  @Field(() => OfferStats) offers!: OfferStats;
+  @Field(() => OfferStats, { description: 'Offers made in the range, by how they ended.' }) offers!: OfferStats;
   @Field(() => Float, {
     nullable: true,
     description: 'Median seconds from offer to acceptance, over offers an agent accepted (not auto-accepted direct leads); null when none.',

@@ -4,40 +4,43 @@ import { RoleEnum } from './enums.js';
 
 @ObjectType({ description: 'A brokerage office. Agents may work in several.' })
 export class Office {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
+  @Field(() => ID, { description: "The office's id." }) id!: number;
+  @Field(() => String, { description: 'Unique among offices.' }) name!: string;
 }
 
 @ObjectType({ description: 'An internal tag admins attach to users ("Luxury Agent").' })
 export class Tag {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
+  @Field(() => ID, { description: "The tag's id." }) id!: number;
+  @Field(() => String, { description: 'Unique among tags.' }) name!: string;
 }
 
 @ObjectType({ description: 'An admin halt: no general leads until `until` (or until resumed when null).' })
 export class Halt {
-  @Field(() => GraphQLISODateTime, { nullable: true }) until!: Date | null;
-  @Field(() => String, { nullable: true }) reason!: string | null;
-  @Field(() => GraphQLISODateTime) since!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the halt ends by itself; null: it lasts until resumeUser.' })
+  until!: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why, as the admin wrote it (vacation, leave); null when none was given.' })
+  reason!: string | null;
+  @Field(() => GraphQLISODateTime, { description: 'When the halt was set.' }) since!: Date;
 }
 
 @ObjectType({ description: 'A person at the brokerage: an ADMIN or an AGENT.' })
 export class User {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
-  @Field(() => String) email!: string;
-  @Field(() => String, { nullable: true }) phone!: string | null;
-  @Field(() => RoleEnum) role!: RoleEnum;
+  @Field(() => ID, { description: "The user's id." }) id!: number;
+  @Field(() => String, { description: 'Full name, as shown to colleagues.' }) name!: string;
+  @Field(() => String, { description: 'Email address, lower-cased; unique. Sign-in name and where offer emails go.' }) email!: string;
+  @Field(() => String, { nullable: true, description: 'Where offer SMS go (digits, with a leading + when given one); null: no SMS.' })
+  phone!: string | null;
+  @Field(() => RoleEnum, { description: 'ADMIN or AGENT.' }) role!: RoleEnum;
   @Field(() => String, { description: 'Local part of the lead forwarding address.' }) handle!: string;
   @Field(() => Boolean, { description: 'A deactivated user is offered nothing and cannot sign in.' }) active!: boolean;
   @Field(() => Boolean, { description: 'False while the agent has taken themselves out of general routing.' })
   inOffice!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: "A named set of agents; a source with a lead group offers its general leads only to the group's members." })
 export class LeadGroup {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
+  @Field(() => ID, { description: "The group's id." }) id!: number;
+  @Field(() => String, { description: 'Unique among lead groups.' }) name!: string;
 }
 
 @ObjectType({ description: 'The company lead rules.' })
@@ -79,66 +82,88 @@ export class ApiToken {
   lastUsedAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A signed-in session (login).' })
 export class AuthPayload {
   @Field(() => String, { description: 'A session token (30 days), shown only this once.' }) token!: string;
-  @Field(() => User) user!: unknown;
+  @Field(() => User, { description: 'The user who signed in.' }) user!: unknown;
 }
 
-@InputType()
+@InputType({ description: 'A new office.' })
 export class CreateOfficeInput {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: '1 to 120 characters; unique (CONFLICT otherwise).' }) name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A new user. Give them a password to sign in with, or issue them API tokens.' })
 export class CreateUserInput {
-  @Field(() => String) name!: string;
-  @Field(() => String) email!: string;
-  @Field(() => String, { nullable: true }) phone?: string | null;
-  @Field(() => RoleEnum) role!: RoleEnum;
-  @Field(() => [ID], { nullable: true }) officeIds?: string[] | null;
-  @Field(() => String, { nullable: true, description: 'Derived from the name when left out.' }) handle?: string | null;
-  @Field(() => String, { nullable: true, description: 'Without one, only API tokens work for this user.' })
+  @Field(() => String, { description: 'Full name, 1 to 120 characters.' }) name!: string;
+  @Field(() => String, { description: 'A valid email address, unique among users (CONFLICT otherwise); stored lower-cased.' })
+  email!: string;
+  @Field(() => String, { nullable: true, description: 'For offer SMS: 7 to 15 digits (spaces, dots, dashes and brackets dropped).' })
+  phone?: string | null;
+  @Field(() => RoleEnum, { description: 'ADMIN or AGENT.' }) role!: RoleEnum;
+  @Field(() => [ID], { nullable: true, description: 'The offices the user works in; left out: none.' }) officeIds?: string[] | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Derived from the name when left out ("Ana Díaz": ana.diaz, numbered when taken). Letters, digits, ".", "-", "_"; '
+      + '1 to 64 characters; unique (CONFLICT otherwise).',
+  })
+  handle?: string | null;
+  @Field(() => String, { nullable: true, description: 'Without one, only API tokens work for this user. 8 to 200 characters.' })
   password?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Fields left out (or null) keep their value.' })
 export class UpdateUserInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true }) email?: string | null;
-  @Field(() => String, { nullable: true }) phone?: string | null;
-  @Field(() => [ID], { nullable: true }) officeIds?: string[] | null;
-  @Field(() => Boolean, { nullable: true }) active?: boolean | null;
-  @Field(() => String, { nullable: true }) handle?: string | null;
-  @Field(() => String, { nullable: true }) password?: string | null;
+  @Field(() => String, { nullable: true, description: 'Full name, 1 to 120 characters.' }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'A valid email address, unique among users (CONFLICT otherwise).' })
+  email?: string | null;
+  @Field(() => String, { nullable: true, description: 'For offer SMS; "" or null removes it (only here, null is not "keep").' })
+  phone?: string | null;
+  @Field(() => [ID], { nullable: true, description: 'Replaces the offices the user works in.' }) officeIds?: string[] | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'false deactivates the user: their tokens stop working, their WebSockets close (4403) and their pending offers '
+      + 'close as EXPIRED; true reactivates them.',
+  })
+  active?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'A new handle (changes the forwarding address); unique (CONFLICT otherwise).' })
+  handle?: string | null;
+  @Field(() => String, { nullable: true, description: 'A new password, 8 to 200 characters. Sessions already signed in stay valid.' })
+  password?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A new tag.' })
 export class CreateTagInput {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: '1 to 80 characters; unique (CONFLICT otherwise).' }) name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A new lead group.' })
 export class CreateLeadGroupInput {
-  @Field(() => String) name!: string;
-  @Field(() => [ID]) memberIds!: string[];
+  @Field(() => String, { description: '1 to 120 characters; unique (CONFLICT otherwise).' }) name!: string;
+  @Field(() => [ID], { description: 'The members (users); may be empty.' }) memberIds!: string[];
 }
 
 @InputType({ description: 'Fields left out (or null) keep their value.' })
 export class UpdateLeadGroupInput {
-  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true, description: '1 to 120 characters; unique (CONFLICT otherwise).' }) name?: string | null;
   @Field(() => [ID], { nullable: true, description: 'Replaces the whole membership.' }) memberIds?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: 'Halts a user from now on.' })
 export class HaltUserInput {
-  @Field(() => ID) userId!: string;
-  @Field(() => GraphQLISODateTime, { nullable: true }) until?: Date | null;
-  @Field(() => String, { nullable: true }) reason?: string | null;
+  @Field(() => ID, { description: 'The user to halt.' }) userId!: string;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true, description: 'When the halt ends by itself; must be in the future. Null: until resumeUser.',
+  })
+  until?: Date | null;
+  @Field(() => String, { nullable: true, description: 'Why (at most 500 characters); shown only to the user and admins.' })
+  reason?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Fields left out (or null) keep their value.' })
 export class CompanySettingsInput {
-  @Field(() => Boolean, { nullable: true }) agentsCanChangeOwner?: boolean | null;
-  @Field(() => Boolean, { nullable: true }) agentsCanChangeUsers?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'May the owner of a lead hand its ownership to another agent?' })
+  agentsCanChangeOwner?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'May the owner of a lead add and remove its users?' })
+  agentsCanChangeUsers?: boolean | null;
 }

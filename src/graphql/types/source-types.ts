@@ -1,30 +1,54 @@
 // GraphQL object and input types of lead sources: where leads come in, and their routing rules.
 import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
 
+/**
+ * Every LeadSource field but id and name is for admins (graphql/field-access.ts), and nullable so that
+ * an agent's query selecting one gets null and FORBIDDEN on that field alone, not on the whole answer.
+ */
+export const ADMIN_ONLY = ' ADMIN only: null for anyone else, with FORBIDDEN on this field alone.';
+
 @ObjectType({
   description: 'Where leads come in (a web form, a portal, an open house), with the rules that route them. '
-    + 'Everyone who may see a lead sees its source\'s id and name; every other field is for admins (FORBIDDEN otherwise).',
+    + 'Everyone who may see a lead sees its source\'s id and name; every other field is for admins: null for anyone '
+    + 'else, with a FORBIDDEN error on that field alone (the rest of the answer is given).',
 })
 export class LeadSource {
-  @Field(() => ID) id!: number;
-  @Field(() => String) name!: string;
-  @Field(() => String, { description: 'Lets a public web form submit leads to this source without a token (SubmitLeadInput.sourceKey).' })
+  @Field(() => ID, { description: "The source's id (SubmitLeadInput.sourceId)." }) id!: number;
+  @Field(() => String, { description: 'What the source is called ("Brokerage website", "Zillow").' }) name!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Lets a public web form submit leads to this source without a token (SubmitLeadInput.sourceKey, '
+      + `POST /forms/<publicKey>); rotateLeadSourceKey replaces it.${ADMIN_ONLY}`,
+  })
   publicKey!: string;
-  @Field(() => Boolean, { description: "Leads from an agent's own site or listing go straight to that agent." })
+  @Field(() => Boolean, { nullable: true, description: `Leads from an agent's own site or listing go straight to that agent.${ADMIN_ONLY}` })
   allowDirectToUser!: boolean;
-  @Field(() => Boolean, { description: 'A direct lead is accepted for the agent at once: no offer, no fee.' })
+  @Field(() => Boolean, { nullable: true, description: `A direct lead is accepted for the agent at once: no offer, no fee.${ADMIN_ONLY}` })
   directToUserAutoAccept!: boolean;
-  @Field(() => Int, { description: 'Without auto-accept: how long the agent has to accept a direct lead before it is routed as a general lead.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Seconds. Without auto-accept: how long the agent has to accept a direct lead before it is routed as a '
+      + `general lead.${ADMIN_ONLY}`,
+  })
   directToUserWindowSeconds!: number;
-  @Field(() => Int, { description: 'How long each offer of a general lead stays open.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Seconds each offer of a general lead stays open (a round ends when they have all been answered or expired).${ADMIN_ONLY}`,
+  })
   acceptanceWindowSeconds!: number;
-  @Field(() => Int, { description: 'How many agents are offered a general lead at once.' })
+  @Field(() => Int, { nullable: true, description: `How many agents are offered a general lead at once.${ADMIN_ONLY}` })
   raceAgentCount!: number;
-  @Field(() => Float, { description: 'Recorded when an agent accepts a general lead (never on a direct lead).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `Percent (0 to 100) recorded on a lead when an agent accepts it as a general lead (never on a direct lead).${ADMIN_ONLY}`,
+  })
   referralFeePercent!: number;
-  @Field(() => String, { nullable: true, description: "Where a web form post redirects after success; null: the server's own page." })
+  @Field(() => String, {
+    nullable: true,
+    description: `Where a web form post redirects after success; null: the server's own page.${ADMIN_ONLY}`,
+  })
   thankYouUrl!: string | null;
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'ADMIN (null with FORBIDDEN for anyone else).' })
+  @Field(() => GraphQLISODateTime, { nullable: true, description: `When the source was created.${ADMIN_ONLY}` })
   createdAt!: Date;
 }
 

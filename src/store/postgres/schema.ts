@@ -269,7 +269,9 @@ export const notifications = pgTable('notifications', {
 ]);
 
 // The dashboard's rollups (leadStats): the same tables as SQLite's, kept by triggers in the writer's
-// own transaction (see the SQLite schema for what a row counts).
+// own transaction (see the SQLite schema for what a row counts). The triggers (drizzle/postgres/
+// 0003_lead_stats_rollups.sql) stage each change and apply them at commit, in one order, so that
+// concurrent writers never deadlock on rollup rows nor hold them for a whole transaction.
 
 export const leadRollups = pgTable('lead_rollups', {
   spanDays: integer('span_days').notNull(),

@@ -9,11 +9,14 @@
 // A search within one agent's leads (an agent's own list, or an admin's filtered by owner) does not go
 // through the index: it reads that agent's leads (an index lookup each) and matches each one's text,
 // so it costs what the agent's leads cost, however many of everyone's leads match (ownLeadsContain).
-import { and, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import { withoutFsync } from './relaxed-sync.js';
 import type { LeadListFilter, LeadListScope } from '../port.js';
+import {
+  DENSITY_SAMPLE, denseTrigrams, isPlannedByDensity, likePattern, MIN_INDEXED_SEARCH, sampleIds, sampleStands, searchTerm, sparseParts,
+} from '../lead-search-term.js';
 import { leads, leadUsers } from './schema.js';
 import { clientOf, transaction } from './transaction.js';
 
@@ -22,19 +25,6 @@ import { clientOf, transaction } from './transaction.js';
  * manage virtual tables, and schema.ts is what it generates migrations from).
  */
 const leadsSearch = sqliteTable('leads_search', { rowid: integer('rowid').notNull() });
-
-/** Trigrams need three characters; shorter terms fall back to a scan with LIKE. */
-const MIN_INDEXED_SEARCH = 3;
-
-/** A search that looks like a phone number is matched on its digits, as phones are stored (+15125550199). */
-function searchTerm(raw: string): string {
-  const trimmed = raw.trim();
-  if (/^[\d\s().+-]+$/.test(trimmed)) {
-    const digits = trimmed.replace(/\D/g, '');
-    if (digits.length >= MIN_INDEXED_SEARCH) return digits;
-  }
-  return trimmed;
-}
 
 /** An FTS5 phrase: the text as a substring of one column. Quotes are doubled, so no query syntax gets in. */
 const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
@@ -45,22 +35,13 @@ const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
  * Unicode: for the unindexed tail that difference lasts until its batch, a fraction of a second.
  */
 function likeCondition(term: string): SQL {
-  const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = likePattern(term);
   return sql`((${leads.firstName} || coalesce(' ' || ${leads.lastName}, '')) LIKE ${pattern} ESCAPE '\\'
     OR ${leads.email} LIKE ${pattern} ESCAPE '\\' OR ${leads.phone} LIKE ${pattern} ESCAPE '\\')`;
 }
 
 /** The last lead id in leads_search: every lead after it is read from the table instead. */
 const INDEXED_THROUGH = sql`(SELECT indexed_through FROM lead_search_progress WHERE id = 1)`;
-
-/**
- * How many leads, spread evenly over all ids, are sampled to tell which of a phone search's trigrams
- * are dense, and what share of them must hold one for it to count as dense. At 1M leads, seeking a
- * trigram held by one lead in ten cost the phone search of the benchmark 0.85 ms more than leaving
- * it out (2.1 against 1.3 ms); 256 leads tell one in ten from one in a hundred.
- */
-const DENSITY_SAMPLE = 256;
-const DENSE_SHARE = 1 / 16;
 
 /** A search as the list runs it. */
 type SearchPlan =
@@ -73,7 +54,8 @@ type SearchPlan =
   | { kind: 'index'; term: string; match: string; recheck: boolean };
 
 /**
- * The FTS5 query for a digit term, given which of its trigrams (term.slice(i, i + 3)) are dense.
+ * The FTS5 query for a digit term, given which of its trigrams (term.slice(i, i + 3)) are dense
+ * (lead-search-term.ts: sparseParts).
  *
  * Why: FTS5 walks a phrase's trigrams together, seeking each one's list of leads to every candidate
  * of the others. Digits make only 1,000 trigrams, and phones share their first digits: in a brokerage
@@ -85,17 +67,10 @@ type SearchPlan =
  * and the phrases left match every row that holds the whole term, so nothing is lost.
  */
 function phoneQuery(term: string, dense: readonly boolean[]): { match: string; recheck: boolean } {
+  const parts = sparseParts(term, dense);
   // Nothing to leave out, or nothing would be left: the whole term, as before.
-  if (!dense.includes(true) || !dense.includes(false)) return { match: phrase(term), recheck: false };
-  // Each run of consecutive sparse trigrams is the substring they cover, as a phrase.
-  const runs: string[] = [];
-  for (let i = 0; i < dense.length; i++) {
-    if (dense[i]) continue;
-    const start = i;
-    while (i + 1 < dense.length && !dense[i + 1]) i++;
-    runs.push(phrase(term.slice(start, i + 3)));
-  }
-  return { match: runs.join(' AND '), recheck: true };
+  if (parts === null) return { match: phrase(term), recheck: false };
+  return { match: parts.map(phrase).join(' AND '), recheck: true };
 }
 
 /**
@@ -181,22 +156,11 @@ export function createLeadListStore(db: Db) {
   let sampled: { lastId: number; texts: string[] } | null = null;
   function sampleTexts(): string[] {
     const lastId = (maxId.get() as number | null) ?? 0;
-    if (sampled !== null && Math.abs(lastId - sampled.lastId) * DENSITY_SAMPLE <= sampled.lastId) return sampled.texts;
-    const ids = Array.from({ length: DENSITY_SAMPLE }, (_, k) => Math.ceil((lastId * (k + 0.5)) / DENSITY_SAMPLE));
-    const texts = (sample.all(...ids) as { name: string; email: string | null; phone: string | null }[])
+    if (sampled !== null && sampleStands(sampled.lastId, lastId)) return sampled.texts;
+    const texts = (sample.all(...sampleIds(lastId)) as { name: string; email: string | null; phone: string | null }[])
       .map((r) => `${r.name}\n${r.email ?? ''}\n${r.phone ?? ''}`);
     sampled = { lastId, texts };
     return texts;
-  }
-
-  /** For each trigram of a digit term, whether at least DENSE_SHARE of the sampled leads hold it. */
-  function denseTrigrams(term: string): boolean[] {
-    const texts = sampleTexts();
-    return Array.from({ length: term.length - 2 }, (_, i) => {
-      const trigram = term.slice(i, i + 3);
-      const holders = texts.filter((t) => t.includes(trigram)).length;
-      return texts.length > 0 && holders >= texts.length * DENSE_SHARE;
-    });
   }
 
   function planSearch(raw: string | null | undefined): SearchPlan | null {
@@ -206,8 +170,8 @@ export function createLeadListStore(db: Db) {
     // Only digits are planned around dense trigrams: letters make tens of thousands of trigrams and
     // names and emails share few, and for them LIKE (ASCII case only) would not be the exact recheck.
     // A single trigram is one list walked in id order: nothing to seek, nothing to leave out.
-    if (!/^\d+$/.test(term) || term.length === MIN_INDEXED_SEARCH) return { kind: 'index', term, match: phrase(term), recheck: false };
-    return { kind: 'index', term, ...phoneQuery(term, denseTrigrams(term)) };
+    if (!isPlannedByDensity(term)) return { kind: 'index', term, match: phrase(term), recheck: false };
+    return { kind: 'index', term, ...phoneQuery(term, denseTrigrams(term, sampleTexts())) };
   }
 
   return {
@@ -261,6 +225,18 @@ export function createLeadListStore(db: Db) {
 
     /** How many leads are not in the search index yet. */
     pendingSearchIndex: (): number => pendingCount.get() as number,
+
+    /**
+     * Whether any lead that matches has an id of at least `fromId`: the leads a page read after the
+     * cursor `fromId` comes behind (the list runs newest first). Stops at the first one found.
+     */
+    anyLeadFrom(scope: LeadListScope, filter: LeadListFilter, fromId: number): boolean {
+      const own = ownLeadsContain(scope, filter);
+      const plan = own ? null : planSearch(filter.search);
+      return db.select({ id: leads.id }).from(leads)
+        .where(and(...conditions(scope, filter), own ?? (plan ? searchCondition(plan) : undefined), gte(leads.id, fromId)))
+        .orderBy(asc(leads.id)).limit(1).get() !== undefined;
+    },
 
     /** How many leads match, regardless of the page: costs a walk over every match. */
     countLeads(scope: LeadListScope, filter: LeadListFilter): number {

@@ -157,9 +157,13 @@ export function createLeadStore(conn: SqliteConnection) {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
-    routingRounds(leadId: number): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
-      return db.select().from(routingRounds).where(eq(routingRounds.leadId, leadId)).orderBy(asc(routingRounds.round))
-        .all().map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
+    /** A lead's routing rounds in order; `only`: that round, or the last one (none when it has no such round). */
+    routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
+      const query = db.select().from(routingRounds)
+        .where(and(eq(routingRounds.leadId, leadId), typeof only === 'number' ? eq(routingRounds.round, only) : undefined))
+        .orderBy(only === 'LAST' ? desc(routingRounds.round) : asc(routingRounds.round));
+      return (only === 'LAST' ? query.limit(1) : query).all()
+        .map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
     },
 
     offersOfLead(leadId: number): OfferRow[] {

@@ -3,17 +3,29 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** One kind of entry in a lead's audit trail (Lead.events, the leadEvents subscription). */
 export type LeadEventType =
+  /** `agent` accepted their offer (or a direct lead was accepted for them automatically). */
   | 'ACCEPTED'
+  /** The lead got its owner, `agent`, and is now ASSIGNED. */
   | 'ASSIGNED'
+  /** The lead came in (actor: the signed-in user who submitted it; null for an anonymous web form or forwarded email). */
   | 'CREATED'
+  /** `agent` declined their offer. */
   | 'DECLINED'
+  /** `agent`'s offer expired unanswered, or closed because the agent was deactivated (the note says so). */
   | 'EXPIRED'
+  /** An offer went to `agent` (one event per agent of a round). */
   | 'OFFERED'
+  /** The owner was changed by hand to `agent` (setLeadOwner); the note is the one given. */
   | 'OWNER_CHANGED'
+  /** The lead's status was set to `statusCode`. */
   | 'STATUS_CHANGED'
+  /** The lead went to the admins' pool: no eligible agent was left, or an admin returned it to the broker (`agent`: the former owner). */
   | 'UNASSIGNED'
+  /** `agent` was added to the users who work the lead. */
   | 'USER_ADDED'
+  /** `agent` was removed from the users who work the lead. */
   | 'USER_REMOVED';
 
 /** Every field is optional; the fields given must all match. */
@@ -22,49 +34,84 @@ export type LeadFilter = {
   createdFrom?: string | null | undefined;
   /** Leads created before this time. */
   createdTo?: string | null | undefined;
+  /** Leads this user owns. */
   ownerId?: string | null | undefined;
-  /** Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199). */
+  /** Case-insensitive part of the name, email or phone (a phone matches on its digits: "512-555" finds +15125550199); at most 200 characters. */
   search?: string | null | undefined;
+  /** Leads that came in through this source. */
   sourceId?: string | null | undefined;
+  /** Leads in this state. */
   state?: LeadState | null | undefined;
+  /** Leads with this status code. */
   statusCodeId?: string | null | undefined;
 };
 
+/** How a lead is routed, decided when it comes in. */
 export type LeadKind =
+  /** From an agent's own site or listing (SubmitLeadInput.targetUserId) on a source with allowDirectToUser: offered to that agent alone (or accepted for them at once with directToUserAutoAccept); if they decline or let it expire, it is routed like a GENERAL lead. Never carries a referral fee. */
   | 'DIRECT_TO_USER'
+  /** Offered to the source's eligible agents in round-robin rounds; the first to accept wins it. */
   | 'GENERAL';
 
+/** Where a lead stands. */
 export type LeadState =
+  /** The lead has an owner (who accepted it, or whom an admin or the former owner gave it to). */
   | 'ASSIGNED'
+  /** Offers are out, or about to be: no owner yet. */
   | 'ROUTING'
+  /** No eligible agent was left to offer it, or an admin returned it to the broker: it waits in the admins' pool until an admin gives it an owner (setLeadOwner). */
   | 'UNASSIGNED';
 
+/** What happened to one of your offers (the `offers` subscription): RECEIVED first, then exactly one of the others (a direct lead accepted for you automatically sends ACCEPTED alone). */
 export type OfferEventType =
+  /** The offer is ACCEPTED: the lead is yours; read its contact details through offer.lead. */
   | 'ACCEPTED'
+  /** The offer is DECLINED (by you, possibly from another device or the offer page). */
   | 'DECLINED'
+  /** The offer EXPIRED unanswered. */
   | 'EXPIRED'
+  /** A new offer to you, PENDING until its expiresAt. */
   | 'RECEIVED'
+  /** Another agent accepted first, or an admin gave the lead to someone else: the offer is closed. */
   | 'TAKEN';
 
+/** Where one offer of a lead to one agent stands. Only PENDING offers can be answered; the others are final. */
 export type OfferState =
+  /** The agent won the lead: they accepted first, a direct lead was accepted for them automatically, or an admin gave them the lead while this offer was open. */
   | 'ACCEPTED'
+  /** The agent declined it. */
   | 'DECLINED'
+  /** Its window closed unanswered, or the agent was deactivated while it was open. */
   | 'EXPIRED'
+  /** Open: the agent may accept or decline it until expiresAt. */
   | 'PENDING'
+  /** Another agent accepted the lead first, or an admin gave it to someone else, while this offer was open. */
   | 'TAKEN';
 
+/** What a user may do. */
 export type Role =
+  /** Manages users, tokens, offices, sources, status codes and settings; sees and changes every lead. */
   | 'ADMIN'
+  /** Is offered leads, and works the leads they own or were added to (within the company settings). */
   | 'AGENT';
 
+/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE. */
 export type RoutingReason =
+  /** Was offered this lead in an earlier round: nobody is offered the same lead twice. */
   | 'ALREADY_OFFERED'
+  /** An admin halt was in force (haltUser): no general leads until it ends. */
   | 'HALTED'
+  /** The user is deactivated. */
   | 'INACTIVE'
+  /** Not a member of the source's lead group. */
   | 'NOT_IN_LEAD_GROUP'
+  /** Works in none of the source's offices (a source without offices takes every office). */
   | 'NOT_IN_OFFICE'
+  /** Offered the lead in this round. */
   | 'OFFERED'
+  /** Had taken themselves out of general routing (setMyAvailability(inOffice: false)). */
   | 'OUT_OF_OFFICE'
+  /** Eligible, but later in the distribution list than the raceAgentCount agents offered in this round. */
   | 'WAITING';
 
 export type SignInMutationVariables = Exact<{
@@ -193,7 +240,7 @@ export type ResumeAgentMutation = { resumeUser: { id: string, halt: { since: str
 export type SourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SourcesQuery = { leadSources: Array<{ id: string, name: string, acceptanceWindowSeconds: number, raceAgentCount: number, nextUp: Array<{ id: string, name: string }> }> };
+export type SourcesQuery = { leadSources: Array<{ id: string, name: string, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, nextUp: Array<{ id: string, name: string }> | null }> };
 
 export type DashboardQueryVariables = Exact<{
   from?: string | null | undefined;

@@ -18,9 +18,10 @@ export function SourcesScreen() {
             {list.map((s) => (
               <tr key={s.id} data-source-id={s.id}>
                 <th scope="row">{s.name}</th>
-                <td>{duration(s.acceptanceWindowSeconds)}</td>
-                <td>{s.raceAgentCount}</td>
-                <td>{s.nextUp.length === 0 ? <span className="empty">No eligible agent</span>
+                {/* These fields are admin-only, so nullable in the schema: null only if this screen were not an admin's. */}
+                <td>{s.acceptanceWindowSeconds == null ? '—' : duration(s.acceptanceWindowSeconds)}</td>
+                <td>{s.raceAgentCount ?? '—'}</td>
+                <td>{!s.nextUp?.length ? <span className="empty">No eligible agent</span>
                   : <ol className="next-up">{s.nextUp.map((u) => <li key={u.id}>{u.name}</li>)}</ol>}</td>
               </tr>
             ))}
