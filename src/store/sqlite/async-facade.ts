@@ -26,5 +26,7 @@ export function facadeOf<S extends { [K in keyof S]: AnyMethod }>(core: S): (gat
       },
     });
   }
+  // The prototype holds one method per method of `core`, each returning gate.run's promise of its
+  // result: the shape Promised<S> names, which TypeScript cannot see through defineProperty.
   return (gate) => new Facade(gate) as unknown as Promised<S>;
 }

@@ -98,21 +98,36 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
   }
 
   const ping = handle.sqlite.prepare('SELECT 1');
-  const outer = new GatedStores(conn.lock, {
-    // A transaction of its own, so that every figure sees the same rows.
-    read: (range, fn) => conn.transaction((scope) => fn(promisedReader(stats.open(range), scope))),
-  });
-  let closed: Promise<void> | null = null;
-  return Object.assign(outer, {
-    dialect: 'sqlite' as const,
-    sqlite: handle.sqlite,
-    db,
-    transaction: <T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> =>
-      conn.transaction((scope) => fn(new SqliteTx(scope)), options),
-    ping: (): Promise<void> => conn.lock.run(() => {
-      ping.get();
-    }),
-    // After the transaction in progress, if any: its COMMIT must not meet a closed connection.
-    close: (): Promise<void> => (closed ??= conn.lock.hold(async () => handle.close())),
-  });
+
+  class OuterStore extends GatedStores implements SqliteStore {
+    readonly dialect = 'sqlite' as const;
+    readonly sqlite = handle.sqlite;
+    readonly db = db;
+    private closed: Promise<void> | null = null;
+
+    constructor() {
+      super(conn.lock, {
+        // A transaction of its own, so that every figure sees the same rows.
+        read: (range, fn) => conn.transaction((scope) => fn(promisedReader(stats.open(range), scope))),
+      });
+    }
+
+    transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+      return conn.transaction((scope) => fn(new SqliteTx(scope)), options);
+    }
+
+    ping(): Promise<void> {
+      return conn.lock.run(() => {
+        ping.get();
+      });
+    }
+
+    /** After the transaction in progress, if any: its COMMIT must not meet a closed connection. */
+    close(): Promise<void> {
+      this.closed ??= conn.lock.hold(async () => handle.close());
+      return this.closed;
+    }
+  }
+
+  return new OuterStore();
 }
