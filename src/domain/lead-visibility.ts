@@ -27,6 +27,8 @@ export const LEAD_FIELD_VISIBILITY: Readonly<Record<string, LeadVisibility>> = {
   // An agent deciding whether to accept: who, what they said, where from, and the agent's own offers.
   firstName: 'LIMITED',
   message: 'LIMITED',
+  // An area, not a person: what an agent weighs before accepting (and what service areas match).
+  postalCode: 'LIMITED',
   source: 'LIMITED',
   status: 'LIMITED',
   round: 'LIMITED',
@@ -35,6 +37,8 @@ export const LEAD_FIELD_VISIBILITY: Readonly<Record<string, LeadVisibility>> = {
   lastName: 'FULL',
   email: 'FULL',
   phone: 'FULL',
+  // Contact-like: the property may be the client's own home (a seller's lead).
+  propertyAddress: 'FULL',
   referralFeePercent: 'FULL',
   owner: 'FULL',
   users: 'FULL',

@@ -11,17 +11,6 @@ export function normalizeEmail(field: string, raw: string): string {
   return v;
 }
 
-/** Phone numbers are kept as +digits (E.164 style); spaces, dots, dashes and brackets are dropped. */
-export function normalizePhone(field: string, raw: string): string {
-  const trimmed = raw.trim();
-  if (!/^\+?[\d\s().-]+$/.test(trimmed)) throw badInput(field, `"${raw}" is not a valid phone number`);
-  const digits = trimmed.replace(/\D/g, '');
-  if (digits.length < 7 || digits.length > 15) {
-    throw badInput(field, `"${raw}" is not a valid phone number (7 to 15 digits expected)`);
-  }
-  return `${trimmed.startsWith('+') ? '+' : ''}${digits}`;
-}
-
 export function requireText(field: string, raw: string, max = 200): string {
   const v = raw.trim();
   if (v === '') throw badInput(field, 'must not be empty');

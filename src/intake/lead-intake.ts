@@ -117,8 +117,8 @@ export function createLeadIntake(deps: { store: Store; routing: RoutingService; 
 
   return {
     /**
-     * A forwarded lead email becomes a direct lead for the agent it was forwarded to, on the
-     * "Forwarded email" source. The same Message-ID twice to the same agent makes one lead; to
+     * A forwarded lead email becomes a direct lead for the agent it was forwarded to, on the source
+     * named for the portal that sent it (portals.ts), or the "Forwarded email" source. The same Message-ID twice to the same agent makes one lead; to
      * two agents, two. A contact field the parser found unusable is left out (and logged), the
      * rest of the lead kept.
      */
@@ -134,22 +134,26 @@ export function createLeadIntake(deps: { store: Store; routing: RoutingService; 
         throw new IntakeError(IntakeErrorCode.UNKNOWN_RECIPIENT,
           `no recipient is a forwarding address <handle>.leads@${config.inboundEmailDomain} of a user`);
       }
-      const { lead, dropped } = readLead({
+      const { lead, dropped, portal } = readLead({
         subject: mail.subject ?? null,
         text: mail.text ?? null,
         html: typeof mail.html === 'string' ? mail.html : null,
         senders: [...addressesOf(mail.replyTo), ...addressesOf(mail.from)],
         notTheLead: [recipient.user.email, recipient.address],
+        phoneRegion: config.defaultPhoneRegion,
       });
       if (!lead) throw new IntakeError(IntakeErrorCode.UNPARSEABLE, 'the email names no lead (no name, email or phone found)');
 
       const userId = recipient.user.id;
-      const source = await sources.ensureSource(FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
+      // A known portal's lead arrives on a source named for the portal (leadStats counts them apart),
+      // made like "Forwarded email" on first use and tuned by admins like any source.
+      const source = await sources.ensureSource(portal?.source ?? FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
       // The Message-ID; without one the message's own bytes identify it: a redelivery still makes one lead.
       const messageKey = mail.messageId?.trim() || `sha256:${sha256(raw)}`;
       // Leads made before the key named the agent were keyed by the message alone (cut to 200
       // characters): a redelivery of one of those to the same agent is still that lead.
-      const legacyLeadId = await sources.findLeadIdFor(source.id, messageKey.slice(0, 200), userId);
+      // (Portal sources are newer than that.)
+      const legacyLeadId = portal ? null : await sources.findLeadIdFor(source.id, messageKey.slice(0, 200), userId);
       if (legacyLeadId !== null) return { leadId: legacyLeadId, userId, created: false };
 
       const result = await routing.submitLead({
@@ -160,7 +164,7 @@ export function createLeadIntake(deps: { store: Store; routing: RoutingService; 
         // Which field and why, never its value: the log is no place for a lead's contact details.
         for (const { field, reason } of dropped) log.info({ leadId, userId, field, reason }, 'forwarded email: unusable field dropped');
       }
-      log.info({ leadId, userId, created: result.created }, 'forwarded email lead');
+      log.info({ leadId, userId, created: result.created, source: source.name }, 'forwarded email lead');
       return { leadId, userId, created: result.created };
     },
   };

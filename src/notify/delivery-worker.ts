@@ -34,6 +34,12 @@ export const CLAIM_LEASE_MS = 30_000;
 /** How long stop() lets sends in flight finish before it aborts them (they are retried after restart). */
 export const STOP_GRACE_MS = 5_000;
 
+/** How one attempt ended: the provider took it, it failed and will be retried, or failed for good. */
+export type AttemptOutcome = 'sent' | 'retry' | 'failed';
+
+/** Told of every attempt's outcome as it is recorded (the metrics); `now` is the clock's time then. */
+export type AttemptObserver = (row: NotificationRow, outcome: AttemptOutcome, now: number) => void;
+
 interface Lane {
   kind: ChannelKind;
   channel: Channel;
@@ -76,6 +82,7 @@ export class DeliveryWorker {
     private readonly store: Store,
     channels: Channels,
     private readonly logger: Logger,
+    private readonly onAttempt: AttemptObserver = () => {},
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
       kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null,
@@ -243,13 +250,16 @@ export class DeliveryWorker {
   /** Records how an attempt ended (inside the turn's commit) and logs it. */
   private async write(tx: StoreTx, { lane, row, error }: Outcome, now: number): Promise<void> {
     const attempt = row.attempts;
-    const about = { notificationId: row.id, leadId: row.leadId, channel: row.channel, attempt, via: lane.channel.name };
+    const about = { notificationId: row.id, leadId: row.leadId, offerId: row.offerId, userId: row.userId, channel: row.channel, attempt, via: lane.channel.name };
     if (error === null) {
       await tx.notifications.markSent(row.id, new Date(now));
-      this.logger.debug(about, 'notification sent');
+      // Info, one line per attempt: part of the lead's story (`grep leadId`). No address or text in it.
+      this.logger.info({ ...about, ms: now - row.createdAt.getTime() }, 'notification sent');
+      this.onAttempt(row, 'sent', now);
       return;
     }
     const giveUp = attempt >= MAX_ATTEMPTS;
+    this.onAttempt(row, giveUp ? 'failed' : 'retry', now);
     await tx.notifications.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
     if (giveUp) this.logger.error({ ...about, error }, 'notification failed for good');
     else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');

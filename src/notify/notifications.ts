@@ -7,10 +7,10 @@ import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
 import type { ActionLinks } from '../services/action-links.js';
 import type { Store, StoreTx } from '../store/port.js';
-import type { NewNotification, NotificationRow } from '../store/rows.js';
+import type { NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
-import { DeliveryWorker } from './delivery-worker.js';
+import { DeliveryWorker, type AttemptObserver } from './delivery-worker.js';
 import { createLogChannel } from './log-channel.js';
 import { composeMessages } from './messages.js';
 import { createSmsChannel } from './sms-channel.js';
@@ -22,6 +22,8 @@ export interface NotificationDeps {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Told of every delivery attempt's outcome (the metrics). */
+  onAttempt?: AttemptObserver;
 }
 
 export function createNotifications(deps: NotificationDeps) {
@@ -32,7 +34,7 @@ export function createNotifications(deps: NotificationDeps) {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
   };
-  const worker = new DeliveryWorker(clock, store, channels, logger);
+  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt);
 
   /** The in-transaction listener: one outbox row per message, written in the routing transaction (`tx`). */
   async function writeOutbox(changes: CommittedChanges, tx: StoreTx): Promise<void> {
@@ -79,6 +81,8 @@ export function createNotifications(deps: NotificationDeps) {
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
     ofLead: (leadId: number): Promise<NotificationRow[]> => store.notifications.ofLead(leadId),
+    /** Messages not yet sent, per channel (the outbox backlog). */
+    pendingByChannel: (): Promise<Record<NotificationChannel, number>> => store.notifications.pendingByChannel(),
     /** Resumes deliveries left PENDING by a previous run, then sends new ones as they come. */
     start: (): void => worker.start(),
     /** Resolves when nothing is being sent or about to be (for tests; see DeliveryWorker.idle). */

@@ -28,6 +28,7 @@ import { createPublicRoutes } from './public-routes.js';
 import { clientAddress } from './rate-limit.js';
 import type { Route } from './route.js';
 import { createWebAppRoute } from './web-app-page.js';
+import { createMetricsRoute } from '../ops/metrics-route.js';
 import { createWsGuard } from './ws-guard.js';
 import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, WsForbiddenReason, wsLimitsFrom, type WsLimits } from './ws-limits.js';
 
@@ -110,7 +111,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', perMessageDeflate: false, maxPayload: MAX_BODY_BYTES });
 
   const wsLimits = wsLimitsFrom(config, options.wsLimits);
-  const wsGuard = createWsGuard({ limits: wsLimits, schema, production: config.production, logger });
+  const wsGuard = createWsGuard({
+    limits: wsLimits, schema, production: config.production, logger, timing: services.metrics.offerTiming,
+  });
+  services.metrics.readFrom({
+    websocketConnections: () => wsServer.clients.size,
+    outboxPending: () => services.notifications.pendingByChannel(),
+  });
   const wsCleanup = useGraphQLWs<Record<string, unknown>, WsExtra>({
     schema,
     // Subscriptions read through a bounded queue that executes their events (bounded-stream.ts).
@@ -203,6 +210,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // The offer page (/o/:code), web forms (/forms/:key) and forwarded email (/inbound/email); the
   // web app (/ and /app/); the IDE's script and style sheet when the playground is on.
   const routes: Route[] = [
+    // GET /metrics, only when METRICS_TOKEN is set (ops/metrics-route.ts).
+    createMetricsRoute(config.metricsToken, services.metrics.registry),
     ...createPublicRoutes(services),
     createWebAppRoute(logger),
     ...(config.playground ? [createIdeAssetRoute(logger)] : []),

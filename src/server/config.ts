@@ -1,6 +1,7 @@
 // Start-up configuration: read from the environment once, validated, with defaults. A wrong value
 // stops the server with a ConfigError naming the variable and what is wrong with it.
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PHONE_REGION, phoneRegion, type PhoneRegion } from '../domain/phone.js';
 
 export interface Config {
   /** PORT: TCP port for HTTP and WebSockets. Default 4000; 0 picks a free port. */
@@ -19,6 +20,12 @@ export interface Config {
   publicUrl: string;
   /** INBOUND_EMAIL_DOMAIN: domain of the per-user forwarding addresses. Default leads.localhost. */
   inboundEmailDomain: string;
+  /**
+   * DEFAULT_PHONE_REGION: the country (ISO 3166 alpha-2, any case) of phone numbers written without a
+   * "+" country code. Default US. Every phone, users' and leads', is stored in E.164 form; a code
+   * libphonenumber-js does not know stops the server.
+   */
+  defaultPhoneRegion: PhoneRegion;
   /** INBOUND_EMAIL_SECRET: shared secret for POST /inbound/email; unset disables the endpoint. */
   inboundEmailSecret: string | null;
   /**
@@ -92,6 +99,11 @@ export interface Config {
   smtp: SmtpConfig | null;
   /** SMS_*: a Twilio-compatible SMS API. Null (SMS_ACCOUNT_SID unset): texts go to the log channel. */
   sms: SmsConfig | null;
+  /**
+   * METRICS_TOKEN: the bearer token a Prometheus scraper sends to GET /metrics (at least 16
+   * characters). Unset (the default): /metrics answers 404, so nothing about the instance is exposed.
+   */
+  metricsToken: string | null;
 }
 
 export interface SmtpConfig {
@@ -283,6 +295,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('INBOUND_EMAIL_DOMAIN', `must be a domain name, got "${domain}"`);
   }
 
+  const regionRaw = env.DEFAULT_PHONE_REGION?.trim() || DEFAULT_PHONE_REGION;
+  const defaultPhoneRegion = phoneRegion(regionRaw);
+  if (defaultPhoneRegion === null) {
+    throw new ConfigError('DEFAULT_PHONE_REGION', `must be an ISO 3166 country code such as US or GB, got "${regionRaw}"`);
+  }
+
   const actionLinkSecret = env.ACTION_LINK_SECRET?.trim() || null;
   if (actionLinkSecret !== null && actionLinkSecret.length < 32) {
     throw new ConfigError('ACTION_LINK_SECRET', 'must be at least 32 characters, so that links cannot be forged');
@@ -291,6 +309,11 @@ export function loadConfig(env: Env = process.env): Config {
   const inboundEmailSecret = env.INBOUND_EMAIL_SECRET?.trim() || null;
   if (inboundEmailSecret !== null && inboundEmailSecret.length < 16) {
     throw new ConfigError('INBOUND_EMAIL_SECRET', 'must be at least 16 characters');
+  }
+
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters without spaces, so that it cannot be guessed');
   }
 
   const corsRaw = env.CORS_ORIGINS?.trim() || '*';
@@ -324,6 +347,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapAdminToken,
     publicUrl: env.PUBLIC_URL?.trim() ? parseUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : `http://localhost:${port}`,
     inboundEmailDomain: domain.toLowerCase(),
+    defaultPhoneRegion,
     inboundEmailSecret,
     actionLinkSecret,
     logLevel,
@@ -340,5 +364,6 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     smtp: parseSmtp(env, domain.toLowerCase()),
     sms: parseSms(env),
+    metricsToken,
   };
 }

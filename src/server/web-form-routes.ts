@@ -4,7 +4,9 @@
 // the source's own (it already lets anyone submit to that source through GraphQL).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError, ErrorCode } from '../domain/errors.js';
-import { normalizeEmail, normalizePhone, optionalText, parseId, requireText } from '../domain/validation.js';
+import { DEFAULT_PHONE_REGION, normalizePhone, type PhoneRegion } from '../domain/phone.js';
+import { MAX_POSTAL_CODE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
+import { normalizeEmail, optionalText, parseId, requireText } from '../domain/validation.js';
 import type { Services } from '../services/services.js';
 import type { SubmitLeadInput } from '../services/routing-service.js';
 import type { LeadSourceWithOffices } from '../store/rows.js';
@@ -18,7 +20,7 @@ export const MAX_FORM_BYTES = 64 * 1024;
 
 const PATH = /^\/forms\/([A-Za-z0-9_-]{1,100})(\/thanks)?$/;
 
-const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'message', 'targetUserId', 'externalId'] as const;
+const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'postalCode', 'propertyAddress', 'message', 'targetUserId', 'externalId'] as const;
 type FormField = (typeof FIELDS)[number];
 type FormValues = Partial<Record<FormField, string>>;
 
@@ -28,7 +30,8 @@ export interface FieldError {
 }
 
 /** Every problem with the post at once (a form user fixes them all in one go), or the lead input. */
-export function validateForm(values: FormValues): { input: Omit<SubmitLeadInput, 'sourceKey'> } | { errors: FieldError[] } {
+/** `region`: the country of a phone written without one (DEFAULT_PHONE_REGION). */
+export function validateForm(values: FormValues, region: PhoneRegion = DEFAULT_PHONE_REGION): { input: Omit<SubmitLeadInput, 'sourceKey'> } | { errors: FieldError[] } {
   const errors: FieldError[] = [];
   const check = <T>(field: string, fn: () => T): T | null => {
     try {
@@ -44,7 +47,9 @@ export function validateForm(values: FormValues): { input: Omit<SubmitLeadInput,
   const firstName = check('firstName', () => requireText('firstName', values.firstName ?? '', 100));
   const lastName = check('lastName', () => optionalText('lastName', values.lastName, 100));
   const email = check('email', () => (values.email?.trim() ? normalizeEmail('email', values.email) : null));
-  const phone = check('phone', () => (values.phone?.trim() ? normalizePhone('phone', values.phone) : null));
+  const phone = check('phone', () => (values.phone?.trim() ? normalizePhone('phone', values.phone, region) : null));
+  const postalCode = check('postalCode', () => optionalText('postalCode', values.postalCode, MAX_POSTAL_CODE));
+  const propertyAddress = check('propertyAddress', () => optionalText('propertyAddress', values.propertyAddress, MAX_PROPERTY_ADDRESS));
   const message = check('message', () => optionalText('message', values.message, 5000));
   const externalId = check('externalId', () => optionalText('externalId', values.externalId, 200));
   let targetUserId: number | null = null;
@@ -53,11 +58,12 @@ export function validateForm(values: FormValues): { input: Omit<SubmitLeadInput,
     if (targetUserId === null) errors.push({ field: 'targetUserId', why: `"${values.targetUserId}" is not a valid id` });
   }
   if (errors.length > 0 || firstName === null) return { errors };
-  return { input: { firstName, lastName, email, phone, message, externalId, targetUserId } };
+  return { input: { firstName, lastName, email, phone, postalCode, propertyAddress, message, externalId, targetUserId } };
 }
 
 const LABELS: Record<FormField, string> = {
-  firstName: 'First name', lastName: 'Last name', email: 'Email', phone: 'Phone', message: 'Message',
+  firstName: 'First name', lastName: 'Last name', email: 'Email', phone: 'Phone', postalCode: 'Postal code', message: 'Message',
+  propertyAddress: 'Property address',
   targetUserId: 'Agent id', externalId: 'External id',
 };
 
@@ -69,6 +75,7 @@ function formHtml(action: string, values: FormValues): string {
     + input('lastName', 'text', ' maxlength="100" autocomplete="family-name"')
     + input('email', 'email', ' autocomplete="email"')
     + input('phone', 'tel', ' autocomplete="tel"')
+    + input('postalCode', 'text', ' maxlength="20" autocomplete="postal-code"')
     + `<label for="message">${LABELS.message}</label><textarea id="message" name="message" rows="4" maxlength="5000">${escapeHtml(values.message)}</textarea>`
     // An agent's own site sets this hidden field to their user id: the lead goes straight to them.
     + (values.targetUserId ? `<input type="hidden" name="targetUserId" value="${escapeHtml(values.targetUserId)}">` : '')
@@ -131,7 +138,7 @@ export function createWebFormRoutes(services: Services): Route {
       const v = form.get(field);
       if (v !== null) values[field] = v;
     }
-    const checked = validateForm(values);
+    const checked = validateForm(values, config.defaultPhoneRegion);
     let errors = 'errors' in checked ? checked.errors : [];
     if ('input' in checked) {
       try {

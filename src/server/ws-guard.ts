@@ -12,6 +12,7 @@ import { createErrorFormatter, logUnexpectedErrors } from '../graphql/error-form
 import { checkedExecutionArgs } from '../graphql/query-checks.js';
 import { validateWithLimits } from '../graphql/query-limits.js';
 import { EventsInterrupted } from '../events/event-bus.js';
+import type { SendTiming } from '../ops/metrics.js';
 import { BoundedStream } from './bounded-stream.js';
 import { createDocumentCache } from './document-cache.js';
 import { WsCloseCode, WsCloseReason, WsErrorCode, type WsLimits } from './ws-limits.js';
@@ -29,7 +30,24 @@ const isGraphQLContext = (value: unknown): value is GraphQLContext =>
  * user is known; `subscribe` and the on* hooks are graphql-ws options, passed to useGraphQLWs as
  * they are.
  */
-export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; production: boolean; logger: Logger }) {
+export function createWsGuard(deps: {
+  limits: WsLimits;
+  schema: GraphQLSchema;
+  production: boolean;
+  logger: Logger;
+  /**
+   * Events whose results are timed to the socket (speed to lead, metrics.ts): `tracks` picks them as
+   * they are executed, `sent` is told as graphql-ws hands each one's result to the socket.
+   */
+  timing?: SendTiming;
+}) {
+  const { timing } = deps;
+  /** The tracked event a result was executed for, until it is sent (a few at any time; nothing for the rest). */
+  const eventOfResult = new WeakMap<ExecutionResult, unknown>();
+  const remember = (result: ExecutionResult, event: unknown): ExecutionResult => {
+    eventOfResult.set(result, event);
+    return result;
+  };
   const { limits, schema, logger } = deps;
   const format = createErrorFormatter(deps.production);
   // A few hundred distinct subscription texts cover any real client; the bound on their total
@@ -161,7 +179,13 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
       const source = await createSourceEventStream(args);
       if (!isAsyncIterable(source)) return source;
       const context = isGraphQLContext(args.contextValue) ? args.contextValue : undefined;
-      return new BoundedStream(source, (event: unknown) => execute({ ...args, rootValue: event }), limits.maxQueuedEvents, context);
+      const run = (event: unknown) => execute({ ...args, rootValue: event });
+      const timed = (event: unknown) => {
+        const result = run(event);
+        if (!timing?.tracks(event)) return result;
+        return 'then' in result ? result.then((r) => remember(r, event)) : remember(result, event);
+      };
+      return new BoundedStream(source, timing ? timed : run, limits.maxQueuedEvents, context);
     },
 
     /** A subscription's stream starts here; a client that falls more than maxQueuedEvents behind is dropped (4008). */
@@ -179,6 +203,13 @@ export function createWsGuard(deps: { limits: WsLimits; schema: GraphQLSchema; p
 
     /** Before each result is sent: drop a socket whose unsent bytes passed the bound; format errors. */
     onNext(ctx: WsContext, _id: string, _payload: SubscribePayload, args: ExecutionArgs, result: ExecutionResult): FormattedExecutionResult | undefined {
+      if (timing) {
+        const event = eventOfResult.get(result);
+        if (event !== undefined) {
+          eventOfResult.delete(result);
+          timing.sent(event);
+        }
+      }
       if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) dropSlowConsumer(ctx.extra.socket, 'socket buffer');
       if (!result.errors?.length) return undefined;
       const context = isGraphQLContext(args.contextValue) ? args.contextValue : undefined;

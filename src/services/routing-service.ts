@@ -4,7 +4,9 @@
 // commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadKind, planRound } from '../domain/routing.js';
-import { normalizeEmail, normalizePhone, optionalText, requireText } from '../domain/validation.js';
+import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
+import { MAX_POSTAL_CODE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
+import { normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Store, Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, OfferRow } from '../store/rows.js';
@@ -20,6 +22,10 @@ export interface SubmitLeadInput {
   email?: string | null;
   phone?: string | null;
   message?: string | null;
+  /** Where the client wants to buy or sell. */
+  postalCode?: string | null;
+  /** The property the lead is about. */
+  propertyAddress?: string | null;
   externalId?: string | null;
 }
 
@@ -42,7 +48,13 @@ export const DEACTIVATED_NOTE = 'the agent was deactivated';
 /** A source with what routing needs: its offices and its lead group's members. */
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
 
-export function createRoutingService(deps: { store: Store; changes: LeadChanges; clock: Clock }) {
+export function createRoutingService(deps: {
+  store: Store;
+  changes: LeadChanges;
+  clock: Clock;
+  /** DEFAULT_PHONE_REGION: the country of a lead's phone written without one. */
+  phoneRegion: PhoneRegion;
+}) {
   const { store, clock } = deps;
 
   /** The source with its lead group's members, read through `stores` (a transaction's, or the outer ones). */
@@ -102,8 +114,10 @@ export function createRoutingService(deps: { store: Store; changes: LeadChanges;
       firstName: requireText('firstName', input.firstName, 100),
       lastName: optionalText('lastName', input.lastName, 100),
       email: input.email?.trim() ? normalizeEmail('email', input.email) : null,
-      phone: input.phone?.trim() ? normalizePhone('phone', input.phone) : null,
+      phone: input.phone?.trim() ? normalizePhone('phone', input.phone, deps.phoneRegion) : null,
       message: optionalText('message', input.message, 5000),
+      postalCode: optionalText('postalCode', input.postalCode, MAX_POSTAL_CODE),
+      propertyAddress: optionalText('propertyAddress', input.propertyAddress, MAX_PROPERTY_ADDRESS),
       externalId: optionalText('externalId', input.externalId, 200),
     };
   }

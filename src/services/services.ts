@@ -23,6 +23,8 @@ import { createLeadWorkService } from './lead-work-service.js';
 import { createLeadListService } from './lead-list-service.js';
 import { createLeadStatsService } from './lead-stats-service.js';
 import { createSearchIndexing } from './search-indexing.js';
+import { createMetrics } from '../ops/metrics.js';
+import { createLeadLog } from '../ops/lead-log.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -35,12 +37,19 @@ export interface ServiceDeps {
 /** Reads the start-up state the services need (the offer links' secret), then wires them. */
 export async function createServices(deps: ServiceDeps) {
   const { store, clock, bus, config, logger } = deps;
+  // Phones stored before E.164 (bare digits) get their country before anything reads them.
+  const phones = await store.maintenance.rewriteStoredPhones(config.defaultPhoneRegion);
+  if (phones.rewritten + phones.unreadable > 0) logger.info(phones, 'stored phones rewritten to E.164');
   const leadChanges = createLeadChanges({ store, clock, logger });
+  // GET /metrics (ops/metrics.ts) and the log lines that follow a lead (ops/lead-log.ts).
+  const metrics = createMetrics({ clock });
+  leadChanges.onCommitted(metrics.onCommitted);
+  leadChanges.onCommitted(createLeadLog({ logger, roundDecisions: (leadId, round) => store.leads.routingRoundDecisions(leadId, round) }).onCommitted);
   leadChanges.onCommitted(publishToSubscriptions(bus));
   const actionLinks = createActionLinks(await loadActionLinkSecret(store.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
-  const notifications = createNotifications({ store, actionLinks, clock, config, logger });
+  const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
@@ -48,7 +57,7 @@ export async function createServices(deps: ServiceDeps) {
   leadChanges.onCommitted((changes) => {
     if (changes.leadEvents.some((e) => e.event.type === 'CREATED')) searchIndexing.leadsAdded();
   });
-  const routing = createRoutingService({ store, changes: leadChanges, clock });
+  const routing = createRoutingService({ store, changes: leadChanges, clock, phoneRegion: config.defaultPhoneRegion });
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),
@@ -63,9 +72,10 @@ export async function createServices(deps: ServiceDeps) {
     logger,
     /** The store port (tests and the DataLoaders read through it directly). */
     stores: store,
+    metrics,
     auth: createAuthService({ store, clock, usage: tokenUsage }),
     tokenUsage,
-    users: createUserService({ store, changes: leadChanges, routing }),
+    users: createUserService({ store, changes: leadChanges, routing, phoneRegion: config.defaultPhoneRegion }),
     org: createOrgService({ store, clock }),
     sources: createSourceService({ store }),
     statusCodes: createStatusCodeService({ store }),

@@ -1,8 +1,9 @@
 // Offices and users: the people leads are routed to.
 import { DomainError, ErrorCode, notFound } from '../domain/errors.js';
 import {
-  handleFromName, normalizeEmail, normalizeHandle, normalizePhone, requireText,
+  handleFromName, normalizeEmail, normalizeHandle, requireText,
 } from '../domain/validation.js';
+import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import type { Role } from '../domain/viewer.js';
 import type { Store, Stores } from '../store/port.js';
 import type { OfficeRow, UserPatch, UserRow } from '../store/rows.js';
@@ -36,6 +37,8 @@ export function createUserService(deps: {
   /** Deactivation closes the user's open offers in its own transaction (routing-service.ts). */
   changes: LeadChanges;
   routing: Pick<RoutingService, 'closeOffersOfDeactivated'>;
+  /** DEFAULT_PHONE_REGION: the country of a phone written without one. */
+  phoneRegion: PhoneRegion;
 }) {
   const { store, changes, routing } = deps;
   /** Told after a user's deactivation commits (the server closes their open WebSockets). */
@@ -83,7 +86,7 @@ export function createUserService(deps: {
     async createUser(input: CreateUserInput): Promise<UserRow> {
       const name = requireText('name', input.name, 120);
       const email = normalizeEmail('email', input.email);
-      const phone = input.phone ? normalizePhone('phone', input.phone) : null;
+      const phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
       // Hash before the transaction: the KDF is slow, and a transaction holds the database meanwhile.
       const passwordHash = input.password ? await hashPassword(validatePassword(input.password)) : null;
       return store.transaction(async (tx) => {
@@ -105,7 +108,7 @@ export function createUserService(deps: {
       const patch: UserPatch = {};
       if (input.name != null) patch.name = requireText('name', input.name, 120);
       if (input.email != null) patch.email = normalizeEmail('email', input.email);
-      if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone) : null;
+      if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
       if (input.active != null) patch.active = input.active;
       if (input.password) patch.passwordHash = await hashPassword(validatePassword(input.password));
       // A lead change (changes.run), so that the offers it closes publish and notify after commit.

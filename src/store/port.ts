@@ -8,6 +8,7 @@
 // the outer store is another connection (it would not see the transaction's rows, and could wait on
 // its locks); on SQLite it waits for the transaction to end, so calling it inside one never returns.
 // A `tx` is good until its callback's promise settles: a call after that is refused.
+import type { PhoneRegion } from '../domain/phone.js';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type {
   LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
@@ -61,6 +62,8 @@ export interface LeadStore {
   earliestPendingDeadline(): Promise<number | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
+  /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
+  routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
   /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */
   routingRounds(leadId: number, only?: number | 'LAST' | null): Promise<RoutingRound[]>;
   offersOfLead(leadId: number): Promise<OfferRow[]>;
@@ -266,8 +269,25 @@ export interface NotificationStore {
   markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void>;
   /** When the next message of `channel` falls due after `after` (ms), or null: what the worker arms for. */
   nextDueAfter(channel: NotificationChannel, after: Date): Promise<number | null>;
+  /** Messages waiting to be sent (PENDING, due or retrying), per channel: the outbox backlog metric. */
+  pendingByChannel(): Promise<Record<NotificationChannel, number>>;
   ofLead(leadId: number): Promise<NotificationRow[]>;
   find(id: number): Promise<NotificationRow | null>;
+}
+
+export interface PhoneRewrite {
+  rewritten: number;
+  /** Stored phones without a "+" that are not a possible number in the region: left as they were. */
+  unreadable: number;
+}
+
+/** Start-up repairs of rows that older versions wrote. */
+export interface MaintenanceStore {
+  /**
+   * Phones stored before they were kept in E.164 (bare digits) get `region`'s country code, in one
+   * transaction over users and leads; running it again changes nothing. A phone it cannot read stays.
+   */
+  rewriteStoredPhones(region: PhoneRegion): Promise<PhoneRewrite>;
 }
 
 /** Every store, as the outer store and a transaction both give them. */
@@ -282,6 +302,7 @@ export interface Stores {
   readonly leadList: LeadListStore;
   readonly leadStats: LeadStatsStore;
   readonly notifications: NotificationStore;
+  readonly maintenance: MaintenanceStore;
 }
 
 /** The stores bound to one open transaction. */

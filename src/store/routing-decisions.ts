@@ -51,3 +51,25 @@ export function decodeDecisions(stored: string): Decisions {
   }
   return out;
 }
+
+/**
+ * How many agents a stored round gave each reason, counted on the runs without expanding them (the
+ * per-round log line reads this for every round, at 1,000 agents).
+ */
+export function tallyDecisions(stored: string): Map<RoutingReason, number> {
+  const tally = new Map<RoutingReason, number>();
+  if (stored.startsWith('[')) {
+    for (const [, reason] of decodeDecisions(stored)) tally.set(reason, (tally.get(reason) ?? 0) + 1);
+    return tally;
+  }
+  if (stored === '') return tally;
+  for (const run of stored.split(',')) {
+    const m = RUN.exec(run);
+    const reason = m ? REASON.get(m[3] as string) : undefined;
+    if (!m || !reason) throw new Error(`unreadable routing decision "${run}"`);
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    tally.set(reason, (tally.get(reason) ?? 0) + last - first + 1);
+  }
+  return tally;
+}

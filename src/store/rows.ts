@@ -138,6 +138,10 @@ export interface LeadRow {
   email: string | null;
   phone: string | null;
   message: string | null;
+  /** Where the client wants to buy or sell. */
+  postalCode: string | null;
+  /** The property the lead is about, as written where it came from. */
+  propertyAddress: string | null;
   externalId: string | null;
   referralFeePercent: number | null;
   round: number;
@@ -158,6 +162,8 @@ export interface NewLead {
   email?: string | null;
   phone?: string | null;
   message?: string | null;
+  postalCode?: string | null;
+  propertyAddress?: string | null;
   externalId?: string | null;
   referralFeePercent?: number | null;
   round?: number;

@@ -23,6 +23,7 @@ describe('defaults', () => {
       bootstrapAdminToken: null,
       publicUrl: 'http://localhost:4000',
       inboundEmailDomain: 'leads.localhost',
+      defaultPhoneRegion: 'US',
       inboundEmailSecret: null,
       actionLinkSecret: null,
       logLevel: 'info',
@@ -41,7 +42,16 @@ describe('defaults', () => {
       production: false,
       smtp: null,
       sms: null,
+      metricsToken: null,
     });
+  });
+
+  it('METRICS_TOKEN is kept when long enough; a short one, or one with spaces, is refused without echoing it', () => {
+    expect(loadConfig({ METRICS_TOKEN: ' scrape-token-0123456789 ' }).metricsToken).toBe('scrape-token-0123456789');
+    const short = configError({ METRICS_TOKEN: 'scrape-tok' });
+    expect(short.variable).toBe('METRICS_TOKEN');
+    expect(short.message).not.toContain('scrape-tok');
+    expect(configError({ METRICS_TOKEN: 'scrape token 0123456789' }).variable).toBe('METRICS_TOKEN');
   });
 
   it('SQLITE_SYNCHRONOUS takes FULL or NORMAL, in any case', () => {
@@ -81,6 +91,22 @@ describe('defaults', () => {
     const config = loadConfig({ INBOUND_EMAIL_DOMAIN: 'Leads.Example.COM', BOOTSTRAP_ADMIN_TOKEN: 'a-long-enough-secret' });
     expect(config.inboundEmailDomain).toBe('leads.example.com');
     expect(config.bootstrapAdminToken).toBe('a-long-enough-secret');
+  });
+});
+
+describe('DEFAULT_PHONE_REGION', () => {
+  it('is an ISO 3166 country code libphonenumber knows, in any case; default US', () => {
+    expect(loadConfig({ DEFAULT_PHONE_REGION: 'gb' }).defaultPhoneRegion).toBe('GB');
+    expect(loadConfig({ DEFAULT_PHONE_REGION: ' DE ' }).defaultPhoneRegion).toBe('DE');
+    expect(loadConfig({ DEFAULT_PHONE_REGION: '' }).defaultPhoneRegion).toBe('US');
+  });
+
+  it('an unknown code stops the start, naming the variable and the value', () => {
+    for (const wrong of ['XX', 'USA', 'uk', '1']) {
+      const err = configError({ DEFAULT_PHONE_REGION: wrong });
+      expect(err.variable).toBe('DEFAULT_PHONE_REGION');
+      expect(err.message).toContain(`"${wrong}"`);
+    }
   });
 });
 

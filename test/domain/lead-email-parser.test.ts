@@ -17,8 +17,8 @@ describe('labelled lines', () => {
         + 'Message: Looking for a 3 bed in Zilker.\nWe can see it on Saturday.\n\nThanks,\nThe website',
     }));
     expect(lead).toEqual({
-      firstName: 'Dana', lastName: 'Reyes', email: 'dana@example.com', phone: '5125550199',
-      message: 'Looking for a 3 bed in Zilker.\nWe can see it on Saturday.',
+      firstName: 'Dana', lastName: 'Reyes', email: 'dana@example.com', phone: '+15125550199',
+      message: 'Looking for a 3 bed in Zilker.\nWe can see it on Saturday.', postalCode: null, propertyAddress: null,
     });
   });
 
@@ -47,15 +47,16 @@ describe('unusable contact fields are dropped, not the lead', () => {
 
   it('an over-long address: the name and phone stay, the email is dropped and reported without its value', () => {
     expect(readLead(email({ text: `Name: Lena Long\nEmail: ${long}\nPhone: 512 555 0188` }))).toEqual({
-      lead: { firstName: 'Lena', lastName: 'Long', email: null, phone: '5125550188', message: null },
+      lead: { firstName: 'Lena', lastName: 'Long', email: null, phone: '+15125550188', message: null, postalCode: null, propertyAddress: null },
       dropped: [{ field: 'email', reason: 'address longer than 254 characters' }],
+      portal: null,
     });
   });
 
   it('a phone number with too many digits, or none: the phone is dropped', () => {
     expect(readLead(email({ text: 'Name: Pia\nEmail: pia@example.com\nPhone: +1 512 555 0188 0199 0200' }))).toMatchObject({
       lead: { firstName: 'Pia', email: 'pia@example.com', phone: null },
-      dropped: [{ field: 'phone', reason: 'not a valid phone number (7 to 15 digits expected)' }],
+      dropped: [{ field: 'phone', reason: 'not a valid phone number' }],
     });
     expect(readLead(email({ text: 'Name: Pia\nPhone: call me\nEmail: n/a' })).dropped).toEqual([
       { field: 'email', reason: 'no email address in the value' }, { field: 'phone', reason: 'no phone number in the value' },
@@ -64,8 +65,9 @@ describe('unusable contact fields are dropped, not the lead', () => {
 
   it('a usable value elsewhere in the email wins, and nothing is reported', () => {
     expect(readLead(email({ text: `Email: ${long}\nPhone: 1 2\nEmail: kim@example.com\nTel: 512-555-0100` }))).toEqual({
-      lead: { firstName: 'Unknown', lastName: null, email: 'kim@example.com', phone: '5125550100', message: null },
+      lead: { firstName: 'Unknown', lastName: null, email: 'kim@example.com', phone: '+15125550100', message: null, postalCode: null, propertyAddress: null },
       dropped: [],
+      portal: null,
     });
   });
 
@@ -80,7 +82,7 @@ describe('unusable contact fields are dropped, not the lead', () => {
 describe('line breaks', () => {
   it('a lone CR, U+2028 or U+2029 ends a line like LF and CRLF', () => {
     expect(extractLead(email({ text: 'Name: Ada Byron\rEmail: ada@example.com\u2028Phone: 512 555 0101\u2029Message: Hi' })))
-      .toEqual({ firstName: 'Ada', lastName: 'Byron', email: 'ada@example.com', phone: '5125550101', message: 'Hi' });
+      .toEqual({ firstName: 'Ada', lastName: 'Byron', email: 'ada@example.com', phone: '+15125550101', message: 'Hi', postalCode: null, propertyAddress: null });
   });
 });
 
@@ -93,7 +95,8 @@ describe('HTML tables', () => {
         + '<tr><td>Message</td><td>Is the &lt;pool&gt; heated?</td></tr></table>',
     }));
     expect(lead).toEqual({
-      firstName: 'José', lastName: 'Ruiz-López', email: 'ruiz@example.com', phone: '5125550177', message: 'Is the <pool> heated?',
+      firstName: 'José', lastName: 'Ruiz-López', email: 'ruiz@example.com', phone: '+15125550177', message: 'Is the <pool> heated?',
+      postalCode: null, propertyAddress: null,
     });
   });
 });
@@ -113,8 +116,8 @@ describe('portal-like samples', () => {
       senders: [{ name: 'Zillow', address: 'no-reply@zillow.example' }],
     }));
     expect(lead).toEqual({
-      firstName: 'Priya', lastName: 'Natarajan', email: 'priya.n@example.net', phone: '7375550123',
-      message: 'I would like to schedule a tour of 1208 W 6th St.',
+      firstName: 'Priya', lastName: 'Natarajan', email: 'priya.n@example.net', phone: '+17375550123',
+      message: 'I would like to schedule a tour of 1208 W 6th St.', postalCode: null, propertyAddress: null,
     });
   });
 
@@ -135,8 +138,9 @@ describe('portal-like samples', () => {
     ].join('\r\n');
     const lead = extractLead(email({ subject: 'New realtor.com lead', text, senders: [{ name: 'realtor.com', address: 'leads@realtor.example' }] }));
     expect(lead).toEqual({
-      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '5125550110',
+      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '+15125550110',
       message: 'Is this home still available? We are pre-approved.',
+      propertyAddress: '4402 Avenue D, Austin, TX 78751', postalCode: '78751',
     });
   });
 });
@@ -147,7 +151,10 @@ describe('the sender as the last resort', () => {
       subject: 'House on Elm', text: 'Hi, is the house on Elm still for sale?',
       senders: [{ name: 'Sam Ortiz', address: 'sam@example.com' }, { name: 'Ana Agent', address: AGENT }],
     }));
-    expect(lead).toEqual({ firstName: 'Sam', lastName: 'Ortiz', email: 'sam@example.com', phone: null, message: 'House on Elm\n\nHi, is the house on Elm still for sale?' });
+    expect(lead).toEqual({
+      firstName: 'Sam', lastName: 'Ortiz', email: 'sam@example.com', phone: null, message: 'House on Elm\n\nHi, is the house on Elm still for sale?',
+      postalCode: null, propertyAddress: null,
+    });
   });
 
   it('when the agent forwards it, the forwarded "From:" line names the lead', () => {

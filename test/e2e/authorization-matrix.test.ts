@@ -140,6 +140,8 @@ const leads = { routing: '', assigned: '', unassigned: '', withUser: '' };
 let routingOfferId: string;
 
 const CONTACT = { lastName: 'Secret', email: 'prospect@example.com', phone: '+15125550123' };
+/** Given, so that a property field shown where its rule hides it is SHOWN, not an indistinguishable null. */
+const PROPERTY = { postalCode: '78731', propertyAddress: '4812 Lakeview Dr, Austin, TX 78731' };
 
 async function newUser(role: 'AGENT' | 'ADMIN' = 'AGENT', password?: string): Promise<string> {
   const email = `${unique('u').replace(/\W/g, '')}@example.com`;
@@ -170,7 +172,7 @@ async function newSource(input: Record<string, unknown>): Promise<{ id: string; 
 async function submit(sourceId: string, extra: Record<string, unknown> = {}): Promise<string> {
   const d = await asAdmin<{ submitLead: { id: string } }>(
     'mutation($input: SubmitLeadInput!) { submitLead(input: $input) { id } }',
-    { input: { sourceId, firstName: 'Prospect', ...CONTACT, ...extra } });
+    { input: { sourceId, firstName: 'Prospect', ...CONTACT, ...PROPERTY, ...extra } });
   return d.submitLead.id;
 }
 
@@ -555,8 +557,8 @@ const VISIBILITY_RANK: Record<Visibility, number> = { RECEIPT: 0, LIMITED: 1, FU
 const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>> = {
   Lead: {
     RECEIPT: ['id', 'kind', 'state', 'createdAt', 'contactHidden'],
-    LIMITED: ['firstName', 'message', 'source', 'status', 'round', 'offers'],
-    FULL: ['lastName', 'email', 'phone', 'referralFeePercent', 'owner', 'users', 'events'],
+    LIMITED: ['firstName', 'message', 'postalCode', 'source', 'status', 'round', 'offers'],
+    FULL: ['lastName', 'email', 'phone', 'propertyAddress', 'referralFeePercent', 'owner', 'users', 'events'],
     admin: ['routing'],
   },
   LeadSource: {

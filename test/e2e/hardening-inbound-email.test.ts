@@ -68,7 +68,7 @@ describe('deduplication considers the recipient', () => {
     const replay = await post(leadEmail(ana.leadEmail, 'replay-1', 'Name: Mallory Probe\nEmail: mallory@example.com'));
     expect(replay).toEqual({ status: 200, body: { ...first.body, created: false } });
     expect((await t.admin.Lead({ id: String(first.body.leadId) })).lead).toMatchObject({
-      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '5125550110',
+      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '+15125550110',
     });
   });
 
@@ -97,7 +97,7 @@ describe('one unusable field is dropped, not the lead', () => {
     const res = await post(leadEmail(ana.leadEmail, 'long-email-1', `Name: Lena Long\nEmail: ${address}\nPhone: (512) 555-0188`));
     expect(res.status).toBe(201);
     const { lead } = await t.admin.Lead({ id: String(res.body.leadId) });
-    expect(lead).toMatchObject({ firstName: 'Lena', lastName: 'Long', email: null, phone: '5125550188', owner: { id: ana.id } });
+    expect(lead).toMatchObject({ firstName: 'Lena', lastName: 'Long', email: null, phone: '+15125550188', owner: { id: ana.id } });
     expect(dropLines()).toContainEqual(expect.objectContaining({
       level: 30, leadId: Number(res.body.leadId), userId: Number(ana.id), field: 'email', reason: 'address longer than 254 characters',
     }));
@@ -110,7 +110,7 @@ describe('one unusable field is dropped, not the lead', () => {
     const { lead } = await t.admin.Lead({ id: String(res.body.leadId) });
     expect(lead).toMatchObject({ firstName: 'Pia', lastName: 'Digits', email: 'pia@example.com', phone: null });
     expect(dropLines()).toContainEqual(expect.objectContaining({
-      level: 30, leadId: Number(res.body.leadId), field: 'phone', reason: 'not a valid phone number (7 to 15 digits expected)',
+      level: 30, leadId: Number(res.body.leadId), field: 'phone', reason: 'not a valid phone number',
     }));
     expect(JSON.stringify(t.logs)).not.toContain('0188 0199');
   });

@@ -23,7 +23,7 @@ describe('offices and users', () => {
       input: { name: 'Ana María Díaz', email: 'Ana@Example.com', phone: '(512) 555-0101', role: 'AGENT', officeIds: [north.id, south.id] },
     });
     expect(createUser).toMatchObject({
-      name: 'Ana María Díaz', email: 'ana@example.com', phone: '5125550101', role: 'AGENT',
+      name: 'Ana María Díaz', email: 'ana@example.com', phone: '+15125550101', role: 'AGENT',
       leadEmail: 'ana.maria.diaz.leads@leads.localhost',
     });
     expect(createUser.offices.map((o) => o.name).sort()).toEqual(['North', 'South']);

@@ -75,7 +75,7 @@ describe('forwarded email', () => {
     const { lead } = await t.admin.Lead({ id: body.leadId });
     expect(lead).toMatchObject({
       kind: 'DIRECT_TO_USER', state: 'ASSIGNED', owner: { id: ana.id }, source: { name: 'Forwarded email' },
-      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '5125550110', message: 'Is this home still available?',
+      firstName: 'Marcus', lastName: 'Oyelaran', email: 'marcus.o@example.com', phone: '+15125550110', message: 'Is this home still available?',
     });
     // The agent is told the lead is theirs, with the details.
     await t.server.services.notifications.idle();
@@ -88,7 +88,7 @@ describe('forwarded email', () => {
     expect(res.status).toBe(201);
     const { leadId } = await res.json() as { leadId: string };
     expect((await t.admin.Lead({ id: leadId })).lead).toMatchObject({
-      firstName: 'Priya', lastName: 'Natarajan', email: 'priya.n@example.net', phone: '7375550123', message: 'I would like a tour.', owner: { id: ana.id },
+      firstName: 'Priya', lastName: 'Natarajan', email: 'priya.n@example.net', phone: '+17375550123', message: 'I would like a tour.', owner: { id: ana.id },
     });
   });
 
@@ -143,7 +143,10 @@ describe('web forms', () => {
 
   it("a valid post submits the lead and redirects (303) to the server's thank-you page", async () => {
     const source = await createSource(t);
-    const res = await post(source.publicKey, { firstName: 'Lena', lastName: 'Moss', email: 'lena@example.com', phone: '512 555 0101', message: 'Hello', externalId: 'form-1' });
+    const res = await post(source.publicKey, {
+      firstName: 'Lena', lastName: 'Moss', email: 'lena@example.com', phone: '512 555 0101', postalCode: '78702',
+      propertyAddress: '2104 E 12th St, Austin, TX', message: 'Hello', externalId: 'form-1',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/forms/${source.publicKey}/thanks`);
     const thanks = await fetch(`${t.url}${res.headers.get('location') ?? ''}`);
@@ -152,7 +155,10 @@ describe('web forms', () => {
     // The externalId makes a resubmission harmless: still one lead.
     expect((await post(source.publicKey, { firstName: 'Lena', externalId: 'form-1' })).status).toBe(303);
     const leads = await t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'form-1');
-    expect(leads).toMatchObject({ firstName: 'Lena', lastName: 'Moss', email: 'lena@example.com', phone: '5125550101', message: 'Hello' });
+    expect(leads).toMatchObject({
+      firstName: 'Lena', lastName: 'Moss', email: 'lena@example.com', phone: '+15125550101', message: 'Hello',
+      postalCode: '78702', propertyAddress: '2104 E 12th St, Austin, TX',
+    });
   });
 
   it("a valid post redirects to the source's own thank-you URL when it has one", async () => {

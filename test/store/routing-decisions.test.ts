@@ -2,7 +2,7 @@
 // written in the earlier JSON form still read the same.
 import { describe, expect, it } from 'vitest';
 import type { RoutingReason } from '../../src/domain/routing.js';
-import { decodeDecisions, encodeDecisions, type Decisions } from '../../src/store/routing-decisions.js';
+import { decodeDecisions, encodeDecisions, tallyDecisions, type Decisions } from '../../src/store/routing-decisions.js';
 
 const REASONS: RoutingReason[] = ['OFFERED', 'ALREADY_OFFERED', 'HALTED', 'OUT_OF_OFFICE', 'INACTIVE', 'NOT_IN_OFFICE', 'NOT_IN_LEAD_GROUP', 'WAITING'];
 
@@ -54,5 +54,16 @@ describe('routing decisions storage', () => {
     expect(() => decodeDecisions('12O,13Z')).toThrow(/13Z/);
     expect(() => decodeDecisions('xO')).toThrow(/xO/);
     expect(() => decodeDecisions('9-3W')).toThrow(/9-3W/);
+  });
+
+  it('tallies each reason over the runs as decoding would count them, in both stored forms', () => {
+    const decisions: Decisions = [];
+    for (let id = 1; id <= 1000; id++) decisions.push([id, id === 501 ? 'OFFERED' : id % 7 === 0 ? 'HALTED' : 'WAITING']);
+    const expected = new Map<RoutingReason, number>();
+    for (const [, reason] of decisions) expected.set(reason, (expected.get(reason) ?? 0) + 1);
+    expect(tallyDecisions(encodeDecisions(decisions))).toEqual(expected);
+    expect(tallyDecisions(JSON.stringify(decisions))).toEqual(expected);
+    expect(tallyDecisions('')).toEqual(new Map());
+    expect(() => tallyDecisions('12O,13Z')).toThrow(/13Z/);
   });
 });

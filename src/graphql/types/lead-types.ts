@@ -6,7 +6,8 @@ import {
 
 @ObjectType({
   description: 'A prospect who came in through a lead source. Admins and the lead\'s owner and users see all of it; an agent '
-    + 'who was offered it sees id, kind, state, createdAt, firstName, message, source, status, round and their own offers, '
+    + 'who was offered it sees id, kind, state, createdAt, firstName, message, postalCode, source, status, round and their '
+    + 'own offers, '
     + 'the rest being null or empty (contactHidden says so); whoever submitted it without otherwise seeing it '
     + '(a web form) gets id, kind, state and createdAt only.',
 })
@@ -28,10 +29,22 @@ export class Lead {
   email!: string | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Digits only, with a leading + when it was given one ("+1 (512) 555-0143" is +15125550143). Null when not '
-      + 'given, or hidden from you (contactHidden).',
+    description: 'E.164 ("(512) 555-0143" with DEFAULT_PHONE_REGION US is +15125550143). Null when not given, or hidden '
+      + 'from you (contactHidden).',
   })
   phone!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the client wants to buy or sell: a form\'s postal code, or the ZIP of the property a portal\'s '
+      + 'email is about. Shown to agents offered the lead (an area, not a person); null when the lead gave none.',
+  })
+  postalCode!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The property the lead is about (the listing a portal\'s email names, or a form\'s address), as written '
+      + 'there. Null when not given, or hidden from you (contactHidden): it may be the client\'s own home.',
+  })
+  propertyAddress!: string | null;
   @Field(() => Number, {
     nullable: true,
     description: 'Percent of the commission recorded when an agent accepted a GENERAL offer (the source\'s referralFeePercent '
@@ -103,9 +116,14 @@ export class SubmitLeadInput {
   email?: string | null;
   @Field(() => String, {
     nullable: true,
-    description: '7 to 15 digits; spaces, dots, dashes and brackets are dropped and a leading + kept (BAD_USER_INPUT otherwise).',
+    description: 'A phone number possible in its country, stored in E.164; without a leading + it is read as a number of '
+      + 'DEFAULT_PHONE_REGION (BAD_USER_INPUT otherwise).',
   })
   phone?: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the client wants to buy or sell (a postal code), at most 20 characters.' })
+  postalCode?: string | null;
+  @Field(() => String, { nullable: true, description: 'The property the lead is about, at most 300 characters.' })
+  propertyAddress?: string | null;
   @Field(() => String, {
     nullable: true, description: 'What the prospect wrote, at most 5000 characters. Shown to the agents offered the lead.',
   })

@@ -28,7 +28,7 @@ export class User {
   @Field(() => ID, { description: "The user's id." }) id!: number;
   @Field(() => String, { description: 'Full name, as shown to colleagues.' }) name!: string;
   @Field(() => String, { description: 'Email address, lower-cased; unique. Sign-in name and where offer emails go.' }) email!: string;
-  @Field(() => String, { nullable: true, description: 'Where offer SMS go (digits, with a leading + when given one); null: no SMS.' })
+  @Field(() => String, { nullable: true, description: 'Where offer SMS go, in E.164 (+15125550143); null: no SMS.' })
   phone!: string | null;
   @Field(() => RoleEnum, { description: 'ADMIN or AGENT.' }) role!: RoleEnum;
   @Field(() => String, { description: 'Local part of the lead forwarding address.' }) handle!: string;
@@ -98,7 +98,11 @@ export class CreateUserInput {
   @Field(() => String, { description: 'Full name, 1 to 120 characters.' }) name!: string;
   @Field(() => String, { description: 'A valid email address, unique among users (CONFLICT otherwise); stored lower-cased.' })
   email!: string;
-  @Field(() => String, { nullable: true, description: 'For offer SMS: 7 to 15 digits (spaces, dots, dashes and brackets dropped).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'For offer SMS: a phone number possible in its country, stored in E.164; without a leading + it is read as a '
+      + 'number of DEFAULT_PHONE_REGION (BAD_USER_INPUT otherwise).',
+  })
   phone?: string | null;
   @Field(() => RoleEnum, { description: 'ADMIN or AGENT.' }) role!: RoleEnum;
   @Field(() => [ID], { nullable: true, description: 'The offices the user works in; left out: none.' }) officeIds?: string[] | null;

@@ -157,6 +157,12 @@ export function createLeadStore(conn: SqliteConnection) {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
+    /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
+    routingRoundDecisions(leadId: number, round: number): string | null {
+      return db.select({ decisions: routingRounds.decisions }).from(routingRounds)
+        .where(and(eq(routingRounds.leadId, leadId), eq(routingRounds.round, round))).get()?.decisions ?? null;
+    },
+
     /** A lead's routing rounds in order; `only`: that round, or the last one (none when it has no such round). */
     routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
       const query = db.select().from(routingRounds)

@@ -41,6 +41,9 @@ export function createNotificationStore(db: Db) {
       status = CASE WHEN ? THEN 'FAILED' ELSE status END
     WHERE id = ? AND status = 'PENDING' AND attempts = ?`);
   const insert = preparedInsert(db, notifications);
+  // Per channel over the partial index notifications_due (PENDING rows only): cheap at scrape time.
+  const pendingCounts = client.prepare(`SELECT channel, count(*) AS n FROM notifications
+    WHERE status = 'PENDING' AND channel IN ('sms', 'email') GROUP BY channel`);
 
   return {
     /**
@@ -87,6 +90,13 @@ export function createNotificationStore(db: Db) {
     nextDueAfter(channel: ChannelKind, after: Date): number | null {
       const at = nextDue.get(channel, after.getTime()) as number | null;
       return at === null ? null : Number(at);
+    },
+
+    /** Messages waiting to be sent (PENDING, due or retrying), per channel: the outbox backlog metric. */
+    pendingByChannel(): Record<ChannelKind, number> {
+      const counts: Record<ChannelKind, number> = { sms: 0, email: 0 };
+      for (const row of pendingCounts.all() as { channel: ChannelKind; n: number }[]) counts[row.channel] = row.n;
+      return counts;
     },
 
     ofLead(leadId: number): NotificationRow[] {

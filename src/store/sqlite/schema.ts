@@ -157,6 +157,10 @@ export const leads = sqliteTable('leads', {
   email: text('email'),
   phone: text('phone'),
   message: text('message'),
+  /** Where the client wants to buy or sell (a form's, or the end of a portal's property address). */
+  postalCode: text('postal_code'),
+  /** The property the lead is about (the listing a portal's email names), as written there. */
+  propertyAddress: text('property_address'),
   /** The sender's own id; unique per source so that a resubmission creates nothing. */
   externalId: text('external_id'),
   /** Recorded when an agent accepts a general offer; null for direct and hand-assigned leads. */

@@ -4,7 +4,7 @@
 // inside one, through `tx`, it runs at once in that transaction.
 import type Database from 'better-sqlite3';
 import type {
-  IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore, NotificationStore,
+  IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore, MaintenanceStore, NotificationStore,
   OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx, TransactionOptions,
 } from '../port.js';
 import { facadeOf } from './async-facade.js';
@@ -18,6 +18,7 @@ import { createLeadStore } from './lead-store.js';
 import { createLeadWorkStore } from './lead-work-store.js';
 import { createNotificationStore } from './notification-store.js';
 import { createOrgStore } from './org-store.js';
+import { createMaintenanceStore } from './maintenance-store.js';
 import { createSourceStore } from './source-store.js';
 import { createStatusStore } from './status-store.js';
 
@@ -55,6 +56,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     leadWork: facadeOf(createLeadWorkStore(db)),
     leadList: facadeOf(createLeadListStore(db)),
     notifications: facadeOf(createNotificationStore(db)),
+    maintenance: facadeOf(createMaintenanceStore(db)),
   };
 
   /** The stores as one gate reaches them (the port's interfaces are checked here, at compile time). */
@@ -68,6 +70,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     readonly leadWork: LeadWorkStore;
     readonly leadList: LeadListStore;
     readonly notifications: NotificationStore;
+    readonly maintenance: MaintenanceStore;
     readonly leadStats: LeadStatsStore;
 
     constructor(gate: Gate, leadStats: LeadStatsStore) {
@@ -80,6 +83,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
       this.leadWork = facades.leadWork(gate);
       this.leadList = facades.leadList(gate);
       this.notifications = facades.notifications(gate);
+      this.maintenance = facades.maintenance(gate);
       this.leadStats = leadStats;
     }
   }
