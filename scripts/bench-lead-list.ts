@@ -16,9 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createLeadListService } from '../src/services/lead-list-service.js';
 import { createLeadStatsService } from '../src/services/lead-stats-service.js';
-import { openDatabase } from '../src/store/database.js';
-import { createLeadListStore } from '../src/store/lead-list-store.js';
-import { createLeadStatsStore } from '../src/store/lead-stats-store.js';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 // The slow, obvious computation of the dashboard the tests check the rollups against.
 import { referenceLeadStats, statsDifferences } from '../test/support/lead-stats-reference.js';
 
@@ -51,7 +49,7 @@ const LAST = ['Reyes', 'Brandt', 'Garcia', 'Smith', 'Chen', 'Khan', 'Lopez', 'Mu
 
 const dir = mkdtempSync(join(tmpdir(), 'leadrace-bench-list-'));
 const file = join(dir, 'bench.db');
-const handle = openDatabase(file);
+const handle = openSqliteStore(file);
 const { sqlite, db } = handle;
 // The seed is a few hundred MB: removed on any exit unless --keep, a failed run included.
 process.on('exit', () => {
@@ -163,20 +161,20 @@ function schemaAsMigrated(before: string[]): void {
 
 interface Timing { medianMs: number; p95Ms: number }
 
-/** One run of `fn`, in ms. */
-function time1(fn: () => unknown): number {
+/** One run of `fn` (awaited), in ms. */
+async function time1(fn: () => unknown): Promise<number> {
   const t0 = performance.now();
-  fn();
+  await fn();
   return Number((performance.now() - t0).toFixed(1));
 }
 
-/** Runs `fn` a few times to warm the page cache, then RUNS times; returns median and p95 in ms. */
-function time(fn: () => unknown): Timing {
-  for (let i = 0; i < 3; i++) fn();
+/** Runs `fn` (awaited) a few times to warm the page cache, then RUNS times; returns median and p95 in ms. */
+async function time(fn: () => unknown): Promise<Timing> {
+  for (let i = 0; i < 3; i++) await fn();
   const ms: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
@@ -188,11 +186,11 @@ const migrated = sqlite.prepare(SCHEMA).pluck().all() as string[];
 const seeded = seedData();
 const seedSeconds = seeded.seconds;
 schemaAsMigrated(migrated);
-const listStore = createLeadListStore(db);
+const listStore = handle.leadList;
 // As a server would find it: every lead in the search index (a lagging index is read from the table).
-if (listStore.pendingSearchIndex() !== 0) throw new Error('the seeded leads are not all in the search index');
+if (await listStore.pendingSearchIndex() !== 0) throw new Error('the seeded leads are not all in the search index');
 const listService = createLeadListService({ list: listStore });
-const statsService = createLeadStatsService({ stats: createLeadStatsStore(db) });
+const statsService = createLeadStatsService({ stats: handle.leadStats });
 const admin = { id: 0, role: 'ADMIN' as const };
 const agent = { id: 7, role: 'AGENT' as const };
 
@@ -202,49 +200,50 @@ const ids = (page: { leads: { id: number }[] }) => page.leads.map((l) => l.id);
 
 interface Row { case: string; api: Timing; baseline: Timing; baselineSql: string; rows: number }
 const rows: Row[] = [];
-function bench(name: string, api: () => { leads: { id: number }[] }, baselineSql: string, baseline: () => unknown): void {
-  const n = api().leads.length;
-  rows.push({ case: name, api: time(api), baseline: time(baseline), baselineSql, rows: n });
+async function bench(name: string, api: () => Promise<{ leads: { id: number }[] }>, baselineSql: string, baseline: () => unknown): Promise<void> {
+  const n = (await api()).leads.length;
+  rows.push({ case: name, api: await time(api), baseline: await time(baseline), baselineSql, rows: n });
 }
 
 const firstPage = () => listService.leads(admin, {}, 20, null);
-bench('first page (20, newest first)', firstPage, 'SELECT * FROM leads ORDER BY id DESC LIMIT 21',
+await bench('first page (20, newest first)', firstPage, 'SELECT * FROM leads ORDER BY id DESC LIMIT 21',
   () => sqlite.prepare('SELECT * FROM leads ORDER BY id DESC LIMIT 21').all());
 
 const midCursor = Buffer.from(`lead:${Math.floor(LEADS / 2)}`).toString('base64');
-bench('page in the middle (after cursor)', () => listService.leads(admin, {}, 20, midCursor),
+await bench('page in the middle (after cursor)', () => listService.leads(admin, {}, 20, midCursor),
   'SELECT * FROM leads WHERE id < ? ORDER BY id DESC LIMIT 21',
   () => sqlite.prepare('SELECT * FROM leads WHERE id < ? ORDER BY id DESC LIMIT 21').all(Math.floor(LEADS / 2)));
 
 const filtered = () => listService.leads(admin, { state: 'UNASSIGNED', sourceId: 3 }, 20, null);
-const filteredIds = ids(filtered());
-bench('filtered page (state + source)', filtered, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(filteredIds));
+const filteredIds = ids(await filtered());
+await bench('filtered page (state + source)', filtered, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(filteredIds));
 
 const agentPage = () => listService.leads(agent, {}, 20, null);
-const agentPageIds = ids(agentPage());
-bench('agent page (own or user of)', agentPage, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(agentPageIds));
+const agentPageIds = ids(await agentPage());
+await bench('agent page (own or user of)', agentPage, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(agentPageIds));
 
 const common = () => listService.leads(admin, { search: 'reyes' }, 20, null);
-const commonIds = ids(common());
-bench('search "reyes" (common)', common, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(commonIds));
+const commonIds = ids(await common());
+await bench('search "reyes" (common)', common, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(commonIds));
 const rare = () => listService.leads(admin, { search: 'muller123' }, 20, null);
-const rareIds = ids(rare());
-bench('search "muller123" (rare)', rare, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(rareIds));
+const rareIds = ids(await rare());
+await bench('search "muller123" (rare)', rare, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(rareIds));
 const phone = () => listService.leads(admin, { search: '(512) 000-42' }, 20, null);
-const phoneIds = ids(phone());
-bench('search "(512) 000-42" (phone)', phone, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(phoneIds));
+const phoneIds = ids(await phone());
+await bench('search "(512) 000-42" (phone)', phone, 'SELECT * FROM leads WHERE id IN (<the page ids>)', () => byIds(phoneIds));
 
 // What the trigram index saves: the naive substring scan for the rare term.
-const naive = time(() => sqlite.prepare(`SELECT * FROM leads WHERE first_name LIKE @p OR last_name LIKE @p OR email LIKE @p
+const naive = await time(() => sqlite.prepare(`SELECT * FROM leads WHERE first_name LIKE @p OR last_name LIKE @p OR email LIKE @p
   OR phone LIKE @p ORDER BY id DESC LIMIT 21`).all({ p: '%muller123%' }));
 
+const countOf = async (page: () => Promise<{ totalCount(): Promise<number> }>) => (await page()).totalCount();
 const counts = {
-  all: time(() => firstPage().totalCount()),
-  filtered: time(() => filtered().totalCount()),
-  agent: time(() => agentPage().totalCount()),
-  searchCommon: time(() => common().totalCount()),
-  plainCountAll: time(() => sqlite.prepare('SELECT count(*) FROM leads').get()),
-  values: { all: firstPage().totalCount(), filtered: filtered().totalCount(), agent: agentPage().totalCount(), searchCommon: common().totalCount() },
+  all: await time(() => countOf(firstPage)),
+  filtered: await time(() => countOf(filtered)),
+  agent: await time(() => countOf(agentPage)),
+  searchCommon: await time(() => countOf(common)),
+  plainCountAll: await time(() => sqlite.prepare('SELECT count(*) FROM leads').get()),
+  values: { all: await countOf(firstPage), filtered: await countOf(filtered), agent: await countOf(agentPage), searchCommon: await countOf(common) },
 };
 
 // Once before timing: the dashboard from the rollups equals the one counted from the raw rows
@@ -253,28 +252,28 @@ const counts = {
 // needs (once per period): the first calls are timed apart.
 const month = { from: new Date(END - 30 * DAY), to: null };
 const firstCalls = {
-  allTime: time1(() => statsService.leadStats({ from: null, to: null })),
-  last30Days: time1(() => statsService.leadStats(month)),
+  allTime: await time1(() => statsService.leadStats({ from: null, to: null })),
+  last30Days: await time1(() => statsService.leadStats(month)),
 };
-const verifySeconds = time1(() => {
+const verifySeconds = await time1(async () => {
   for (const range of [{ from: null, to: null }, month, { from: new Date(START + 100 * DAY + 3_600_000), to: new Date(START + 230 * DAY - 7_200_000) }]) {
-    const problems = statsDifferences(statsService.leadStats(range), referenceLeadStats(sqlite, range));
+    const problems = statsDifferences(await statsService.leadStats(range), referenceLeadStats(sqlite, range));
     if (problems.length > 0) throw new Error(`leadStats disagrees with the raw rows over ${JSON.stringify(range)}:\n${problems.join('\n')}`);
   }
 }) / 1000;
 const stats = {
-  allTime: time(() => statsService.leadStats({ from: null, to: null })),
-  last30Days: time(() => statsService.leadStats(month)),
+  allTime: await time(() => statsService.leadStats({ from: null, to: null })),
+  last30Days: await time(() => statsService.leadStats(month)),
   // Baseline: one plain pass over the same leads and offers (count only, nothing grouped or sorted).
-  baselineAllTime: time(() => {
+  baselineAllTime: await time(() => {
     sqlite.prepare('SELECT count(*) FROM leads').get();
     sqlite.prepare('SELECT count(*) FROM offers').get();
   }),
-  baselineLast30Days: time(() => {
+  baselineLast30Days: await time(() => {
     sqlite.prepare('SELECT count(*) FROM leads WHERE created_at >= ?').get(month.from.getTime());
     sqlite.prepare('SELECT count(*) FROM offers WHERE offered_at >= ?').get(month.from.getTime());
   }),
-  totalAllTime: statsService.leadStats({ from: null, to: null }).total,
+  totalAllTime: (await statsService.leadStats({ from: null, to: null })).total,
 };
 
 const offerCount = (sqlite.prepare('SELECT count(*) AS n FROM offers').get() as { n: number }).n;
@@ -301,5 +300,5 @@ console.log(`${pad('leadStats, all time', 36)}${pad(fmt(stats.allTime), 22)}${pa
 console.log(`${pad('leadStats, last 30 days', 36)}${pad(fmt(stats.last30Days), 22)}${pad(fmt(stats.baselineLast30Days), 22)}${pad('', 10)}${target(stats.last30Days)}`);
 console.log(JSON.stringify({ bench: 'lead-list', leads: LEADS, offers: offerCount, seedSeconds: Number(seedSeconds.toFixed(1)), seedPhases: seeded.phases, fileMb, runs: RUNS, list: rows, naiveLikeScan: naive, totalCount: counts, leadStats: { ...stats, targetMs: STATS_TARGET_MS, firstCallMs: firstCalls, verifiedSeconds: Number(verifySeconds.toFixed(1)) } }));
 
-handle.close();
+await handle.close();
 if (process.argv.includes('--keep')) console.error(`kept ${file}`);

@@ -9,12 +9,12 @@ import { pino } from 'pino';
 import type { CommittedChanges, OfferChange } from '../src/events/routing-events.js';
 import { createLeadLog } from '../src/ops/lead-log.js';
 import { createMetrics } from '../src/ops/metrics.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../src/store/lead-store.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../src/store/rows.js';
 import { systemClock } from '../src/time/clock.js';
 
 const leads = Number(/^--leads=(\d+)$/.exec(process.argv[2] ?? '')?.[1] ?? 200_000);
 const metrics = createMetrics({ clock: systemClock });
-metrics.readFrom({ websocketConnections: () => 1000, outboxPending: () => ({ sms: 3, email: 1 }) });
+metrics.readFrom({ websocketConnections: () => 1000, outboxPending: async () => ({ sms: 3, email: 1 }) });
 
 const now = new Date();
 const lead = { id: 1, sourceId: 1, kind: 'GENERAL', round: 1 } as LeadRow;
@@ -49,7 +49,7 @@ const metricsNs = perLead('metrics: commit listener + offer tracked and observed
     metrics.offerTiming.sent(event);
   }
 });
-const quiet = createLeadLog({ logger: pino({ level: 'warn' }), roundDecisions: () => null });
+const quiet = createLeadLog({ logger: pino({ level: 'warn' }), roundDecisions: async () => null });
 perLead('lead log listener at LOG_LEVEL=warn (the benchmark server)', (i) => quiet.onCommitted((inputs[i] as (typeof inputs)[number]).changes));
 
 const scrapes = 200;

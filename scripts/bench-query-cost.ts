@@ -22,7 +22,8 @@ import { MAX_QUERY_COST, operationCost } from '../src/graphql/query-cost.js';
 import { getSchema } from '../src/graphql/schema.js';
 import { loadConfig } from '../src/server/config.js';
 import { createServices } from '../src/services/services.js';
-import { openDatabase } from '../src/store/database.js';
+import { openDatabase } from '../src/store/sqlite/database.js';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { systemClock } from '../src/time/clock.js';
 import type { Viewer } from '../src/domain/viewer.js';
 
@@ -53,8 +54,8 @@ if (existsSync(file) && DB) {
 
 const logger = pino({ level: 'silent' });
 const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
-const database = openDatabase(config.databasePath);
-const services = createServices({ database, clock: systemClock, bus: createInProcessEventBus(), config, logger });
+const database = openSqliteStore(config.databasePath);
+const services = await createServices({ store: database, clock: systemClock, bus: createInProcessEventBus(), config, logger });
 const schema = getSchema();
 const admin: Viewer = { id: database.sqlite.prepare("SELECT min(id) FROM users WHERE role = 'ADMIN'").pluck().get() as number ?? 0, role: 'ADMIN' };
 const agent: Viewer = { id: searcherId, role: 'AGENT' };

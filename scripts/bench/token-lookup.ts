@@ -1,6 +1,7 @@
 // What recording API tokens' last use costs on the request path, against the lookup alone and the
 // two other ways of keeping lastUsedAt (issue 14 point 5). In-process, on a fresh SQLite file with
-// the server's settings (WAL, synchronous=FULL), 1,000 tokens used round robin:
+// the server's settings (WAL, synchronous=FULL), through the store port as the server calls it
+// (each call awaited), 1,000 tokens used round robin:
 //   lookup only           the token lookup without any recording (the code before lastUsedAt)
 //   noted in memory       the lookup plus token-usage.ts (what the server does), its minute batches included
 //   conditional UPDATE    the lookup plus `UPDATE … WHERE last_used_at < now - 60 s` on every request
@@ -12,8 +13,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createAuthService, hashToken, newToken } from '../../src/services/auth-service.js';
 import { createTokenUsage, TOKEN_USE_PRECISION_MS } from '../../src/services/token-usage.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createIdentityStore } from '../../src/store/identity-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { Args } from './lib/args.js';
 import { round } from './lib/stats.js';
@@ -23,18 +23,18 @@ const CALLS = args.num('calls', 200_000);
 const TOKENS = args.num('tokens', 1_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'leadrace-token-bench-'));
-const database = openDatabase(join(dir, 'bench.db'));
-const identity = createIdentityStore(database.db);
+const database = openSqliteStore(join(dir, 'bench.db'));
+const identity = database.identity;
 // Time moves only when told: every variant sees the same minute boundaries.
 const clock = new ManualClock();
 const logger = pino({ level: 'silent' });
 const usage = createTokenUsage({ identity, clock, logger });
-const auth = createAuthService({ identity, clock, usage });
+const auth = createAuthService({ store: database, clock, usage });
 
-const user = identity.insertUser({ name: 'Bench', email: 'bench@example.com', role: 'AGENT', handle: 'bench' });
+const user = await identity.insertUser({ name: 'Bench', email: 'bench@example.com', role: 'AGENT', handle: 'bench' });
 const tokens = Array.from({ length: TOKENS }, () => newToken());
-identity.transaction(() => {
-  for (const token of tokens) identity.insertToken({ userId: user.id, tokenHash: hashToken(token), kind: 'API', createdAt: new Date(clock.now()) });
+await database.transaction(async (tx) => {
+  for (const token of tokens) await tx.identity.insertToken({ userId: user.id, tokenHash: hashToken(token), kind: 'API', createdAt: new Date(clock.now()) });
 });
 
 const conditional = database.sqlite.prepare(
@@ -42,12 +42,12 @@ const conditional = database.sqlite.prepare(
 const resetUses = () => database.sqlite.prepare('UPDATE api_tokens SET last_used_at = NULL').run();
 
 /** µs per call over CALLS calls, the clock moving 1 ms per call (200,000 calls: 3.3 minutes of uses). */
-function time(label: string, call: (token: string) => void): number {
+async function time(label: string, call: (token: string) => unknown): Promise<number> {
   resetUses();
   const started = performance.now();
   for (let i = 0; i < CALLS; i++) {
-    call(tokens[i % TOKENS] ?? '');
-    clock.advance(1);
+    await call(tokens[i % TOKENS] ?? '');
+    await clock.advance(1);
   }
   const us = ((performance.now() - started) * 1000) / CALLS;
   console.log(`${label.padEnd(22)} ${round(us, 2)} µs per request`);
@@ -55,22 +55,22 @@ function time(label: string, call: (token: string) => void): number {
 }
 
 const lookup = (token: string) => identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
-time('(warm-up)', (token) => { lookup(token); });
-time('lookup only', (token) => { lookup(token); });
+await time('(warm-up)', lookup);
+await time('lookup only', lookup);
 // The minute batches run inside clock.advance(), so they are in this figure.
-time('noted in memory', (token) => { auth.authenticate(token); });
-usage.stop();
+await time('noted in memory', (token) => auth.authenticate(token));
+await usage.stop();
 resetUses();
 const t0 = performance.now();
-identity.recordTokenUses(new Map(tokens.map((_, i) => [i + 1, clock.now()])));
+await identity.recordTokenUses(new Map(tokens.map((_, i) => [i + 1, clock.now()])));
 console.log(`  one batch write of ${TOKENS} tokens' uses: ${round(performance.now() - t0, 2)} ms`);
-time('conditional UPDATE', (token) => {
-  const row = lookup(token);
+await time('conditional UPDATE', async (token) => {
+  const row = await lookup(token);
   if (row) conditional.run(clock.now(), row.tokenId, clock.now() - TOKEN_USE_PRECISION_MS);
 });
 let writes = 0;
-time('UPDATE per minute', (token) => {
-  const row = lookup(token);
+await time('UPDATE per minute', async (token) => {
+  const row = await lookup(token);
   if (row && (row.lastUsedAt === null || clock.now() - row.lastUsedAt >= TOKEN_USE_PRECISION_MS)) {
     conditional.run(clock.now(), row.tokenId, clock.now() - TOKEN_USE_PRECISION_MS);
     writes += 1;
@@ -78,5 +78,5 @@ time('UPDATE per minute', (token) => {
 });
 console.log(`  (${writes} immediate single-row commits in that run)`);
 
-database.close();
+await database.close();
 rmSync(dir, { recursive: true, force: true });

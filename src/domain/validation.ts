@@ -72,13 +72,12 @@ export function parseId(raw: string | number): number | null {
 export const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
 /**
- * The ids, without duplicates, when every one names an existing row; otherwise BAD_USER_INPUT on
- * `field` listing the unknown ones. `find` loads the rows that exist among the ids it is given.
+ * `wanted` (ids without duplicates: see unique) when `rows`, the rows that exist among them, hold
+ * every one; otherwise BAD_USER_INPUT on `field` listing the unknown ones.
  */
-export function requireExisting(field: string, what: string, ids: readonly number[],
-  find: (ids: number[]) => readonly { id: number }[]): number[] {
-  const wanted = unique(ids);
-  const found = new Set(find(wanted).map((r) => r.id));
+export function requireExisting(field: string, what: string, wanted: readonly number[],
+  rows: readonly { id: number }[]): readonly number[] {
+  const found = new Set(rows.map((r) => r.id));
   const missing = wanted.filter((id) => !found.has(id));
   if (missing.length > 0) throw badInput(field, `unknown ${what} id ${missing.join(', ')}`);
   return wanted;

@@ -1,6 +1,6 @@
 // What the routing engine announces after each committed transaction. Listeners (the GraphQL
 // publisher, the notifier) turn these into subscription messages, SMS and email.
-import type { LeadEventRow, LeadRow, OfferRow } from '../store/lead-store.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../store/rows.js';
 
 export type OfferEventType = 'RECEIVED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
 

@@ -6,9 +6,8 @@ import { simpleParser, type AddressObject, type ParsedMail, type SimpleParserOpt
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
 import type { RoutingService } from '../services/routing-service.js';
-import type { Db } from '../store/database.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import { createIntakeSourceStore } from '../store/intake-source-store.js';
+import type { Store } from '../store/port.js';
+import type { UserRow } from '../store/rows.js';
 import { addressTokens } from './contact-scan.js';
 import { readLead } from './lead-email-parser.js';
 
@@ -91,15 +90,15 @@ function addressesOf(value: AddressObject | AddressObject[] | undefined): { name
   return out;
 }
 
-export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routing: RoutingService; config: Config; logger: Logger }) {
-  const { identity, routing, config } = deps;
-  const sources = createIntakeSourceStore(deps.db);
+export function createLeadIntake(deps: { store: Store; routing: RoutingService; config: Config; logger: Logger }) {
+  const { routing, config } = deps;
+  const { identity, intakeSources: sources } = deps.store;
   const log = deps.logger.child({ component: 'intake' });
   const forwardingAddress = new RegExp(
     `^([a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?)\\.leads@${config.inboundEmailDomain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
 
   /** The first recipient that is a user's forwarding address. */
-  function recipientUser(mail: ParsedMail): { user: UserRow; address: string } | null {
+  async function recipientUser(mail: ParsedMail): Promise<{ user: UserRow; address: string } | null> {
     const tried = new Set<string>();
     for (const line of mail.headerLines) {
       if (!RECIPIENT_HEADERS.has(line.key.toLowerCase())) continue;
@@ -109,7 +108,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
         if (!handle || tried.has(handle)) continue;
         if (tried.size >= MAX_RECIPIENT_LOOKUPS) return null;
         tried.add(handle);
-        const user = identity.findUserByHandle(handle);
+        const user = await identity.findUserByHandle(handle);
         if (user) return { user, address: address.toLowerCase() };
       }
     }
@@ -130,7 +129,7 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       } catch (err) {
         throw new IntakeError(IntakeErrorCode.UNPARSEABLE, `not a MIME message: ${(err as Error).message}`);
       }
-      const recipient = recipientUser(mail);
+      const recipient = await recipientUser(mail);
       if (!recipient) {
         throw new IntakeError(IntakeErrorCode.UNKNOWN_RECIPIENT,
           `no recipient is a forwarding address <handle>.leads@${config.inboundEmailDomain} of a user`);
@@ -148,13 +147,13 @@ export function createLeadIntake(deps: { db: Db; identity: IdentityStore; routin
       const userId = recipient.user.id;
       // A known portal's lead arrives on a source named for the portal (leadStats counts them apart),
       // made like "Forwarded email" on first use and tuned by admins like any source.
-      const source = sources.ensureSource(portal?.source ?? FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
+      const source = await sources.ensureSource(portal?.source ?? FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
       // The Message-ID; without one the message's own bytes identify it: a redelivery still makes one lead.
       const messageKey = mail.messageId?.trim() || `sha256:${sha256(raw)}`;
       // Leads made before the key named the agent were keyed by the message alone (cut to 200
       // characters): a redelivery of one of those to the same agent is still that lead.
       // (Portal sources are newer than that.)
-      const legacyLeadId = portal ? null : sources.findLeadIdFor(source.id, messageKey.slice(0, 200), userId);
+      const legacyLeadId = portal ? null : await sources.findLeadIdFor(source.id, messageKey.slice(0, 200), userId);
       if (legacyLeadId !== null) return { leadId: legacyLeadId, userId, created: false };
 
       const result = await routing.submitLead({

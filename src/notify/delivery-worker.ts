@@ -3,13 +3,15 @@
 // bound on messages in flight (Channel.maxInFlight): a slow SMS provider fills the SMS lane and no
 // other, and within a lane no message waits for another. Each message is claimed, sent and recorded
 // on its own; when one finishes, the next due one starts at once. The database writes of everything
-// that ended or starts in one pass of the event loop share one commit (a "turn").
+// that ended or starts in one pass of the event loop share one commit (a "turn"); turns run one at a
+// time (a turn that waits for the database lets the next one gather everything that ends meanwhile).
 //
 // A send that outlasts SEND_TIMEOUT_MS is aborted and counts as a failed attempt. A failed attempt is
 // retried with exponential backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row,
 // armed as one clock timer per lane, so pending deliveries also resume after a restart.
 import type { Logger } from 'pino';
-import type { NotificationRow, NotificationStore } from '../store/notification-store.js';
+import type { Store, StoreTx } from '../store/port.js';
+import type { NotificationRow } from '../store/rows.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { Channel, ChannelKind, Channels } from './channel.js';
 
@@ -66,6 +68,9 @@ interface Outcome {
 export class DeliveryWorker {
   private readonly lanes: Lane[];
   private immediate: NodeJS.Immediate | null = null;
+  /** The turn in progress, if any; `again`: another was asked for meanwhile. */
+  private turning: Promise<void> | null = null;
+  private again = false;
   private stopped = true;
   /** The abort of every send in flight, for stop(). */
   private readonly aborts = new Set<AbortController>();
@@ -74,7 +79,7 @@ export class DeliveryWorker {
 
   constructor(
     private readonly clock: Clock,
-    private readonly store: NotificationStore,
+    private readonly store: Store,
     channels: Channels,
     private readonly logger: Logger,
     private readonly onAttempt: AttemptObserver = () => {},
@@ -107,6 +112,10 @@ export class DeliveryWorker {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
+      if (this.turning) {
+        await this.turning;
+        continue;
+      }
       const sending = this.sending();
       if (sending.length === 0) return;
       // Each of these ends by starting the lane's next due message, if any: look again.
@@ -127,7 +136,10 @@ export class DeliveryWorker {
       lane.armedAt = null;
     }
     const sending = this.sending();
-    if (sending.length === 0) return;
+    if (sending.length === 0) {
+      await this.turning;
+      return;
+    }
     this.logger.info({ sending: sending.length, graceMs: STOP_GRACE_MS }, 'notification delivery: waiting for sends in flight');
     const grace = this.clock.setTimer(STOP_GRACE_MS, () => {
       for (const a of this.aborts) a.abort(new Error('aborted: the server is shutting down'));
@@ -135,6 +147,7 @@ export class DeliveryWorker {
     // Each resolves once its outcome is written (a turn still runs after stop, claiming nothing).
     await Promise.all(sending);
     grace.cancel();
+    await this.turning;
   }
 
   private sending(): Promise<void>[] {
@@ -146,7 +159,17 @@ export class DeliveryWorker {
     if (this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
-      this.turn();
+      if (this.turning) {
+        this.again = true;
+        return;
+      }
+      this.turning = this.turn().finally(() => {
+        this.turning = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
     });
   }
 
@@ -156,7 +179,7 @@ export class DeliveryWorker {
    * timer for its next due message. No message waits here for another's provider: a turn follows
    * within the event loop's next pass of whatever ended.
    */
-  private turn(): void {
+  private async turn(): Promise<void> {
     const outcomes = this.outcomes;
     this.outcomes = [];
     // Nothing ended and no lane may have anything due: no commit at all.
@@ -165,8 +188,9 @@ export class DeliveryWorker {
     const claims: { lane: Lane; rows: NotificationRow[]; free: number }[] = [];
     const rearm = new Set<Lane>();
     try {
-      this.store.inOneCommit(() => {
-        for (const o of outcomes) this.write(o, now);
+      // Bookkeeping a retry redoes: committed without an fsync of its own (TransactionOptions).
+      await this.store.transaction(async (tx) => {
+        for (const o of outcomes) await this.write(tx, o, now);
         if (this.stopped) return;
         for (const lane of this.lanes) {
           const wasFull = lane.inFlight.size >= lane.channel.maxInFlight;
@@ -192,11 +216,11 @@ export class DeliveryWorker {
             if ((f.row.nextAttemptAt?.getTime() ?? 0) > now) break;
             overdue.push(id);
           }
-          const rows = this.store.claimDue(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
+          const rows = await tx.notifications.claimDue(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
           lane.mayHaveDue = rows.length === free;
           claims.push({ lane, free, rows });
         }
-      });
+      }, { durability: 'relaxed' });
     } catch (err) {
       // Rolled back: nothing of this turn was claimed, and the messages whose outcome it was to
       // write keep their lease, so they are due again later; nothing is lost.
@@ -216,19 +240,19 @@ export class DeliveryWorker {
       // timer is for the first one due later, a retry or the lease of a claim made by a process
       // that died.
       if (rows.length < free) {
-        this.arm(lane, now);
+        await this.arm(lane, now);
         rearm.delete(lane);
       }
     }
-    for (const lane of rearm) this.arm(lane, now);
+    for (const lane of rearm) await this.arm(lane, now);
   }
 
   /** Records how an attempt ended (inside the turn's commit) and logs it. */
-  private write({ lane, row, error }: Outcome, now: number): void {
+  private async write(tx: StoreTx, { lane, row, error }: Outcome, now: number): Promise<void> {
     const attempt = row.attempts;
     const about = { notificationId: row.id, leadId: row.leadId, offerId: row.offerId, userId: row.userId, channel: row.channel, attempt, via: lane.channel.name };
     if (error === null) {
-      this.store.markSent(row.id, new Date(now));
+      await tx.notifications.markSent(row.id, new Date(now));
       // Info, one line per attempt: part of the lead's story (`grep leadId`). No address or text in it.
       this.logger.info({ ...about, ms: now - row.createdAt.getTime() }, 'notification sent');
       this.onAttempt(row, 'sent', now);
@@ -236,15 +260,15 @@ export class DeliveryWorker {
     }
     const giveUp = attempt >= MAX_ATTEMPTS;
     this.onAttempt(row, giveUp ? 'failed' : 'retry', now);
-    this.store.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
+    await tx.notifications.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
     if (giveUp) this.logger.error({ ...about, error }, 'notification failed for good');
     else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
   }
 
-  private arm(lane: Lane, now: number): void {
+  private async arm(lane: Lane, now: number): Promise<void> {
     let at: number | null;
     try {
-      at = this.store.nextDueAfter(lane.kind, new Date(now));
+      at = await this.store.notifications.nextDueAfter(lane.kind, new Date(now));
     } catch (err) {
       this.logger.error({ err, channel: lane.kind }, 'notification delivery: reading the next due time failed');
       return;

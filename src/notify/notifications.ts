@@ -6,10 +6,8 @@ import type { Logger } from 'pino';
 import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
 import type { ActionLinks } from '../services/action-links.js';
-import type { Db } from '../store/database.js';
-import type { IdentityStore } from '../store/identity-store.js';
-import { createNotificationStore, type NewNotification, type NotificationRow } from '../store/notification-store.js';
-import type { SourceStore } from '../store/source-store.js';
+import type { Store, StoreTx } from '../store/port.js';
+import type { NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
 import { DeliveryWorker, type AttemptObserver } from './delivery-worker.js';
@@ -19,9 +17,7 @@ import { createSmsChannel } from './sms-channel.js';
 import { createSmtpChannel, type SmtpChannel } from './smtp-channel.js';
 
 export interface NotificationDeps {
-  db: Db;
-  identity: IdentityStore;
-  sources: SourceStore;
+  store: Store;
   actionLinks: ActionLinks;
   clock: Clock;
   config: Config;
@@ -31,9 +27,8 @@ export interface NotificationDeps {
 }
 
 export function createNotifications(deps: NotificationDeps) {
-  const { identity, sources, actionLinks, clock, config } = deps;
+  const { store, actionLinks, clock, config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
-  const store = createNotificationStore(deps.db);
   const smtp: SmtpChannel | null = config.smtp ? createSmtpChannel(config.smtp, config.publicUrl) : null;
   const channels: Channels = {
     email: smtp ?? createLogChannel('email', logger),
@@ -41,16 +36,16 @@ export function createNotifications(deps: NotificationDeps) {
   };
   const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt);
 
-  /** The in-transaction listener: one outbox row per message, written in the routing transaction. */
-  function writeOutbox(changes: CommittedChanges): void {
+  /** The in-transaction listener: one outbox row per message, written in the routing transaction (`tx`). */
+  async function writeOutbox(changes: CommittedChanges, tx: StoreTx): Promise<void> {
     if (changes.offers.length === 0) return;
     const now = clock.now();
-    const agents = new Map(identity.findUsers([...new Set(changes.offers.map((c) => c.offer.agentId))]).map((u) => [u.id, u]));
+    const agents = new Map((await tx.identity.findUsers([...new Set(changes.offers.map((c) => c.offer.agentId))])).map((u) => [u.id, u]));
     const sourceNames = new Map<number, string>();
-    const sourceName = (id: number): string => {
+    const sourceName = async (id: number): Promise<string> => {
       let name = sourceNames.get(id);
       if (name === undefined) {
-        name = sources.findSource(id)?.name ?? 'a lead source';
+        name = (await tx.sources.findSource(id))?.name ?? 'a lead source';
         sourceNames.set(id, name);
       }
       return name;
@@ -62,7 +57,7 @@ export function createNotifications(deps: NotificationDeps) {
       const agent = agents.get(offer.agentId);
       if (!agent) continue;
       const messages = composeMessages({
-        type, offer, lead, sourceName: sourceName(lead.sourceId), agent, assignedByAdmin: cause === 'ASSIGNED_BY_ADMIN',
+        type, offer, lead, sourceName: await sourceName(lead.sourceId), agent, assignedByAdmin: cause === 'ASSIGNED_BY_ADMIN',
         actionUrl: actionLinks.url(offer.id, agent.id), now,
       });
       for (const m of messages) {
@@ -72,7 +67,7 @@ export function createNotifications(deps: NotificationDeps) {
         });
       }
     }
-    store.enqueue(rows);
+    await tx.notifications.enqueue(rows);
   }
 
   /** The change listener: once the rows have committed, the worker sends them (soon, not in this call). */
@@ -85,9 +80,9 @@ export function createNotifications(deps: NotificationDeps) {
     writeOutbox,
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
-    ofLead: (leadId: number): NotificationRow[] => store.ofLead(leadId),
+    ofLead: (leadId: number): Promise<NotificationRow[]> => store.notifications.ofLead(leadId),
     /** Messages not yet sent, per channel (the outbox backlog). */
-    pendingByChannel: () => store.pendingByChannel(),
+    pendingByChannel: (): Promise<Record<NotificationChannel, number>> => store.notifications.pendingByChannel(),
     /** Resumes deliveries left PENDING by a previous run, then sends new ones as they come. */
     start: (): void => worker.start(),
     /** Resolves when nothing is being sent or about to be (for tests; see DeliveryWorker.idle). */

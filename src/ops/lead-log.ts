@@ -16,15 +16,15 @@ const TOP_REASONS = 3;
 export function createLeadLog(deps: {
   logger: Logger;
   /** The stored decisions of a lead's round (routing-decisions.ts), or null. */
-  roundDecisions: (leadId: number, round: number) => string | null;
+  roundDecisions: (leadId: number, round: number) => Promise<string | null>;
 }) {
   const logger = deps.logger.child({ component: 'routing' });
   let pending: CommittedChanges[] = [];
   let scheduled = false;
 
   /** Who was skipped in a round, and the commonest reasons, from its stored decisions. */
-  function skipped(leadId: number, round: number): { skipped: number; skippedFor: Partial<Record<RoutingReason, number>> } | null {
-    const stored = deps.roundDecisions(leadId, round);
+  async function skipped(leadId: number, round: number): Promise<{ skipped: number; skippedFor: Partial<Record<RoutingReason, number>> } | null> {
+    const stored = await deps.roundDecisions(leadId, round);
     if (stored === null) return null;
     const reasons = [...tallyDecisions(stored)].filter(([reason]) => reason !== 'OFFERED').sort((a, b) => b[1] - a[1]);
     return {
@@ -33,7 +33,7 @@ export function createLeadLog(deps: {
     };
   }
 
-  function write(changes: CommittedChanges): void {
+  async function write(changes: CommittedChanges): Promise<void> {
     // Rounds started in this commit: the agents offered per (lead, round), in offer order.
     const rounds = new Map<string, { leadId: number; round: number; offered: number[]; direct: boolean }>();
     const created = new Set<number>();
@@ -63,17 +63,17 @@ export function createLeadLog(deps: {
       }, 'offer closed');
     }
     for (const r of rounds.values()) {
-      logger.info({ leadId: r.leadId, round: r.round, direct: r.direct, offered: r.offered, ...skipped(r.leadId, r.round) }, 'routing round');
+      logger.info({ leadId: r.leadId, round: r.round, direct: r.direct, offered: r.offered, ...await skipped(r.leadId, r.round) }, 'routing round');
     }
   }
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     scheduled = false;
     const batch = pending;
     pending = [];
     for (const changes of batch) {
       try {
-        write(changes);
+        await write(changes);
       } catch (err) {
         logger.error({ err }, 'could not log a committed change');
       }
@@ -88,7 +88,7 @@ export function createLeadLog(deps: {
       pending.push(changes);
       if (scheduled) return;
       scheduled = true;
-      setImmediate(flush);
+      setImmediate(() => void flush());
     },
   };
 }

@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CommittedChanges, OfferEventType } from '../events/routing-events.js';
 import type { AttemptOutcome } from '../notify/delivery-worker.js';
-import type { NotificationRow } from '../store/notification-store.js';
+import type { NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
 type Channel = NotificationRow['channel'];
@@ -29,7 +29,7 @@ export interface MetricsSources {
   /** Open WebSockets of this instance. */
   websocketConnections: () => number;
   /** Unsent outbox rows per channel (the shared database). */
-  outboxPending: () => Record<Channel, number>;
+  outboxPending: () => Promise<Record<Channel, number>>;
 }
 
 /** The offer id of a RECEIVED offer event (OfferChange), or null for any other event. */
@@ -67,9 +67,9 @@ export function createMetrics(deps: { clock: Clock }) {
   new Gauge({
     name: 'leadrace_outbox_pending', help: 'Notifications not yet sent (pending or waiting to retry), by channel; global (the database).',
     labelNames: ['channel'], registers,
-    collect() {
+    async collect() {
       if (!sources) return;
-      const pending = sources.outboxPending();
+      const pending = await sources.outboxPending();
       for (const channel of Object.keys(pending) as Channel[]) this.set({ channel }, pending[channel]);
     },
   });

@@ -16,7 +16,7 @@ import { queryChecksPlugin } from '../graphql/query-checks-plugin.js';
 import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
-import { openDatabase } from '../store/database.js';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { Config } from './config.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
@@ -79,10 +79,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const bus = options.bus ?? createInProcessEventBus();
-  const database = openDatabase(config.databasePath, { synchronous: config.sqliteSynchronous });
-  const services = createServices({ database, clock, bus, config, logger });
+  const store = openSqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
+  const services = await createServices({ store, clock, bus, config, logger });
 
-  const boot = services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);
+  const boot = await services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);
   if (boot.generatedToken) {
     // Printed once, on the first start of a fresh database: the way in for a new user.
     logger.warn({ userId: boot.userId }, 'created the first admin');
@@ -90,10 +90,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   // Crash recovery before serving: windows that closed while we were down are processed first.
-  const resumed = services.routing.resumeStalledLeads();
+  const resumed = await services.routing.resumeStalledLeads();
   services.deadlines.start();
   services.notifications.start();
-  services.searchIndexing.start();
+  await services.searchIndexing.start();
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
   const schema = getSchema();
@@ -124,9 +124,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     subscribe: wsGuard.subscribe,
     // graphql-ws closes the socket with 4403 "Forbidden" when this returns false; a refused token is
     // closed here first with a reason that says why (graphql-ws's own close is then a no-op).
-    onConnect: (ctx) => {
+    onConnect: async (ctx) => {
       const token = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
-      const viewer = services.auth.authenticate(token);
+      const viewer = await services.auth.authenticate(token);
       if (!viewer) {
         ctx.extra.socket.close(WsCloseCode.Forbidden, token ? WsForbiddenReason.INVALID_TOKEN : WsForbiddenReason.NO_TOKEN);
         return false;
@@ -143,8 +143,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     onError: wsGuard.onError,
     // The token is checked again for every operation, so a deactivated user stops at once. The
     // request id is made if something is logged (a live subscription seldom logs anything).
-    context: (ctx): GraphQLContext => {
-      const viewer = services.auth.authenticate(ctx.extra.token);
+    context: async (ctx): Promise<GraphQLContext> => {
+      const viewer = await services.auth.authenticate(ctx.extra.token);
       return buildContext(services, viewer, null, logger, ctx.extra.clientIp, ctx.extra.token !== null);
     },
   }, wsServer, {
@@ -250,7 +250,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       }
     }
     const token = bearer(req.headers.authorization);
-    const viewer: Viewer | null = services.auth.authenticate(token);
+    const viewer: Viewer | null = await services.auth.authenticate(token);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => buildContext(services, viewer, requestId, logger, clientAddress(req, config.trustProxy), token !== null),
@@ -286,7 +286,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         return;
       }
       if (url.pathname === '/healthz' && req.method === 'GET') {
-        database.sqlite.prepare('SELECT 1').get();
+        await store.ping();
         sendJson(res, 200, { status: 'ok' });
         return;
       }
@@ -331,13 +331,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       closing ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');
         await apollo.stop();
-        // Requests are done: the last minute's token uses are written while the database is open.
-        services.tokenUsage.stop();
-        services.deadlines.stop();
-        services.searchIndexing.stop();
-        // Sends in flight finish (or fail) before the database closes under them.
+        // Requests are done: the last minute's token uses are written while the store is open. Work
+        // in progress (a deadline pass, an indexing batch, sends) ends before the store closes under it.
+        await services.tokenUsage.stop();
+        await services.deadlines.stop();
+        await services.searchIndexing.stop();
         await services.notifications.stop();
-        database.close();
+        await store.close();
         logger.info('leadrace stopped');
       })();
       return closing;

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
-import type { LeadRow, OfferRow } from '../store/lead-store.js';
+import type { LeadRow, OfferRow } from '../store/rows.js';
 import { messageLines, oneLine } from '../notify/lead-text.js';
 import { formatDuration } from '../notify/messages.js';
 import type { Route } from './route.js';
@@ -121,15 +121,15 @@ export function createOfferPageRoute(services: Services): Route {
   const { stores, actionLinks, routing, clock } = services;
 
   /** The offer a code names, if the code is ours and the agent can still act. */
-  function load(code: string) {
+  async function load(code: string) {
     const link = actionLinks.verify(code);
     if (!link) return null;
-    const offer = stores.leads.findOffer(link.offerId);
-    const user = stores.identity.findUser(link.agentId);
+    const offer = await stores.leads.findOffer(link.offerId);
+    const user = await stores.identity.findUser(link.agentId);
     if (!offer || offer.agentId !== link.agentId || !user?.active) return null;
-    const lead = stores.leads.findLead(offer.leadId);
+    const lead = await stores.leads.findLead(offer.leadId);
     if (!lead) return null;
-    return { offer, lead, user, sourceName: stores.sources.findSource(lead.sourceId)?.name ?? 'a lead source' };
+    return { offer, lead, user, sourceName: (await stores.sources.findSource(lead.sourceId))?.name ?? 'a lead source' };
   }
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
@@ -141,7 +141,7 @@ export function createOfferPageRoute(services: Services): Route {
       sendText(res, 405, 'method not allowed');
       return true;
     }
-    const found = load(code);
+    const found = await load(code);
     if (!found) {
       if (req.method === 'POST') req.resume();
       send(res, 404, NOT_FOUND);

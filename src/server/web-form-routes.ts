@@ -9,7 +9,7 @@ import { MAX_POSTAL_CODE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { normalizeEmail, optionalText, parseId, requireText } from '../domain/validation.js';
 import type { Services } from '../services/services.js';
 import type { SubmitLeadInput } from '../services/routing-service.js';
-import type { LeadSourceWithOffices } from '../store/source-store.js';
+import type { LeadSourceWithOffices } from '../store/rows.js';
 import type { Route } from './route.js';
 import { escapeHtml, page } from './html.js';
 import { readBody, sendText } from './http-util.js';
@@ -97,7 +97,7 @@ export function createWebFormRoutes(services: Services): Route {
     if (!m?.[1]) return false;
     const key = m[1];
     const thanks = m[2] !== undefined;
-    const source: LeadSourceWithOffices | null = stores.sources.findSourceByPublicKey(key);
+    const source: LeadSourceWithOffices | null = await stores.sources.findSourceByPublicKey(key);
     const action = `${config.publicUrl}/forms/${key}`;
 
     if (req.method === 'GET' || req.method === 'HEAD') {

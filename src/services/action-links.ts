@@ -2,7 +2,7 @@
 // one offer and one agent by an HMAC under a server secret, so it cannot be forged or re-pointed;
 // it stops doing anything once the offer is over because the offer itself is closed.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { OrgStore } from '../store/org-store.js';
+import type { OrgStore } from '../store/port.js';
 
 const MAC_BYTES = 16; // 128 bits: unguessable, short enough for an SMS.
 
@@ -17,15 +17,14 @@ export interface ActionLinks {
 
 /**
  * The configured secret (ACTION_LINK_SECRET) when there is one; otherwise one generated once and
- * kept in the settings row, so links survive restarts.
+ * kept in the settings row, so links survive restarts. Of servers starting together on a fresh
+ * database, the first to store one wins and every other one uses it.
  */
-export function loadActionLinkSecret(org: OrgStore, configured: string | null): Buffer {
+export async function loadActionLinkSecret(org: OrgStore, configured: string | null): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'utf8');
-  const current = org.getSettings().actionLinkSecret;
+  const current = (await org.getSettings()).actionLinkSecret;
   if (current) return Buffer.from(current, 'base64');
-  const secret = randomBytes(32);
-  org.updateSettings({ actionLinkSecret: secret.toString('base64') });
-  return secret;
+  return Buffer.from(await org.keepActionLinkSecret(randomBytes(32).toString('base64')), 'base64');
 }
 
 export function createActionLinks(secret: Buffer, publicUrl: string): ActionLinks {

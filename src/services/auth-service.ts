@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { normalizeEmail, optionalText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
+import type { Store } from '../store/port.js';
 import type { Clock } from '../time/clock.js';
 import type { TokenUsage } from './token-usage.js';
 
@@ -61,35 +61,39 @@ export interface ApiTokenInfo {
 // Compared against when the email is unknown, so both failures take the same time.
 let dummyHash: Promise<string> | null = null;
 
-export function createAuthService(deps: { identity: IdentityStore; clock: Clock; usage: TokenUsage }) {
-  const { identity, clock, usage } = deps;
+export function createAuthService(deps: { store: Store; clock: Clock; usage: TokenUsage }) {
+  const { store, clock, usage } = deps;
+  const { identity } = store;
   const revokedListeners: ((tokenId: number, userId: number) => void)[] = [];
 
   return {
     /** The viewer a bearer token belongs to, or null (unknown, revoked, expired, or user deactivated). */
-    authenticate(token: string | null | undefined): TokenViewer | null {
+    async authenticate(token: string | null | undefined): Promise<TokenViewer | null> {
       if (!token) return null;
-      const row = identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
+      const row = await identity.findViewerByTokenHash(hashToken(token), new Date(clock.now()));
       if (!row) return null;
       usage.used(row.tokenId, row.lastUsedAt);
       return { id: row.id, role: row.role, tokenId: row.tokenId };
     },
 
     /** A new API token for a user, with an optional label; the caller shows the token once. */
-    issueApiToken(userId: number, label: string | null = null): { id: number; token: string } {
+    issueApiToken(userId: number, label: string | null = null): Promise<{ id: number; token: string }> {
       const cleanLabel = optionalText('label', label, TOKEN_LABEL_MAX);
-      if (!identity.findUser(userId)) throw notFound('user');
-      const token = newToken();
-      const id = identity.insertToken({
-        userId, tokenHash: hashToken(token), kind: 'API', label: cleanLabel, createdAt: new Date(clock.now()),
+      // One transaction: the user cannot go between the check and the insert.
+      return store.transaction(async (tx) => {
+        if (!await tx.identity.findUser(userId)) throw notFound('user');
+        const token = newToken();
+        const id = await tx.identity.insertToken({
+          userId, tokenHash: hashToken(token), kind: 'API', label: cleanLabel, createdAt: new Date(clock.now()),
+        });
+        return { id, token };
       });
-      return { id, token };
     },
 
     /** A user's API tokens that still work, oldest first (login sessions are not listed). */
-    listApiTokens(userId: number): ApiTokenInfo[] {
-      if (!identity.findUser(userId)) throw notFound('user');
-      return identity.listApiTokens(userId).map((t) => ({ ...t, lastUsedAt: usage.lastUsed(t.id, t.lastUsedAt) }));
+    async listApiTokens(userId: number): Promise<ApiTokenInfo[]> {
+      if (!await identity.findUser(userId)) throw notFound('user');
+      return (await identity.listApiTokens(userId)).map((t) => ({ ...t, lastUsedAt: usage.lastUsed(t.id, t.lastUsedAt) }));
     },
 
     /**
@@ -97,8 +101,8 @@ export function createAuthService(deps: { identity: IdentityStore; clock: Clock;
      * the WebSockets signed in with it. True when this call revoked it, false when it already was;
      * NOT_FOUND when no API token has this id (a login session's id included).
      */
-    revokeApiToken(id: number): boolean {
-      const result = identity.revokeApiToken(id, new Date(clock.now()));
+    async revokeApiToken(id: number): Promise<boolean> {
+      const result = await identity.revokeApiToken(id, new Date(clock.now()));
       if (!result) throw notFound('API token');
       if (result.outcome === 'ALREADY') return false;
       for (const listener of revokedListeners) listener(id, result.userId);
@@ -118,7 +122,7 @@ export function createAuthService(deps: { identity: IdentityStore; clock: Clock;
       } catch {
         throw refused;
       }
-      const user = identity.findUserByEmail(email);
+      const user = await identity.findUserByEmail(email);
       if (!user || !user.passwordHash || !user.active) {
         dummyHash ??= hashPassword('not the password');
         await verifyPassword(password, await dummyHash);
@@ -126,38 +130,38 @@ export function createAuthService(deps: { identity: IdentityStore; clock: Clock;
       }
       if (!(await verifyPassword(password, user.passwordHash))) throw refused;
       const token = newToken();
-      identity.insertToken({
+      await identity.insertToken({
         userId: user.id, tokenHash: hashToken(token), kind: 'SESSION',
         createdAt: new Date(clock.now()), expiresAt: new Date(clock.now() + SESSION_TTL_MS),
       });
       return { token, userId: user.id };
     },
 
-    logout(token: string): void {
-      identity.deleteSession(hashToken(token));
+    logout(token: string): Promise<void> {
+      return identity.deleteSession(hashToken(token));
     },
 
     /**
      * Start-up: with BOOTSTRAP_ADMIN_TOKEN, make sure an admin holds that token; without it, create a
      * first admin when there is none. Returns the new token when one was generated (print it once).
      */
-    ensureBootstrapAdmin(bootstrapToken: string | null): { generatedToken: string | null; userId: number | null } {
-      return identity.transaction(() => {
+    ensureBootstrapAdmin(bootstrapToken: string | null): Promise<{ generatedToken: string | null; userId: number | null }> {
+      return store.transaction(async ({ identity: tx }) => {
         if (bootstrapToken !== null) {
           const hash = hashToken(bootstrapToken);
           // A revoked bootstrap token exists too: it stays revoked (a new value makes a new token).
-          if (identity.tokenExists(hash)) return { generatedToken: null, userId: null };
-          const admin = identity.findUserByEmail('admin@leadrace.local')
-            ?? identity.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
-          identity.insertToken({
+          if (await tx.tokenExists(hash)) return { generatedToken: null, userId: null };
+          const admin = await tx.findUserByEmail('admin@leadrace.local')
+            ?? await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
+          await tx.insertToken({
             userId: admin.id, tokenHash: hash, kind: 'API', label: 'BOOTSTRAP_ADMIN_TOKEN', createdAt: new Date(clock.now()),
           });
           return { generatedToken: null, userId: admin.id };
         }
-        if (identity.anyAdmin()) return { generatedToken: null, userId: null };
-        const admin = identity.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
+        if (await tx.anyAdmin()) return { generatedToken: null, userId: null };
+        const admin = await tx.insertUser({ name: 'Admin', email: 'admin@leadrace.local', role: 'ADMIN', handle: 'admin' });
         const token = newToken();
-        identity.insertToken({
+        await tx.insertToken({
           userId: admin.id, tokenHash: hashToken(token), kind: 'API', label: 'first admin (printed at first start)',
           createdAt: new Date(clock.now()),
         });

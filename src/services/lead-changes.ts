@@ -1,19 +1,24 @@
-// The unit of work for every change to leads: run one synchronous transaction that records what it
-// changed (offer changes, lead events, new deadlines), and only after it commits, announce those
-// changes to the listeners (subscriptions, the notification worker) and the deadline scheduler.
-// In-transaction listeners (the notification outbox) see the same changes just before the commit
-// and write their rows in it: one commit per change, and no notification lost to a crash between two.
+// The unit of work for every change to leads: run one transaction that records what it changed
+// (offer changes, lead events, new deadlines), and only after it commits, announce those changes to
+// the listeners (subscriptions, the notification worker) and the deadline scheduler. In-transaction
+// listeners (the notification outbox) see the same changes just before the commit and write their
+// rows in it: one commit per change, and no notification lost to a crash between two. A change's
+// body gets its ChangeSet, whose `tx` is the transaction's stores: everything it reads or writes
+// goes through that, never through the outer store (src/store/port.ts).
 //
-// Group commit (runGrouped): with synchronous=FULL every commit waits for the disk (about 2.6 ms on
-// the benchmark machine, on the event loop). Changes queued in the same turn of the event loop share
-// one transaction and so one fsync; each runs in its own savepoint, so one that throws rolls back
+// Group commit (runGrouped): with synchronous=FULL every SQLite commit waits for the disk (about
+// 2.6 ms on the benchmark machine). Changes queued in the same turn of the event loop share one
+// transaction and so one fsync; each runs in its own savepoint, so one that throws rolls back
 // alone. Nobody is told of a change (the caller's promise, the listeners) before its commit.
+// (PostgreSQL will group differently: a savepoint there is a subtransaction, which stalls a busy
+// server; see issue 13.)
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
-import type { LeadEventRow, LeadRow, LeadStore, NewLeadEvent, OfferRow } from '../store/lead-store.js';
+import type { LeadStore, Store, StoreTx } from '../store/port.js';
+import type { LeadEventRow, LeadRow, NewLeadEvent, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
-/** What one transaction changed, collected while it runs. */
+/** What one transaction changed, collected while it runs, and the transaction's stores. */
 export class ChangeSet {
   readonly offerChanges: { type: OfferEventType; offer: OfferRow; cause?: OfferChangeCause }[] = [];
   readonly events: LeadEventRow[] = [];
@@ -21,7 +26,8 @@ export class ChangeSet {
   /** Per lead: who was its owner or a user before this change (see lostBy). */
   readonly before = new Map<number, Set<number>>();
 
-  constructor(private readonly store: LeadStore) {}
+  /** `tx`: the open transaction; every read and write of the change goes through it. */
+  constructor(readonly tx: StoreTx) {}
 
   /**
    * These users were the lead's owner or users before the change: whoever of them is neither after
@@ -33,9 +39,9 @@ export class ChangeSet {
     for (const id of userIds) if (id !== null) set.add(id);
   }
 
-  /** Writes lead events (in the caller's transaction) and remembers them for the announcement. */
-  addEvents(rows: NewLeadEvent[]): void {
-    this.events.push(...this.store.insertEvents(rows));
+  /** Writes lead events (in the change's transaction) and remembers them for the announcement. */
+  async addEvents(rows: NewLeadEvent[]): Promise<void> {
+    this.events.push(...await this.tx.leads.insertEvents(rows));
   }
 
   offerChanged(type: OfferEventType, offer: OfferRow, cause?: OfferChangeCause): void {
@@ -47,36 +53,55 @@ export class ChangeSet {
   }
 }
 
+/** A change's body: reads and writes through `changes.tx`; `now` is the change's one time. */
+export type ChangeFn<T> = (changes: ChangeSet, now: Date) => Promise<T>;
+
+/**
+ * A listener that runs inside the transaction, just before it commits, and writes its rows through
+ * `tx` (a savepoint of its own). It must not announce anything: that is for onCommitted listeners.
+ */
+export type InTransactionListener = (changes: CommittedChanges, tx: StoreTx) => Promise<void>;
+
 /** A change waiting for the next group commit. */
 interface QueuedChange {
-  fn: (changes: ChangeSet, now: Date) => unknown;
+  fn: ChangeFn<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-/** Most changes one group commit takes: bounds how long one commit holds the event loop. */
+/** A change applied in its transaction (or savepoint), not yet announced. */
+interface Applied<T> {
+  result: T;
+  changes: ChangeSet;
+  described: CommittedChanges | null;
+}
+
+/** Most changes one group commit takes: bounds how long one commit holds the connection. */
 const MAX_GROUP = 64;
 
-export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger: Logger }) {
-  const { leads: store, clock, logger } = deps;
+export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Logger }) {
+  const { store, clock, logger } = deps;
   /** Counted for the benchmarks and tests: how many commits, and how many changes they carried. */
   const stats = { commits: 0, changes: 0 };
   let queue: QueuedChange[] = [];
   let flushScheduled = false;
   const listeners: ChangeListener[] = [];
-  const inTransactionListeners: ChangeListener[] = [];
+  const inTransactionListeners: InTransactionListener[] = [];
   let deadlineListener: (at: number) => void = () => {};
 
-  /** The change set with the leads' final state (read in the transaction or after it), or null if none. */
-  function describe(changes: ChangeSet): CommittedChanges | null {
+  /**
+   * The change set with the leads' final state, or null if it changed none. `leads` is the
+   * transaction's store (inside it) or the outer one (after the commit).
+   */
+  async function describe(changes: ChangeSet, leads: LeadStore): Promise<CommittedChanges | null> {
     const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
     if (leadIds.size === 0) return null;
-    const leadRows = new Map(store.findLeads([...leadIds]).map((l) => [l.id, l]));
+    const leadRows = new Map((await leads.findLeads([...leadIds])).map((l) => [l.id, l]));
     const audiences = new Map<number, number[]>();
-    const audience = (lead: LeadRow): number[] => {
+    const audience = async (lead: LeadRow): Promise<number[]> => {
       let a = audiences.get(lead.id);
       if (!a) {
-        a = [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...store.userIdsOfLead(lead.id)])];
+        a = [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...await leads.userIdsOfLead(lead.id)])];
         audiences.set(lead.id, a);
       }
       return a;
@@ -89,7 +114,7 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     for (const event of changes.events) {
       const lead = leadRows.get(event.leadId);
       if (!lead) continue;
-      const now = audience(lead);
+      const now = await audience(lead);
       const former = [...(changes.before.get(lead.id) ?? [])].filter((id) => !now.includes(id));
       committed.leadEvents.push({ event, lead, audience: now, former });
     }
@@ -97,16 +122,16 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
   }
 
   /**
-   * Inside the transaction, after `fn`: each in-transaction listener writes its rows in a savepoint.
-   * One that throws loses only its own rows (logged), never the change itself.
+   * Inside the transaction, after the change: each in-transaction listener writes its rows in a
+   * savepoint. One that throws loses only its own rows (logged), never the change itself.
    */
-  function beforeCommit(changes: ChangeSet): CommittedChanges | null {
+  async function beforeCommit(changes: ChangeSet): Promise<CommittedChanges | null> {
     if (inTransactionListeners.length === 0) return null;
-    const described = describe(changes);
+    const described = await describe(changes, changes.tx.leads);
     if (!described) return null;
     for (const listener of inTransactionListeners) {
       try {
-        store.transaction(() => listener(described));
+        await changes.tx.savepoint((tx) => listener(described, tx));
       } catch (err) {
         logger.error({ err }, 'in-transaction change listener failed');
       }
@@ -115,10 +140,10 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
   }
 
   /** After commit: tells the scheduler of new deadlines and the listeners of the changes. */
-  function announce(changes: ChangeSet, described: CommittedChanges | null): void {
+  async function announce({ changes, described }: Applied<unknown>): Promise<void> {
     for (const at of changes.deadlines) deadlineListener(at);
     if (listeners.length === 0) return;
-    const committed = described ?? describe(changes);
+    const committed = described ?? await describe(changes, store.leads);
     if (!committed) return;
     for (const listener of listeners) {
       try {
@@ -130,33 +155,29 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     }
   }
 
-  /** One change in its own savepoint of the enclosing transaction, with the in-transaction listeners. */
-  function apply<T>(fn: (changes: ChangeSet, now: Date) => T): { result: T; changes: ChangeSet; described: CommittedChanges | null } {
-    const changes = new ChangeSet(store);
+  /** One change in the open transaction `tx`, followed there by the in-transaction listeners. */
+  async function apply<T>(tx: StoreTx, fn: ChangeFn<T>): Promise<Applied<T>> {
+    const changes = new ChangeSet(tx);
     // `now` is read once per change, so every row it writes carries the same time.
-    const now = new Date(clock.now());
-    let described: CommittedChanges | null = null;
-    const result = store.transaction(() => {
-      const r = fn(changes, now);
-      described = beforeCommit(changes);
-      return r;
-    });
+    const result = await fn(changes, new Date(clock.now()));
+    const described = await beforeCommit(changes);
     return { result, changes, described };
   }
 
   /** Commits the queued changes together (up to MAX_GROUP; the rest go in the next turn). */
-  function flush(): void {
+  async function flush(): Promise<void> {
     flushScheduled = false;
     const batch = queue.slice(0, MAX_GROUP);
     queue = queue.slice(batch.length);
     if (queue.length > 0) schedule();
-    const applied: { job: QueuedChange; result: unknown; changes: ChangeSet; described: CommittedChanges | null }[] = [];
+    const applied: { job: QueuedChange; done: Applied<unknown> }[] = [];
     const refused: { job: QueuedChange; err: unknown }[] = [];
     try {
-      store.transaction(() => {
+      await store.transaction(async (tx) => {
         for (const job of batch) {
           try {
-            applied.push({ job, ...apply(job.fn) });
+            // Its own savepoint: if it throws, only its writes are undone.
+            applied.push({ job, done: await tx.savepoint((sp) => apply(sp, job.fn)) });
           } catch (err) {
             // Its savepoint is rolled back; the others in the group still commit.
             refused.push({ job, err });
@@ -172,9 +193,9 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     stats.commits++;
     stats.changes += applied.length;
     for (const { job, err } of refused) job.reject(err);
-    for (const { job, result, changes, described } of applied) {
-      announce(changes, described);
-      job.resolve(result);
+    for (const { job, done } of applied) {
+      await announce(done);
+      job.resolve(done.result);
     }
   }
 
@@ -182,7 +203,9 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     if (flushScheduled) return;
     flushScheduled = true;
     // After this turn's I/O callbacks: every request that arrived with this one has queued by then.
-    setImmediate(flush);
+    setImmediate(() => {
+      flush().catch((err: unknown) => logger.error({ err }, 'group commit: announcing the changes failed'));
+    });
   }
 
   return {
@@ -195,10 +218,10 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
 
     /**
      * Subscribes a listener that runs inside the transaction, just before it commits (the leads as
-     * they will be committed). It may only write rows, synchronously; they commit with the change.
+     * they will be committed). It may only write rows, through its `tx`; they commit with the change.
      * It must not announce anything: announcing is for onCommitted listeners.
      */
-    beforeCommit(listener: ChangeListener): void {
+    beforeCommit(listener: InTransactionListener): void {
       inTransactionListeners.push(listener);
     },
 
@@ -208,17 +231,16 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
     },
 
     /**
-     * Runs `fn` in one transaction (it must be synchronous), followed in the same transaction by the
-     * in-transaction listeners, then announces what it changed. `now` is read once, so every row the
-     * transaction writes carries the same time.
+     * Runs `fn` in a transaction of its own, followed in it by the in-transaction listeners, then
+     * announces what it changed. `now` is read once, so every row the transaction writes carries the
+     * same time. Resolves with `fn`'s result after the commit; rejects with what `fn` threw (rolled back).
      */
-    run<T>(fn: (changes: ChangeSet, now: Date) => T): T {
-      // Outside any transaction, apply's transaction is the top-level one: its own commit.
-      const { result, changes, described } = apply(fn);
+    async run<T>(fn: ChangeFn<T>): Promise<T> {
+      const done = await store.transaction((tx) => apply(tx, fn));
       stats.commits++;
       stats.changes++;
-      announce(changes, described);
-      return result;
+      await announce(done);
+      return done.result;
     },
 
     /**
@@ -226,7 +248,7 @@ export function createLeadChanges(deps: { leads: LeadStore; clock: Clock; logger
      * event loop (see the top of this file). Resolves with `fn`'s result once it has committed;
      * rejects with what `fn` threw (its savepoint rolled back), or with the commit's error.
      */
-    runGrouped<T>(fn: (changes: ChangeSet, now: Date) => T): Promise<T> {
+    runGrouped<T>(fn: ChangeFn<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
         schedule();

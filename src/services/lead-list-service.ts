@@ -3,7 +3,7 @@
 // page reads is newer than every cursor and can neither be repeated nor push another one off a page.
 import { badInput } from '../domain/errors.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { LeadListFilter, LeadListStore } from '../store/lead-list-store.js';
+import type { LeadListFilter, LeadListStore } from '../store/port.js';
 import type { LeadView } from './lead-service.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -20,12 +20,12 @@ export interface LeadPage {
    * Whether leads come before this page in the list (Relay, forward pagination): false without
    * `after`; with it, whether any lead that matches is the cursor's or newer. Read only when asked for.
    */
-  hasPreviousPage: () => boolean;
+  hasPreviousPage: () => Promise<boolean>;
   /**
    * The number of leads matching the filter over all pages. Counting walks every match, which
    * costs more than the page itself over a large table, so it runs only when asked for.
    */
-  totalCount: () => number;
+  totalCount: () => Promise<number>;
 }
 
 const CURSOR_PREFIX = 'lead:';
@@ -47,7 +47,7 @@ export function createLeadListService(deps: { list: LeadListStore }) {
 
   return {
     /** Admins see every lead; agents those they own or are a user of (with full access to each). */
-    leads(viewer: Viewer, filter: LeadListFilter, first: number | null | undefined, after: string | null | undefined): LeadPage {
+    async leads(viewer: Viewer, filter: LeadListFilter, first: number | null | undefined, after: string | null | undefined): Promise<LeadPage> {
       const size = first ?? DEFAULT_PAGE_SIZE;
       if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
         throw badInput('first', `must be between 0 and ${MAX_PAGE_SIZE}`);
@@ -64,14 +64,14 @@ export function createLeadListService(deps: { list: LeadListStore }) {
       const beforeId = after ? decodeCursor(after) : null;
       const scope = { memberId: viewer.role === 'ADMIN' ? null : viewer.id };
       // One extra row says whether another page follows, without a count.
-      const rows = size === 0 ? [] : list.listLeads(scope, filter, beforeId, size + 1);
+      const rows = size === 0 ? [] : await list.listLeads(scope, filter, beforeId, size + 1);
       const page = rows.slice(0, size);
-      let counted: number | null = null;
-      let previous: boolean | null = null;
+      let counted: Promise<number> | null = null;
+      let previous: Promise<boolean> | null = null;
       return {
         leads: page.map((row) => ({ ...row, access: 'FULL' })),
         hasNextPage: rows.length > size,
-        hasPreviousPage: () => (previous ??= beforeId !== null && list.anyLeadFrom(scope, filter, beforeId)),
+        hasPreviousPage: () => (previous ??= beforeId === null ? Promise.resolve(false) : list.anyLeadFrom(scope, filter, beforeId)),
         totalCount: () => (counted ??= list.countLeads(scope, filter)),
       };
     },

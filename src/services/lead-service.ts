@@ -4,28 +4,30 @@ import { notFound } from '../domain/errors.js';
 import type { LeadVisibility } from '../domain/lead-visibility.js';
 import { leadAccess, type LeadAccess } from '../domain/routing.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
+import type { RoutingRound, Store } from '../store/port.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
 /** A lead with what the viewer may see of it (domain/lead-visibility.ts). */
 export type LeadView = LeadRow & { access: LeadVisibility };
 
-export function createLeadService(deps: { leads: LeadStore; clock: Clock }) {
-  const { leads: store, clock } = deps;
+export function createLeadService(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
+  const { leads } = store;
 
-  function accessOf(viewer: Viewer, lead: LeadRow): LeadAccess {
+  async function accessOf(viewer: Viewer, lead: LeadRow): Promise<LeadAccess> {
     const relation = viewer.role === 'ADMIN' || lead.ownerId === viewer.id
       ? { isUser: false, wasOffered: false }
-      : store.relationOf(lead.id, viewer.id);
+      : await leads.relationOf(lead.id, viewer.id);
     return leadAccess(viewer, lead, relation);
   }
 
   return {
     /** The lead as this viewer may see it; NOT_FOUND when they may not see it at all. */
-    getLead(viewer: Viewer, id: number): LeadView {
-      const lead = store.findLead(id);
+    async getLead(viewer: Viewer, id: number): Promise<LeadView> {
+      const lead = await leads.findLead(id);
       if (!lead) throw notFound('lead');
-      const access = accessOf(viewer, lead);
+      const access = await accessOf(viewer, lead);
       if (access === 'NONE') throw notFound('lead');
       return { ...lead, access };
     },
@@ -35,22 +37,22 @@ export function createLeadService(deps: { leads: LeadStore; clock: Clock }) {
      * unless they may see the lead anyway. So a replayed externalId shows nobody more than they
      * could already see.
      */
-    submittedLead(viewer: Viewer | null, lead: LeadRow): LeadView {
-      const access = viewer ? accessOf(viewer, lead) : 'NONE';
+    async submittedLead(viewer: Viewer | null, lead: LeadRow): Promise<LeadView> {
+      const access = viewer ? await accessOf(viewer, lead) : 'NONE';
       return { ...lead, access: access === 'NONE' ? 'RECEIPT' : access };
     },
 
     /** The viewer's offers still open, oldest first. */
-    myPendingOffers(viewer: Viewer): OfferRow[] {
-      return store.pendingOffersOfAgent(viewer.id, new Date(clock.now()));
+    myPendingOffers(viewer: Viewer): Promise<OfferRow[]> {
+      return leads.pendingOffersOfAgent(viewer.id, new Date(clock.now()));
     },
 
-    findOffer: (id: number) => store.findOffer(id),
-    offersOfLead: (leadId: number) => store.offersOfLead(leadId),
-    eventsOfLead: (leadId: number) => store.eventsOfLead(leadId),
-    userIdsOfLead: (leadId: number) => store.userIdsOfLead(leadId),
-    routingRounds: (leadId: number, only: number | 'LAST' | null = null) => store.routingRounds(leadId, only),
-    findLeads: (ids: readonly number[]) => store.findLeads(ids),
+    findOffer: (id: number): Promise<OfferRow | null> => leads.findOffer(id),
+    offersOfLead: (leadId: number): Promise<OfferRow[]> => leads.offersOfLead(leadId),
+    eventsOfLead: (leadId: number): Promise<LeadEventRow[]> => leads.eventsOfLead(leadId),
+    userIdsOfLead: (leadId: number): Promise<number[]> => leads.userIdsOfLead(leadId),
+    routingRounds: (leadId: number, only: number | 'LAST' | null = null): Promise<RoutingRound[]> => leads.routingRounds(leadId, only),
+    findLeads: (ids: readonly number[]): Promise<LeadRow[]> => leads.findLeads(ids),
   };
 }
 

@@ -4,9 +4,8 @@
 // from response-time histograms, so they are exact for whole seconds below 256 s and otherwise
 // never above the true value and less than 1 s (below 256 s) or 0.55 % (from 256 s) below it.
 import { medianRanks, nearestRank } from '../domain/percentiles.js';
-import {
-  BAND_SHIFT, bucketSeconds, type AgentBuckets, type LeadStatsStore, type StatsRange,
-} from '../store/lead-stats-store.js';
+import { BAND_SHIFT, bucketSeconds, type StatsRange } from '../store/lead-stats-rules.js';
+import type { AgentBuckets, LeadStatsStore } from '../store/port.js';
 
 export type LeadStateName = 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED';
 const STATES: readonly LeadStateName[] = ['ROUTING', 'ASSIGNED', 'UNASSIGNED'];
@@ -77,13 +76,13 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
 
   return {
     /** Leads created and offers made within [from, to); either bound may be left out. */
-    leadStats(range: StatsRange): LeadStatsResult {
-      return stats.read(range, (reader) => {
+    leadStats(range: StatsRange): Promise<LeadStatsResult> {
+      return stats.read(range, async (reader) => {
         let total = 0;
         const states = new Map<string, number>(STATES.map((s) => [s, 0]));
         const sources = new Map<number, number>();
         const statuses = new Map<number, number>();
-        for (const row of reader.leadCounts()) {
+        for (const row of await reader.leadCounts()) {
           total += row.n;
           states.set(row.state, (states.get(row.state) ?? 0) + row.n);
           sources.set(row.sourceId, (sources.get(row.sourceId) ?? 0) + row.n);
@@ -94,7 +93,7 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
         const agents = new Map<number, OfferTotals>();
         // Per agent, answered offers (accepted or declined) per response band.
         const bands = new Map<number, Map<number, number>>();
-        for (const row of reader.offerCounts()) {
+        for (const row of await reader.offerCounts()) {
           addOffers(totals, row.state, row.n);
           let a = agents.get(row.agentId);
           if (!a) agents.set(row.agentId, a = emptyTotals());
@@ -107,7 +106,7 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
         }
 
         // Accept time: the histogram of the range, read at the median's and the p90's ranks.
-        const accepts = new Map(reader.acceptBuckets().map((b) => [b.bucket, b.n]));
+        const accepts = new Map((await reader.acceptBuckets()).map((b) => [b.bucket, b.n]));
         const accepted = [...accepts.values()].reduce((s, n) => s + n, 0);
         const [lo, hi] = medianRanks(accepted);
         const p90 = nearestRank(accepted, 90);
@@ -137,7 +136,7 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
           });
         }
         const fine = new Map<number, Map<number, number>>();
-        for (const row of reader.responseBuckets([...searches.values()].map((s) => s.want))) {
+        for (const row of await reader.responseBuckets([...searches.values()].map((s) => s.want))) {
           let f = fine.get(row.agentId);
           if (!f) fine.set(row.agentId, f = new Map());
           f.set(row.bucket, (f.get(row.bucket) ?? 0) + row.n);

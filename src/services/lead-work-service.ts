@@ -4,35 +4,25 @@ import { badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadRole, mayChange, type LeadChange } from '../domain/lead-work.js';
 import { optionalText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadRow, LeadStore } from '../store/lead-store.js';
-import type { LeadWorkStore } from '../store/lead-work-store.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { StatusStore } from '../store/status-store.js';
+import type { Stores } from '../store/port.js';
+import type { LeadRow } from '../store/rows.js';
 import type { LeadView } from './lead-service.js';
 import type { LeadChanges } from './lead-changes.js';
 
 /** Notes are free text kept on the event; long enough for a sentence or two of context. */
 const NOTE_MAX = 2000;
 
-export function createLeadWorkService(deps: {
-  leads: LeadStore;
-  work: LeadWorkStore;
-  identity: IdentityStore;
-  org: OrgStore;
-  statusCodes: StatusStore;
-  changes: LeadChanges;
-}) {
-  const { leads: store, work, identity, org, statusCodes, changes } = deps;
+export function createLeadWorkService(deps: { changes: LeadChanges }) {
+  const { changes } = deps;
 
-  /** Reads the lead inside the caller's transaction and refuses the change unless the rules allow it. */
-  function authorize(viewer: Viewer, leadId: number, change: LeadChange): LeadRow {
-    const lead = store.findLead(leadId);
+  /** Reads the lead inside the caller's transaction (`tx`) and refuses the change unless the rules allow it. */
+  async function authorize(tx: Stores, viewer: Viewer, leadId: number, change: LeadChange): Promise<LeadRow> {
+    const lead = await tx.leads.findLead(leadId);
     if (!lead) throw notFound('lead');
     const relation = viewer.role === 'ADMIN' || lead.ownerId === viewer.id
       ? { isUser: false, wasOffered: false }
-      : store.relationOf(leadId, viewer.id);
-    const verdict = mayChange(leadRole(viewer, lead, relation), change, org.getSettings());
+      : await tx.leads.relationOf(leadId, viewer.id);
+    const verdict = mayChange(leadRole(viewer, lead, relation), change, await tx.org.getSettings());
     if (verdict === 'NOT_FOUND') throw notFound('lead');
     if (verdict === 'FORBIDDEN') throw forbidden(refusal(change));
     return lead;
@@ -48,8 +38,8 @@ export function createLeadWorkService(deps: {
   }
 
   /** Owners and users must be active users: a deactivated user could not work the lead. */
-  function requireActiveUser(userId: number): void {
-    const user = identity.findUser(userId);
+  async function requireActiveUser(tx: Stores, userId: number): Promise<void> {
+    const user = await tx.identity.findUser(userId);
     if (!user) throw badInput('userId', 'no such user');
     if (!user.active) throw badInput('userId', 'the user is deactivated');
   }
@@ -58,15 +48,16 @@ export function createLeadWorkService(deps: {
 
   return {
     /** Owner, users and admins set the status; an archived code cannot be chosen. */
-    setLeadStatus(viewer: Viewer, leadId: number, statusCodeId: number): LeadView {
-      return changes.run((set, now) => {
-        const lead = authorize(viewer, leadId, 'SET_STATUS');
-        const code = statusCodes.findStatusCode(statusCodeId);
+    setLeadStatus(viewer: Viewer, leadId: number, statusCodeId: number): Promise<LeadView> {
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'SET_STATUS');
+        const code = await tx.statusCodes.findStatusCode(statusCodeId);
         if (!code) throw badInput('statusCodeId', 'no such status code');
         if (code.archived) throw badInput('statusCodeId', `"${code.name}" is archived and cannot be chosen`);
         if (lead.statusCodeId === code.id) return full(lead);
-        const updated = store.updateLead(lead.id, { statusCodeId: code.id });
-        set.addEvents([{ leadId: lead.id, type: 'STATUS_CHANGED', at: now, actorId: viewer.id, statusCodeId: code.id }]);
+        const updated = await tx.leads.updateLead(lead.id, { statusCodeId: code.id });
+        await set.addEvents([{ leadId: lead.id, type: 'STATUS_CHANGED', at: now, actorId: viewer.id, statusCodeId: code.id }]);
         return full(updated);
       });
     },
@@ -78,25 +69,26 @@ export function createLeadWorkService(deps: {
      * an accept), every other pending offer TAKEN, and their agents are told. A new owner who was a
      * user of the lead stops being one.
      */
-    setLeadOwner(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+    setLeadOwner(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): Promise<LeadView> {
       const note = optionalText('note', rawNote, NOTE_MAX);
-      return changes.run((set, now) => {
-        const lead = authorize(viewer, leadId, 'CHANGE_OWNER');
-        requireActiveUser(userId);
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'CHANGE_OWNER');
+        await requireActiveUser(tx, userId);
         if (lead.ownerId === userId) return full(lead);
         set.lostBy(lead.id, [lead.ownerId]);
-        work.removeLeadUser(lead.id, userId);
+        await tx.leadWork.removeLeadUser(lead.id, userId);
         if (lead.state === 'ASSIGNED') {
-          const updated = store.updateLead(lead.id, { ownerId: userId });
-          set.addEvents([{ leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note }]);
+          const updated = await tx.leads.updateLead(lead.id, { ownerId: userId });
+          await set.addEvents([{ leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note }]);
           return full(updated);
         }
         // Before the others are taken: the new owner's offer ends as theirs, not "taken by another agent".
-        const theirs = store.acceptOfferFor(lead.id, userId, now);
+        const theirs = await tx.leads.acceptOfferFor(lead.id, userId, now);
         if (theirs) set.offerChanged('ACCEPTED', theirs, 'ASSIGNED_BY_ADMIN');
-        for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
-        const updated = store.updateLead(lead.id, { ownerId: userId, state: 'ASSIGNED', assignedAt: now });
-        set.addEvents([
+        for (const offer of await tx.leads.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
+        const updated = await tx.leads.updateLead(lead.id, { ownerId: userId, state: 'ASSIGNED', assignedAt: now });
+        await set.addEvents([
           { leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note },
           { leadId: lead.id, type: 'ASSIGNED', at: now, actorId: viewer.id, agentId: userId },
         ]);
@@ -108,42 +100,45 @@ export function createLeadWorkService(deps: {
      * ADMIN: the lead leaves its owner and users for the unassigned pool. A lead still routing
      * stops routing (its pending offers are closed as TAKEN). Already unassigned: nothing changes.
      */
-    returnLeadToBroker(viewer: Viewer, leadId: number, rawNote: string | null | undefined): LeadView {
+    returnLeadToBroker(viewer: Viewer, leadId: number, rawNote: string | null | undefined): Promise<LeadView> {
       const note = optionalText('note', rawNote, NOTE_MAX);
-      return changes.run((set, now) => {
-        const lead = authorize(viewer, leadId, 'RETURN_TO_BROKER');
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'RETURN_TO_BROKER');
         if (lead.state === 'UNASSIGNED') return full(lead);
-        for (const offer of store.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
-        set.lostBy(lead.id, [lead.ownerId, ...store.userIdsOfLead(lead.id)]);
-        work.clearLeadUsers(lead.id);
-        const updated = store.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null });
-        set.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now, actorId: viewer.id, agentId: lead.ownerId, note }]);
+        for (const offer of await tx.leads.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
+        set.lostBy(lead.id, [lead.ownerId, ...await tx.leads.userIdsOfLead(lead.id)]);
+        await tx.leadWork.clearLeadUsers(lead.id);
+        const updated = await tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null });
+        await set.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now, actorId: viewer.id, agentId: lead.ownerId, note }]);
         return full(updated);
       });
     },
 
     /** Adds an active user to an owned lead. Adding someone already on it changes nothing. */
-    addLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+    addLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): Promise<LeadView> {
       const note = optionalText('note', rawNote, NOTE_MAX);
-      return changes.run((set, now) => {
-        const lead = authorize(viewer, leadId, 'CHANGE_USERS');
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'CHANGE_USERS');
         if (lead.ownerId === null) throw badInput('leadId', 'the lead has no owner to work it with');
-        requireActiveUser(userId);
+        await requireActiveUser(tx, userId);
         if (lead.ownerId === userId) throw badInput('userId', 'the user owns this lead');
-        if (work.addLeadUser(lead.id, userId)) {
-          set.addEvents([{ leadId: lead.id, type: 'USER_ADDED', at: now, actorId: viewer.id, agentId: userId, note }]);
+        if (await tx.leadWork.addLeadUser(lead.id, userId)) {
+          await set.addEvents([{ leadId: lead.id, type: 'USER_ADDED', at: now, actorId: viewer.id, agentId: userId, note }]);
         }
         return full(lead);
       });
     },
 
-    removeLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): LeadView {
+    removeLeadUser(viewer: Viewer, leadId: number, userId: number, rawNote: string | null | undefined): Promise<LeadView> {
       const note = optionalText('note', rawNote, NOTE_MAX);
-      return changes.run((set, now) => {
-        const lead = authorize(viewer, leadId, 'CHANGE_USERS');
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'CHANGE_USERS');
         set.lostBy(lead.id, [userId]);
-        if (!work.removeLeadUser(lead.id, userId)) throw badInput('userId', 'not a user of this lead');
-        set.addEvents([{ leadId: lead.id, type: 'USER_REMOVED', at: now, actorId: viewer.id, agentId: userId, note }]);
+        if (!await tx.leadWork.removeLeadUser(lead.id, userId)) throw badInput('userId', 'not a user of this lead');
+        await set.addEvents([{ leadId: lead.id, type: 'USER_REMOVED', at: now, actorId: viewer.id, agentId: userId, note }]);
         return full(lead);
       });
     },

@@ -1,9 +1,10 @@
 // The organisation around the users: tags, lead groups, halts, availability and the company settings.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { optionalText, requireExisting, requireText } from '../domain/validation.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import type { LeadGroupRow, OrgStore, SettingsRow, TagRow } from '../store/org-store.js';
+import { optionalText, requireText } from '../domain/validation.js';
+import type { Store, Stores } from '../store/port.js';
+import type { LeadGroupRow, SettingsRow, TagRow, UserRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
+import { requireIds } from './existing-ids.js';
 
 export interface LeadGroupInput {
   name?: string | null;
@@ -21,121 +22,121 @@ export interface CompanySettingsPatch {
   agentsCanChangeUsers?: boolean | null;
 }
 
-export function createOrgService(deps: { identity: IdentityStore; org: OrgStore; clock: Clock }) {
-  const { identity, org, clock } = deps;
+export function createOrgService(deps: { store: Store; clock: Clock }) {
+  const { store, clock } = deps;
 
-  function requireUser(id: number): UserRow {
-    const user = identity.findUser(id);
+  async function requireUser(tx: Stores, id: number): Promise<UserRow> {
+    const user = await tx.identity.findUser(id);
     if (!user) throw notFound('user');
     return user;
   }
 
   /** Every id must name a user; admins and inactive users may be members too. */
-  const requireUsers = (field: string, ids: readonly number[]): number[] =>
-    requireExisting(field, 'user', ids, (wanted) => identity.findUsers(wanted));
+  const requireUsers = (tx: Stores, field: string, ids: readonly number[]): Promise<number[]> =>
+    requireIds(field, 'user', ids, (wanted) => tx.identity.findUsers(wanted));
 
-  function requireFreeGroupName(name: string, exceptId?: number): void {
-    const holder = org.findLeadGroupByName(name);
+  async function requireFreeGroupName(tx: Stores, name: string, exceptId?: number): Promise<void> {
+    const holder = await tx.org.findLeadGroupByName(name);
     if (holder && holder.id !== exceptId) {
       throw new DomainError(ErrorCode.CONFLICT, `name: a lead group named "${name}" already exists`, 'name');
     }
   }
 
   return {
-    createTag(nameRaw: string): TagRow {
+    createTag(nameRaw: string): Promise<TagRow> {
       const name = requireText('name', nameRaw, 80);
-      return identity.transaction(() => {
-        if (org.findTagByName(name)) {
+      return store.transaction(async (tx) => {
+        if (await tx.org.findTagByName(name)) {
           throw new DomainError(ErrorCode.CONFLICT, `name: a tag named "${name}" already exists`, 'name');
         }
-        return org.insertTag(name);
+        return tx.org.insertTag(name);
       });
     },
 
-    listTags: (): TagRow[] => org.listTags(),
+    listTags: (): Promise<TagRow[]> => store.org.listTags(),
 
     /** Replaces the user's tags with exactly these. */
-    setUserTags(userId: number, tagIds: readonly number[]): UserRow {
-      return identity.transaction(() => {
-        const user = requireUser(userId);
-        const wanted = requireExisting('tagIds', 'tag', tagIds, (ids) => org.findTags(ids));
-        identity.setUserTags(userId, wanted);
+    setUserTags(userId: number, tagIds: readonly number[]): Promise<UserRow> {
+      return store.transaction(async (tx) => {
+        const user = await requireUser(tx, userId);
+        const wanted = await requireIds('tagIds', 'tag', tagIds, (ids) => tx.org.findTags(ids));
+        await tx.identity.setUserTags(userId, wanted);
         return user;
       });
     },
 
-    createLeadGroup(input: { name: string; memberIds: readonly number[] }): LeadGroupRow {
+    createLeadGroup(input: { name: string; memberIds: readonly number[] }): Promise<LeadGroupRow> {
       const name = requireText('name', input.name, 120);
-      return identity.transaction(() => {
-        const memberIds = requireUsers('memberIds', input.memberIds);
-        requireFreeGroupName(name);
-        const group = org.insertLeadGroup(name);
-        org.setLeadGroupMembers(group.id, memberIds);
+      return store.transaction(async (tx) => {
+        const memberIds = await requireUsers(tx, 'memberIds', input.memberIds);
+        await requireFreeGroupName(tx, name);
+        const group = await tx.org.insertLeadGroup(name);
+        await tx.org.setLeadGroupMembers(group.id, memberIds);
         return group;
       });
     },
 
     /** Changes the given fields; memberIds replaces the whole membership. */
-    updateLeadGroup(id: number, input: LeadGroupInput): LeadGroupRow {
+    updateLeadGroup(id: number, input: LeadGroupInput): Promise<LeadGroupRow> {
       const name = input.name != null ? requireText('name', input.name, 120) : null;
-      return identity.transaction(() => {
-        if (!org.findLeadGroup(id)) throw notFound('lead group');
-        const memberIds = input.memberIds != null ? requireUsers('memberIds', input.memberIds) : null;
+      return store.transaction(async (tx) => {
+        if (!await tx.org.findLeadGroup(id)) throw notFound('lead group');
+        const memberIds = input.memberIds != null ? await requireUsers(tx, 'memberIds', input.memberIds) : null;
         if (name !== null) {
-          requireFreeGroupName(name, id);
-          org.updateLeadGroupName(id, name);
+          await requireFreeGroupName(tx, name, id);
+          await tx.org.updateLeadGroupName(id, name);
         }
-        if (memberIds !== null) org.setLeadGroupMembers(id, memberIds);
-        const group = org.findLeadGroup(id);
+        if (memberIds !== null) await tx.org.setLeadGroupMembers(id, memberIds);
+        const group = await tx.org.findLeadGroup(id);
         if (!group) throw notFound('lead group');
         return group;
       });
     },
 
-    listLeadGroups: (): LeadGroupRow[] => org.listLeadGroups(),
+    listLeadGroups: (): Promise<LeadGroupRow[]> => store.org.listLeadGroups(),
 
     /** Halts a user from now: no general leads until `until`, or until resumed when it is null. */
-    haltUser(userId: number, input: HaltInput): UserRow {
+    haltUser(userId: number, input: HaltInput): Promise<UserRow> {
       const now = clock.now();
       const until = input.until ?? null;
       if (until !== null && !(until.getTime() > now)) {
         throw badInput('until', `must be in the future, got ${until.toISOString()}`);
       }
       const reason = optionalText('reason', input.reason, 500);
-      return identity.transaction(() => {
-        requireUser(userId);
-        const user = identity.updateUser(userId, { haltedAt: new Date(now), haltUntil: until, haltReason: reason });
+      return store.transaction(async (tx) => {
+        await requireUser(tx, userId);
+        const user = await tx.identity.updateUser(userId, { haltedAt: new Date(now), haltUntil: until, haltReason: reason });
         if (!user) throw notFound('user');
         return user;
       });
     },
 
     /** Ends a halt at once; resuming a user who is not halted changes nothing. */
-    resumeUser(userId: number): UserRow {
-      return identity.transaction(() => {
-        requireUser(userId);
-        const user = identity.updateUser(userId, { haltedAt: null, haltUntil: null, haltReason: null });
+    resumeUser(userId: number): Promise<UserRow> {
+      return store.transaction(async (tx) => {
+        await requireUser(tx, userId);
+        const user = await tx.identity.updateUser(userId, { haltedAt: null, haltUntil: null, haltReason: null });
         if (!user) throw notFound('user');
         return user;
       });
     },
 
     /** A user's own switch: out of office means no general leads. */
-    setAvailability(userId: number, inOffice: boolean): UserRow {
-      const user = identity.updateUser(userId, { inOffice });
+    async setAvailability(userId: number, inOffice: boolean): Promise<UserRow> {
+      const user = await store.identity.updateUser(userId, { inOffice });
       if (!user) throw notFound('user');
       return user;
     },
 
-    getSettings: (): SettingsRow => org.getSettings(),
+    getSettings: (): Promise<SettingsRow> => store.org.getSettings(),
 
     /** Changes the given rules; null or missing fields keep their value. */
-    updateSettings(input: CompanySettingsPatch): SettingsRow {
+    updateSettings(input: CompanySettingsPatch): Promise<SettingsRow> {
       const patch: { agentsCanChangeOwner?: boolean; agentsCanChangeUsers?: boolean } = {};
       if (input.agentsCanChangeOwner != null) patch.agentsCanChangeOwner = input.agentsCanChangeOwner;
       if (input.agentsCanChangeUsers != null) patch.agentsCanChangeUsers = input.agentsCanChangeUsers;
-      if (Object.keys(patch).length === 0) return org.getSettings();
-      return org.updateSettings(patch);
+      if (Object.keys(patch).length === 0) return store.org.getSettings();
+      return store.org.updateSettings(patch);
     },
   };
 }

@@ -1,17 +1,15 @@
 // The routing engine's use cases: a lead comes in, rounds of offers go out, agents accept or
-// decline, windows close. Each use case is one synchronous transaction; what it changed is handed
-// to the listeners after commit (subscriptions, notifications), never before.
+// decline, windows close. Each use case is one transaction (through leadChanges, whose ChangeSet
+// carries the transaction's stores: `changes.tx`); what it changed is handed to the listeners after
+// commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { leadKind, planRound } from '../domain/routing.js';
 import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { IdentityStore } from '../store/identity-store.js';
-import type { LeadRow, LeadStore, OfferRow } from '../store/lead-store.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { LeadSourceWithOffices, SourceStore } from '../store/source-store.js';
-import type { StatusStore } from '../store/status-store.js';
+import type { Store, Stores } from '../store/port.js';
+import type { LeadRow, LeadSourceWithOffices, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 
@@ -53,27 +51,25 @@ export const DEACTIVATED_NOTE = 'the agent was deactivated';
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
 
 export function createRoutingService(deps: {
-  leads: LeadStore;
-  identity: IdentityStore;
-  sources: SourceStore;
-  statusCodes: StatusStore;
-  org: OrgStore;
+  store: Store;
   changes: LeadChanges;
   clock: Clock;
   /** DEFAULT_PHONE_REGION: the country of a lead's phone written without one. */
   phoneRegion: PhoneRegion;
 }) {
-  const { leads: store, identity, sources, statusCodes, org, clock } = deps;
+  const { store, clock } = deps;
 
-  function forRouting(source: LeadSourceWithOffices | null): SourceForRouting | null {
+  /** The source with its lead group's members, read through `stores` (a transaction's, or the outer ones). */
+  async function forRouting(stores: Stores, source: LeadSourceWithOffices | null): Promise<SourceForRouting | null> {
     if (!source) return null;
-    const members = source.leadGroupId === null ? null : org.memberIdsOfGroups([source.leadGroupId]).get(source.leadGroupId) ?? [];
+    const members = source.leadGroupId === null ? null
+      : (await stores.org.memberIdsOfGroups([source.leadGroupId])).get(source.leadGroupId) ?? [];
     return { ...source, leadGroupMemberIds: members === null ? null : new Set(members) };
   }
   const inTransaction = deps.changes.run;
 
-  function requireSource(id: number): SourceForRouting {
-    const source = forRouting(sources.findSource(id));
+  async function requireSource(stores: Stores, id: number): Promise<SourceForRouting> {
+    const source = await forRouting(stores, await stores.sources.findSource(id));
     if (!source) throw new Error(`lead source ${id} is missing`);
     return source;
   }
@@ -82,35 +78,37 @@ export function createRoutingService(deps: {
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
    * The first general round fixes the lead's place in the source's round robin.
    */
-  function startNextRound(lead: LeadRow, changes: ChangeSet, now: Date): LeadRow {
-    const source = requireSource(lead.sourceId);
-    const roster = store.loadRoster();
+  async function startNextRound(lead: LeadRow, changes: ChangeSet, now: Date): Promise<LeadRow> {
+    const { tx } = changes;
+    const source = await requireSource(tx, lead.sourceId);
+    const roster = await tx.leads.loadRoster();
     const firstRound = lead.routingAnchor === null;
     // 0 sorts before every id: "start from the lowest id".
     const anchor = lead.routingAnchor ?? source.rrLastAgentId ?? 0;
-    const plan = planRound(roster, source, store.offeredAgentIds(lead.id), anchor, now.getTime());
+    const plan = planRound(roster, source, await tx.leads.offeredAgentIds(lead.id), anchor, now.getTime());
     // The list's head (listHead, computed in the same pass) becomes the source's anchor.
-    if (firstRound && plan.head !== null) store.setSourceAnchor(source.id, plan.head);
+    if (firstRound && plan.head !== null) await tx.leads.setSourceAnchor(source.id, plan.head);
     const round = lead.round + 1;
-    store.insertRoutingRound(lead.id, round, now, plan.decisions);
+    await tx.leads.insertRoutingRound(lead.id, round, now, plan.decisions);
     if (plan.offered.length === 0) {
-      changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
-      return store.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: anchor });
+      await changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
+      return tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: anchor });
     }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    const made = store.insertOffers(plan.offered.map((agentId) => ({
+    const made = await tx.leads.insertOffers(plan.offered.map((agentId) => ({
       leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt,
     })));
     for (const offer of made) changes.offerChanged('RECEIVED', offer);
-    changes.addEvents(made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+    await changes.addEvents(made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
     changes.deadlineAt(expiresAt.getTime());
-    return store.updateLead(lead.id, { round, routingAnchor: anchor });
+    return tx.leads.updateLead(lead.id, { round, routingAnchor: anchor });
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
-  function continueIfRoundOver(leadId: number, changes: ChangeSet, now: Date): void {
-    const lead = store.findLead(leadId);
-    if (lead && lead.state === 'ROUTING' && store.pendingOfferCount(leadId) === 0) startNextRound(lead, changes, now);
+  async function continueIfRoundOver(leadId: number, changes: ChangeSet, now: Date): Promise<void> {
+    const { leads } = changes.tx;
+    const lead = await leads.findLead(leadId);
+    if (lead && lead.state === 'ROUTING' && await leads.pendingOfferCount(leadId) === 0) await startNextRound(lead, changes, now);
   }
 
   function validateLead(input: SubmitLeadInput) {
@@ -128,8 +126,8 @@ export function createRoutingService(deps: {
   }
 
   /** Why a claim or decline changed nothing: not the caller's offer, or no longer open. */
-  function closedOfferError(offerId: number, agentId: number): DomainError {
-    const offer = store.findOffer(offerId);
+  async function closedOfferError(stores: Stores, offerId: number, agentId: number): Promise<DomainError> {
+    const offer = await stores.leads.findOffer(offerId);
     if (!offer || offer.agentId !== agentId) return notFound('offer');
     // Still PENDING here means its window closed but the expiry has not been processed yet.
     const state = offer.state === 'PENDING' ? 'EXPIRED' : offer.state;
@@ -146,64 +144,65 @@ export function createRoutingService(deps: {
       const fields = validateLead(input);
       let source: SourceForRouting | null;
       if (input.sourceKey) {
-        source = forRouting(sources.findSourceByPublicKey(input.sourceKey.trim()));
+        source = await forRouting(store, await store.sources.findSourceByPublicKey(input.sourceKey.trim()));
         if (!source) throw notFound('lead source');
       } else if (input.sourceId != null) {
         if (!actor) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'sign in, or submit with the source key (sourceKey)');
         if (actor.role !== 'ADMIN') throw forbidden('only an admin may submit leads by sourceId; forms use sourceKey');
-        source = forRouting(sources.findSource(input.sourceId));
+        source = await forRouting(store, await store.sources.findSource(input.sourceId));
         if (!source) throw badInput('sourceId', 'no such lead source');
       } else {
         throw badInput('sourceKey', 'give sourceKey (a source public key) or sourceId');
       }
       const src = source;
 
-      return deps.changes.runGrouped((changes, now): SubmitResult => {
+      return deps.changes.runGrouped(async (changes, now): Promise<SubmitResult> => {
+        const { tx } = changes;
         if (fields.externalId) {
-          const existing = store.findLeadByExternalId(src.id, fields.externalId);
+          const existing = await tx.leads.findLeadByExternalId(src.id, fields.externalId);
           if (existing) return { lead: existing, created: false };
         }
         let target: { id: number; active: boolean } | null = null;
         if (input.targetUserId != null) {
-          target = identity.findUser(input.targetUserId);
+          target = await tx.identity.findUser(input.targetUserId);
           if (!target) throw badInput('targetUserId', 'no such user');
         }
         const kind = leadKind(src, target);
-        let lead = store.insertLead({
+        let lead = await tx.leads.insertLead({
           sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
-          statusCodeId: statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
+          statusCodeId: await tx.statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
         });
-        changes.addEvents([{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
+        await changes.addEvents([{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
 
         if (kind === 'DIRECT_TO_USER' && target) {
           if (src.directToUserAutoAccept) {
             // Straight to the agent: an ACCEPTED offer records it; no fee on their own lead.
-            const [offer] = store.insertOffers([{
+            const [offer] = await tx.leads.insertOffers([{
               leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'ACCEPTED',
               offeredAt: now, expiresAt: now, respondedAt: now,
             }]);
             if (!offer) throw new Error('direct offer insert returned nothing');
-            store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
-            lead = store.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
+            await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+            lead = await tx.leads.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
             changes.offerChanged('ACCEPTED', offer);
-            changes.addEvents([
+            await changes.addEvents([
               { leadId: lead.id, type: 'ACCEPTED', at: now, agentId: target.id, offerId: offer.id },
               { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: target.id },
             ]);
           } else {
             const expiresAt = new Date(now.getTime() + src.directToUserWindowSeconds * 1000);
-            const [offer] = store.insertOffers([{
+            const [offer] = await tx.leads.insertOffers([{
               leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'PENDING', offeredAt: now, expiresAt,
             }]);
             if (!offer) throw new Error('direct offer insert returned nothing');
-            store.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
-            lead = store.updateLead(lead.id, { round: 1 });
+            await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+            lead = await tx.leads.updateLead(lead.id, { round: 1 });
             changes.offerChanged('RECEIVED', offer);
-            changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
+            await changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
             changes.deadlineAt(expiresAt.getTime());
           }
         } else {
-          lead = startNextRound(lead, changes, now);
+          lead = await startNextRound(lead, changes, now);
         }
         return { lead, created: true };
       });
@@ -215,19 +214,20 @@ export function createRoutingService(deps: {
      * so the conditional UPDATE still lets exactly one of them win.
      */
     acceptOffer(offerId: number, viewer: Viewer): Promise<{ offer: OfferRow; lead: LeadRow }> {
-      return deps.changes.runGrouped((changes, now) => {
-        const offer = store.claimOffer(offerId, viewer.id, now);
-        if (!offer) throw closedOfferError(offerId, viewer.id);
-        const taken = store.takeOtherOffers(offer.leadId, now);
-        const before = store.findLead(offer.leadId);
+      return deps.changes.runGrouped(async (changes, now) => {
+        const { tx } = changes;
+        const offer = await tx.leads.claimOffer(offerId, viewer.id, now);
+        if (!offer) throw await closedOfferError(tx, offerId, viewer.id);
+        const taken = await tx.leads.takeOtherOffers(offer.leadId, now);
+        const before = await tx.leads.findLead(offer.leadId);
         if (!before) throw new Error(`lead ${offer.leadId} missing`);
-        const fee = offer.direct ? null : requireSource(before.sourceId).referralFeePercent;
-        const lead = store.updateLead(offer.leadId, {
+        const fee = offer.direct ? null : (await requireSource(tx, before.sourceId)).referralFeePercent;
+        const lead = await tx.leads.updateLead(offer.leadId, {
           state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: fee, assignedAt: now,
         });
         changes.offerChanged('ACCEPTED', offer);
         for (const o of taken) changes.offerChanged('TAKEN', o);
-        changes.addEvents([
+        await changes.addEvents([
           { leadId: lead.id, type: 'ACCEPTED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id },
           { leadId: lead.id, type: 'ASSIGNED', at: now, actorId: viewer.id, agentId: viewer.id },
         ]);
@@ -237,12 +237,12 @@ export function createRoutingService(deps: {
 
     /** A decline closes the agent's offer; when the round has no pending offer left, the next starts. */
     declineOffer(offerId: number, viewer: Viewer): Promise<OfferRow> {
-      return deps.changes.runGrouped((changes, now) => {
-        const offer = store.declineOffer(offerId, viewer.id, now);
-        if (!offer) throw closedOfferError(offerId, viewer.id);
+      return deps.changes.runGrouped(async (changes, now) => {
+        const offer = await changes.tx.leads.declineOffer(offerId, viewer.id, now);
+        if (!offer) throw await closedOfferError(changes.tx, offerId, viewer.id);
         changes.offerChanged('DECLINED', offer);
-        changes.addEvents([{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
-        continueIfRoundOver(offer.leadId, changes, now);
+        await changes.addEvents([{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
+        await continueIfRoundOver(offer.leadId, changes, now);
         return offer;
       });
     },
@@ -253,12 +253,12 @@ export function createRoutingService(deps: {
      * the event loop answer whatever else is waiting (deadline-scheduler.ts), so a burst of expiries
      * never holds the loop (and every other lead's deadline) for long.
      */
-    processDueDeadlines(): { processed: number; more: boolean } {
-      const processed = inTransaction((changes, now) => {
-        const rows = store.expireDueOffers(now, EXPIRY_BATCH);
+    async processDueDeadlines(): Promise<{ processed: number; more: boolean }> {
+      const processed = await inTransaction(async (changes, now) => {
+        const rows = await changes.tx.leads.expireDueOffers(now, EXPIRY_BATCH);
         for (const offer of rows) changes.offerChanged('EXPIRED', offer);
-        changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
-        for (const leadId of new Set(rows.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
+        await changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+        for (const leadId of new Set(rows.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
         return rows.length;
       });
       return { processed, more: processed === EXPIRY_BATCH };
@@ -270,31 +270,31 @@ export function createRoutingService(deps: {
      * on as after an expiry (the next round; a direct lead to general routing). Left open, they would
      * wait out their windows (an hour, or days for a direct lead) with nobody able to answer them.
      */
-    closeOffersOfDeactivated(agentId: number, actorId: number | null, changes: ChangeSet, now: Date): number {
-      const closed = store.expireOffersOfAgent(agentId, now);
+    async closeOffersOfDeactivated(agentId: number, actorId: number | null, changes: ChangeSet, now: Date): Promise<number> {
+      const closed = await changes.tx.leads.expireOffersOfAgent(agentId, now);
       for (const offer of closed) changes.offerChanged('EXPIRED', offer, 'AGENT_DEACTIVATED');
-      changes.addEvents(closed.map((o) => ({
+      await changes.addEvents(closed.map((o) => ({
         leadId: o.leadId, type: 'EXPIRED' as const, at: now, actorId, agentId, offerId: o.id, note: DEACTIVATED_NOTE,
       })));
-      for (const leadId of new Set(closed.map((o) => o.leadId))) continueIfRoundOver(leadId, changes, now);
+      for (const leadId of new Set(closed.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
       return closed.length;
     },
 
     /** Start-up repair: a lead left ROUTING with no pending offer gets its next round now. */
-    resumeStalledLeads(): number {
-      const stalled = store.stalledRoutingLeads();
-      for (const lead of stalled) inTransaction((changes, now) => continueIfRoundOver(lead.id, changes, now));
+    async resumeStalledLeads(): Promise<number> {
+      const stalled = await store.leads.stalledRoutingLeads();
+      for (const lead of stalled) await inTransaction((changes, now) => continueIfRoundOver(lead.id, changes, now));
       return stalled.length;
     },
 
-    earliestPendingDeadline: (): number | null => store.earliestPendingDeadline(),
+    earliestPendingDeadline: (): Promise<number | null> => store.leads.earliestPendingDeadline(),
 
     /** Who would be offered this source's next general lead, in order. */
-    nextUp(sourceId: number): number[] {
-      const source = forRouting(sources.findSource(sourceId));
+    async nextUp(sourceId: number): Promise<number[]> {
+      const source = await forRouting(store, await store.sources.findSource(sourceId));
       if (!source) throw notFound('lead source');
       const anchor = source.rrLastAgentId ?? 0;
-      return planRound(store.loadRoster(), source, new Set(), anchor, clock.now()).offered;
+      return planRound(await store.leads.loadRoster(), source, new Set(), anchor, clock.now()).offered;
     },
   };
 }

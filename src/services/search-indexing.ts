@@ -8,7 +8,7 @@
 // Timing here is plain setTimeout, not the injected clock: this is housekeeping, not a domain rule,
 // and no test waits for it (search gives the same answers before and after a batch).
 import type { Logger } from 'pino';
-import type { LeadListStore } from '../store/lead-list-store.js';
+import type { LeadListStore } from '../store/port.js';
 
 /** How long new leads wait to be indexed together: a few ms of search tail against fewer segments. */
 const BATCH_DELAY_MS = 200;
@@ -22,19 +22,37 @@ export function createSearchIndexing(deps: { list: LeadListStore; logger: Logger
   let immediate: NodeJS.Immediate | null = null;
   let running = false;
 
+  /** The batch being indexed, if any: stop() waits for it, so nothing writes after the store closes. */
+  let batch: Promise<void> | null = null;
+  /** Leads came while a batch was being indexed: another batch follows it. */
+  let again = false;
+
   function runBatch(): void {
     timer = null;
     immediate = null;
     if (!running) return;
-    try {
-      // A full batch means more are waiting (a restart after a burst, say): the next batch goes
-      // in the next turn of the event loop, so requests are served in between.
-      if (list.indexPending(BATCH_SIZE) === BATCH_SIZE) immediate = setImmediate(runBatch);
-    } catch (err) {
-      // Search stays correct (the unindexed tail is read from the table); try again later.
-      logger.error({ err }, 'indexing leads for search failed');
-      schedule();
+    if (batch) {
+      again = true;
+      return;
     }
+    batch = (async () => {
+      let full = false;
+      let failed = false;
+      try {
+        full = await list.indexPending(BATCH_SIZE) === BATCH_SIZE;
+      } catch (err) {
+        // Search stays correct (the unindexed tail is read from the table); try again later.
+        logger.error({ err }, 'indexing leads for search failed');
+        failed = true;
+      } finally {
+        batch = null;
+      }
+      // A full batch means more are waiting (a restart after a burst, say): the next batch goes in
+      // the next turn of the event loop, so requests are served in between.
+      if (full && !failed && running) immediate ??= setImmediate(runBatch);
+      else if (failed || again) schedule();
+      again = false;
+    })();
   }
 
   function schedule(): void {
@@ -44,21 +62,22 @@ export function createSearchIndexing(deps: { list: LeadListStore; logger: Logger
 
   return {
     /** Catches up with whatever a previous run (or a bulk load) left unindexed, then follows new leads. */
-    start(): void {
+    async start(): Promise<void> {
       running = true;
-      const pending = list.pendingSearchIndex();
+      const pending = await list.pendingSearchIndex();
       if (pending === 0) return;
       logger.info({ leads: pending }, 'indexing leads for search');
-      immediate = setImmediate(runBatch);
+      immediate ??= setImmediate(runBatch);
     },
     /** Leads were committed: index them with the next batch. */
     leadsAdded: schedule,
-    stop(): void {
+    async stop(): Promise<void> {
       running = false;
       if (timer) clearTimeout(timer);
       if (immediate) clearImmediate(immediate);
       timer = null;
       immediate = null;
+      await batch;
     },
   };
 }

@@ -1,12 +1,7 @@
-// Wires the use cases to one database, clock, event bus and logger. Built once at start.
+// Wires the use cases to one store, clock, event bus and logger. Built once at start.
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
-import type { DatabaseHandle } from '../store/database.js';
-import { rewriteStoredPhones } from '../store/phone-rewrite.js';
-import { createIdentityStore } from '../store/identity-store.js';
-import { createOrgStore } from '../store/org-store.js';
-import { createSourceStore } from '../store/source-store.js';
-import { createStatusStore } from '../store/status-store.js';
+import type { Store } from '../store/port.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
@@ -15,7 +10,6 @@ import { createUserService } from './user-service.js';
 import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
 import { createStatusCodeService } from './status-code-service.js';
-import { createLeadStore } from '../store/lead-store.js';
 import { publishToSubscriptions } from '../events/graphql-publisher.js';
 import { DeadlineScheduler } from '../time/deadline-scheduler.js';
 import { createActionLinks, loadActionLinkSecret } from './action-links.js';
@@ -25,9 +19,6 @@ import { createLeadChanges } from './lead-changes.js';
 import { createNotifications } from '../notify/notifications.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createRateLimits } from '../server/rate-limit.js';
-import { createLeadWorkStore } from '../store/lead-work-store.js';
-import { createLeadListStore } from '../store/lead-list-store.js';
-import { createLeadStatsStore } from '../store/lead-stats-store.js';
 import { createLeadWorkService } from './lead-work-service.js';
 import { createLeadListService } from './lead-list-service.js';
 import { createLeadStatsService } from './lead-stats-service.js';
@@ -36,91 +27,72 @@ import { createMetrics } from '../ops/metrics.js';
 import { createLeadLog } from '../ops/lead-log.js';
 
 export interface ServiceDeps {
-  database: DatabaseHandle;
+  store: Store;
   clock: Clock;
   bus: EventBus;
   config: Config;
   logger: Logger;
 }
 
-export function createServices(deps: ServiceDeps) {
-  const { database, clock, bus, config, logger } = deps;
+/** Reads the start-up state the services need (the offer links' secret), then wires them. */
+export async function createServices(deps: ServiceDeps) {
+  const { store, clock, bus, config, logger } = deps;
   // Phones stored before E.164 (bare digits) get their country before anything reads them.
-  const phones = rewriteStoredPhones(database.db, config.defaultPhoneRegion);
+  const phones = await store.maintenance.rewriteStoredPhones(config.defaultPhoneRegion);
   if (phones.rewritten + phones.unreadable > 0) logger.info(phones, 'stored phones rewritten to E.164');
-  const stores = {
-    identity: createIdentityStore(database.db),
-    org: createOrgStore(database.db),
-    sources: createSourceStore(database.db),
-    statusCodes: createStatusStore(database.db),
-    leads: createLeadStore(database.db),
-    leadWork: createLeadWorkStore(database.db),
-    leadList: createLeadListStore(database.db),
-    leadStats: createLeadStatsStore(database.db),
-  };
-  const leadChanges = createLeadChanges({ leads: stores.leads, clock, logger });
+  const leadChanges = createLeadChanges({ store, clock, logger });
   // GET /metrics (ops/metrics.ts) and the log lines that follow a lead (ops/lead-log.ts).
   const metrics = createMetrics({ clock });
   leadChanges.onCommitted(metrics.onCommitted);
-  leadChanges.onCommitted(createLeadLog({ logger, roundDecisions: stores.leads.routingRoundDecisions }).onCommitted);
+  leadChanges.onCommitted(createLeadLog({ logger, roundDecisions: (leadId, round) => store.leads.routingRoundDecisions(leadId, round) }).onCommitted);
   leadChanges.onCommitted(publishToSubscriptions(bus));
-  const actionLinks = createActionLinks(loadActionLinkSecret(stores.org, config.actionLinkSecret), config.publicUrl);
+  const actionLinks = createActionLinks(await loadActionLinkSecret(store.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
-  const notifications = createNotifications({
-    db: database.db, identity: stores.identity, sources: stores.sources, actionLinks, clock, config, logger,
-    onAttempt: metrics.deliveryAttempt,
-  });
+  const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
-  const searchIndexing = createSearchIndexing({ list: stores.leadList, logger });
+  const searchIndexing = createSearchIndexing({ list: store.leadList, logger });
   leadChanges.onCommitted((changes) => {
     if (changes.leadEvents.some((e) => e.event.type === 'CREATED')) searchIndexing.leadsAdded();
   });
-  const routing = createRoutingService({
-    leads: stores.leads, identity: stores.identity, sources: stores.sources, statusCodes: stores.statusCodes,
-    org: stores.org, changes: leadChanges, clock, phoneRegion: config.defaultPhoneRegion,
-  });
+  const routing = createRoutingService({ store, changes: leadChanges, clock, phoneRegion: config.defaultPhoneRegion });
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),
   }, logger.child({ component: 'deadlines' }));
   leadChanges.onDeadline((at) => deadlines.notify(at));
   // Last uses of API tokens, written a minute at a time rather than on every request.
-  const tokenUsage = createTokenUsage({ identity: stores.identity, clock, logger });
+  const tokenUsage = createTokenUsage({ identity: store.identity, clock, logger });
   return {
     clock,
     bus,
     config,
     logger,
-    stores,
+    /** The store port (tests and the DataLoaders read through it directly). */
+    stores: store,
     metrics,
-    auth: createAuthService({ identity: stores.identity, clock, usage: tokenUsage }),
+    auth: createAuthService({ store, clock, usage: tokenUsage }),
     tokenUsage,
-    users: createUserService({
-      identity: stores.identity, org: stores.org, changes: leadChanges, routing, phoneRegion: config.defaultPhoneRegion,
-    }),
-    org: createOrgService({ identity: stores.identity, org: stores.org, clock }),
-    sources: createSourceService({ sources: stores.sources, org: stores.org }),
-    statusCodes: createStatusCodeService({ statusCodes: stores.statusCodes }),
+    users: createUserService({ store, changes: leadChanges, routing, phoneRegion: config.defaultPhoneRegion }),
+    org: createOrgService({ store, clock }),
+    sources: createSourceService({ store }),
+    statusCodes: createStatusCodeService({ store }),
     leadChanges,
     routing,
     deadlines,
-    leads: createLeadService({ leads: stores.leads, clock }),
+    leads: createLeadService({ store, clock }),
     /** Abuse limits (anonymous intake, login), shared by GraphQL and the plain HTTP routes. */
     limits: createRateLimits(config, clock),
-    leadWork: createLeadWorkService({
-      leads: stores.leads, work: stores.leadWork, identity: stores.identity, org: stores.org,
-      statusCodes: stores.statusCodes, changes: leadChanges,
-    }),
-    leadList: createLeadListService({ list: stores.leadList }),
-    leadStats: createLeadStatsService({ stats: stores.leadStats }),
+    leadWork: createLeadWorkService({ changes: leadChanges }),
+    leadList: createLeadListService({ list: store.leadList }),
+    leadStats: createLeadStatsService({ stats: store.leadStats }),
     actionLinks,
     notifications,
     searchIndexing,
-    intake: createLeadIntake({ db: database.db, identity: stores.identity, routing, config, logger }),
+    intake: createLeadIntake({ store, routing, config, logger }),
   };
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,9 +1,10 @@
 // Lead sources: where leads come in, and the routing rules each one carries.
 import { randomBytes } from 'node:crypto';
 import { badInput, notFound } from '../domain/errors.js';
-import { intInRange, numberInRange, requireExisting, requireText } from '../domain/validation.js';
-import type { OrgStore } from '../store/org-store.js';
-import type { LeadSourceWithOffices, NewLeadSource, SourceStore } from '../store/source-store.js';
+import { intInRange, numberInRange, requireText } from '../domain/validation.js';
+import type { Store, Stores } from '../store/port.js';
+import type { LeadSourcePatch, LeadSourceWithOffices } from '../store/rows.js';
+import { requireIds } from './existing-ids.js';
 
 /** Windows longer than a week would leave a lead waiting on one agent for good. */
 export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
@@ -54,12 +55,12 @@ function validateUrl(field: string, raw: string): string {
   return url.toString();
 }
 
-export function createSourceService(deps: { sources: SourceStore; org: OrgStore }) {
-  const { sources, org } = deps;
+export function createSourceService(deps: { store: Store }) {
+  const { store } = deps;
 
   /** Checks the fields that need no database; returns the column patch of the fields given. */
-  function scalarPatch(input: LeadSourceInput): Partial<NewLeadSource> {
-    const patch: Partial<NewLeadSource> = {};
+  function scalarPatch(input: LeadSourceInput): LeadSourcePatch {
+    const patch: LeadSourcePatch = {};
     if (input.name != null) patch.name = requireText('name', input.name, 120);
     if (input.allowDirectToUser != null) patch.allowDirectToUser = input.allowDirectToUser;
     if (input.directToUserAutoAccept != null) patch.directToUserAutoAccept = input.directToUserAutoAccept;
@@ -83,72 +84,72 @@ export function createSourceService(deps: { sources: SourceStore; org: OrgStore 
     return patch;
   }
 
-  const requireOffices = (ids: readonly number[]): number[] =>
-    requireExisting('officeIds', 'office', ids, (wanted) => org.findOffices(wanted));
+  const requireOffices = (tx: Stores, ids: readonly number[]): Promise<number[]> =>
+    requireIds('officeIds', 'office', ids, (wanted) => tx.org.findOffices(wanted));
 
-  function leadGroupPatch(raw: number | '' | null | undefined): { leadGroupId?: number | null } {
+  async function leadGroupPatch(tx: Stores, raw: number | '' | null | undefined): Promise<{ leadGroupId?: number | null }> {
     if (raw == null) return {};
     if (raw === '') return { leadGroupId: null };
-    if (!org.findLeadGroup(raw)) throw badInput('leadGroupId', `unknown lead group id ${raw}`);
+    if (!await tx.org.findLeadGroup(raw)) throw badInput('leadGroupId', `unknown lead group id ${raw}`);
     return { leadGroupId: raw };
   }
 
-  function freshKey(): string {
+  async function freshKey(tx: Stores): Promise<string> {
     // 192 random bits do not collide in practice; the loop only keeps the unique index from throwing.
     for (;;) {
       const key = newPublicKey();
-      if (!sources.publicKeyTaken(key)) return key;
+      if (!await tx.sources.publicKeyTaken(key)) return key;
     }
   }
 
-  function requireSource(id: number): LeadSourceWithOffices {
-    const source = sources.findSource(id);
+  async function requireSource(stores: Stores, id: number): Promise<LeadSourceWithOffices> {
+    const source = await stores.sources.findSource(id);
     if (!source) throw notFound('lead source');
     return source;
   }
 
   return {
-    createLeadSource(input: LeadSourceInput): LeadSourceWithOffices {
+    createLeadSource(input: LeadSourceInput): Promise<LeadSourceWithOffices> {
       const name = requireText('name', input.name ?? '', 120);
       const patch = scalarPatch(input);
-      return sources.transaction(() => {
-        const officeIds = requireOffices(input.officeIds ?? []);
-        const group = leadGroupPatch(input.leadGroupId);
-        return sources.insertSource({
+      return store.transaction(async (tx) => {
+        const officeIds = await requireOffices(tx, input.officeIds ?? []);
+        const group = await leadGroupPatch(tx, input.leadGroupId);
+        return tx.sources.insertSource({
           ...SOURCE_DEFAULTS,
           ...patch,
           name,
           ...group,
-          publicKey: freshKey(),
+          publicKey: await freshKey(tx),
         }, officeIds);
       });
     },
 
     /** Replaces the fields given; the others keep their value. */
-    updateLeadSource(id: number, input: LeadSourceInput): LeadSourceWithOffices {
+    updateLeadSource(id: number, input: LeadSourceInput): Promise<LeadSourceWithOffices> {
       const patch = scalarPatch(input);
-      return sources.transaction(() => {
-        requireSource(id);
-        const officeIds = input.officeIds != null ? requireOffices(input.officeIds) : null;
-        const group = leadGroupPatch(input.leadGroupId);
-        const updated = sources.updateSource(id, { ...patch, ...group }, officeIds);
+      return store.transaction(async (tx) => {
+        await requireSource(tx, id);
+        const officeIds = input.officeIds != null ? await requireOffices(tx, input.officeIds) : null;
+        const group = await leadGroupPatch(tx, input.leadGroupId);
+        const updated = await tx.sources.updateSource(id, { ...patch, ...group }, officeIds);
         if (!updated) throw notFound('lead source');
         return updated;
       });
     },
 
     /** A new public key; forms still posting with the old one are refused from now on. */
-    rotatePublicKey(id: number): LeadSourceWithOffices {
-      return sources.transaction(() => {
-        requireSource(id);
-        const updated = sources.updateSource(id, { publicKey: freshKey() }, null);
+    rotatePublicKey(id: number): Promise<LeadSourceWithOffices> {
+      return store.transaction(async (tx) => {
+        await requireSource(tx, id);
+        const updated = await tx.sources.updateSource(id, { publicKey: await freshKey(tx) }, null);
         if (!updated) throw notFound('lead source');
         return updated;
       });
     },
 
-    getLeadSource: requireSource,
-    listLeadSources: (): LeadSourceWithOffices[] => sources.listSources(),
+    getLeadSource: (id: number): Promise<LeadSourceWithOffices> => requireSource(store, id),
+    listLeadSources: (): Promise<LeadSourceWithOffices[]> => store.sources.listSources(),
   };
 }
 

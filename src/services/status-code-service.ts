@@ -1,7 +1,8 @@
 // Status codes: admins name, order, archive them and choose the default that new leads get.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
 import { requireText } from '../domain/validation.js';
-import type { StatusCodeRow, StatusStore } from '../store/status-store.js';
+import type { Store, StatusStore } from '../store/port.js';
+import type { StatusCodeRow } from '../store/rows.js';
 
 export interface UpdateStatusCodeInput {
   name?: string | null;
@@ -9,25 +10,25 @@ export interface UpdateStatusCodeInput {
   archived?: boolean | null;
 }
 
-export function createStatusCodeService(deps: { statusCodes: StatusStore }) {
-  const store = deps.statusCodes;
+export function createStatusCodeService(deps: { store: Store }) {
+  const { store } = deps;
 
   // Archived codes stay on old leads, so only the codes still in use must have distinct names.
-  function requireFreeName(name: string, exceptId?: number): void {
-    if (store.findActiveByName(name, exceptId)) {
+  async function requireFreeName(codes: StatusStore, name: string, exceptId?: number): Promise<void> {
+    if (await codes.findActiveByName(name, exceptId)) {
       throw new DomainError(ErrorCode.CONFLICT, `name: a status code named "${name}" already exists`, 'name');
     }
   }
 
   return {
-    list: (includeArchived: boolean): StatusCodeRow[] => store.listStatusCodes(includeArchived),
+    list: (includeArchived: boolean): Promise<StatusCodeRow[]> => store.statusCodes.listStatusCodes(includeArchived),
 
     /** A new code goes to the end of the list. */
-    create(nameRaw: string): StatusCodeRow {
+    create(nameRaw: string): Promise<StatusCodeRow> {
       const name = requireText('name', nameRaw, 80);
-      return store.transaction(() => {
-        requireFreeName(name);
-        return store.insertStatusCodeLast(name);
+      return store.transaction(async ({ statusCodes }) => {
+        await requireFreeName(statusCodes, name);
+        return statusCodes.insertStatusCodeLast(name);
       });
     },
 
@@ -35,10 +36,10 @@ export function createStatusCodeService(deps: { statusCodes: StatusStore }) {
      * Changes the given fields. There is always exactly one default, and it is never archived: the
      * default is changed by making another code the default, never by unsetting it.
      */
-    update(id: number, input: UpdateStatusCodeInput): StatusCodeRow {
+    update(id: number, input: UpdateStatusCodeInput): Promise<StatusCodeRow> {
       const name = input.name != null ? requireText('name', input.name, 80) : null;
-      return store.transaction(() => {
-        const code = store.findStatusCode(id);
+      return store.transaction(async ({ statusCodes }) => {
+        const code = await statusCodes.findStatusCode(id);
         if (!code) throw notFound('status code');
         const archived = input.archived ?? code.archived;
         const isDefault = input.isDefault ?? code.isDefault;
@@ -48,22 +49,22 @@ export function createStatusCodeService(deps: { statusCodes: StatusStore }) {
         if (isDefault && archived) {
           throw badInput(input.archived ? 'archived' : 'isDefault', 'the default status code cannot be archived');
         }
-        if (!archived) requireFreeName(name ?? code.name, id);
-        store.updateStatusCode(id, {
+        if (!archived) await requireFreeName(statusCodes, name ?? code.name, id);
+        await statusCodes.updateStatusCode(id, {
           ...(name !== null ? { name } : {}),
           ...(input.archived != null ? { archived: input.archived } : {}),
         });
-        if (isDefault && !code.isDefault) store.makeDefault(id);
-        const updated = store.findStatusCode(id);
+        if (isDefault && !code.isDefault) await statusCodes.makeDefault(id);
+        const updated = await statusCodes.findStatusCode(id);
         if (!updated) throw notFound('status code');
         return updated;
       });
     },
 
     /** `ids` must name every code, archived ones included, exactly once; positions become 1..n. */
-    reorder(ids: readonly number[]): StatusCodeRow[] {
-      return store.transaction(() => {
-        const all = store.listStatusCodes(true);
+    reorder(ids: readonly number[]): Promise<StatusCodeRow[]> {
+      return store.transaction(async ({ statusCodes }) => {
+        const all = await statusCodes.listStatusCodes(true);
         const known = new Set(all.map((c) => c.id));
         const seen = new Set<number>();
         for (const id of ids) {
@@ -73,8 +74,8 @@ export function createStatusCodeService(deps: { statusCodes: StatusStore }) {
         }
         const left = all.filter((c) => !seen.has(c.id)).map((c) => c.id);
         if (left.length > 0) throw badInput('ids', `every status code must be listed; missing ${left.join(', ')}`);
-        store.setPositions(ids);
-        return store.listStatusCodes(true);
+        await statusCodes.setPositions(ids);
+        return statusCodes.listStatusCodes(true);
       });
     },
   };

@@ -5,7 +5,7 @@
 // transaction a minute later (and when the server stops). The list reads the notes too, so it is
 // exact to the minute; a crash loses at most the last minute's notes.
 import type { Logger } from 'pino';
-import type { IdentityStore } from '../store/identity-store.js';
+import type { IdentityStore } from '../store/port.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 
 /** A use within this many ms of the recorded one is not recorded again. Also the write interval. */
@@ -17,18 +17,19 @@ export function createTokenUsage(deps: { identity: Pick<IdentityStore, 'recordTo
   const pending = new Map<number, number>();
   let timer: TimerHandle | null = null;
   let stopped = false;
+  /** The batches written so far, one after another: stop() waits for the last. */
+  let writing: Promise<void> = Promise.resolve();
 
-  function flush(): void {
+  function flush(): Promise<void> {
     timer = null;
-    if (pending.size === 0) return;
+    if (pending.size === 0) return writing;
     const batch = new Map(pending);
     pending.clear();
-    try {
-      identity.recordTokenUses(batch);
-    } catch (err) {
+    writing = writing.then(() => identity.recordTokenUses(batch)).catch((err: unknown) => {
       // Only a "last used" time is lost; the next use after a minute records it again.
       logger.error({ err, tokens: batch.size }, 'could not record when API tokens were last used');
-    }
+    });
+    return writing;
   }
 
   return {
@@ -41,7 +42,7 @@ export function createTokenUsage(deps: { identity: Pick<IdentityStore, 'recordTo
       const latest = Math.max(recorded ?? Number.NEGATIVE_INFINITY, pending.get(tokenId) ?? Number.NEGATIVE_INFINITY);
       if (now - latest < TOKEN_USE_PRECISION_MS) return;
       pending.set(tokenId, now);
-      if (timer === null && !stopped) timer = clock.setTimer(TOKEN_USE_PRECISION_MS, flush);
+      if (timer === null && !stopped) timer = clock.setTimer(TOKEN_USE_PRECISION_MS, () => void flush());
     },
 
     /** The token's last use: the note not yet written, else the stored time. */
@@ -52,10 +53,10 @@ export function createTokenUsage(deps: { identity: Pick<IdentityStore, 'recordTo
     },
 
     /** Writes what is noted and arms no more timers (the server is stopping; the database is still open). */
-    stop(): void {
+    stop(): Promise<void> {
       stopped = true;
       timer?.cancel();
-      flush();
+      return flush();
     },
   };
 }

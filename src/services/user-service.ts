@@ -1,13 +1,14 @@
 // Offices and users: the people leads are routed to.
 import { DomainError, ErrorCode, notFound } from '../domain/errors.js';
 import {
-  handleFromName, normalizeEmail, normalizeHandle, requireExisting, requireText,
+  handleFromName, normalizeEmail, normalizeHandle, requireText,
 } from '../domain/validation.js';
 import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import type { Role } from '../domain/viewer.js';
-import type { IdentityStore, UserRow } from '../store/identity-store.js';
-import type { OfficeRow, OrgStore } from '../store/org-store.js';
+import type { Store, Stores } from '../store/port.js';
+import type { OfficeRow, UserPatch, UserRow } from '../store/rows.js';
 import { hashPassword, validatePassword } from './auth-service.js';
+import { requireIds } from './existing-ids.js';
 import type { LeadChanges } from './lead-changes.js';
 import type { RoutingService } from './routing-service.js';
 
@@ -32,33 +33,32 @@ export interface UpdateUserInput {
 }
 
 export function createUserService(deps: {
-  identity: IdentityStore;
-  org: OrgStore;
+  store: Store;
   /** Deactivation closes the user's open offers in its own transaction (routing-service.ts). */
   changes: LeadChanges;
   routing: Pick<RoutingService, 'closeOffersOfDeactivated'>;
   /** DEFAULT_PHONE_REGION: the country of a phone written without one. */
   phoneRegion: PhoneRegion;
 }) {
-  const { identity, org, changes, routing } = deps;
+  const { store, changes, routing } = deps;
   /** Told after a user's deactivation commits (the server closes their open WebSockets). */
   const deactivatedListeners: ((userId: number) => void)[] = [];
 
-  const requireOffices = (field: string, ids: readonly number[]): number[] =>
-    requireExisting(field, 'office', ids, (wanted) => org.findOffices(wanted));
+  const requireOffices = (tx: Stores, field: string, ids: readonly number[]): Promise<number[]> =>
+    requireIds(field, 'office', ids, (wanted) => tx.org.findOffices(wanted));
 
-  function requireFreeEmail(email: string, exceptUserId?: number): void {
-    const holder = identity.findUserByEmail(email);
+  async function requireFreeEmail(tx: Stores, email: string, exceptUserId?: number): Promise<void> {
+    const holder = await tx.identity.findUserByEmail(email);
     if (holder && holder.id !== exceptUserId) {
       throw new DomainError(ErrorCode.CONFLICT, `email: ${email} is already used by another user`, 'email');
     }
   }
 
   /** A free handle: the given one must be free; a derived one gets a number until it is. */
-  function pickHandle(given: string | null | undefined, name: string, exceptUserId?: number): string {
+  async function pickHandle(tx: Stores, given: string | null | undefined, name: string, exceptUserId?: number): Promise<string> {
     if (given) {
       const handle = normalizeHandle('handle', given);
-      const holder = identity.findUserByHandle(handle);
+      const holder = await tx.identity.findUserByHandle(handle);
       if (holder && holder.id !== exceptUserId) {
         throw new DomainError(ErrorCode.CONFLICT, `handle: "${handle}" is already taken`, 'handle');
       }
@@ -67,31 +67,34 @@ export function createUserService(deps: {
     const base = handleFromName(name);
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? base : `${base}${n}`;
-      if (!identity.handleTaken(candidate)) return candidate;
+      if (!await tx.identity.handleTaken(candidate)) return candidate;
     }
   }
 
   return {
-    createOffice(nameRaw: string): OfficeRow {
+    createOffice(nameRaw: string): Promise<OfficeRow> {
       const name = requireText('name', nameRaw, 120);
-      if (org.findOfficeByName(name)) {
-        throw new DomainError(ErrorCode.CONFLICT, `name: an office named "${name}" already exists`, 'name');
-      }
-      return org.insertOffice(name);
+      // One transaction: no other office of that name can slip in between the check and the insert.
+      return store.transaction(async (tx) => {
+        if (await tx.org.findOfficeByName(name)) {
+          throw new DomainError(ErrorCode.CONFLICT, `name: an office named "${name}" already exists`, 'name');
+        }
+        return tx.org.insertOffice(name);
+      });
     },
 
     async createUser(input: CreateUserInput): Promise<UserRow> {
       const name = requireText('name', input.name, 120);
       const email = normalizeEmail('email', input.email);
       const phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
-      // Hash before the transaction: the KDF is slow and async, transactions must be synchronous.
+      // Hash before the transaction: the KDF is slow, and a transaction holds the database meanwhile.
       const passwordHash = input.password ? await hashPassword(validatePassword(input.password)) : null;
-      return identity.transaction(() => {
-        const officeIds = requireOffices('officeIds', input.officeIds ?? []);
-        requireFreeEmail(email);
-        const handle = pickHandle(input.handle, name);
-        const user = identity.insertUser({ name, email, phone, role: input.role, handle, passwordHash });
-        identity.setUserOffices(user.id, officeIds);
+      return store.transaction(async (tx) => {
+        const officeIds = await requireOffices(tx, 'officeIds', input.officeIds ?? []);
+        await requireFreeEmail(tx, email);
+        const handle = await pickHandle(tx, input.handle, name);
+        const user = await tx.identity.insertUser({ name, email, phone, role: input.role, handle, passwordHash });
+        await tx.identity.setUserOffices(user.id, officeIds);
         return user;
       });
     },
@@ -102,24 +105,25 @@ export function createUserService(deps: {
      * transaction: no offer waits for someone who can no longer answer it.
      */
     async updateUser(id: number, input: UpdateUserInput, actorId: number | null = null): Promise<UserRow> {
-      const patch: Partial<UserRow> = {};
+      const patch: UserPatch = {};
       if (input.name != null) patch.name = requireText('name', input.name, 120);
       if (input.email != null) patch.email = normalizeEmail('email', input.email);
       if (input.phone !== undefined) patch.phone = input.phone ? normalizePhone('phone', input.phone, deps.phoneRegion) : null;
       if (input.active != null) patch.active = input.active;
       if (input.password) patch.passwordHash = await hashPassword(validatePassword(input.password));
       // A lead change (changes.run), so that the offers it closes publish and notify after commit.
-      const updated = changes.run((set, now) => {
-        const existing = identity.findUser(id);
+      const updated = await changes.run(async (set, now) => {
+        const { tx } = set;
+        const existing = await tx.identity.findUser(id);
         if (!existing) throw notFound('user');
-        if (patch.email) requireFreeEmail(patch.email, id);
-        if (input.handle != null) patch.handle = pickHandle(input.handle, existing.name, id);
-        const officeIds = input.officeIds != null ? requireOffices('officeIds', input.officeIds) : null;
-        const user = identity.updateUser(id, patch);
+        if (patch.email) await requireFreeEmail(tx, patch.email, id);
+        if (input.handle != null) patch.handle = await pickHandle(tx, input.handle, existing.name, id);
+        const officeIds = input.officeIds != null ? await requireOffices(tx, 'officeIds', input.officeIds) : null;
+        const user = await tx.identity.updateUser(id, patch);
         if (!user) throw notFound('user');
-        if (officeIds) identity.setUserOffices(id, officeIds);
+        if (officeIds) await tx.identity.setUserOffices(id, officeIds);
         // After the user row: routing in this transaction already sees them inactive.
-        if (input.active === false) routing.closeOffersOfDeactivated(id, actorId, set, now);
+        if (input.active === false) await routing.closeOffersOfDeactivated(id, actorId, set, now);
         return user;
       });
       // After the commit, so a listener never acts on a deactivation that was rolled back.
@@ -132,14 +136,14 @@ export function createUserService(deps: {
       deactivatedListeners.push(listener);
     },
 
-    getUser(id: number): UserRow {
-      const user = identity.findUser(id);
+    async getUser(id: number): Promise<UserRow> {
+      const user = await store.identity.findUser(id);
       if (!user) throw notFound('user');
       return user;
     },
 
-    listUsers: (): UserRow[] => identity.listUsers(),
-    listOffices: (): OfficeRow[] => org.listOffices(),
+    listUsers: (): Promise<UserRow[]> => store.identity.listUsers(),
+    listOffices: (): Promise<OfficeRow[]> => store.org.listOffices(),
   };
 }
 

@@ -39,8 +39,12 @@ export class ManualClock implements Clock {
     return { cancel: () => { this.timers = this.timers.filter((t) => t !== timer); } };
   }
 
-  /** Moves time forward by `ms`, firing each timer due on the way at its own time. */
-  advance(ms: number): void {
+  /**
+   * Moves time forward by `ms`, firing each timer due on the way at its own time. After each, the
+   * work it started is let run (one turn of the event loop: a store transaction, say) before time
+   * moves on, so that a timer that work arms (the next deadline) fires at its own time too.
+   */
+  async advance(ms: number): Promise<void> {
     const end = this.current + ms;
     for (;;) {
       const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
@@ -48,6 +52,7 @@ export class ManualClock implements Clock {
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
       due.fn();
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.current = end;
   }

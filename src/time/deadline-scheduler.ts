@@ -6,9 +6,9 @@ import type { Clock, TimerHandle } from './clock.js';
 
 export interface DeadlineWork {
   /** Processes a batch of what is due now: how many, and whether more may be due (a full batch). */
-  processDue(): { processed: number; more: boolean };
+  processDue(): Promise<{ processed: number; more: boolean }>;
   /** The earliest deadline still ahead (ms since the epoch), or null when there is none. */
-  earliest(): number | null;
+  earliest(): Promise<number | null>;
 }
 
 export class DeadlineScheduler {
@@ -17,6 +17,10 @@ export class DeadlineScheduler {
   private immediate: NodeJS.Immediate | null = null;
   private armedFor: number | null = null;
   private running = false;
+  /** The pass in progress, if any: one at a time, and stop() waits for it. */
+  private pass: Promise<void> | null = null;
+  /** A timer fired during a pass: another pass follows it, so that deadline is not skipped. */
+  private again = false;
 
   constructor(private readonly clock: Clock, private readonly work: DeadlineWork, private readonly log: Logger) {}
 
@@ -32,13 +36,15 @@ export class DeadlineScheduler {
     if (this.armedFor === null || at < this.armedFor) this.arm(at);
   }
 
-  stop(): void {
+  /** Stops arming timers, and resolves when the pass in progress (if any) has ended. */
+  async stop(): Promise<void> {
     this.running = false;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
     this.timer?.cancel();
     this.timer = null;
     this.armedFor = null;
+    await this.pass;
   }
 
   private arm(at: number): void {
@@ -53,10 +59,23 @@ export class DeadlineScheduler {
 
   private run(): void {
     if (!this.running) return;
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
+    this.pass = this.runPass().finally(() => {
+      this.pass = null;
+      if (this.again) this.run();
+    });
+  }
+
+  private async runPass(): Promise<void> {
     try {
       const started = this.clock.now();
-      const { processed, more } = this.work.processDue();
+      const { processed, more } = await this.work.processDue();
       if (processed > 0) this.log.debug({ expired: processed, tookMs: this.clock.now() - started }, 'deadlines processed');
+      if (!this.running) return;
       if (more) {
         // A backlog: the next batch right after the I/O waiting now, not in this same turn.
         this.immediate ??= setImmediate(() => {
@@ -65,13 +84,15 @@ export class DeadlineScheduler {
         });
         return;
       }
+      const next = await this.work.earliest();
+      // A deadline announced meanwhile (notify) may have armed an earlier timer: keep the earlier.
+      if (next !== null && this.running && (this.armedFor === null || next < this.armedFor)) {
+        this.arm(Math.max(next, this.clock.now() + 1));
+      }
     } catch (err) {
       // Never let one failure stop the clock: try again shortly.
       this.log.error({ err }, 'processing deadlines failed; retrying in 1 s');
-      this.arm(this.clock.now() + 1000);
-      return;
+      if (this.running) this.arm(this.clock.now() + 1000);
     }
-    const next = this.work.earliest();
-    if (next !== null) this.arm(Math.max(next, this.clock.now() + 1));
   }
 }

@@ -7,17 +7,25 @@ import { DeadlineScheduler } from '../../src/time/deadline-scheduler.js';
 
 const silent = pino({ level: 'silent' });
 
+/**
+ * Lets the scheduler's pass in progress finish: its work is asynchronous (the store port), so a pass
+ * ends a few promise reactions after it starts. Microtasks only: no timer and no setImmediate runs.
+ */
+async function passesDone(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
 describe('ManualClock', () => {
-  it('fires due timers in deadline order, each at its own time', () => {
+  it('fires due timers in deadline order, each at its own time', async () => {
     const clock = new ManualClock(1000);
     const fired: [string, number][] = [];
     clock.setTimer(300, () => fired.push(['b', clock.now()]));
     clock.setTimer(100, () => fired.push(['a', clock.now()]));
     const c = clock.setTimer(200, () => fired.push(['c', clock.now()]));
     c.cancel();
-    clock.advance(250);
+    await clock.advance(250);
     expect(fired).toEqual([['a', 1100]]);
-    clock.advance(50);
+    await clock.advance(50);
     expect(fired).toEqual([['a', 1100], ['b', 1300]]);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -30,44 +38,49 @@ describe('DeadlineScheduler', () => {
       processedAt,
       deadlines,
       work: {
-        processDue: () => {
+        processDue: async () => {
           const due = deadlines.filter((d) => d <= clock.now()).slice(0, batch);
           for (const d of due) deadlines.splice(deadlines.indexOf(d), 1);
           if (due.length) processedAt.push(clock.now());
           return { processed: due.length, more: due.length === batch };
         },
-        earliest: () => (deadlines.length ? Math.min(...deadlines) : null),
+        earliest: async () => (deadlines.length ? Math.min(...deadlines) : null),
       },
     };
   }
 
-  it('on start, processes every deadline that passed while down, then arms for the earliest left', () => {
+  it('on start, processes every deadline that passed while down, then arms for the earliest left', async () => {
     const clock = new ManualClock(10_000);
     const w = fakeWork(clock, [5_000, 9_000, 12_000, 15_000]);
     const s = new DeadlineScheduler(clock, w.work, silent);
     s.start();
+    await passesDone();
     expect(w.processedAt).toEqual([10_000]);
     expect(w.deadlines).toEqual([12_000, 15_000]);
     expect(clock.pendingTimers).toBe(1);
-    clock.advance(2_000);
+    await clock.advance(2_000);
+    await passesDone();
     expect(w.processedAt).toEqual([10_000, 12_000]);
-    clock.advance(3_000);
+    await clock.advance(3_000);
+    await passesDone();
     expect(w.processedAt).toEqual([10_000, 12_000, 15_000]);
     expect(clock.pendingTimers).toBe(0);
-    s.stop();
+    await s.stop();
   });
 
-  it('a new earlier deadline re-arms the one timer; stop leaves no timer behind', () => {
+  it('a new earlier deadline re-arms the one timer; stop leaves no timer behind', async () => {
     const clock = new ManualClock(0);
     const w = fakeWork(clock, [10_000]);
     const s = new DeadlineScheduler(clock, w.work, silent);
     s.start();
+    await passesDone();
     w.deadlines.push(4_000);
     s.notify(4_000);
     expect(clock.pendingTimers).toBe(1);
-    clock.advance(4_000);
+    await clock.advance(4_000);
+    await passesDone();
     expect(w.processedAt).toEqual([4_000]);
-    s.stop();
+    await s.stop();
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -76,7 +89,8 @@ describe('DeadlineScheduler', () => {
     const w = fakeWork(clock, [1_000, 2_000, 3_000, 4_000, 5_000, 20_000], 2);
     const s = new DeadlineScheduler(clock, w.work, silent);
     s.start();
-    // One batch in the call itself; the rest after other I/O has had its turn.
+    await passesDone();
+    // One batch at once; the rest after other I/O has had its turn.
     expect(w.deadlines).toEqual([3_000, 4_000, 5_000, 20_000]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(w.deadlines).toEqual([5_000, 20_000]);
@@ -85,19 +99,21 @@ describe('DeadlineScheduler', () => {
     // No clock time passed: the backlog drained on its own, and the timer is armed for 20 s.
     expect(w.deadlines).toEqual([20_000]);
     expect(clock.pendingTimers).toBe(1);
-    s.stop();
+    await s.stop();
   });
 
-  it('a failure is retried a second later instead of stopping the clock', () => {
+  it('a failure is retried a second later instead of stopping the clock', async () => {
     const clock = new ManualClock(0);
     let calls = 0;
     const s = new DeadlineScheduler(clock, {
-      processDue: () => { calls++; if (calls === 1) throw new Error('disk full'); return { processed: 0, more: false }; },
-      earliest: () => null,
+      processDue: async () => { calls++; if (calls === 1) throw new Error('disk full'); return { processed: 0, more: false }; },
+      earliest: async () => null,
     }, silent);
     s.start();
+    await passesDone();
     expect(calls).toBe(1);
-    clock.advance(1_000);
+    await clock.advance(1_000);
+    await passesDone();
     expect(calls).toBe(2);
     expect(clock.pendingTimers).toBe(0);
   });

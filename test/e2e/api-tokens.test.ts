@@ -153,23 +153,23 @@ describe('lastUsedAt', () => {
     expect(row(token.id)).toBeNull();
 
     // Within the minute: neither the list nor the row moves.
-    clock.advance(30_000);
+    await clock.advance(30_000);
     await t.sdk(token.token).Me();
     expect(await shown()).toBe(new Date(firstUse).toISOString());
 
     // A minute after the first use the batch is written.
-    clock.advance(TOKEN_USE_PRECISION_MS - 30_000);
+    await clock.advance(TOKEN_USE_PRECISION_MS - 30_000);
     expect(row(token.id)).toBe(firstUse);
 
     // A WebSocket operation a minute later counts as a use.
-    clock.advance(1_000);
+    await clock.advance(1_000);
     const wsUse = clock.now();
     const socket = await openRaw(t.wsUrl, token.token);
     socket.subscribe('m', '{ me { id } }');
     await socket.waitFor((m) => m.id === 'm' && m.type === 'next', 'me');
     socket.socket.close(1000);
     expect(await shown()).toBe(new Date(wsUse).toISOString());
-    clock.advance(TOKEN_USE_PRECISION_MS);
+    await clock.advance(TOKEN_USE_PRECISION_MS);
     expect(row(token.id)).toBe(wsUse);
   });
 

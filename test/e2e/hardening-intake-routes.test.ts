@@ -44,18 +44,18 @@ describe('intake routes share the per-address intake limit (INTAKE_RATE_PER_MINU
     const email = await postEmail(SECRET);
     expect(email.status).toBe(429);
     expect(email.headers.get('retry-after')).toBe('30');
-    clock.advance(60_000);
+    await clock.advance(60_000);
     expect((await postForm(key)).status).toBe(303);
   });
 
   it('POST /inbound/email past the limit gets 429 with Retry-After, even with the right secret; wrong secrets count', async () => {
-    clock.advance(60_000);
+    await clock.advance(60_000);
     expect((await postEmail('wrong-secret-wrong-secret')).status).toBe(401);
     expect((await postEmail('another-wrong-secret-value')).status).toBe(401);
     const refused = await postEmail(SECRET);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     // Allowed again: the message reaches the parser (an unknown recipient is 404, not 429).
     expect((await postEmail(SECRET)).status).toBe(404);
   });

@@ -51,7 +51,7 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
     expect(refused.data).toBeNull();
     // Another address has its own allowance.
     expect(codeOf(await submitFrom('203.0.113.2'))).toBe('OK');
-    clock.advance(20_000);
+    await clock.advance(20_000);
     expect(codeOf(await submitFrom('203.0.113.1'))).toBe('OK');
     expect(codeOf(await submitFrom('203.0.113.1'))).toBe('RATE_LIMITED');
   });
@@ -101,7 +101,7 @@ describe('behind a trusted proxy (TRUST_PROXY=true)', () => {
     expect(codeOf(await gql(t, LOGIN, { email: 'pat@example.com', password: 'wrong three' }, { 'x-forwarded-for': '192.0.2.25' }))).toBe('UNAUTHENTICATED');
     const refused = await gql(t, LOGIN, { email: 'pat@example.com', password: 'correct horse' }, { 'x-forwarded-for': '192.0.2.23' });
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 20 });
-    clock.advance(20_000);
+    await clock.advance(20_000);
     const ok = await gql(t, LOGIN, { email: 'pat@example.com', password: 'correct horse' }, { 'x-forwarded-for': '192.0.2.24' });
     expect(ok.errors).toBeUndefined();
   });

@@ -87,8 +87,8 @@ describe('slow consumers', () => {
     const { createLeadSource } = await t.admin.CreateLeadSource({ input: { name: 'Slow' } });
     const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: createLeadSource.id, firstName: 'Big', message: 'x'.repeat(5000) } });
     const services = t.server.services;
-    const lead = services.stores.leads.findLead(Number(submitLead.id));
-    const event = services.stores.leads.eventsOfLead(Number(submitLead.id))[0];
+    const lead = await services.stores.leads.findLead(Number(submitLead.id));
+    const event = (await services.stores.leads.eventsOfLead(Number(submitLead.id)))[0];
     if (!lead || !event) throw new Error('lead not stored');
     const change: LeadChange = { event, lead, audience: [], former: [] };
 

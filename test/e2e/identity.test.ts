@@ -154,9 +154,9 @@ describe('session expiry', () => {
       await s.admin.CreateUser({ input: { name: 'Sid', email: 'sid@example.com', role: 'AGENT', password: 'correct horse' } });
       const { login } = await s.sdk(null).Login({ email: 'sid@example.com', password: 'correct horse' });
       const { issueApiToken } = await s.admin.IssueApiToken({ userId: login.user.id });
-      clock.advance(SESSION_TTL_MS - 1);
+      await clock.advance(SESSION_TTL_MS - 1);
       expect((await s.sdk(login.token).Me()).me.email).toBe('sid@example.com');
-      clock.advance(1);
+      await clock.advance(1);
       expect(await errorCode(s.sdk(login.token).Me())).toBe('UNAUTHENTICATED');
       expect((await s.sdk(issueApiToken.token).Me()).me.email).toBe('sid@example.com');
     } finally {

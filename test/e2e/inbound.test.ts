@@ -154,7 +154,7 @@ describe('web forms', () => {
     expect(await thanks.text()).toContain('Thank you');
     // The externalId makes a resubmission harmless: still one lead.
     expect((await post(source.publicKey, { firstName: 'Lena', externalId: 'form-1' })).status).toBe(303);
-    const leads = t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'form-1');
+    const leads = await t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'form-1');
     expect(leads).toMatchObject({
       firstName: 'Lena', lastName: 'Moss', email: 'lena@example.com', phone: '+15125550101', message: 'Hello',
       postalCode: '78702', propertyAddress: '2104 E 12th St, Austin, TX',
@@ -178,7 +178,7 @@ describe('web forms', () => {
     expect(html).toContain('must not be empty');
     expect(html).toContain('&quot;not-an-email&lt;script&gt;&quot; is not a valid email address');
     expect(html).not.toContain('<script>');
-    expect(t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'bad-1')).toBeNull();
+    expect(await t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'bad-1')).toBeNull();
   });
 
   it('an unknown key gets 404; GET serves an embeddable example form posting to itself', async () => {

@@ -167,11 +167,11 @@ describe('filters', () => {
     const source = (await createSource(t)).id;
     const [a] = await createAgents(t, 1);
     const t0 = clock.now() + 60_000;
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const early = await ownedLead(a, source);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const middle = await ownedLead(a, source);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const late = await ownedLead(a, source);
     const iso = (ms: number) => new Date(ms).toISOString();
     expect(await allIds({ sourceId: source, createdFrom: iso(t0 + 60_000) })).toEqual([late, middle]);
@@ -184,8 +184,8 @@ describe('filters', () => {
     // New leads reach the trigram index in batches after they commit (search-indexing.ts); until
     // then search reads them from the table. Driven by hand here: none indexed, one, both.
     const { searchIndexing, stores } = t.server.services;
-    searchIndexing.stop();
-    stores.leadList.indexPending(1_000_000);
+    await searchIndexing.stop();
+    await stores.leadList.indexPending(1_000_000);
     const source = (await createSource(t, { officeIds: [] })).id;
     const [a] = await createAgents(t, 1);
     const { submitLead: dana } = await t.admin.SubmitLead({ input: { sourceId: source, targetUserId: a.id, firstName: 'Dana', lastName: 'Reyes-Ortiz', email: 'dana.r@zilker.example', phone: '+1 (512) 555-0199' } });
@@ -193,7 +193,7 @@ describe('filters', () => {
     const search = (q: string, size?: number) => allIds({ sourceId: source, search: q }, size);
 
     for (const indexed of [0, 1, 2]) {
-      expect(stores.leadList.pendingSearchIndex()).toBe(2 - indexed);
+      expect(await stores.leadList.pendingSearchIndex()).toBe(2 - indexed);
       expect(await search('reyes')).toEqual([dana.id]);
       expect(await search('DANA REY')).toEqual([dana.id]);
       expect(await search('ZILKER.EX')).toEqual([dana.id]);
@@ -210,12 +210,12 @@ describe('filters', () => {
       // FTS syntax in a search is just text.
       expect(await search('"dana" OR ole*')).toEqual([]);
       expect((await t.admin.Leads({ filter: { sourceId: source, search: 'example' } })).leads.totalCount).toBe(2);
-      expect(stores.leadList.indexPending(1)).toBe(indexed < 2 ? 1 : 0);
+      expect(await stores.leadList.indexPending(1)).toBe(indexed < 2 ? 1 : 0);
     }
     // The server's own indexer picks up new leads shortly after they commit.
-    searchIndexing.start();
+    await searchIndexing.start();
     await poolLead('Newcomer');
-    expect(stores.leadList.pendingSearchIndex()).toBe(1);
+    expect(await stores.leadList.pendingSearchIndex()).toBe(1);
     await until(() => stores.leadList.pendingSearchIndex(), (n) => n === 0, 'the new lead indexed');
   });
 });

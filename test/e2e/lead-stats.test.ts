@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatsRange } from '../../src/store/lead-stats-store.js';
+import type { StatsRange } from '../../src/store/lead-stats-rules.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgents, createSource, type TestAgent } from '../support/brokerage.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
@@ -34,10 +34,10 @@ describe('leadStats', () => {
 
     // L1 offered to a, accepted after 30 s; L2 offered to b (round robin), accepted after 90 s.
     const l1 = await submit(source.id);
-    clock.advance(30 * SEC);
+    await clock.advance(30 * SEC);
     await a.sdk.AcceptOffer({ offerId: await pendingOffer(a, l1) });
     const l2 = await submit(source.id);
-    clock.advance(90 * SEC);
+    await clock.advance(90 * SEC);
     await b.sdk.AcceptOffer({ offerId: await pendingOffer(b, l2) });
 
     const early = (await t.admin.LeadStatsFull({})).leadStats;
@@ -47,11 +47,11 @@ describe('leadStats', () => {
     // L3: c declines after 10 s; a lets it expire (900 s); b accepts after 120 s.
     const t3 = clock.now();
     const l3 = await submit(source.id);
-    clock.advance(10 * SEC);
+    await clock.advance(10 * SEC);
     await c.sdk.DeclineOffer({ offerId: await pendingOffer(c, l3) });
     await pendingOffer(a, l3);
-    clock.advance(900 * SEC);
-    clock.advance(120 * SEC);
+    await clock.advance(900 * SEC);
+    await clock.advance(120 * SEC);
     await b.sdk.AcceptOffer({ offerId: await pendingOffer(b, l3) });
     // L4: a's own lead, auto-accepted: no offer was really made. L5: nobody eligible, UNASSIGNED.
     // L6: offered to a and still open.
@@ -116,13 +116,13 @@ describe('leadStats rollups', () => {
     // A fresh UTC day holds only this test's leads; whole days are read from the rollups alone. It
     // starts a 64-day period (periods are aligned on 1970-01-01), for the last part of the test.
     const dayStart = (Math.floor(clock.now() / (64 * DAY)) + 1) * 64 * DAY;
-    clock.advance(dayStart + 3_600_000 - clock.now());
+    await clock.advance(dayStart + 3_600_000 - clock.now());
     const day = { from: new Date(dayStart).toISOString(), to: new Date(dayStart + DAY).toISOString() };
     const stats = async () => (await t.admin.LeadStatsFull(day)).leadStats;
     // The same figures counted from the raw rows, over a second (read-only) connection.
     const raw = new Database(join(t.dir, 'test.db'), { readonly: true });
-    const sameAsRawRows = (range: StatsRange) =>
-      expect(statsDifferences(t.server.services.leadStats.leadStats(range), referenceLeadStats(raw, range)), JSON.stringify(range)).toEqual([]);
+    const sameAsRawRows = async (range: StatsRange) =>
+      expect(statsDifferences(await t.server.services.leadStats.leadStats(range), referenceLeadStats(raw, range)), JSON.stringify(range)).toEqual([]);
     try {
       const { createOffice } = await t.admin.CreateOffice({ name: 'Rollups' });
       const agents = await createAgents(t, 3, { officeIds: [createOffice.id] });
@@ -146,7 +146,7 @@ describe('leadStats rollups', () => {
       expect(s.offers).toEqual({ made: 2, pending: 2, accepted: 0, declined: 0, expired: 0, taken: 0 });
       const race = await offered(l1);
       expect(race).toHaveLength(2);
-      clock.advance(40_000);
+      await clock.advance(40_000);
       await race[0]?.agent.sdk.AcceptOffer({ offerId: race[0].offerId });
       s = await stats();
       expect(counts(s)).toEqual({ ROUTING: 0, ASSIGNED: 1, UNASSIGNED: 0 });
@@ -157,14 +157,14 @@ describe('leadStats rollups', () => {
       // the third agent at that moment, who accepts 30 s later.
       const l2 = await submit('Two');
       const [declines, waits] = await offered(l2);
-      clock.advance(20_000);
+      await clock.advance(20_000);
       await declines?.agent.sdk.DeclineOffer({ offerId: declines.offerId });
       expect((await stats()).offers).toEqual({ made: 4, pending: 1, accepted: 1, declined: 1, expired: 0, taken: 1 });
-      clock.advance(580_000);
+      await clock.advance(580_000);
       const [third] = await offered(l2);
       expect(third?.agent.id).not.toBe(waits?.agent.id);
       expect((await stats()).offers).toEqual({ made: 5, pending: 1, accepted: 1, declined: 1, expired: 1, taken: 1 });
-      clock.advance(30_000);
+      await clock.advance(30_000);
       await third?.agent.sdk.AcceptOffer({ offerId: third.offerId });
       s = await stats();
       expect(counts(s)).toEqual({ ROUTING: 0, ASSIGNED: 2, UNASSIGNED: 0 });
@@ -178,23 +178,23 @@ describe('leadStats rollups', () => {
       await t.admin.ReturnLeadToBroker({ leadId: l2 });
       expect(counts(await stats())).toEqual({ ROUTING: 0, ASSIGNED: 1, UNASSIGNED: 1 });
       const whole = { from: new Date(dayStart), to: new Date(dayStart + DAY) };
-      sameAsRawRows(whole);
-      sameAsRawRows({ from: null, to: null });
+      await sameAsRawRows(whole);
+      await sameAsRawRows({ from: null, to: null });
 
       // 70 days on, that day lies in a past 64-day period: a range over those 64 days sums it (and
       // its 8-day parts) on first use; a later change to L1 must reach the sums through the triggers.
-      clock.advance(70 * DAY);
+      await clock.advance(70 * DAY);
       await submit('Later');
       const past = { from: new Date(dayStart), to: new Date(dayStart + 64 * DAY) };
-      const before = t.server.services.leadStats.leadStats(past);
+      const before = await t.server.services.leadStats.leadStats(past);
       expect(raw.prepare('SELECT count(*) FROM rollup_periods WHERE span_days = 64').pluck().get()).toBeGreaterThan(0);
-      sameAsRawRows(past);
+      await sameAsRawRows(past);
       await t.admin.SetLeadStatus({ leadId: l1, statusCodeId: code('Showing Houses') });
-      const after = t.server.services.leadStats.leadStats(past);
+      const after = await t.server.services.leadStats.leadStats(past);
       const statusCount = (x: typeof before, name: string) => x.byStatus.find((b) => b.statusCodeId === Number(code(name)))?.count ?? 0;
       expect(statusCount(after, 'Closed')).toBe(statusCount(before, 'Closed') - 1);
       expect(statusCount(after, 'Showing Houses')).toBe(statusCount(before, 'Showing Houses') + 1);
-      sameAsRawRows(past);
+      await sameAsRawRows(past);
     } finally {
       raw.close();
     }

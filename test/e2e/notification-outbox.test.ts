@@ -101,20 +101,20 @@ describe('a slow SMS provider', () => {
     sms.holdIf = (r) => r.to === agent.phone;
     const [lead = ''] = await submit(sourceId, 'Timeout', 1);
     await until(() => sms.held.length, (n) => n === 1, 'the held text');
-    clock.advance(SEND_TIMEOUT_MS - 1);
+    await clock.advance(SEND_TIMEOUT_MS - 1);
     await until(() => deliveries(lead), (ns) => ns.some((n) => n.channel === 'email' && n.status === 'SENT'), 'the email');
     expect((await deliveries(lead)).find((n) => n.channel === 'sms')).toMatchObject({ status: 'PENDING', attempts: 1, lastError: null });
-    clock.advance(1);
+    await clock.advance(1);
     await t.server.services.notifications.idle();
     expect((await deliveries(lead)).find((n) => n.channel === 'sms'))
       .toMatchObject({ status: 'PENDING', attempts: 1, lastError: `sms: no answer within ${SEND_TIMEOUT_MS / 1000} s` });
 
     // The provider is back; the next attempt is 1 s after the failed one.
     sms.holdIf = () => false;
-    clock.advance(999);
+    await clock.advance(999);
     await t.server.services.notifications.idle();
     expect((await deliveries(lead)).find((n) => n.channel === 'sms')?.attempts).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     await t.server.services.notifications.idle();
     expect((await deliveries(lead)).find((n) => n.channel === 'sms')).toMatchObject({ status: 'SENT', attempts: 2, lastError: null });
     expect(sms.received.filter((r) => r.to === agent.phone)).toHaveLength(2);
@@ -163,14 +163,14 @@ describe('shutdown and crash', () => {
 
       const closed = first.server.close();
       await eventually(() => first.logs.some((l) => l.msg === 'notification delivery: waiting for sends in flight'), 'the shutdown waiting');
-      own.advance(STOP_GRACE_MS);
+      await own.advance(STOP_GRACE_MS);
       await closed;
       expect(first.logs.filter((l) => l.msg === 'notification attempt failed; will retry'))
         .toEqual([expect.objectContaining({ channel: 'sms', attempt: 1, error: 'aborted: the server is shutting down' })]);
 
       sms.holdIf = () => false;
       sms.release();
-      own.advance(1000);
+      await own.advance(1000);
       const second = await serverOn(dir, own);
       try {
         await second.server.services.notifications.idle();
@@ -200,10 +200,10 @@ describe('shutdown and crash', () => {
       sms.holdIf = () => false;
       const b = await serverOn(dir, clockB);
       try {
-        clockB.advance(CLAIM_LEASE_MS - 1);
+        await clockB.advance(CLAIM_LEASE_MS - 1);
         await b.server.services.notifications.idle();
         expect(sms.received.filter((r) => r.to === '+15125550143')).toHaveLength(1);
-        clockB.advance(1);
+        await clockB.advance(1);
         await b.server.services.notifications.idle();
         expect(sms.received.filter((r) => r.to === '+15125550143')).toHaveLength(2);
         expect((await b.admin.NotificationDeliveries({ leadId: submitLead.id })).notifications.find((n) => n.channel === 'sms'))

@@ -80,7 +80,7 @@ afterAll(async () => {
 afterEach(async () => {
   smsMode = 'ok';
   // Every test leaves no pending offer or delivery behind for the next.
-  clock.advance(24 * 60 * MIN);
+  await clock.advance(24 * 60 * MIN);
   await t.server.services.notifications.idle();
 });
 
@@ -159,7 +159,7 @@ describe('offers reach agents by SMS and email', () => {
     const { agents: [a, b], lead } = await race(2, 600);
     if (!a || !b) throw new Error('no agents');
     await a.sdk.DeclineOffer({ offerId: await pendingOffer(a, lead.id) });
-    clock.advance(601_000);
+    await clock.advance(601_000);
     await idle();
     const all = await deliveries(lead.id);
     const declined = all.filter((n) => (n.to === a.email || n.to === a.phone) && n.body.includes('declined'));
@@ -209,19 +209,19 @@ describe('a provider outage', () => {
     expect(smsRow).toMatchObject({ status: 'PENDING', attempts: 1, lastError: 'sms: provider answered 500: {"message":"provider down"}', sentAt: null });
     expect((await deliveries(lead.id)).find((n) => n.channel === 'email')?.status).toBe('SENT');
 
-    clock.advance(999);
+    await clock.advance(999);
     await idle();
     expect((await deliveries(lead.id)).find((n) => n.channel === 'sms')?.attempts).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     await idle();
     expect((await deliveries(lead.id)).find((n) => n.channel === 'sms')).toMatchObject({ status: 'PENDING', attempts: 2 });
 
     // The provider recovers; the next attempt is 4 s after the second.
     smsMode = 'ok';
-    clock.advance(3_999);
+    await clock.advance(3_999);
     await idle();
     expect((await deliveries(lead.id)).find((n) => n.channel === 'sms')?.attempts).toBe(2);
-    clock.advance(1);
+    await clock.advance(1);
     await idle();
     smsRow = (await deliveries(lead.id)).find((n) => n.channel === 'sms');
     expect(smsRow).toMatchObject({ status: 'SENT', attempts: 3, lastError: null });
@@ -234,14 +234,14 @@ describe('a provider outage', () => {
     if (!a) throw new Error('no agent');
     await idle();
     for (const wait of [1_000, 4_000, 16_000, 64_000]) {
-      clock.advance(wait);
+      await clock.advance(wait);
       await idle();
     }
     const smsRow = (await deliveries(lead.id)).find((n) => n.channel === 'sms');
     expect(smsRow).toMatchObject({ status: 'FAILED', attempts: 5, sentAt: null });
     expect(smsRow?.lastError).toContain('500');
     const requests = sms.filter((m) => m.to === a.phone).length;
-    clock.advance(10 * MIN);
+    await clock.advance(10 * MIN);
     await idle();
     expect(sms.filter((m) => m.to === a.phone).length).toBe(requests);
     // Routing never waited on the provider: the offer is still open and can be accepted.
@@ -267,7 +267,7 @@ describe('after a restart', () => {
       await first.close();
 
       smsMode = 'ok';
-      restartClock.advance(1_000); // the retry falls due while nothing is running
+      await restartClock.advance(1_000); // the retry falls due while nothing is running
       const second = await startTestServer({ clock: restartClock, dir, env });
       try {
         await second.server.services.notifications.idle();

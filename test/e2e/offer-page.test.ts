@@ -29,7 +29,7 @@ afterAll(async () => {
   await t.close();
 });
 
-afterEach(() => { clock.advance(24 * 3_600_000); });
+afterEach(async () => { await clock.advance(24 * 3_600_000); });
 
 const LEAD = { firstName: 'Rosa', lastName: 'Thistlewood', email: 'rosa.t@example.com', phone: '+15125550123', message: 'Two bedrooms near <Barton Springs> & "the park"' };
 
@@ -101,7 +101,7 @@ describe.skipIf(!chromiumPath)('the offer page', () => {
 
   it('an expired offer says it is over, with no buttons and no contact details', async () => {
     const { links: [link] } = await offered(1, 600);
-    clock.advance(601_000);
+    await clock.advance(601_000);
     const res = await page.goto(link ?? '');
     expect(res?.status()).toBe(200);
     expect(await text('#status')).toBe('This offer is over: the time to accept it ran out.');

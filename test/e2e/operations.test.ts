@@ -103,7 +103,7 @@ describe('a lead flowing through', () => {
     await received(sockets.get(b.id) as RawClient, lead1);
     // Sent before the clock moves: a send still in flight then would time out on the clock.
     await t.server.services.notifications.idle();
-    clock.advance(WINDOW_SECONDS * 1000);
+    await clock.advance(WINDOW_SECONDS * 1000);
     await eventually(async () => (await t.admin.Lead({ id: lead1 })).lead.state === 'UNASSIGNED', 'lead 1 unassigned');
 
     // Lead 2's texts are held by the provider: the outbox has them pending until released.

@@ -183,9 +183,9 @@ describe('halts', () => {
       const until = new Date(clock.now() + 3600_000).toISOString();
       await s.admin.HaltUser({ userId: a.id, until, reason: 'Appointment' });
       expect((await a.sdk.Me()).me.halt).toEqual({ until, reason: 'Appointment' });
-      clock.advance(3600_000 - 1);
+      await clock.advance(3600_000 - 1);
       expect((await a.sdk.Me()).me.halt).not.toBeNull();
-      clock.advance(1);
+      await clock.advance(1);
       expect((await a.sdk.Me()).me.halt).toBeNull();
       expect((await s.admin.Users()).users.find((u) => u.id === a.id)?.halt).toBeNull();
     } finally {

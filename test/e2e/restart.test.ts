@@ -25,7 +25,7 @@ describe('restart with an open window (injected clock)', () => {
       const offeredAt = clock.now();
       await first.close();
 
-      clock.advance(601_000); // the window closes while nobody is running
+      await clock.advance(601_000); // the window closes while nobody is running
       expect(clock.pendingTimers).toBe(0);
 
       const second = await startTestServer({ clock, dir });
@@ -36,7 +36,7 @@ describe('restart with an open window (injected clock)', () => {
         expect(new Date(lead.offers[1]?.offeredAt ?? 0).getTime()).toBe(offeredAt + 601_000);
         expect(new Date(lead.offers[1]?.expiresAt ?? 0).getTime()).toBe(offeredAt + 601_000 + 600_000);
         // And the remaining window is armed: it expires on time without another restart.
-        clock.advance(600_000);
+        await clock.advance(600_000);
         expect((await second.admin.Lead({ id: submitLead.id })).lead.state).toBe('UNASSIGNED');
       } finally {
         await second.close();

@@ -13,7 +13,7 @@ const clock = new ManualClock();
 beforeAll(async () => { t = await startTestServer({ clock }); });
 afterAll(async () => { await t.close(); });
 // Each test leaves every agent it made with no pending offer, so tests do not see each other's leads.
-afterEach(async () => { clock.advance(24 * 60 * MIN); });
+afterEach(async () => { await clock.advance(24 * 60 * MIN); });
 
 /** An office of its own per test keeps each test's distribution list to its own agents. */
 async function office(): Promise<string> {
@@ -97,13 +97,13 @@ describe('general routing and the race', () => {
     const first = await pendingOfferOf(a, submitLead.id);
     expect(new Date(first.expiresAt).getTime()).toBe(clock.now() + 15 * MIN);
 
-    clock.advance(15 * MIN - 1);
+    await clock.advance(15 * MIN - 1);
     expect((await offersOf(t, submitLead.id)).map((x) => x.state)).toEqual(['PENDING']);
-    clock.advance(1);
+    await clock.advance(1);
     const afterFirst = await offersOf(t, submitLead.id);
     expect(afterFirst.map((x) => [x.agent.id, x.state, x.round])).toEqual([[a.id, 'EXPIRED', 1], [b.id, 'PENDING', 2]]);
 
-    clock.advance(15 * MIN);
+    await clock.advance(15 * MIN);
     const { lead } = await t.admin.Lead({ id: submitLead.id });
     expect(lead.state).toBe('UNASSIGNED');
     expect(lead.offers.map((x) => x.state)).toEqual(['EXPIRED', 'EXPIRED']);
@@ -131,9 +131,9 @@ describe('general routing and the race', () => {
     const source = await createSource(t, { officeIds: [o], acceptanceWindowSeconds: 60 });
     const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Gus' } });
     const offer = await pendingOfferOf(a, submitLead.id);
-    t.server.services.deadlines.stop();
+    await t.server.services.deadlines.stop();
     try {
-      clock.advance(60_000);
+      await clock.advance(60_000);
       expect((await offersOf(t, submitLead.id))[0]?.state).toBe('PENDING');
       expect(await errorCode(a.sdk.AcceptOffer({ offerId: offer.id }))).toBe('OFFER_CLOSED');
       expect(await errorCode(a.sdk.DeclineOffer({ offerId: offer.id }))).toBe('OFFER_CLOSED');
@@ -242,7 +242,7 @@ describe('eligibility and the routing explanation', () => {
     const source = await createSource(t, { officeIds: [o] });
     const first = (await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Ida' } })).submitLead;
     expect(first.state).toBe('UNASSIGNED');
-    clock.advance(10 * MIN);
+    await clock.advance(10 * MIN);
     const second = (await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Jo' } })).submitLead;
     expect(second.state).toBe('ROUTING');
     expect((await pendingOfferOf(a, second.id)).round).toBe(1);
@@ -272,7 +272,7 @@ describe('direct-to-user leads', () => {
     const direct = await pendingOfferOf(target, submitLead.id);
     expect(new Date(direct.expiresAt).getTime()).toBe(clock.now() + 120_000);
     expect((await other.sdk.MyOffers()).myOffers).toEqual([]);
-    clock.advance(120_000);
+    await clock.advance(120_000);
     const general = await pendingOfferOf(other, submitLead.id);
     expect(general.round).toBe(2);
     const won = await other.sdk.AcceptOffer({ offerId: general.id });

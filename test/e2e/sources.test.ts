@@ -96,9 +96,9 @@ describe('lead sources', () => {
     expect(rotateLeadSourceKey.publicKey).not.toBe(s.publicKey);
     expect((await source(s.id)).publicKey).toBe(rotateLeadSourceKey.publicKey);
     const store = t.server.services.stores.sources;
-    expect(store.findSourceByPublicKey(keyOf(s))).toBeNull();
-    expect(store.findSourceByPublicKey(keyOf(rotateLeadSourceKey))).toMatchObject({ id: Number(s.id), officeIds: [Number(south)] });
-    expect(store.findSource(Number(s.id))).toMatchObject({ name: 'Rotating', officeIds: [Number(south)] });
+    expect(await store.findSourceByPublicKey(keyOf(s))).toBeNull();
+    expect(await store.findSourceByPublicKey(keyOf(rotateLeadSourceKey))).toMatchObject({ id: Number(s.id), officeIds: [Number(south)] });
+    expect(await store.findSource(Number(s.id))).toMatchObject({ name: 'Rotating', officeIds: [Number(south)] });
   });
 
   it('an unknown source id is NOT_FOUND', async () => {
@@ -196,7 +196,7 @@ describe('status codes', () => {
       { id: expect.any(String), name: 'Showing Houses', position: 2, isDefault: false },
       { id: expect.any(String), name: 'Closed', position: 3, isDefault: false },
     ]);
-    expect(s.server.services.stores.statusCodes.defaultStatusCodeId()).toBe(Number((await byName('New')).id));
+    expect(await s.server.services.stores.statusCodes.defaultStatusCodeId()).toBe(Number((await byName('New')).id));
   });
 
   it('a new status code goes to the end of the list', async () => {
@@ -244,7 +244,7 @@ describe('status codes', () => {
     expect(updateStatusCode.isDefault).toBe(true);
     const all = await codes();
     expect(all.filter((c) => c.isDefault).map((c) => c.name)).toEqual(['Showing Houses']);
-    expect(s.server.services.stores.statusCodes.defaultStatusCodeId()).toBe(Number(showing.id));
+    expect(await s.server.services.stores.statusCodes.defaultStatusCodeId()).toBe(Number(showing.id));
   });
 
   it('the default cannot be unset, only replaced (BAD_USER_INPUT on isDefault)', async () => {

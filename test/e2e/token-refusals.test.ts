@@ -54,7 +54,7 @@ describe('over HTTP', () => {
     expect(await graphqlError(t.sdk(deactivated.apiToken).Me())).toMatchObject({ code: 'UNAUTHENTICATED', message: NOT_VALID });
 
     const expiring = await agentWithPassword();
-    clock.advance(SESSION_TTL_MS);
+    await clock.advance(SESSION_TTL_MS);
     expect(await graphqlError(t.sdk(expiring.session).Me())).toMatchObject({ code: 'UNAUTHENTICATED', message: NOT_VALID });
     // The API token of the same user still works: the message is about that one token.
     expect((await t.sdk(expiring.apiToken).Me()).me.id).toBe(expiring.id);
@@ -83,7 +83,7 @@ describe('over WebSockets', () => {
     const client = await openRaw(t.wsUrl, agent.session);
     client.subscribe('before', '{ me { id } }');
     expect((await client.waitFor((m) => m.id === 'before' && m.type === 'next', 'me')).payload).toEqual({ data: { me: { id: agent.id } } });
-    clock.advance(SESSION_TTL_MS);
+    await clock.advance(SESSION_TTL_MS);
     client.subscribe('after', '{ me { id } }');
     const refused = await client.waitFor((m) => m.id === 'after' && m.type === 'next', 'the refusal');
     expect((refused.payload as { errors: { message: string; extensions: { code: string } }[] }).errors

@@ -285,7 +285,7 @@ describe.skipIf(!chromiumPath)('the web app in a browser', () => {
       const offer = card(pageB, 'Yara');
       await offer.waitFor();
       expect(await offer.locator('.countdown').textContent()).toMatch(/ left$/);
-      clock.advance(15 * 60_000 + 1000);
+      await clock.advance(15 * 60_000 + 1000);
       await expect.poll(() => offer.count()).toBe(0);
       expect(await notes(pageB).textContent()).toContain(`Your offer of Yara's lead (${race.name}) expired`);
     });

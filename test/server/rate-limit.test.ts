@@ -9,14 +9,14 @@ const limiter = (perMinute: number, clock: ManualClock, maxKeys?: number) =>
   new RateLimiter({ perMinute, clock, maxKeys, what: 'too many tries' });
 
 describe('RateLimiter', () => {
-  it('allows a burst of perMinute, then refuses with the seconds until the next token', () => {
+  it('allows a burst of perMinute, then refuses with the seconds until the next token', async () => {
     const clock = new ManualClock();
     const l = limiter(3, clock);
     expect([l.take('a'), l.take('a'), l.take('a')].every((d) => d.allowed)).toBe(true);
     expect(l.take('a')).toEqual({ allowed: false, retryAfterSeconds: 20 });
-    clock.advance(15_000);
+    await clock.advance(15_000);
     expect(l.take('a')).toEqual({ allowed: false, retryAfterSeconds: 5 });
-    clock.advance(5_000);
+    await clock.advance(5_000);
     expect(l.take('a')).toEqual({ allowed: true });
     expect(l.take('a').allowed).toBe(false);
   });
@@ -37,24 +37,24 @@ describe('RateLimiter', () => {
     expect(caught).toMatchObject({ code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 60 });
   });
 
-  it('memory is bounded: idle keys are dropped and the map never exceeds maxKeys', () => {
+  it('memory is bounded: idle keys are dropped and the map never exceeds maxKeys', async () => {
     const clock = new ManualClock();
     const l = limiter(60, clock, 100);
     for (let i = 0; i < 1000; i++) l.take(`flood-${i}`);
     expect(l.size).toBe(100);
     // A minute later every bucket has refilled: the next call finds them idle and drops them.
-    clock.advance(60_000);
+    await clock.advance(60_000);
     l.take('late');
     expect(l.size).toBe(1);
   });
 
-  it('a busy key survives eviction of idle ones and keeps its debt', () => {
+  it('a busy key survives eviction of idle ones and keeps its debt', async () => {
     const clock = new ManualClock();
     const l = limiter(2, clock, 10);
     l.take('busy');
     l.take('busy');
     for (let i = 0; i < 5; i++) l.take(`idle-${i}`);
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect(l.take('busy').allowed).toBe(false);
   });
 });

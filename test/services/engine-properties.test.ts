@@ -9,7 +9,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { decodeDecisions } from '../../src/store/routing-decisions.js';
 import { ManualClock } from '../../src/time/clock.js';
 
@@ -39,7 +39,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 
 interface World {
   clock: ManualClock;
-  database: DatabaseHandle;
+  database: SqliteStore;
   services: Services;
   agents: number[];
   sources: number[];
@@ -47,30 +47,30 @@ interface World {
 
 const silent = pino({ level: 'silent' });
 let open: World | null = null;
-afterEach(() => {
-  open?.services.deadlines.stop();
-  open?.database.close();
+afterEach(async () => {
+  await open?.services.deadlines.stop();
+  await open?.database.close();
   open = null;
 });
 
 async function buildWorld(): Promise<World> {
   const clock = new ManualClock();
-  const database = openDatabase(':memory:');
+  const database = openSqliteStore(':memory:');
   const config = loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' });
-  const services = createServices({ database, clock, bus: createInProcessEventBus(), config, logger: silent });
+  const services = await createServices({ store: database, clock, bus: createInProcessEventBus(), config, logger: silent });
   services.deadlines.start();
-  const north = services.users.createOffice('North').id;
-  const south = services.users.createOffice('South').id;
+  const north = (await services.users.createOffice('North')).id;
+  const south = (await services.users.createOffice('South')).id;
   const agents: number[] = [];
   for (let i = 0; i < AGENTS; i++) {
     const user = await services.users.createUser({ name: `Agent ${i}`, email: `a${i}@example.com`, role: 'AGENT', officeIds: i % 3 === 0 ? [north, south] : i % 2 ? [north] : [south] });
     agents.push(user.id);
   }
-  const group = services.org.createLeadGroup({ name: 'Luxury', memberIds: [agents[1] ?? 0, agents[2] ?? 0, agents[3] ?? 0] }).id;
+  const group = (await services.org.createLeadGroup({ name: 'Luxury', memberIds: [agents[1] ?? 0, agents[2] ?? 0, agents[3] ?? 0] })).id;
   const sources = [
-    services.sources.createLeadSource({ name: 'Everyone', raceAgentCount: 2, acceptanceWindowSeconds: 60, directToUserAutoAccept: false, directToUserWindowSeconds: 30 }),
-    services.sources.createLeadSource({ name: 'North only', raceAgentCount: 1, acceptanceWindowSeconds: 90, officeIds: [north], directToUserAutoAccept: true }),
-    services.sources.createLeadSource({ name: 'Luxury', raceAgentCount: 3, acceptanceWindowSeconds: 45, leadGroupId: group, allowDirectToUser: false }),
+    await services.sources.createLeadSource({ name: 'Everyone', raceAgentCount: 2, acceptanceWindowSeconds: 60, directToUserAutoAccept: false, directToUserWindowSeconds: 30 }),
+    await services.sources.createLeadSource({ name: 'North only', raceAgentCount: 1, acceptanceWindowSeconds: 90, officeIds: [north], directToUserAutoAccept: true }),
+    await services.sources.createLeadSource({ name: 'Luxury', raceAgentCount: 3, acceptanceWindowSeconds: 45, leadGroupId: group, allowDirectToUser: false }),
   ].map((s) => s.id);
   open = { clock, database, services, agents, sources };
   return open;
@@ -103,19 +103,19 @@ async function step(w: World, a: Action): Promise<void> {
         return;
       }
       case 'halt':
-        services.org.haltUser(at(w.agents, a.agent), { until: a.minutes === null ? null : new Date(clock.now() + a.minutes * 60_000) });
+        await services.org.haltUser(at(w.agents, a.agent), { until: a.minutes === null ? null : new Date(clock.now() + a.minutes * 60_000) });
         return;
       case 'resume':
-        services.org.resumeUser(at(w.agents, a.agent));
+        await services.org.resumeUser(at(w.agents, a.agent));
         return;
       case 'availability':
-        services.org.setAvailability(at(w.agents, a.agent), a.inOffice);
+        await services.org.setAvailability(at(w.agents, a.agent), a.inOffice);
         return;
       case 'active':
         await services.users.updateUser(at(w.agents, a.agent), { active: a.active });
         return;
       case 'advance':
-        clock.advance(a.seconds * 1000);
+        await clock.advance(a.seconds * 1000);
         return;
     }
   } catch (err) {
@@ -200,8 +200,8 @@ function checkInvariants(w: World, seen: number, history: string): number {
 describe('routing engine (properties)', () => {
   it('any sequence of submits, answers, halts, availability changes and clock advances keeps the invariants', async () => {
     await fc.assert(fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 30 }), async (actions) => {
-      open?.services.deadlines.stop();
-      open?.database.close();
+      await open?.services.deadlines.stop();
+      await open?.database.close();
       const w = await buildWorld();
       let seen = 0;
       const history: string[] = [];
@@ -211,10 +211,10 @@ describe('routing engine (properties)', () => {
         seen = checkInvariants(w, seen, `[${history.join(', ')}]`);
       }
       // After every window has closed, nothing is left routing without a live offer or stuck.
-      w.clock.advance(10 * 60_000);
+      await w.clock.advance(10 * 60_000);
       checkInvariants(w, seen, 'the final advance');
-      w.services.deadlines.stop();
-      w.database.close();
+      await w.services.deadlines.stop();
+      await w.database.close();
       open = null;
     }), { numRuns: 100 });
   });

@@ -11,16 +11,16 @@ import type { CommittedChanges } from '../../src/events/routing-events.js';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createServices, type Services } from '../../src/services/services.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ManualClock } from '../../src/time/clock.js';
 
 const ADMIN = { id: 1, role: 'ADMIN' as const };
-let world: { dir: string; database: DatabaseHandle; services: Services } | null = null;
+let world: { dir: string; database: SqliteStore; services: Services } | null = null;
 
-afterEach(() => {
+afterEach(async () => {
   if (!world) return;
-  world.services.deadlines.stop();
-  world.database.close();
+  await world.services.deadlines.stop();
+  await world.database.close();
   rmSync(world.dir, { recursive: true, force: true });
   world = null;
 });
@@ -28,18 +28,18 @@ afterEach(() => {
 async function build() {
   const dir = mkdtempSync(join(tmpdir(), 'leadrace-group-'));
   const file = join(dir, 'db.sqlite');
-  const database = openDatabase(file);
+  const database = openSqliteStore(file);
   const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
-  const services = createServices({ database, clock: new ManualClock(), bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
-  const office = services.users.createOffice('North').id;
+  const services = await createServices({ store: database, clock: new ManualClock(), bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
+  const office = (await services.users.createOffice('North')).id;
   const agents = [];
   for (let i = 0; i < 3; i++) agents.push((await services.users.createUser({ name: `A${i}`, email: `a${i}@example.com`, role: 'AGENT', officeIds: [office] })).id);
-  const source = services.sources.createLeadSource({ name: 'Portal', raceAgentCount: 1, acceptanceWindowSeconds: 60 }).id;
+  const source = (await services.sources.createLeadSource({ name: 'Portal', raceAgentCount: 1, acceptanceWindowSeconds: 60 })).id;
   world = { dir, database, services };
   return { database, services, agents, source };
 }
 
-const count = (database: DatabaseHandle, table: string): number =>
+const count = (database: SqliteStore, table: string): number =>
   (database.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('group commit of submitted leads', () => {
@@ -84,7 +84,7 @@ describe('group commit of submitted leads', () => {
 
   it('accepts racing in one group: exactly one wins, the others are told the offer is closed', async () => {
     const { database, services, agents } = await build();
-    const wide = services.sources.createLeadSource({ name: 'Wide', raceAgentCount: 3, acceptanceWindowSeconds: 60 }).id;
+    const wide = (await services.sources.createLeadSource({ name: 'Wide', raceAgentCount: 3, acceptanceWindowSeconds: 60 })).id;
     const { lead } = await services.routing.submitLead({ sourceId: wide, firstName: 'Race' }, ADMIN);
     const offers = database.sqlite.prepare('SELECT id, agent_id FROM offers WHERE lead_id = ? ORDER BY id').all(lead.id) as { id: number; agent_id: number }[];
     expect(offers.map((o) => o.agent_id).sort()).toEqual([...agents].sort());

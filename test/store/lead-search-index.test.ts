@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { createLeadListStore } from '../../src/store/lead-list-store.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { createLeadListStore } from '../../src/store/sqlite/lead-list-store.js';
 import { migrationsBefore } from '../support/migrations.js';
 
 let dir = '';

@@ -6,12 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { createLeadListStore, type LeadListFilter, type LeadListScope, type LeadListStore } from '../../src/store/lead-list-store.js';
+import type { LeadListFilter, LeadListScope } from '../../src/store/port.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { createLeadListStore } from '../../src/store/sqlite/lead-list-store.js';
 
 let dir: string;
 let handle: DatabaseHandle;
-let store: LeadListStore;
+let store: ReturnType<typeof createLeadListStore>;
 let me: number;
 let other: number;
 /** Each lead's searchable text (name, email, phone) and who may list it as an agent. */

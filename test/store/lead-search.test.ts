@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { createLeadListStore, type LeadListStore } from '../../src/store/lead-list-store.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { createLeadListStore } from '../../src/store/sqlite/lead-list-store.js';
 
 let dir: string;
 let handle: DatabaseHandle;
-let store: LeadListStore;
+let store: ReturnType<typeof createLeadListStore>;
 const admin = { memberId: null };
 /** What each lead is searched in: the name (first and last), email and phone. */
 const texts = new Map<number, string[]>();

@@ -8,8 +8,8 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLeadStatsService } from '../../src/services/lead-stats-service.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createLeadStatsStore, type StatsRange } from '../../src/store/lead-stats-store.js';
+import type { StatsRange } from '../../src/store/lead-stats-rules.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { addAgentsAndSources, DAY, insertLead, insertOffer, random, seed, T0 } from '../support/lead-stats-fixture.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
 import { migrationsBefore } from '../support/migrations.js';
@@ -20,7 +20,7 @@ let dir = '';
 afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('migration 0005 (leadStats rollups)', () => {
-  it('fills the rollups from the leads and offers already there, and its triggers keep them from then on', () => {
+  it('fills the rollups from the leads and offers already there, and its triggers keep them from then on', async () => {
     dir = mkdtempSync(join(tmpdir(), 'leadrace-migrate-'));
     const file = join(dir, 'old.db');
 
@@ -38,29 +38,29 @@ describe('migration 0005 (leadStats rollups)', () => {
     old.close();
 
     // Opened by the current code: migrated to the rollups.
-    const h = openDatabase(file);
+    const h = openSqliteStore(file);
     try {
       expect(h.sqlite.prepare('SELECT count(*) FROM lead_rollups').pluck().get()).toBeGreaterThan(0);
-      const service = createLeadStatsService({ stats: createLeadStatsStore(h.db) });
-      const check = (range: StatsRange) =>
-        expect(statsDifferences(service.leadStats(range), referenceLeadStats(h.sqlite, range)), JSON.stringify(range)).toEqual([]);
+      const service = createLeadStatsService({ stats: h.leadStats });
+      const check = async (range: StatsRange) =>
+        expect(statsDifferences(await service.leadStats(range), referenceLeadStats(h.sqlite, range)), JSON.stringify(range)).toEqual([]);
       const ranges: StatsRange[] = [
         { from: null, to: null },
         { from: new Date(T0 + 30 * DAY), to: new Date(T0 + 400 * DAY) },
         { from: new Date(T0 + 100 * DAY + 3_600_000), to: null },
         { from: null, to: new Date(T0 + 250 * DAY - 60_000) },
       ];
-      for (const range of ranges) check(range);
+      for (const range of ranges) await check(range);
 
       // New rows after the migration are counted by the triggers.
       const fixture = addAgentsAndSources(h.sqlite, 0, 0);
-      const before = service.leadStats({ from: null, to: null }).total;
+      const before = (await service.leadStats({ from: null, to: null })).total;
       const at = T0 + 200 * DAY;
       insertOffer(fixture, r, insertLead(fixture, r, at), at, false);
-      expect(service.leadStats({ from: null, to: null }).total).toBe(before + 1);
-      for (const range of ranges) check(range);
+      expect((await service.leadStats({ from: null, to: null })).total).toBe(before + 1);
+      for (const range of ranges) await check(range);
     } finally {
-      h.close();
+      await h.close();
     }
   });
 });

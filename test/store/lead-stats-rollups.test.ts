@@ -8,18 +8,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLeadStatsService } from '../../src/services/lead-stats-service.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { bucketSeconds, createLeadStatsStore, planPieces, type StatsRange } from '../../src/store/lead-stats-store.js';
+import { bucketSeconds, planPieces, type StatsRange } from '../../src/store/lead-stats-rules.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { addAgentsAndSources, changeRandomly, DAY, random, seed, SPAN_DAYS, T0, type Random } from '../support/lead-stats-fixture.js';
 import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
 
 const AGENTS = 12;
 const SOURCES = 4;
 
-let handles: { h: DatabaseHandle; dir: string }[] = [];
-afterEach(() => {
+let handles: { h: SqliteStore; dir: string }[] = [];
+afterEach(async () => {
   for (const { h, dir } of handles) {
-    h.close();
+    await h.close();
     rmSync(dir, { recursive: true, force: true });
   }
   handles = [];
@@ -27,9 +27,9 @@ afterEach(() => {
 
 function freshDatabase() {
   const dir = mkdtempSync(join(tmpdir(), 'leadrace-rollups-'));
-  const h = openDatabase(join(dir, 'stats.db'));
+  const h = openSqliteStore(join(dir, 'stats.db'));
   handles.push({ h, dir });
-  return { ...addAgentsAndSources(h.sqlite, AGENTS, SOURCES), service: createLeadStatsService({ stats: createLeadStatsStore(h.db) }) };
+  return { ...addAgentsAndSources(h.sqlite, AGENTS, SOURCES), service: createLeadStatsService({ stats: h.leadStats }) };
 }
 type Fixture = ReturnType<typeof freshDatabase>;
 
@@ -46,62 +46,62 @@ function bound(r: Random): Date | null {
   return new Date(kind <= 2 ? day : day + r.int(DAY));
 }
 
-function expectSameAsRawRows(f: Fixture, range: StatsRange): void {
-  const problems = statsDifferences(f.service.leadStats(range), referenceLeadStats(f.sqlite, range));
+async function expectSameAsRawRows(f: Fixture, range: StatsRange): Promise<void> {
+  const problems = statsDifferences(await f.service.leadStats(range), referenceLeadStats(f.sqlite, range));
   expect(problems, `range ${JSON.stringify(range)}`).toEqual([]);
 }
 
 describe('leadStats from the rollups', () => {
-  it('equals the raw rows over random ranges, before and after random changes (counts exactly, percentiles within precision)', () => {
+  it('equals the raw rows over random ranges, before and after random changes (counts exactly, percentiles within precision)', async () => {
     for (const seedValue of [1, 2]) {
       const f = freshDatabase();
       const r = random(seedValue);
       seed(f, r, 1500);
       for (let round = 0; round < 4; round++) {
-        expectSameAsRawRows(f, { from: null, to: null });
-        for (let i = 0; i < 25; i++) expectSameAsRawRows(f, { from: bound(r), to: bound(r) });
+        await expectSameAsRawRows(f, { from: null, to: null });
+        for (let i = 0; i < 25; i++) await expectSameAsRawRows(f, { from: bound(r), to: bound(r) });
         change(f, r, 150);
       }
     }
   });
 
-  it('gives the exact percentiles when every response time is whole seconds under 256 s', () => {
+  it('gives the exact percentiles when every response time is whole seconds under 256 s', async () => {
     const f = freshDatabase();
     const r = random(7);
     seed(f, r, 800, true);
     for (let i = 0; i < 30; i++) {
       const range = i === 0 ? { from: null, to: null } : { from: bound(r), to: bound(r) };
-      expect(f.service.leadStats(range), `range ${JSON.stringify(range)}`).toEqual(referenceLeadStats(f.sqlite, range));
+      expect(await f.service.leadStats(range), `range ${JSON.stringify(range)}`).toEqual(referenceLeadStats(f.sqlite, range));
     }
   });
 
-  it('sums a past 8- or 64-day period once; later changes to its rows reach it through the triggers', () => {
+  it('sums a past 8- or 64-day period once; later changes to its rows reach it through the triggers', async () => {
     const f = freshDatabase();
     const r = random(3);
     seed(f, r, 600);
     const summed = () => f.sqlite.prepare('SELECT count(*) FROM rollup_periods').pluck().get() as number;
     expect(summed()).toBe(0);
     const range = { from: new Date(Date.UTC(2025, 0, 1)), to: new Date(Date.UTC(2025, 6, 1)) };
-    expectSameAsRawRows(f, range);
+    await expectSameAsRawRows(f, range);
     const after = summed();
     expect(after).toBeGreaterThan(0);
-    expectSameAsRawRows(f, range);
+    await expectSameAsRawRows(f, range);
     expect(summed()).toBe(after);
     // Every lead of the range moves to another state and status code: summed rows must follow.
     f.sqlite.prepare("UPDATE leads SET state = 'UNASSIGNED', status_code_id = ? WHERE created_at >= ? AND created_at < ?")
       .run(f.codes[2], range.from.getTime(), range.to.getTime());
-    expectSameAsRawRows(f, range);
+    await expectSameAsRawRows(f, range);
   });
 
-  it('an empty database and an empty or inverted range count nothing', () => {
+  it('an empty database and an empty or inverted range count nothing', async () => {
     const f = freshDatabase();
-    const empty = f.service.leadStats({ from: null, to: null });
+    const empty = await f.service.leadStats({ from: null, to: null });
     expect(empty).toEqual(referenceLeadStats(f.sqlite, { from: null, to: null }));
     expect(empty.total).toBe(0);
     seed(f, random(5), 50);
     const at = new Date(T0 + 10 * DAY);
-    expect(f.service.leadStats({ from: at, to: at }).total).toBe(0);
-    expect(f.service.leadStats({ from: new Date(at.getTime() + DAY), to: at })).toEqual(referenceLeadStats(f.sqlite, { from: at, to: at }));
+    expect((await f.service.leadStats({ from: at, to: at })).total).toBe(0);
+    expect(await f.service.leadStats({ from: new Date(at.getTime() + DAY), to: at })).toEqual(referenceLeadStats(f.sqlite, { from: at, to: at }));
   });
 });
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { createLeadListStore, type LeadListStore } from '../../src/store/lead-list-store.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
+import { createLeadListStore } from '../../src/store/sqlite/lead-list-store.js';
 import { createLeadSearch } from '../../src/store/postgres/lead-search.js';
 import { migratePostgres } from '../../src/store/postgres/migrate.js';
 import * as pgSchema from '../../src/store/postgres/schema.js';
@@ -56,7 +56,7 @@ const SEARCHES = [
 describe.skipIf(!available)('lead search on PostgreSQL', () => {
   let dir: string;
   let handle: DatabaseHandle;
-  let list: LeadListStore;
+  let list: ReturnType<typeof createLeadListStore>;
   let pgDb: { url: string; drop(): Promise<void> };
   let pool: pg.Pool;
   const sent: { sql: string; params: unknown[] }[] = [];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { openDatabase, type DatabaseHandle } from '../../src/store/sqlite/database.js';
 import { migratePostgres } from '../../src/store/postgres/migrate.js';
 import {
   addAgentsAndSources, changeRandomly, DAY, random, seed, SPAN_DAYS, T0, write, type Random, type RollupOp, type StatsFixture,

@@ -4,7 +4,7 @@ import { getTableConfig as pgTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { getTableConfig as sqliteTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import * as pgSchema from '../../src/store/postgres/schema.js';
-import * as sqliteSchema from '../../src/store/schema.js';
+import * as sqliteSchema from '../../src/store/sqlite/schema.js';
 
 /** Indexes only PostgreSQL has: none yet beyond the shared ones. */
 const PG_ONLY_INDEXES = new Set<string>();

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { medianRanks, nearestRank } from '../../src/domain/percentiles.js';
 import type { LeadStatsResult, OfferTotals } from '../../src/services/lead-stats-service.js';
-import type { StatsRange } from '../../src/store/lead-stats-store.js';
+import type { StatsRange } from '../../src/store/lead-stats-rules.js';
 
 const STATES = ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] as const;
 

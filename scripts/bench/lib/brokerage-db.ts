@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../../../src/store/database.js';
+import { openDatabase } from '../../../src/store/sqlite/database.js';
 import { encodeDecisions, type Decisions } from '../../../src/store/routing-decisions.js';
 
 export interface BrokerageShape {

@@ -5,7 +5,7 @@ import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../../store/lead-store.js';
+import type { LeadEventRow, LeadRow, OfferRow } from '../../store/rows.js';
 import { type GraphQLContext, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
@@ -27,7 +27,7 @@ function viewForRecipient(viewer: Viewer, lead: LeadRow): LeadView {
 @Resolver(() => Lead)
 export class LeadResolver {
   @Query(() => Lead, { description: 'A lead you may see: admins any; agents those they own, work, or were offered.' })
-  lead(@Arg('id', () => ID, { description: "The lead's id." }) id: string, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Arg('id', () => ID, { description: "The lead's id." }) id: string, @Ctx() ctx: GraphQLContext): Promise<LeadView> {
     return ctx.services.leads.getLead(requireViewer(ctx), targetId(id, 'lead'));
   }
 
@@ -89,14 +89,14 @@ export class LeadResolver {
     description: 'Agents who work the lead with its owner; empty when none, or when hidden from you (contactHidden).',
   })
   async users(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext) {
-    const ids = ctx.services.leads.userIdsOfLead(lead.id);
+    const ids = await ctx.services.leads.userIdsOfLead(lead.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
 
   @FieldResolver(() => [Offer], { description: 'Admins: every offer of the lead; agents: their own.' })
-  offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): OfferView[] {
+  async offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<OfferView[]> {
     const viewer = requireViewer(ctx);
-    const all = ctx.services.leads.offersOfLead(lead.id);
+    const all = await ctx.services.leads.offersOfLead(lead.id);
     const mine = viewer.role === 'ADMIN' ? all : all.filter((o) => o.agentId === viewer.id);
     return mine.map((o) => ({ ...o, leadView: lead }));
   }
@@ -104,8 +104,8 @@ export class LeadResolver {
   @FieldResolver(() => [LeadEvent], {
     description: 'The audit trail, oldest first. For admins and the lead\'s owner and users; empty for anyone else (contactHidden).',
   })
-  events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): LeadEventView[] {
-    return ctx.services.leads.eventsOfLead(lead.id).map((e) => ({ ...e, leadRow: lead }));
+  async events(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<LeadEventView[]> {
+    return (await ctx.services.leads.eventsOfLead(lead.id)).map((e) => ({ ...e, leadRow: lead }));
   }
 
   @FieldResolver(() => [RoutingDecision], {
@@ -113,7 +113,7 @@ export class LeadResolver {
     description: 'ADMIN: every agent considered in each round, and why, by round then distribution-list order. It grows with '
       + 'agents × rounds: ask for one round with `round` or `last`. For anyone else null, with FORBIDDEN on this field alone.',
   })
-  routing(
+  async routing(
     @Root() lead: LeadView,
     @Arg('round', () => Int, {
       nullable: true,
@@ -124,12 +124,12 @@ export class LeadResolver {
       description: 'true: only the latest round ([] before the first). Left out or false: as `round` says, else every round.',
     }) last: boolean | null,
     @Ctx() ctx: GraphQLContext,
-  ): RoutingDecision[] {
+  ): Promise<RoutingDecision[]> {
     // Admins only: the rule is applied in field-access.ts, on every path to a lead.
     if (round != null && round < 1) throw badInput('round', `must be 1 or more, got ${round}`);
     if (round != null && last === true) throw badInput('last', 'give round or last: true, not both');
     const only = last === true ? 'LAST' : round ?? null;
-    return ctx.services.leads.routingRounds(lead.id, only).flatMap((r) =>
+    return (await ctx.services.leads.routingRounds(lead.id, only)).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
   }
 }
@@ -145,7 +145,7 @@ export class RoutingDecisionResolver {
 @Resolver(() => Offer)
 export class OfferResolver {
   @Query(() => [Offer], { description: "The caller's offers that are still PENDING, oldest first." })
-  myOffers(@Ctx() ctx: GraphQLContext): OfferView[] {
+  myOffers(@Ctx() ctx: GraphQLContext): Promise<OfferView[]> {
     return ctx.services.leads.myPendingOffers(requireViewer(ctx));
   }
 
@@ -170,7 +170,7 @@ export class OfferResolver {
   @FieldResolver(() => Lead, {
     description: 'The lead offered: its agent sees the limited view (firstName, message, source) until they win it.',
   })
-  lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Root() offer: OfferView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     return offer.leadView ?? ctx.services.leads.getLead(requireViewer(ctx), offer.leadId);
   }
 
@@ -207,7 +207,7 @@ export class OfferResolver {
 export class LeadEventResolver {
   @Subscription(() => LeadEvent, {
     description: "ADMIN: every lead's events; AGENT: events of the leads they own or work, and the one that takes a lead away from them. With leadId: that lead's only.",
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
       const raw = (args as { leadId?: string | null }).leadId;
@@ -215,7 +215,7 @@ export class LeadEventResolver {
       if (raw == null) {
         return bus.subscribe<LeadChange>(viewer.role === 'ADMIN' ? channels.allLeads() : channels.userLeads(viewer.id));
       }
-      const lead = ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
+      const lead = await ctx.services.leads.getLead(viewer, targetId(raw, 'lead'));
       if (lead.access !== 'FULL') throw new DomainError(ErrorCode.NOT_FOUND, 'lead not found');
       const stream = bus.subscribe<LeadChange>(channels.lead(lead.id));
       // An agent hears a lead's events while they own or work it, and the event that took it away.
@@ -237,7 +237,7 @@ export class LeadEventResolver {
     description: 'The lead the event is about; on the subscription, as it stood right after the change (the limited view '
       + 'to someone the change took the lead from).',
   })
-  lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView {
+  lead(@Root() event: LeadEventView, @Ctx() ctx: GraphQLContext): LeadView | Promise<LeadView> {
     const viewer = requireViewer(ctx);
     if (event.leadRow && (viewer.role === 'ADMIN' || event.leadRow.ownerId === viewer.id)) {
       return { ...event.leadRow, access: 'FULL' };
@@ -280,7 +280,7 @@ export class SourceRoutingResolver {
   })
   async nextUp(@Root() source: { id: number }, @Ctx() ctx: GraphQLContext) {
     // Admins only: field-access.ts.
-    const ids = ctx.services.routing.nextUp(source.id);
+    const ids = await ctx.services.routing.nextUp(source.id);
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
 }

@@ -4,7 +4,7 @@ import { Arg, Ctx, FieldResolver, GraphQLISODateTime, ID, Int, Mutation, Query, 
 import type { LeadView } from '../../services/lead-service.js';
 import { encodeCursor, type LeadPage } from '../../services/lead-list-service.js';
 import type { AgentStats, LeadStatsResult } from '../../services/lead-stats-service.js';
-import type { LeadListFilter } from '../../store/lead-list-store.js';
+import type { LeadListFilter } from '../../store/port.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';
@@ -51,7 +51,7 @@ export class LeadWorkResolver {
     @Arg('leadId', () => ID, { description: 'The lead to change.' }) leadId: string,
     @Arg('statusCodeId', () => ID, { description: 'A status code that is not archived.' }) statusCodeId: string,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadStatus(requireViewer(ctx), targetId(leadId, 'lead'), inputId('statusCodeId', statusCodeId));
   }
 
@@ -67,7 +67,7 @@ export class LeadWorkResolver {
       nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
     }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadOwner(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -78,7 +78,7 @@ export class LeadWorkResolver {
       nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
     }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.returnLeadToBroker(requireViewer(ctx), targetId(leadId, 'lead'), note);
   }
 
@@ -90,7 +90,7 @@ export class LeadWorkResolver {
       nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
     }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.addLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -102,7 +102,7 @@ export class LeadWorkResolver {
       nullable: true, description: 'Optional, at most 2000 characters; kept with the change\'s event (LeadEvent.note).',
     }) note: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadView {
+  ): Promise<LeadView> {
     return ctx.services.leadWork.removeLeadUser(requireViewer(ctx), targetId(leadId, 'lead'), inputId('userId', userId), note);
   }
 
@@ -110,7 +110,7 @@ export class LeadWorkResolver {
     description: 'Leads newest first, in pages (first: default 20, at most 100; after: an endCursor). '
       + 'Admins see every lead; agents the leads they own or are a user of.',
   })
-  leads(
+  async leads(
     @Arg('filter', () => LeadFilter, {
       nullable: true, description: 'Only the leads that match every field given; left out: all you may see.',
     }) filter: LeadFilter | null,
@@ -120,8 +120,8 @@ export class LeadWorkResolver {
       description: 'An endCursor (or any edge\'s cursor) from an earlier page: the page starts after it. Left out: the newest leads.',
     }) after: string | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadConnectionView {
-    const page = ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
+  ): Promise<LeadConnectionView> {
+    const page = await ctx.services.leadList.leads(requireViewer(ctx), listFilter(filter), first, after);
     const edges = page.leads.map((node) => ({ cursor: encodeCursor(node.id), node }));
     const pageInfo = { hasNextPage: page.hasNextPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null, page };
     return { edges, pageInfo, page };
@@ -136,7 +136,7 @@ export class LeadWorkResolver {
       nullable: true, description: 'End of the range, exclusive; left out: now and onwards.',
     }) to: Date | null,
     @Ctx() ctx: GraphQLContext,
-  ): LeadStatsResult {
+  ): Promise<LeadStatsResult> {
     requireAdmin(ctx);
     return ctx.services.leadStats.leadStats({ from: from ?? null, to: to ?? null });
   }
@@ -145,7 +145,7 @@ export class LeadWorkResolver {
 @Resolver(() => LeadConnection)
 export class LeadConnectionResolver {
   @FieldResolver(() => Int, { description: 'Leads matching the filter over all pages (counted only when asked for).' })
-  totalCount(@Root() connection: LeadConnectionView): number {
+  totalCount(@Root() connection: LeadConnectionView): Promise<number> {
     return connection.page.totalCount();
   }
 }
@@ -156,7 +156,7 @@ export class PageInfoResolver {
     description: 'True when `after` was given and leads come before this page (the cursor\'s lead, or newer ones that '
       + 'match); false on the first page. Looked up only when asked for.',
   })
-  hasPreviousPage(@Root() pageInfo: PageInfoView): boolean {
+  hasPreviousPage(@Root() pageInfo: PageInfoView): Promise<boolean> {
     return pageInfo.page.hasPreviousPage();
   }
 }

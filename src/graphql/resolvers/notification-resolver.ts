@@ -1,7 +1,7 @@
 // What was sent to agents about a lead (ADMIN).
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { notFound } from '../../domain/errors.js';
-import type { NotificationRow } from '../../store/notification-store.js';
+import type { NotificationRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { targetId } from '../ids.js';
 import { Notification } from '../types/notification-types.js';
@@ -9,12 +9,12 @@ import { Notification } from '../types/notification-types.js';
 @Resolver(() => Notification)
 export class NotificationResolver {
   @Query(() => [Notification], { description: 'What was sent to agents about a lead, through each channel, oldest first (ADMIN).' })
-  notifications(
+  async notifications(
     @Arg('leadId', () => ID, { description: 'The lead (NOT_FOUND when there is none).' }) leadId: string,
-     @Ctx() ctx: GraphQLContext): NotificationRow[] {
+     @Ctx() ctx: GraphQLContext): Promise<NotificationRow[]> {
     requireAdmin(ctx);
     const id = targetId(leadId, 'lead');
-    if (!ctx.services.stores.leads.findLead(id)) throw notFound('lead');
+    if (!await ctx.services.stores.leads.findLead(id)) throw notFound('lead');
     return ctx.services.notifications.ofLead(id);
   }
 }

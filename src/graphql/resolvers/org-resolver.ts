@@ -1,7 +1,7 @@
 // Tags, lead groups, halts, the caller's availability and the company settings.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { UserRow } from '../../store/identity-store.js';
-import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/org-store.js';
+import type { UserRow } from '../../store/rows.js';
+import type { LeadGroupRow, SettingsRow, TagRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
@@ -12,7 +12,7 @@ import {
 @Resolver()
 export class OrgResolver {
   @Query(() => [Tag], { description: 'Every tag, by name (signed-in users).' })
-  tags(@Ctx() ctx: GraphQLContext): TagRow[] {
+  tags(@Ctx() ctx: GraphQLContext): Promise<TagRow[]> {
     requireViewer(ctx);
     return ctx.services.org.listTags();
   }
@@ -21,7 +21,7 @@ export class OrgResolver {
   createTag(
     @Arg('input', () => CreateTagInput, { description: 'The new tag.' }) input: CreateTagInput,
     @Ctx() ctx: GraphQLContext,
-  ): TagRow {
+  ): Promise<TagRow> {
     requireAdmin(ctx);
     return ctx.services.org.createTag(input.name);
   }
@@ -31,13 +31,13 @@ export class OrgResolver {
     @Arg('userId', () => ID, { description: 'The user to tag.' }) userId: string,
     @Arg('tagIds', () => [ID], { description: 'Every tag the user should have; [] removes them all.' }) tagIds: string[],
     @Ctx() ctx: GraphQLContext,
-  ): UserRow {
+  ): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.setUserTags(targetId(userId, 'user'), inputIds('tagIds', tagIds));
   }
 
   @Query(() => [LeadGroup], { description: 'Every lead group, by name (ADMIN).' })
-  leadGroups(@Ctx() ctx: GraphQLContext): LeadGroupRow[] {
+  leadGroups(@Ctx() ctx: GraphQLContext): Promise<LeadGroupRow[]> {
     requireAdmin(ctx);
     return ctx.services.org.listLeadGroups();
   }
@@ -55,7 +55,7 @@ export class OrgResolver {
     @Arg('id', () => ID, { description: 'The lead group to change.' }) id: string,
     @Arg('input', () => UpdateLeadGroupInput, { description: 'The fields to change.' }) input: UpdateLeadGroupInput,
     @Ctx() ctx: GraphQLContext,
-  ): LeadGroupRow {
+  ): Promise<LeadGroupRow> {
     requireAdmin(ctx);
     return ctx.services.org.updateLeadGroup(targetId(id, 'lead group'), {
       name: input.name,
@@ -70,13 +70,13 @@ export class OrgResolver {
   haltUser(
     @Arg('input', () => HaltUserInput, { description: 'Who, until when, and why.' }) input: HaltUserInput,
     @Ctx() ctx: GraphQLContext,
-  ): UserRow {
+  ): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.haltUser(targetId(input.userId, 'user'), { until: input.until, reason: input.reason });
   }
 
   @Mutation(() => User, { description: 'ADMIN. Ends a halt now.' })
-  resumeUser(@Arg('userId', () => ID, { description: 'The halted user.' }) userId: string, @Ctx() ctx: GraphQLContext): UserRow {
+  resumeUser(@Arg('userId', () => ID, { description: 'The halted user.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     requireAdmin(ctx);
     return ctx.services.org.resumeUser(targetId(userId, 'user'));
   }
@@ -86,12 +86,12 @@ export class OrgResolver {
     @Arg('inOffice', () => Boolean, {
       description: 'false: offered no GENERAL lead until set back to true (direct leads still come).',
     }) inOffice: boolean,
-     @Ctx() ctx: GraphQLContext): UserRow {
+     @Ctx() ctx: GraphQLContext): Promise<UserRow> {
     return ctx.services.org.setAvailability(requireViewer(ctx).id, inOffice);
   }
 
   @Query(() => CompanySettings, { description: 'The company lead rules (signed-in users).' })
-  companySettings(@Ctx() ctx: GraphQLContext): SettingsRow {
+  companySettings(@Ctx() ctx: GraphQLContext): Promise<SettingsRow> {
     requireViewer(ctx);
     return ctx.services.org.getSettings();
   }
@@ -100,7 +100,7 @@ export class OrgResolver {
   updateCompanySettings(
     @Arg('input', () => CompanySettingsInput, { description: 'The settings to change.' }) input: CompanySettingsInput,
     @Ctx() ctx: GraphQLContext,
-  ): SettingsRow {
+  ): Promise<SettingsRow> {
     requireAdmin(ctx);
     return ctx.services.org.updateSettings(input);
   }

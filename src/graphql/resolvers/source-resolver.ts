@@ -1,7 +1,7 @@
 // Lead sources (ADMIN): create, change, list, rotate the public key.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { LeadSourceInput as ServiceInput } from '../../services/source-service.js';
-import type { LeadSourceWithOffices } from '../../store/source-store.js';
+import type { LeadSourceWithOffices } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin } from '../context.js';
 import { inputId, inputIds, targetId } from '../ids.js';
 import { LeadGroup, Office } from '../types/org-types.js';
@@ -20,7 +20,7 @@ function toServiceInput(input: LeadSourceInput): ServiceInput {
 @Resolver(() => LeadSource)
 export class SourceResolver {
   @Query(() => [LeadSource], { description: 'Every lead source, by name (ADMIN).' })
-  leadSources(@Ctx() ctx: GraphQLContext): LeadSourceWithOffices[] {
+  leadSources(@Ctx() ctx: GraphQLContext): Promise<LeadSourceWithOffices[]> {
     requireAdmin(ctx);
     return ctx.services.sources.listLeadSources();
   }
@@ -29,7 +29,7 @@ export class SourceResolver {
   leadSource(
     @Arg('id', () => ID, { description: 'The lead source\'s id.' }) id: string,
     @Ctx() ctx: GraphQLContext,
-  ): LeadSourceWithOffices {
+  ): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.getLeadSource(targetId(id, 'lead source'));
   }
@@ -47,7 +47,7 @@ export class SourceResolver {
     @Arg('id', () => ID, { description: 'The lead source to change.' }) id: string,
     @Arg('input', () => LeadSourceInput, { description: 'name, and the fields to change.' }) input: LeadSourceInput,
     @Ctx() ctx: GraphQLContext,
-  ): LeadSourceWithOffices {
+  ): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.updateLeadSource(targetId(id, 'lead source'), toServiceInput(input));
   }
@@ -58,7 +58,7 @@ export class SourceResolver {
   rotateLeadSourceKey(
     @Arg('id', () => ID, { description: 'The lead source whose key to replace.' }) id: string,
     @Ctx() ctx: GraphQLContext,
-  ): LeadSourceWithOffices {
+  ): Promise<LeadSourceWithOffices> {
     requireAdmin(ctx);
     return ctx.services.sources.rotatePublicKey(targetId(id, 'lead source'));
   }

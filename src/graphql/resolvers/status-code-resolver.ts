@@ -1,6 +1,6 @@
 // Status codes: everyone signed in reads them; admins create, rename, reorder, archive and pick the default.
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { StatusCodeRow } from '../../store/status-store.js';
+import type { StatusCodeRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import { CreateStatusCodeInput, StatusCode, UpdateStatusCodeInput } from '../types/status-code-types.js';
@@ -14,7 +14,7 @@ export class StatusCodeResolver {
       description: 'false: only the codes a lead\'s status can be set to.',
     }) includeArchived: boolean,
     @Ctx() ctx: GraphQLContext,
-  ): StatusCodeRow[] {
+  ): Promise<StatusCodeRow[]> {
     requireViewer(ctx);
     return ctx.services.statusCodes.list(includeArchived);
   }
@@ -32,7 +32,7 @@ export class StatusCodeResolver {
     @Arg('id', () => ID, { description: 'The status code to change.' }) id: string,
     @Arg('input', () => UpdateStatusCodeInput, { description: 'The fields to change.' }) input: UpdateStatusCodeInput,
     @Ctx() ctx: GraphQLContext,
-  ): StatusCodeRow {
+  ): Promise<StatusCodeRow> {
     requireAdmin(ctx);
     return ctx.services.statusCodes.update(targetId(id, 'status code'), input);
   }
@@ -42,7 +42,7 @@ export class StatusCodeResolver {
   })
   reorderStatusCodes(
     @Arg('ids', () => [ID], { description: 'Every status code\'s id, in the new order.' }) ids: string[],
-     @Ctx() ctx: GraphQLContext): StatusCodeRow[] {
+     @Ctx() ctx: GraphQLContext): Promise<StatusCodeRow[]> {
     requireAdmin(ctx);
     return ctx.services.statusCodes.reorder(inputIds('ids', ids));
   }

@@ -1,7 +1,7 @@
 // Users, offices, tokens and sign-in.
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { type ApiTokenInfo, TOKEN_LABEL_MAX } from '../../services/auth-service.js';
-import type { UserRow } from '../../store/identity-store.js';
+import type { UserRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
@@ -11,12 +11,12 @@ import {
 @Resolver(() => User)
 export class UserResolver {
   @Query(() => User, { description: 'The signed-in user.' })
-  me(@Ctx() ctx: GraphQLContext): UserRow {
+  me(@Ctx() ctx: GraphQLContext): Promise<UserRow> {
     return ctx.services.users.getUser(requireViewer(ctx).id);
   }
 
   @Query(() => [User], { description: 'Every user (ADMIN).' })
-  users(@Ctx() ctx: GraphQLContext): UserRow[] {
+  users(@Ctx() ctx: GraphQLContext): Promise<UserRow[]> {
     requireAdmin(ctx);
     return ctx.services.users.listUsers();
   }
@@ -72,7 +72,7 @@ export class UserResolver {
       nullable: true,
       description: `A name for the token in the token list ("Ana's phone"), at most ${TOKEN_LABEL_MAX} characters; optional.`,
     }) label?: string | null,
-  ): ApiTokenPayload {
+  ): Promise<ApiTokenPayload> {
     requireAdmin(ctx);
     return ctx.services.auth.issueApiToken(targetId(userId, 'user'), label ?? null);
   }
@@ -81,7 +81,7 @@ export class UserResolver {
     description: 'ADMIN. The user\'s API tokens that still work (not revoked), oldest first: id, label, when issued and last '
       + 'used; never the token itself. Login sessions are not listed (they end after 30 days or when the user is deactivated).',
   })
-  apiTokens(@Arg('userId', () => ID, { description: 'Whose tokens.' }) userId: string, @Ctx() ctx: GraphQLContext): ApiTokenInfo[] {
+  apiTokens(@Arg('userId', () => ID, { description: 'Whose tokens.' }) userId: string, @Ctx() ctx: GraphQLContext): Promise<ApiTokenInfo[]> {
     requireAdmin(ctx);
     return ctx.services.auth.listApiTokens(targetId(userId, 'user'));
   }
@@ -92,7 +92,7 @@ export class UserResolver {
       + 'NOT_FOUND when no API token has this id. The user\'s other tokens keep working.',
   })
   revokeApiToken(@Arg('id', () => ID, { description: 'The token\'s id (from issueApiToken or apiTokens).' }) id: string,
-    @Ctx() ctx: GraphQLContext): boolean {
+    @Ctx() ctx: GraphQLContext): Promise<boolean> {
     requireAdmin(ctx);
     return ctx.services.auth.revokeApiToken(targetId(id, 'API token'));
   }
@@ -109,7 +109,7 @@ export class UserResolver {
     ctx.services.limits.loginByAddress.enforce(ctx.clientIp);
     ctx.services.limits.loginByAccount.enforce(email.trim().toLowerCase());
     const { token, userId } = await ctx.services.auth.login(email, password);
-    return { token, user: ctx.services.users.getUser(userId) };
+    return { token, user: await ctx.services.users.getUser(userId) };
   }
 
   @FieldResolver(() => String, { description: 'The forwarding address for third-party leads: <handle>.leads@<domain>.' })

@@ -1,4 +1,4 @@
-// The PostgreSQL schema: the same tables, columns and indexes as the SQLite schema (src/store/schema.ts),
+// The PostgreSQL schema: the same tables, columns and indexes as the SQLite schema (src/store/sqlite/schema.ts),
 // written with drizzle's pg-core, from which drizzle-kit generates the migrations in drizzle/postgres/.
 // drizzle has no dialect-neutral schema, so the two files are kept side by side; the store test suite
 // runs against both and test/store/schema-parity.test.ts fails when a table or column is in one only.

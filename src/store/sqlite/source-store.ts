@@ -1,17 +1,13 @@
 // Lead sources and the offices they route to: create, change, list, rotate the public key.
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { clientOf, transaction } from './transaction.js';
+import { clientOf } from './transaction.js';
 import { preparedSelect } from './prepared-shapes.js';
 import { leadSourceOffices, leadSources } from './schema.js';
 
-export type LeadSourceRow = typeof leadSources.$inferSelect;
-export type NewLeadSource = typeof leadSources.$inferInsert;
-
-/** A source with the offices whose agents get its general leads (empty: every office). */
-export interface LeadSourceWithOffices extends LeadSourceRow {
-  officeIds: number[];
-}
+type LeadSourceRow = typeof leadSources.$inferSelect;
+type NewLeadSource = typeof leadSources.$inferInsert;
+type LeadSourceWithOffices = LeadSourceRow & { officeIds: number[] };
 
 export function createSourceStore(db: Db) {
   // Both lookups sit on the intake path (web forms post by key): prepared once.
@@ -61,12 +57,6 @@ export function createSourceStore(db: Db) {
       if (officeIds !== null) setSourceOffices(id, officeIds);
       return withOffices(sourceById.get(id));
     },
-
-    /** A transaction: the callback must be synchronous (better-sqlite3). */
-    transaction<T>(fn: () => T): T {
-      return transaction(db, fn);
-    },
   };
 }
 
-export type SourceStore = ReturnType<typeof createSourceStore>;

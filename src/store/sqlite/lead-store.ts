@@ -1,22 +1,21 @@
 // Leads, offers, lead events and routing rounds. Named for the use case (claimOffer,
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
-import type { Db } from './database.js';
-import { clientOf, transaction } from './transaction.js';
+import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
+import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
-import { decodeDecisions, encodeDecisions } from './routing-decisions.js';
+import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
-export type LeadRow = typeof leads.$inferSelect;
-export type NewLead = typeof leads.$inferInsert;
-export type OfferRow = typeof offers.$inferSelect;
-export type LeadEventRow = typeof leadEvents.$inferSelect;
-export type NewLeadEvent = typeof leadEvents.$inferInsert;
+type LeadRow = typeof leads.$inferSelect;
+type NewLead = typeof leads.$inferInsert;
+type OfferRow = typeof offers.$inferSelect;
+type LeadEventRow = typeof leadEvents.$inferSelect;
+type NewLeadEvent = typeof leadEvents.$inferInsert;
 
-export function createLeadStore(db: Db) {
-  const client = clientOf(db);
+export function createLeadStore(conn: SqliteConnection) {
+  const { db, client } = conn;
   // The routing hot path's statements run on the connection itself (prepared-shapes.ts): built from
   // the schema once, bound by position, decoded by one loop.
   const leadById = preparedSelect(db, leads, 'WHERE id = ?');
@@ -67,7 +66,7 @@ export function createLeadStore(db: Db) {
 
     /** Every agent as routing sees them; cached until a user or their offices change (roster-cache.ts). */
     loadRoster(): readonly AgentSnapshot[] {
-      return cachedRoster(db, () => roster.all().map((r) => ({
+      return cachedRoster(conn, () => roster.all().map((r) => ({
         id: r.id,
         active: r.active,
         inOffice: r.inOffice,
@@ -206,11 +205,6 @@ export function createLeadStore(db: Db) {
         sql`NOT EXISTS (SELECT 1 FROM ${offers} WHERE ${offers.leadId} = ${leads.id} AND ${offers.state} = 'PENDING')`))
         .orderBy(desc(leads.id)).all();
     },
-
-    transaction<T>(fn: () => T): T {
-      return transaction(db, fn);
-    },
   };
 }
 
-export type LeadStore = ReturnType<typeof createLeadStore>;

@@ -13,30 +13,12 @@ import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'dri
 import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './database.js';
 import { withoutFsync } from './relaxed-sync.js';
-import type { LeadRow } from './lead-store.js';
+import type { LeadListFilter, LeadListScope } from '../port.js';
 import {
   DENSITY_SAMPLE, denseTrigrams, isPlannedByDensity, likePattern, MIN_INDEXED_SEARCH, sampleIds, sampleStands, searchTerm, sparseParts,
-} from './lead-search-term.js';
+} from '../lead-search-term.js';
 import { leads, leadUsers } from './schema.js';
 import { clientOf, transaction } from './transaction.js';
-
-export interface LeadListFilter {
-  state?: 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED' | null;
-  sourceId?: number | null;
-  ownerId?: number | null;
-  statusCodeId?: number | null;
-  /** Inclusive. */
-  createdFrom?: Date | null;
-  /** Exclusive. */
-  createdTo?: Date | null;
-  /** Case-insensitive substring of the name (first and last), email or phone. */
-  search?: string | null;
-}
-
-export interface LeadListScope {
-  /** null: every lead (admins); otherwise only leads this agent owns or is a user of. */
-  memberId: number | null;
-}
 
 /**
  * The FTS5 table of migration 0003, declared here for the query builder only (drizzle-kit does not
@@ -194,7 +176,7 @@ export function createLeadListStore(db: Db) {
 
   return {
     /** Up to `limit` leads older than `beforeId` (null: from the newest), newest first. */
-    listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): LeadRow[] {
+    listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): (typeof leads.$inferSelect)[] {
       const own = ownLeadsContain(scope, filter);
       if (own) {
         return db.select().from(leads)
@@ -266,4 +248,3 @@ export function createLeadListStore(db: Db) {
   };
 }
 
-export type LeadListStore = ReturnType<typeof createLeadListStore>;

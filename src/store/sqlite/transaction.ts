@@ -1,4 +1,8 @@
-// Transactions on the connection itself. drizzle's db.transaction() builds a transaction object (a
+// Synchronous transactions on the connection itself, for store methods that write several rows as
+// one commit within one call (claims, index batches). The port's transactions, which span awaits,
+// are in connection.ts; inside one of those, a transaction here becomes a savepoint of it.
+//
+// drizzle's db.transaction() builds a transaction object (a
 // new database wrapper) on every call, nested ones included; the routing hot path opens three per
 // lead (the change, the outbox listener, the outbox insert), so that showed in the intake profile.
 // better-sqlite3's own transaction function is made once per connection here; called inside another

@@ -32,14 +32,25 @@ export function withoutFsync<T>(db: Db, fn: () => T): T {
   const client = clientOf(db);
   // Inside a transaction the write commits with it (and its setting): nothing to relax here.
   if (client.inTransaction) return fn();
-  const s = statementsOf(client);
-  const previous = Number(s.read.get());
-  s.normal.run();
+  const restore = relaxFsync(client);
   try {
     return fn();
   } finally {
+    restore();
+  }
+}
+
+/**
+ * Sets synchronous=NORMAL until the returned function is called, which restores the setting. For a
+ * transaction that spans awaits (connection.ts), set before its BEGIN and restored after its COMMIT.
+ */
+export function relaxFsync(client: Database.Database): () => void {
+  const s = statementsOf(client);
+  const previous = Number(s.read.get());
+  s.normal.run();
+  return () => {
     let restore = s.restore.get(previous);
     if (!restore) s.restore.set(previous, restore = client.prepare(`PRAGMA synchronous = ${previous}`));
     restore.run();
-  }
+  };
 }

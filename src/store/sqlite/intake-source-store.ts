@@ -6,7 +6,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { leadSources, leads } from './schema.js';
 
-export type IntakeSourceRow = typeof leadSources.$inferSelect;
+type IntakeSourceRow = typeof leadSources.$inferSelect;
 
 export function createIntakeSourceStore(db: Db) {
   return {
@@ -36,4 +36,3 @@ export function createIntakeSourceStore(db: Db) {
   };
 }
 
-export type IntakeSourceStore = ReturnType<typeof createIntakeSourceStore>;

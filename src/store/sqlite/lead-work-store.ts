@@ -24,4 +24,3 @@ export function createLeadWorkStore(db: Db) {
   };
 }
 
-export type LeadWorkStore = ReturnType<typeof createLeadWorkStore>;

@@ -1,28 +1,26 @@
 // Users, their offices and tags, and API tokens. Queries on the request path are prepared once.
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Db } from './database.js';
-import { clientOf, transaction } from './transaction.js';
+import type { SqliteConnection } from './connection.js';
+import { transaction } from './transaction.js';
 import { preparedSelect } from './prepared-shapes.js';
 import { rosterChanged } from './roster-cache.js';
+import type { ApiTokenRow, TokenHolder } from '../port.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
-export type UserRow = typeof users.$inferSelect;
-/** What the token list shows of a token. */
-export type ApiTokenRow = Pick<typeof apiTokens.$inferSelect, 'id' | 'label' | 'createdAt' | 'lastUsedAt'>;
-/** The user a bearer token belongs to, and the token's id and last recorded use (ms, or null). */
-export interface TokenHolder { id: number; role: UserRow['role']; tokenId: number; lastUsedAt: number | null }
-export type NewUser = typeof users.$inferInsert;
+type UserRow = typeof users.$inferSelect;
+type NewUser = typeof users.$inferInsert;
 
-export function createIdentityStore(db: Db) {
+export function createIdentityStore(conn: SqliteConnection) {
+  const { db, client } = conn;
   // Every request resolves its token through this one indexed lookup (on the connection itself,
   // prepared-shapes.ts: it was 2% of the intake profile through drizzle).
   // It also gives the token's id (its WebSockets are closed when it is revoked) and when it was last
   // used (token-usage.ts decides from it whether this use needs recording).
-  const viewerByTokenHash = clientOf(db).prepare(`SELECT u.id, u.role, t.id AS tokenId, t.last_used_at AS lastUsedAt
+  const viewerByTokenHash = client.prepare(`SELECT u.id, u.role, t.id AS tokenId, t.last_used_at AS lastUsedAt
     FROM api_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.token_hash = ? AND u.active = 1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`);
   // Only moves forward: a batch written late never overwrites a later use.
-  const recordUse = clientOf(db).prepare(
+  const recordUse = client.prepare(
     'UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
 
   const userById = preparedSelect(db, users, 'WHERE id = ?');
@@ -109,18 +107,18 @@ export function createIdentityStore(db: Db) {
     },
 
     insertUser(row: NewUser): UserRow {
-      rosterChanged(db);
+      rosterChanged(conn);
       return db.insert(users).values(row).returning().get();
     },
 
     updateUser(id: number, patch: Partial<NewUser>): UserRow | null {
       if (Object.keys(patch).length === 0) return userById.get(id);
-      rosterChanged(db);
+      rosterChanged(conn);
       return db.update(users).set(patch).where(eq(users.id, id)).returning().get() ?? null;
     },
 
     setUserOffices(userId: number, officeIds: readonly number[]): void {
-      rosterChanged(db);
+      rosterChanged(conn);
       db.delete(userOffices).where(eq(userOffices.userId, userId)).run();
       if (officeIds.length > 0) {
         db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId }))).run();
@@ -151,12 +149,6 @@ export function createIdentityStore(db: Db) {
       for (const r of rows) out.get(r.userId)?.push(r.tag);
       return out;
     },
-
-    /** A transaction: the callback must be synchronous (better-sqlite3). */
-    transaction<T>(fn: () => T): T {
-      return transaction(db, fn);
-    },
   };
 }
 
-export type IdentityStore = ReturnType<typeof createIdentityStore>;

@@ -16,7 +16,7 @@ export interface DatabaseHandle {
 }
 
 // Resolved from this module, not the working directory, so the server starts from anywhere.
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 export interface OpenOptions {
   /** FULL (default): every commit is fsynced. NORMAL: survives a process crash, not a power cut. */

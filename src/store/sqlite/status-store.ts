@@ -1,10 +1,9 @@
 // Status codes: the ordered list a lead's status is chosen from, with exactly one default.
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { transaction } from './transaction.js';
 import { statusCodes } from './schema.js';
 
-export type StatusCodeRow = typeof statusCodes.$inferSelect;
+type StatusCodeRow = typeof statusCodes.$inferSelect;
 
 export function createStatusStore(db: Db) {
   // Every new lead asks for the default: prepared once.
@@ -56,12 +55,6 @@ export function createStatusStore(db: Db) {
         db.update(statusCodes).set({ position: i + 1 }).where(eq(statusCodes.id, id)).run();
       });
     },
-
-    /** A transaction: the callback must be synchronous (better-sqlite3). */
-    transaction<T>(fn: () => T): T {
-      return transaction(db, fn);
-    },
   };
 }
 
-export type StatusStore = ReturnType<typeof createStatusStore>;

@@ -5,17 +5,19 @@
 // migration. Only rows whose phone lacks the "+" are touched, so running it again changes nothing;
 // a stored value the parser cannot read is left as it was (nothing is lost) and counted.
 import { sql } from 'drizzle-orm';
-import { toE164, type PhoneRegion } from '../domain/phone.js';
+import { toE164, type PhoneRegion } from '../../domain/phone.js';
+import type { PhoneRewrite } from '../port.js';
 import type { Db } from './database.js';
 
-export interface PhoneRewrite {
-  rewritten: number;
-  /** Stored phones without a "+" that are not a possible number in the region: left as they were. */
-  unreadable: number;
+/** Start-up repairs of rows written by older versions (the port's MaintenanceStore). */
+export function createMaintenanceStore(db: Db) {
+  return {
+    rewriteStoredPhones: (region: PhoneRegion): PhoneRewrite => rewriteStoredPhones(db, region),
+  };
 }
 
 /** One transaction over users and leads. */
-export function rewriteStoredPhones(db: Db, region: PhoneRegion): PhoneRewrite {
+function rewriteStoredPhones(db: Db, region: PhoneRegion): PhoneRewrite {
   const result: PhoneRewrite = { rewritten: 0, unreadable: 0 };
   db.transaction((tx) => {
     for (const table of ['users', 'leads'] as const) {

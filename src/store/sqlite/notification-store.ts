@@ -16,8 +16,8 @@ import { preparedInsert, preparedReturning } from './prepared-shapes.js';
 import { withoutFsync } from './relaxed-sync.js';
 import { notifications } from './schema.js';
 
-export type NotificationRow = typeof notifications.$inferSelect;
-export type NewNotification = typeof notifications.$inferInsert;
+type NotificationRow = typeof notifications.$inferSelect;
+type NewNotification = typeof notifications.$inferInsert;
 type ChannelKind = NotificationRow['channel'];
 
 export function createNotificationStore(db: Db) {
@@ -73,14 +73,6 @@ export function createNotificationStore(db: Db) {
       return rows.sort((a, b) => a.id - b.id);
     },
 
-    /**
-     * Runs `fn`'s writes (outcomes, claims) as one commit without an fsync of its own: the worker
-     * records what ended and claims what starts once per event-loop turn, not once per message.
-     */
-    inOneCommit<T>(fn: () => T): T {
-      return withoutFsync(db, () => transaction(db, fn));
-    },
-
     /** The provider took the message: SENT. No fsync of its own (lost, the message is sent again). */
     markSent(id: number, at: Date): void {
       withoutFsync(db, () => sentOne.run(at.getTime(), id));
@@ -117,4 +109,3 @@ export function createNotificationStore(db: Db) {
   };
 }
 
-export type NotificationStore = ReturnType<typeof createNotificationStore>;

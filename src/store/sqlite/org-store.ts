@@ -1,12 +1,12 @@
 // Offices, tags, lead groups and the company settings row.
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { leadGroupMembers, leadGroups, offices, settings, tags } from './schema.js';
 
-export type OfficeRow = typeof offices.$inferSelect;
-export type TagRow = typeof tags.$inferSelect;
-export type LeadGroupRow = typeof leadGroups.$inferSelect;
-export type SettingsRow = typeof settings.$inferSelect;
+type OfficeRow = typeof offices.$inferSelect;
+type TagRow = typeof tags.$inferSelect;
+type LeadGroupRow = typeof leadGroups.$inferSelect;
+type SettingsRow = typeof settings.$inferSelect;
 
 export function createOrgStore(db: Db) {
   return {
@@ -82,7 +82,13 @@ export function createOrgStore(db: Db) {
       if (!row) throw new Error('settings row missing: the database was not seeded');
       return row;
     },
+    /** One conditional statement: of two servers starting at once, the first one's secret stays. */
+    keepActionLinkSecret(candidate: string): string {
+      const row = db.update(settings).set({ actionLinkSecret: sql`coalesce(${settings.actionLinkSecret}, ${candidate})` })
+        .where(eq(settings.id, 1)).returning({ secret: settings.actionLinkSecret }).get();
+      if (!row?.secret) throw new Error('settings row missing: the database was not seeded');
+      return row.secret;
+    },
   };
 }
 
-export type OrgStore = ReturnType<typeof createOrgStore>;

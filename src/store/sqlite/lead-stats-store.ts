@@ -20,27 +20,10 @@
 //
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure, here and in the triggers alike.
+import type { AgentBucketCount, LeadCount, StatsReader } from '../port.js';
+import { BAND_SHIFT, DAY_MS, LIVE_SPAN, planPieces, type Piece, type StatsRange } from '../lead-stats-rules.js';
 import type { Db } from './database.js';
 import { clientOf } from './transaction.js';
-
-export interface StatsRange {
-  /** Inclusive. */
-  from: Date | null;
-  /** Exclusive. */
-  to: Date | null;
-}
-
-const DAY_MS = 86_400_000;
-/** Periods of this many days are kept by the triggers for every write, as days are. */
-const LIVE_SPAN = 512;
-/** Periods summed once past, coarsest first; each holds 8 of the next finer span (8 holds 8 days). */
-const SUMMED_SPANS = [64, 8] as const;
-/** Response times below this many seconds have a bucket per whole second. */
-export const FINE_SECONDS = 256;
-/** Buckets per doubling from FINE_SECONDS on: each is 2^(1/128) - 1 < 0.55 % wide. */
-const BUCKETS_PER_DOUBLING = 128;
-/** A band is 32 consecutive buckets: band = bucket >> BAND_SHIFT. */
-export const BAND_SHIFT = 5;
 
 /**
  * The response-time bucket of an offer answered `ms` after it was made, in SQL over an expression
@@ -49,59 +32,10 @@ export const BAND_SHIFT = 5;
 const bucketSql = (d: string) =>
   `CASE WHEN ${d} < 256000 THEN max(0, CAST(${d} / 1000 AS INTEGER)) ELSE CAST(128 * log2(${d} / 1000.0) AS INTEGER) - 768 END`;
 
-/** The lowest response time of a bucket, in seconds (whole milliseconds, rounded down). */
-export function bucketSeconds(bucket: number): number {
-  if (bucket < FINE_SECONDS) return bucket;
-  const seconds = 2 ** ((bucket - FINE_SECONDS) / BUCKETS_PER_DOUBLING + Math.log2(FINE_SECONDS));
-  return Math.floor(seconds * 1000) / 1000;
-}
-
-/** A run of periods of one span, `first` to `last` inclusive (period = day / spanDays). */
-export interface Piece {
-  spanDays: number;
-  first: number;
-  last: number;
-}
-
-/**
- * Cuts the whole days [fromDay, toDay) into runs of aligned periods, the coarsest that fit inside:
- * 512 days, or 64 or 8 days when the period ended before `openDay` (those are summed only once past),
- * else single days. At most seven periods of each finer span at each end.
- */
-export function planPieces(fromDay: number, toDay: number, openDay: number): Piece[] {
-  const pieces: Piece[] = [];
-  let day = fromDay;
-  while (day < toDay) {
-    const fits = (s: number) => day % s === 0 && day + s <= toDay;
-    const span = fits(LIVE_SPAN) ? LIVE_SPAN : SUMMED_SPANS.find((s) => fits(s) && day + s <= openDay) ?? 1;
-    const period = day / span;
-    const last = pieces[pieces.length - 1];
-    if (last && last.spanDays === span && last.last === period - 1) last.last = period;
-    else pieces.push({ spanDays: span, first: period, last: period });
-    day += span;
-  }
-  return pieces;
-}
-
-export interface LeadCount { state: string; sourceId: number; statusCodeId: number | null; n: number }
-/** `band` is the response-time band of an answered offer (ACCEPTED or DECLINED), -1 for the others. */
-export interface OfferCount { agentId: number; state: string; band: number; n: number }
-export interface BucketCount { bucket: number; n: number }
-export interface AgentBucketCount { agentId: number; bucket: number; n: number }
-/** Which buckets of an agent's response-time histogram to read (inclusive). */
-export interface AgentBuckets { agentId: number; fromBucket: number; toBucket: number }
-
-/** The figures of one range, read inside one transaction (see createLeadStatsStore().read). */
-export interface StatsReader {
-  /** Leads created in the range per (state, source, status code). */
-  leadCounts(): LeadCount[];
-  /** Offers made in the range per (agent, state, response band). */
-  offerCounts(): OfferCount[];
-  /** Accepted offers made in the range per response-time bucket, ascending. */
-  acceptBuckets(): BucketCount[];
-  /** Answered offers made in the range per agent and bucket, only the asked-for buckets. */
-  responseBuckets(want: readonly AgentBuckets[]): AgentBucketCount[];
-}
+/** The port's StatsReader, read synchronously on the connection (the store's facade adds the promises). */
+export type SyncStatsReader = {
+  [K in keyof StatsReader]: (...args: Parameters<StatsReader[K]>) => Awaited<ReturnType<StatsReader[K]>>;
+};
 
 /** The rollup tables and the key columns each is summed by. */
 const ROLLUPS = [
@@ -232,7 +166,7 @@ export function createLeadStatsStore(db: Db) {
     return [...byKey.values()].filter((r) => r.n !== 0);
   }
 
-  function reader({ pieces, edges }: Plan): StatsReader {
+  function reader({ pieces, edges }: Plan): SyncStatsReader {
     const json = piecesJson(pieces);
     // The edges' offers, read once: every figure but the lead counts needs them.
     let edgeOffers: { agentId: number; state: string; bucket: number | null; n: number }[] | undefined;
@@ -281,22 +215,16 @@ export function createLeadStatsStore(db: Db) {
     };
   }
 
-  /**
-   * Runs `fn` over the figures of `range`, in one transaction so that every figure sees the same
-   * rows. The 8- and 64-day periods the range needs that are past but not yet summed are summed
-   * first (a write, once per period: afterwards the triggers keep them current).
-   */
-  const read = sqlite.transaction(<T>(range: StatsRange, fn: (reader: StatsReader) => T): T => {
-    const p = plan(range);
-    sumPastPeriods(p.pieces);
-    return fn(reader(p));
-  });
-
   return {
-    read<T>(range: StatsRange, fn: (reader: StatsReader) => T): T {
-      return read(range, fn) as T;
+    /**
+     * The reader of `range`'s figures. Call it inside a transaction and read every figure there, so
+     * that all of them see the same rows. The 8- and 64-day periods the range needs that are past but
+     * not yet summed are summed first (a write, once per period: afterwards the triggers keep them current).
+     */
+    open(range: StatsRange): SyncStatsReader {
+      const p = plan(range);
+      sumPastPeriods(p.pieces);
+      return reader(p);
     },
   };
 }
-
-export type LeadStatsStore = ReturnType<typeof createLeadStatsStore>;

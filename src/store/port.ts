@@ -1,0 +1,341 @@
+// The store port: what services may ask of the database, whichever one it is. One interface per
+// store, named for the use case (claimOffer, expireDueOffers), every method returning a Promise, so
+// that a PostgreSQL client (asynchronous) can stand where SQLite (better-sqlite3, synchronous) does.
+// Implementations: src/store/sqlite/ (src/store/postgres/ to come). Rows are in rows.ts.
+//
+// Transactions carry their stores: inside `store.transaction(async (tx) => ...)` every read and
+// write goes through `tx` (tx.leads.insertLead(...)), never through the outer `store`. On PostgreSQL
+// the outer store is another connection (it would not see the transaction's rows, and could wait on
+// its locks); on SQLite it waits for the transaction to end, so calling it inside one never returns.
+// A `tx` is good until its callback's promise settles: a call after that is refused.
+import type { PhoneRegion } from '../domain/phone.js';
+import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
+import type {
+  LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
+  NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationChannel, NotificationRow, OfficeRow,
+  OfferRow, Role,
+  SettingsPatch, SettingsRow, StatusCodeRow, TagRow, UserPatch, UserRow,
+} from './rows.js';
+import type { StatsRange } from './lead-stats-rules.js';
+
+/** A routing round as stored: each agent considered, in distribution-list order, with why. */
+export interface RoutingRound {
+  round: number;
+  at: Date;
+  decisions: [number, RoutingReason][];
+}
+
+/** Leads, offers, lead events and routing rounds: the routing engine's store. */
+export interface LeadStore {
+  /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
+  setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
+  /** Every agent as routing sees them, in id order; shared by every round, so never to be changed. */
+  loadRoster(): Promise<readonly AgentSnapshot[]>;
+  findLead(id: number): Promise<LeadRow | null>;
+  /** The leads of these ids that exist, in no particular order. */
+  findLeads(ids: readonly number[]): Promise<LeadRow[]>;
+  findLeadByExternalId(sourceId: number, externalId: string): Promise<LeadRow | null>;
+  insertLead(row: NewLead): Promise<LeadRow>;
+  /** The lead after the patch; throws when it does not exist (it is changed inside its own transaction). */
+  updateLead(id: number, patch: LeadPatch): Promise<LeadRow>;
+  findOffer(id: number): Promise<OfferRow | null>;
+  /** Every agent ever offered the lead, in any round. */
+  offeredAgentIds(leadId: number): Promise<Set<number>>;
+  pendingOfferCount(leadId: number): Promise<number>;
+  insertOffers(rows: NewOffer[]): Promise<OfferRow[]>;
+  /**
+   * The race: one conditional statement decides the winner. It changes the offer only while it is
+   * PENDING and its window has not closed, so of many simultaneous accepts exactly one gets a row.
+   */
+  claimOffer(offerId: number, agentId: number, now: Date): Promise<OfferRow | null>;
+  /** Same shape as claimOffer: only a PENDING offer inside its window can be declined. */
+  declineOffer(offerId: number, agentId: number, now: Date): Promise<OfferRow | null>;
+  /** After a win: every other PENDING offer of the lead becomes TAKEN. */
+  takeOtherOffers(leadId: number, now: Date): Promise<OfferRow[]>;
+  /** Every PENDING offer of the agent, now EXPIRED whatever its window (the agent was deactivated). */
+  expireOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]>;
+  /** The agent's PENDING offer of the lead, now ACCEPTED (an admin made them its owner), or null. */
+  acceptOfferFor(leadId: number, agentId: number, now: Date): Promise<OfferRow | null>;
+  /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
+  expireDueOffers(now: Date, limit: number): Promise<OfferRow[]>;
+  /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
+  earliestPendingDeadline(): Promise<number | null>;
+  insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
+  insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
+  /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
+  routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
+  /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */
+  routingRounds(leadId: number, only?: number | 'LAST' | null): Promise<RoutingRound[]>;
+  offersOfLead(leadId: number): Promise<OfferRow[]>;
+  eventsOfLead(leadId: number): Promise<LeadEventRow[]>;
+  /** The agent's PENDING offers still inside their window, oldest first. */
+  pendingOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]>;
+  userIdsOfLead(leadId: number): Promise<number[]>;
+  /** Whether the agent is a user of the lead, and whether they were ever offered it (access checks). */
+  relationOf(leadId: number, agentId: number): Promise<{ isUser: boolean; wasOffered: boolean }>;
+  /** Leads routing with no PENDING offer (a crash between rounds): resumed at start, newest first. */
+  stalledRoutingLeads(): Promise<LeadRow[]>;
+}
+
+/** The users of a lead (lead_users): what only working a lead needs. */
+export interface LeadWorkStore {
+  /** True when the user was added; false when they already were a user of the lead. */
+  addLeadUser(leadId: number, userId: number): Promise<boolean>;
+  /** True when the user was removed; false when they were not a user of the lead. */
+  removeLeadUser(leadId: number, userId: number): Promise<boolean>;
+  /** Removes every user of the lead; returns who they were. */
+  clearLeadUsers(leadId: number): Promise<number[]>;
+}
+
+/** The user a bearer token belongs to, and the token's id and last recorded use (ms, or null). */
+export interface TokenHolder { id: number; role: Role; tokenId: number; lastUsedAt: number | null }
+
+/** What the token list shows of a token: never its value or hash. */
+export interface ApiTokenRow { id: number; label: string | null; createdAt: Date; lastUsedAt: Date | null }
+
+/** Users, their offices and tags, and API tokens. */
+export interface IdentityStore {
+  /** The active user holding a live token (by its hash: not revoked, not expired at `now`), with the token's id and last use. */
+  findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null>;
+  /** The new token's id. */
+  insertToken(row: NewApiToken): Promise<number>;
+  /** A user's API tokens that still work (not revoked), oldest first. */
+  listApiTokens(userId: number): Promise<ApiTokenRow[]>;
+  /**
+   * Revokes an API token (not a login session). 'REVOKED' with its user when this call revoked it,
+   * 'ALREADY' when it was revoked before, null when there is no such API token.
+   */
+  revokeApiToken(id: number, now: Date): Promise<{ outcome: 'REVOKED' | 'ALREADY'; userId: number } | null>;
+  /** Writes a batch of last uses (token id to ms) in one transaction; a use never moves one back. */
+  recordTokenUses(uses: ReadonlyMap<number, number>): Promise<void>;
+  deleteSession(hash: string): Promise<void>;
+  tokenExists(hash: string): Promise<boolean>;
+  findUser(id: number): Promise<UserRow | null>;
+  findUserByEmail(email: string): Promise<UserRow | null>;
+  findUserByHandle(handle: string): Promise<UserRow | null>;
+  handleTaken(handle: string): Promise<boolean>;
+  findUsers(ids: readonly number[]): Promise<UserRow[]>;
+  listUsers(): Promise<UserRow[]>;
+  anyAdmin(): Promise<boolean>;
+  insertUser(row: NewUser): Promise<UserRow>;
+  /** The user after the patch (unchanged for an empty one), or null when there is no such user. */
+  updateUser(id: number, patch: UserPatch): Promise<UserRow | null>;
+  setUserOffices(userId: number, officeIds: readonly number[]): Promise<void>;
+  setUserTags(userId: number, tagIds: readonly number[]): Promise<void>;
+  /** Office ids per user, for a batch of users (one query: the DataLoader behind User.offices). */
+  officeIdsOfUsers(userIds: readonly number[]): Promise<Map<number, number[]>>;
+  tagsOfUsers(userIds: readonly number[]): Promise<Map<number, TagRow[]>>;
+}
+
+/** Offices, tags, lead groups and the company settings row. */
+export interface OrgStore {
+  insertOffice(name: string): Promise<OfficeRow>;
+  findOfficeByName(name: string): Promise<OfficeRow | null>;
+  listOffices(): Promise<OfficeRow[]>;
+  findOffices(ids: readonly number[]): Promise<OfficeRow[]>;
+  insertTag(name: string): Promise<TagRow>;
+  findTagByName(name: string): Promise<TagRow | null>;
+  listTags(): Promise<TagRow[]>;
+  findTags(ids: readonly number[]): Promise<TagRow[]>;
+  insertLeadGroup(name: string): Promise<LeadGroupRow>;
+  updateLeadGroupName(id: number, name: string): Promise<void>;
+  findLeadGroup(id: number): Promise<LeadGroupRow | null>;
+  findLeadGroupByName(name: string): Promise<LeadGroupRow | null>;
+  listLeadGroups(): Promise<LeadGroupRow[]>;
+  findLeadGroups(ids: readonly number[]): Promise<LeadGroupRow[]>;
+  setLeadGroupMembers(groupId: number, userIds: readonly number[]): Promise<void>;
+  memberIdsOfGroups(groupIds: readonly number[]): Promise<Map<number, number[]>>;
+  getSettings(): Promise<SettingsRow>;
+  updateSettings(patch: SettingsPatch): Promise<SettingsRow>;
+  /** Stores `candidate` as the offer links' secret unless one is stored already; returns the one stored. */
+  keepActionLinkSecret(candidate: string): Promise<string>;
+}
+
+/** Lead sources and the offices they route to. */
+export interface SourceStore {
+  findSource(id: number): Promise<LeadSourceWithOffices | null>;
+  findSourceByPublicKey(key: string): Promise<LeadSourceWithOffices | null>;
+  publicKeyTaken(key: string): Promise<boolean>;
+  /** Every source by name, with their offices. */
+  listSources(): Promise<LeadSourceWithOffices[]>;
+  insertSource(row: NewLeadSource, officeIds: readonly number[]): Promise<LeadSourceWithOffices>;
+  /** Applies the patch; officeIds null leaves the offices as they are. Null: no such source. */
+  updateSource(id: number, patch: LeadSourcePatch, officeIds: readonly number[] | null): Promise<LeadSourceWithOffices | null>;
+}
+
+/** Built-in sources the server makes for itself on first use ("Forwarded email"), found by name. */
+export interface IntakeSourceStore {
+  /** The oldest source with this name, created with `defaults` if there is none (once, however many ask at once). */
+  ensureSource(name: string, defaults: Partial<Omit<NewLeadSource, 'name' | 'publicKey'>>): Promise<LeadSourceRow>;
+  /** The id of the source's lead with this external id made for this target user, if any. */
+  findLeadIdFor(sourceId: number, externalId: string, targetUserId: number): Promise<number | null>;
+}
+
+/** Status codes: the ordered list a lead's status is chosen from, with exactly one default. */
+export interface StatusStore {
+  /** The code new leads get; null only on a database that was never seeded. */
+  defaultStatusCodeId(): Promise<number | null>;
+  findStatusCode(id: number): Promise<StatusCodeRow | null>;
+  listStatusCodes(includeArchived: boolean): Promise<StatusCodeRow[]>;
+  /** A non-archived code with this name, other than `exceptId`. */
+  findActiveByName(name: string, exceptId?: number): Promise<StatusCodeRow | null>;
+  /** Appends a code after every other one. */
+  insertStatusCodeLast(name: string): Promise<StatusCodeRow>;
+  updateStatusCode(id: number, patch: { name?: string; archived?: boolean }): Promise<void>;
+  /** Makes `id` the one default. Run inside a transaction so there is never zero or two. */
+  makeDefault(id: number): Promise<void>;
+  /** Positions become 1..n in the order given. */
+  setPositions(idsInOrder: readonly number[]): Promise<void>;
+}
+
+export interface LeadListFilter {
+  state?: 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED' | null;
+  sourceId?: number | null;
+  ownerId?: number | null;
+  statusCodeId?: number | null;
+  /** Inclusive. */
+  createdFrom?: Date | null;
+  /** Exclusive. */
+  createdTo?: Date | null;
+  /** Case-insensitive substring of the name (first and last), email or phone. */
+  search?: string | null;
+}
+
+export interface LeadListScope {
+  /** null: every lead (admins); otherwise only leads this agent owns or is a user of. */
+  memberId: number | null;
+}
+
+/** The lead list: newest first, keyset-paginated, filtered, searched. */
+export interface LeadListStore {
+  /** Up to `limit` leads older than `beforeId` (null: from the newest), newest first. */
+  listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): Promise<LeadRow[]>;
+  /** How many leads match, regardless of the page: costs a walk over every match. */
+  countLeads(scope: LeadListScope, filter: LeadListFilter): Promise<number>;
+  /** Whether any lead with id `fromId` or newer matches (a page before the one starting after `fromId`). */
+  anyLeadFrom(scope: LeadListScope, filter: LeadListFilter, fromId: number): Promise<boolean>;
+  /** Adds up to `limit` not yet indexed leads to the search index, in one transaction; how many it added. */
+  indexPending(limit: number): Promise<number>;
+  /** How many leads are not in the search index yet. */
+  pendingSearchIndex(): Promise<number>;
+}
+
+export interface LeadCount { state: string; sourceId: number; statusCodeId: number | null; n: number }
+/** `band` is the response-time band of an answered offer (ACCEPTED or DECLINED), -1 for the others. */
+export interface OfferCount { agentId: number; state: string; band: number; n: number }
+export interface BucketCount { bucket: number; n: number }
+export interface AgentBucketCount { agentId: number; bucket: number; n: number }
+/** Which buckets of an agent's response-time histogram to read (inclusive). */
+export interface AgentBuckets { agentId: number; fromBucket: number; toBucket: number }
+
+/** The figures of one range, all read from the same rows (see LeadStatsStore.read). */
+export interface StatsReader {
+  /** Leads created in the range per (state, source, status code). */
+  leadCounts(): Promise<LeadCount[]>;
+  /** Offers made in the range per (agent, state, response band). */
+  offerCounts(): Promise<OfferCount[]>;
+  /** Accepted offers made in the range per response-time bucket, ascending. */
+  acceptBuckets(): Promise<BucketCount[]>;
+  /** Answered offers made in the range per agent and bucket, only the asked-for buckets. */
+  responseBuckets(want: readonly AgentBuckets[]): Promise<AgentBucketCount[]>;
+}
+
+/** The dashboard's figures, from the rollups. */
+export interface LeadStatsStore {
+  /** Runs `fn` over the figures of `range`, in one transaction of its own so every figure sees the same rows. */
+  read<T>(range: StatsRange, fn: (reader: StatsReader) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The notification outbox: every SMS and email is a row here before it is sent. While a message is
+ * being sent, its next attempt time is its lease: a claim moves it ahead, so no other claim takes the
+ * message meanwhile, and a process that dies mid-send leaves it due again when the lease runs out.
+ * An outcome is written only while the message is still in the attempt it was claimed for.
+ */
+export interface NotificationStore {
+  /** Writes messages to the outbox (in the caller's transaction when there is one). */
+  enqueue(rows: NewNotification[]): Promise<NotificationRow[]>;
+  /**
+   * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`) for
+   * their next attempt: counts the attempt and leases each until `leaseUntil`.
+   */
+  claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]>;
+  /** The provider took the message: SENT. */
+  markSent(id: number, at: Date): Promise<void>;
+  /**
+   * Attempt number `attempt` failed: recorded, and the message is due again at `retryAt`, or FAILED
+   * for good when `retryAt` is null. Ignored if the message has been claimed again since.
+   */
+  markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void>;
+  /** When the next message of `channel` falls due after `after` (ms), or null: what the worker arms for. */
+  nextDueAfter(channel: NotificationChannel, after: Date): Promise<number | null>;
+  /** Messages waiting to be sent (PENDING, due or retrying), per channel: the outbox backlog metric. */
+  pendingByChannel(): Promise<Record<NotificationChannel, number>>;
+  ofLead(leadId: number): Promise<NotificationRow[]>;
+  find(id: number): Promise<NotificationRow | null>;
+}
+
+export interface PhoneRewrite {
+  rewritten: number;
+  /** Stored phones without a "+" that are not a possible number in the region: left as they were. */
+  unreadable: number;
+}
+
+/** Start-up repairs of rows that older versions wrote. */
+export interface MaintenanceStore {
+  /**
+   * Phones stored before they were kept in E.164 (bare digits) get `region`'s country code, in one
+   * transaction over users and leads; running it again changes nothing. A phone it cannot read stays.
+   */
+  rewriteStoredPhones(region: PhoneRegion): Promise<PhoneRewrite>;
+}
+
+/** Every store, as the outer store and a transaction both give them. */
+export interface Stores {
+  readonly identity: IdentityStore;
+  readonly org: OrgStore;
+  readonly sources: SourceStore;
+  readonly intakeSources: IntakeSourceStore;
+  readonly statusCodes: StatusStore;
+  readonly leads: LeadStore;
+  readonly leadWork: LeadWorkStore;
+  readonly leadList: LeadListStore;
+  readonly leadStats: LeadStatsStore;
+  readonly notifications: NotificationStore;
+  readonly maintenance: MaintenanceStore;
+}
+
+/** The stores bound to one open transaction. */
+export interface StoreTx extends Stores {
+  /**
+   * Runs `fn` in a savepoint of this transaction: if it rejects, only its own writes are undone (and
+   * the rejection passes on); this transaction stays open either way. While `fn` runs, use its `tx`.
+   */
+  savepoint<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface TransactionOptions {
+  /**
+   * 'relaxed': the commit need not survive a power cut, only a crash of the process (SQLite commits
+   * it with synchronous=NORMAL; PostgreSQL's counterpart is synchronous_commit off). For bookkeeping
+   * that a retry redoes (the outbox's claims and outcomes), never for a lead, an offer or an event.
+   * Default 'full'.
+   */
+  durability?: 'full' | 'relaxed';
+}
+
+/** The database behind the port. */
+export interface Store extends Stores {
+  readonly dialect: Dialect;
+  /**
+   * Runs `fn` in one transaction: committed when its promise resolves, rolled back when it rejects
+   * (the rejection passes on). Everything inside goes through `tx`.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** One trivial round trip (for /healthz): rejects when the database cannot answer. */
+  ping(): Promise<void>;
+  /** Waits for work in progress, then closes the connection(s). */
+  close(): Promise<void>;
+}

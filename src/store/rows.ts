@@ -1,0 +1,253 @@
+// The rows the store port hands out and takes in: plain objects with Dates for times, the same
+// whichever database is behind the port. Written out here rather than inferred from one dialect's
+// drizzle schema, so that services depend on neither; each implementation checks at compile time
+// that its schema's rows are exactly these (src/store/sqlite/rows-match.ts).
+
+export type Role = 'ADMIN' | 'AGENT';
+export type LeadKind = 'DIRECT_TO_USER' | 'GENERAL';
+export type LeadState = 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED';
+export type OfferState = 'PENDING' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
+export type LeadEventType = 'CREATED' | 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'ASSIGNED' | 'UNASSIGNED'
+  | 'OWNER_CHANGED' | 'USER_ADDED' | 'USER_REMOVED' | 'STATUS_CHANGED';
+export type NotificationChannel = 'sms' | 'email';
+export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
+
+/** The one settings row: the brokerage's lead rules and the secret of the offer links. */
+export interface SettingsRow {
+  id: number;
+  agentsCanChangeOwner: boolean;
+  agentsCanChangeUsers: boolean;
+  actionLinkSecret: string | null;
+}
+export type SettingsPatch = Partial<Omit<SettingsRow, 'id'>>;
+
+export interface OfficeRow {
+  id: number;
+  name: string;
+  createdAt: Date;
+}
+
+export interface TagRow {
+  id: number;
+  name: string;
+  createdAt: Date;
+}
+
+export interface LeadGroupRow {
+  id: number;
+  name: string;
+  createdAt: Date;
+}
+
+export interface UserRow {
+  id: number;
+  name: string;
+  email: string;
+  phone: string | null;
+  role: Role;
+  handle: string;
+  active: boolean;
+  inOffice: boolean;
+  haltedAt: Date | null;
+  haltUntil: Date | null;
+  haltReason: string | null;
+  passwordHash: string | null;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  name: string;
+  email: string;
+  phone?: string | null;
+  role: Role;
+  handle: string;
+  active?: boolean;
+  inOffice?: boolean;
+  haltedAt?: Date | null;
+  haltUntil?: Date | null;
+  haltReason?: string | null;
+  passwordHash?: string | null;
+}
+export type UserPatch = Partial<NewUser>;
+
+export interface NewApiToken {
+  userId: number;
+  tokenHash: string;
+  kind: 'API' | 'SESSION';
+  expiresAt?: Date | null;
+  createdAt?: Date;
+  /** The admin's name for an API token; null for sessions. */
+  label?: string | null;
+}
+
+export interface LeadSourceRow {
+  id: number;
+  name: string;
+  publicKey: string;
+  allowDirectToUser: boolean;
+  directToUserAutoAccept: boolean;
+  directToUserWindowSeconds: number;
+  leadGroupId: number | null;
+  referralFeePercent: number;
+  acceptanceWindowSeconds: number;
+  raceAgentCount: number;
+  thankYouUrl: string | null;
+  rrLastAgentId: number | null;
+  createdAt: Date;
+}
+
+export interface NewLeadSource {
+  name: string;
+  publicKey: string;
+  allowDirectToUser?: boolean;
+  directToUserAutoAccept?: boolean;
+  directToUserWindowSeconds?: number;
+  leadGroupId?: number | null;
+  referralFeePercent?: number;
+  acceptanceWindowSeconds?: number;
+  raceAgentCount?: number;
+  thankYouUrl?: string | null;
+  rrLastAgentId?: number | null;
+}
+export type LeadSourcePatch = Partial<NewLeadSource>;
+
+/** A source with the offices whose agents get its general leads (empty: every office). */
+export interface LeadSourceWithOffices extends LeadSourceRow {
+  officeIds: number[];
+}
+
+export interface StatusCodeRow {
+  id: number;
+  name: string;
+  position: number;
+  isDefault: boolean;
+  archived: boolean;
+  createdAt: Date;
+}
+
+export interface LeadRow {
+  id: number;
+  sourceId: number;
+  kind: LeadKind;
+  state: LeadState;
+  targetUserId: number | null;
+  ownerId: number | null;
+  statusCodeId: number | null;
+  firstName: string;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  message: string | null;
+  /** Where the client wants to buy or sell. */
+  postalCode: string | null;
+  /** The property the lead is about, as written where it came from. */
+  propertyAddress: string | null;
+  externalId: string | null;
+  referralFeePercent: number | null;
+  round: number;
+  routingAnchor: number | null;
+  createdAt: Date;
+  assignedAt: Date | null;
+}
+
+export interface NewLead {
+  sourceId: number;
+  kind: LeadKind;
+  state: LeadState;
+  targetUserId?: number | null;
+  ownerId?: number | null;
+  statusCodeId?: number | null;
+  firstName: string;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  message?: string | null;
+  postalCode?: string | null;
+  propertyAddress?: string | null;
+  externalId?: string | null;
+  referralFeePercent?: number | null;
+  round?: number;
+  routingAnchor?: number | null;
+  createdAt?: Date;
+  assignedAt?: Date | null;
+}
+export type LeadPatch = Partial<NewLead>;
+
+export interface OfferRow {
+  id: number;
+  leadId: number;
+  agentId: number;
+  round: number;
+  direct: boolean;
+  state: OfferState;
+  offeredAt: Date;
+  expiresAt: Date;
+  respondedAt: Date | null;
+}
+
+export interface NewOffer {
+  leadId: number;
+  agentId: number;
+  round: number;
+  direct?: boolean;
+  state: OfferState;
+  offeredAt: Date;
+  expiresAt: Date;
+  respondedAt?: Date | null;
+}
+
+export interface LeadEventRow {
+  id: number;
+  leadId: number;
+  type: LeadEventType;
+  at: Date;
+  actorId: number | null;
+  agentId: number | null;
+  offerId: number | null;
+  statusCodeId: number | null;
+  note: string | null;
+}
+
+export interface NewLeadEvent {
+  leadId: number;
+  type: LeadEventType;
+  at: Date;
+  actorId?: number | null;
+  agentId?: number | null;
+  offerId?: number | null;
+  statusCodeId?: number | null;
+  note?: string | null;
+}
+
+export interface NotificationRow {
+  id: number;
+  leadId: number | null;
+  offerId: number | null;
+  userId: number | null;
+  channel: NotificationChannel;
+  to: string;
+  subject: string | null;
+  body: string;
+  status: NotificationStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface NewNotification {
+  leadId?: number | null;
+  offerId?: number | null;
+  userId?: number | null;
+  channel: NotificationChannel;
+  to: string;
+  subject?: string | null;
+  body: string;
+  status: NotificationStatus;
+  attempts?: number;
+  lastError?: string | null;
+  nextAttemptAt?: Date | null;
+  createdAt: Date;
+  sentAt?: Date | null;
+}
