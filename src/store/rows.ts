@@ -142,6 +142,8 @@ export interface LeadRow {
   postalCode: string | null;
   /** The property the lead is about, as written where it came from. */
   propertyAddress: string | null;
+  /** The listing's price, in whole units of its currency (a rental's monthly rent); null when not given. */
+  price: number | null;
   externalId: string | null;
   referralFeePercent: number | null;
   round: number;
@@ -164,6 +166,7 @@ export interface NewLead {
   message?: string | null;
   postalCode?: string | null;
   propertyAddress?: string | null;
+  price?: number | null;
   externalId?: string | null;
   referralFeePercent?: number | null;
   round?: number;
