@@ -45,6 +45,18 @@ export class ConnectionLock {
     });
   }
 
+  /** Like run(() => fn(...args)); the closure is made only when the call must wait (async-facade.ts). */
+  apply<R>(fn: (...args: unknown[]) => R, args: unknown[]): Promise<R> {
+    if (!this.held) {
+      try {
+        return Promise.resolve(fn(...args));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.run(() => fn(...args));
+  }
+
   /** Holds the lock while `fn` runs (however long it awaits), then hands it on. */
   async hold<T>(fn: () => Promise<T>): Promise<T> {
     if (this.held) await new Promise<void>((acquired) => this.waiting.push({ kind: 'hold', acquired }));

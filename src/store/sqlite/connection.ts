@@ -15,6 +15,8 @@ import { relaxFsync } from './relaxed-sync.js';
 /** Where a facade's calls go: the lock (outside any transaction) or one open transaction or savepoint. */
 export interface Gate {
   run<R>(call: () => R): Promise<R>;
+  /** Like run(() => fn(...args)), without a closure per call (async-facade.ts). */
+  apply<R>(fn: (...args: unknown[]) => R, args: unknown[]): Promise<R>;
 }
 
 /** One open transaction or savepoint, as the stores bound to it see it. */
@@ -26,13 +28,30 @@ export class TxScope implements Gate {
   constructor(readonly depth: number) {}
 
   run<R>(call: () => R): Promise<R> {
-    if (!this.open) return Promise.reject(new Error('a transaction\'s stores were used after it ended'));
-    if (this.child) return Promise.reject(new Error('a transaction\'s stores were used while a savepoint of it was open: use the savepoint\'s'));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     try {
       return Promise.resolve(call());
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  apply<R>(fn: (...args: unknown[]) => R, args: unknown[]): Promise<R> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    try {
+      return Promise.resolve(fn(...args));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Why a call through this scope is refused now, or null when it may run. */
+  private refusal(): Error | null {
+    if (!this.open) return new Error('a transaction\'s stores were used after it ended');
+    if (this.child) return new Error('a transaction\'s stores were used while a savepoint of it was open: use the savepoint\'s');
+    return null;
   }
 }
 
