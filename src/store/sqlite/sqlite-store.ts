@@ -59,41 +59,53 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     maintenance: facadeOf(createMaintenanceStore(db)),
   };
 
-  /** The stores as one gate reaches them (the port's interfaces are checked here, at compile time). */
-  class GatedStores implements Stores {
-    readonly identity: IdentityStore;
-    readonly org: OrgStore;
-    readonly sources: SourceStore;
-    readonly intakeSources: IntakeSourceStore;
-    readonly statusCodes: StatusStore;
-    readonly leads: LeadStore;
-    readonly leadWork: LeadWorkStore;
-    readonly leadList: LeadListStore;
-    readonly notifications: NotificationStore;
-    readonly maintenance: MaintenanceStore;
-    readonly leadStats: LeadStatsStore;
+  /**
+   * The stores as one gate reaches them (the port's interfaces are checked here, at compile time).
+   * Each facade is made on first use: a transaction (and every savepoint of a group commit, two per
+   * lead) touches two or three of the eleven stores, and making all of them showed as garbage.
+   */
+  abstract class GatedStores implements Stores {
+    private identityF: IdentityStore | undefined;
+    private orgF: OrgStore | undefined;
+    private sourcesF: SourceStore | undefined;
+    private intakeSourcesF: IntakeSourceStore | undefined;
+    private statusCodesF: StatusStore | undefined;
+    private leadsF: LeadStore | undefined;
+    private leadWorkF: LeadWorkStore | undefined;
+    private leadListF: LeadListStore | undefined;
+    private notificationsF: NotificationStore | undefined;
+    private maintenanceF: MaintenanceStore | undefined;
+    private leadStatsF: LeadStatsStore | undefined;
 
-    constructor(gate: Gate, leadStats: LeadStatsStore) {
-      this.identity = facades.identity(gate);
-      this.org = facades.org(gate);
-      this.sources = facades.sources(gate);
-      this.intakeSources = facades.intakeSources(gate);
-      this.statusCodes = facades.statusCodes(gate);
-      this.leads = facades.leads(gate);
-      this.leadWork = facades.leadWork(gate);
-      this.leadList = facades.leadList(gate);
-      this.notifications = facades.notifications(gate);
-      this.maintenance = facades.maintenance(gate);
-      this.leadStats = leadStats;
-    }
+    constructor(private readonly gate: Gate) {}
+
+    /** The figures' reader as this gate reads them (in a transaction of its own, or in this one). */
+    protected abstract makeLeadStats(): LeadStatsStore;
+
+    get identity(): IdentityStore { return this.identityF ??= facades.identity(this.gate); }
+    get org(): OrgStore { return this.orgF ??= facades.org(this.gate); }
+    get sources(): SourceStore { return this.sourcesF ??= facades.sources(this.gate); }
+    get intakeSources(): IntakeSourceStore { return this.intakeSourcesF ??= facades.intakeSources(this.gate); }
+    get statusCodes(): StatusStore { return this.statusCodesF ??= facades.statusCodes(this.gate); }
+    get leads(): LeadStore { return this.leadsF ??= facades.leads(this.gate); }
+    get leadWork(): LeadWorkStore { return this.leadWorkF ??= facades.leadWork(this.gate); }
+    get leadList(): LeadListStore { return this.leadListF ??= facades.leadList(this.gate); }
+    get notifications(): NotificationStore { return this.notificationsF ??= facades.notifications(this.gate); }
+    get maintenance(): MaintenanceStore { return this.maintenanceF ??= facades.maintenance(this.gate); }
+    get leadStats(): LeadStatsStore { return this.leadStatsF ??= this.makeLeadStats(); }
   }
 
   class SqliteTx extends GatedStores implements StoreTx {
     constructor(private readonly scope: TxScope) {
+      super(scope);
+    }
+
+    protected makeLeadStats(): LeadStatsStore {
+      const scope = this.scope;
       // Already in a transaction: the figures are read in it.
-      super(scope, {
+      return {
         read: (range, fn) => scope.run(() => stats.open(range)).then((reader) => fn(promisedReader(reader, scope))),
-      });
+      };
     }
 
     savepoint<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -110,10 +122,14 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     private closed: Promise<void> | null = null;
 
     constructor() {
-      super(conn.lock, {
-        // A transaction of its own, so that every figure sees the same rows.
+      super(conn.lock);
+    }
+
+    protected makeLeadStats(): LeadStatsStore {
+      // A transaction of its own, so that every figure sees the same rows.
+      return {
         read: (range, fn) => conn.transaction((scope) => fn(promisedReader(stats.open(range), scope))),
-      });
+      };
     }
 
     transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
