@@ -35,16 +35,21 @@ export function encodeDecisions(decisions: Decisions): string {
 
 const RUN = /^(\d+)(?:-(\d+))?([A-Z])$/;
 
+/** One stored run ("12-15W", "7O"): its first and last agent id and their reason. */
+function readRun(run: string): { first: number; last: number; reason: RoutingReason } {
+  const m = RUN.exec(run);
+  const reason = m ? REASON.get(m[3] as string) : undefined;
+  if (!m || !reason) throw new Error(`unreadable routing decision "${run}"`);
+  const first = Number(m[1]);
+  return { first, last: m[2] === undefined ? first : Number(m[2]), reason };
+}
+
 export function decodeDecisions(stored: string): Decisions {
   if (stored.startsWith('[')) return JSON.parse(stored) as Decisions;
   const out: Decisions = [];
   if (stored === '') return out;
   for (const run of stored.split(',')) {
-    const m = RUN.exec(run);
-    const reason = m ? REASON.get(m[3] as string) : undefined;
-    if (!m || !reason) throw new Error(`unreadable routing decision "${run}"`);
-    const first = Number(m[1]);
-    const last = m[2] === undefined ? first : Number(m[2]);
+    const { first, last, reason } = readRun(run);
     // A run longer than any roster could be is corruption, not a round: refuse it before expanding it.
     if (last < first || last - first > 1_000_000) throw new Error(`unreadable routing decision "${run}"`);
     for (let id = first; id <= last; id++) out.push([id, reason]);
@@ -64,11 +69,7 @@ export function tallyDecisions(stored: string): Map<RoutingReason, number> {
   }
   if (stored === '') return tally;
   for (const run of stored.split(',')) {
-    const m = RUN.exec(run);
-    const reason = m ? REASON.get(m[3] as string) : undefined;
-    if (!m || !reason) throw new Error(`unreadable routing decision "${run}"`);
-    const first = Number(m[1]);
-    const last = m[2] === undefined ? first : Number(m[2]);
+    const { first, last, reason } = readRun(run);
     tally.set(reason, (tally.get(reason) ?? 0) + last - first + 1);
   }
   return tally;
