@@ -9,26 +9,15 @@ import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/prop
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Store, Stores } from '../store/port.js';
-import type { LeadRow, LeadSourceWithOffices, OfferRow } from '../store/rows.js';
+import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 
-export interface SubmitLeadInput {
+/** A lead as submitted: the new lead's own fields (rows.ts NewLead), and which source it came through. */
+export interface SubmitLeadInput extends Pick<NewLead, 'targetUserId' | 'firstName' | 'lastName' | 'email' | 'phone'
+  | 'message' | 'postalCode' | 'propertyAddress' | 'price' | 'externalId'> {
   sourceId?: number | null;
   sourceKey?: string | null;
-  targetUserId?: number | null;
-  firstName: string;
-  lastName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  message?: string | null;
-  /** Where the client wants to buy or sell. */
-  postalCode?: string | null;
-  /** The property the lead is about. */
-  propertyAddress?: string | null;
-  /** The listing's price, in whole units of its currency. */
-  price?: number | null;
-  externalId?: string | null;
 }
 
 export interface SubmitResult {
