@@ -72,8 +72,9 @@ export function createRoutingService(deps: {
     const source = await requireSource(tx, lead.sourceId);
     const roster = await tx.leads.loadRoster();
     const firstRound = lead.routingAnchor === null;
-    // 0 sorts before every id: "start from the lowest id".
-    const anchor = lead.routingAnchor ?? source.rrLastAgentId ?? 0;
+    // 0 sorts before every id: "start from the lowest id". A first round reads the source's
+    // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor.
+    const anchor = lead.routingAnchor ?? (firstRound ? await tx.leads.lockSourceRotation(source.id) : null) ?? 0;
     const plan = planRound(roster, source, await tx.leads.offeredAgentIds(lead.id), anchor, now.getTime());
     // The list's head (listHead, computed in the same pass) becomes the source's anchor.
     if (firstRound && plan.head !== null) await tx.leads.setSourceAnchor(source.id, plan.head);

@@ -1,7 +1,7 @@
 // The store port: what services may ask of the database, whichever one it is. One interface per
 // store, named for the use case (claimOffer, expireDueOffers), every method returning a Promise, so
 // that a PostgreSQL client (asynchronous) can stand where SQLite (better-sqlite3, synchronous) does.
-// Implementations: src/store/sqlite/ (src/store/postgres/ to come). Rows are in rows.ts.
+// Implementations: src/store/sqlite/ and src/store/postgres/. Rows are in rows.ts.
 //
 // Transactions carry their stores: inside `store.transaction(async (tx) => ...)` every read and
 // write goes through `tx` (tx.leads.insertLead(...)), never through the outer `store`. On PostgreSQL
@@ -29,6 +29,12 @@ export interface RoutingRound {
 export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
   setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
+  /**
+   * The source's round-robin pointer, read to start a lead's first general round. On PostgreSQL the
+   * source row stays locked until the transaction ends, so leads arriving on two instances at once
+   * take their turns one after the other (SQLite has one writer anyway).
+   */
+  lockSourceRotation(sourceId: number): Promise<number | null>;
   /** Every agent as routing sees them, in id order; shared by every round, so never to be changed. */
   loadRoster(): Promise<readonly AgentSnapshot[]>;
   findLead(id: number): Promise<LeadRow | null>;
@@ -316,6 +322,27 @@ export interface StoreTx extends Stores {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** What one instance tells the others sharing its database (see ClusterChannel). */
+export type ClusterSignal =
+  /** An offer window closes at `at` (ms): sooner than any the instances had heard of. */
+  | { kind: 'deadline'; at: number }
+  /** The user was deactivated: their sockets close on every instance. */
+  | { kind: 'user-deactivated'; userId: number }
+  /** The token was revoked: the sockets signed in with it close on every instance. */
+  | { kind: 'token-revoked'; userId: number; tokenId: number };
+
+/**
+ * Signals between the instances sharing one database (PostgreSQL: NOTIFY on one channel, LISTENed by
+ * every instance). A doorbell, not a queue: a signal sent while an instance is not listening is lost
+ * to it, so every use has a fallback (the deadline scheduler re-reads every second; a deactivated
+ * user's next operation is refused by the token check anyway).
+ */
+export interface ClusterChannel {
+  /** Sends `signal` to every other instance (not back to this one). */
+  publish(signal: ClusterSignal): Promise<void>;
+  subscribe(listener: (signal: ClusterSignal) => void): void;
+}
+
 export interface TransactionOptions {
   /**
    * 'relaxed': the commit need not survive a power cut, only a crash of the process (SQLite commits
@@ -329,6 +356,8 @@ export interface TransactionOptions {
 /** The database behind the port. */
 export interface Store extends Stores {
   readonly dialect: Dialect;
+  /** Signals between instances on the same database; null where only one process can open it (SQLite). */
+  readonly cluster: ClusterChannel | null;
   /**
    * Runs `fn` in one transaction: committed when its promise resolves, rolled back when it rejects
    * (the rejection passes on). Everything inside goes through `tx`.

@@ -32,6 +32,7 @@ export function createLeadStore(conn: SqliteConnection) {
   const pendingOfLead = client.prepare("SELECT count(*) FROM offers WHERE lead_id = ? AND state = 'PENDING'").pluck();
   const earliestDeadline = client.prepare("SELECT min(expires_at) FROM offers WHERE state = 'PENDING'").pluck();
   const sourceAnchor = client.prepare('UPDATE lead_sources SET rr_last_agent_id = ? WHERE id = ?');
+  const readAnchor = client.prepare('SELECT rr_last_agent_id FROM lead_sources WHERE id = ?').pluck();
   const leadInsert = preparedInsert(db, leads);
   const leadUpdate = preparedUpdateById(db, leads);
   const offerInsert = preparedInsert(db, offers);
@@ -60,6 +61,11 @@ export function createLeadStore(conn: SqliteConnection) {
   const usersOfLead = client.prepare('SELECT user_id FROM lead_users WHERE lead_id = ? ORDER BY user_id').pluck();
 
   return {
+    /** The source's round-robin pointer (one writer at a time on SQLite: no lock to take). */
+    lockSourceRotation(sourceId: number): number | null {
+      return (readAnchor.get(sourceId) as number | null | undefined) ?? null;
+    },
+
     setSourceAnchor(sourceId: number, agentId: number): void {
       sourceAnchor.run(agentId, sourceId);
     },

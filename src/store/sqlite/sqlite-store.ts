@@ -117,6 +117,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
 
   class OuterStore extends GatedStores implements SqliteStore {
     readonly dialect = 'sqlite' as const;
+    readonly cluster = null;
     readonly sqlite = handle.sqlite;
     readonly db = db;
     private closed: Promise<void> | null = null;

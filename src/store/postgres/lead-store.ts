@@ -1,0 +1,229 @@
+// Leads, offers, lead events and routing rounds on PostgreSQL (SQLite's are in ../sqlite/lead-store.ts).
+//
+// Several instances change the same leads at once, under READ COMMITTED. Every statement that closes an
+// offer takes the lead's row lock before it touches an offer of the lead, so that the routing path
+// takes its locks in one order (lead, then its offers, then the source's rotation) and two instances
+// never deadlock:
+// - The race (claimOffer) is one conditional UPDATE whose condition locks the lead row first: of many
+//   accepts of one lead, from any instances, they queue on that lock; the first changes its offer and
+//   the lead's other offers to TAKEN before it commits, so every later one finds its offer no longer
+//   PENDING and gets no row (OFFER_CLOSED). The partial unique index offers_one_accepted_per_lead makes
+//   two winners impossible whatever the statements. (The per-offer claim followed by "take the others",
+//   without the lead lock, deadlocks when two accepts of one lead race: each holds its own offer and
+//   waits for the other's.)
+// - Deadlines (expireDueOffers) are claimed with FOR UPDATE SKIP LOCKED on the offer and its lead: two
+//   instances' schedulers never take the same offer, never wait for each other, and skip a lead an
+//   accept holds (the accept closes its offers, or the next pass expires them). The update is guarded
+//   by state = 'PENDING', so an offer expires once.
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
+import type { LeadStore, RoutingRound } from '../port.js';
+import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
+import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
+import type { PgContext } from './context.js';
+import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
+
+/** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
+const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
+
+export function createLeadStore(ctx: PgContext): LeadStore {
+  const { db } = ctx;
+
+  /** Locks the rows of these leads, in id order (the order every multi-lead lock takes). */
+  async function lockLeads(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db.execute(sql`SELECT id FROM ${leads} WHERE id IN ${sql.raw(`(${[...new Set(ids)].map(Number).join(',')})`)} ORDER BY id FOR UPDATE`);
+  }
+
+  return {
+    async lockSourceRotation(sourceId: number): Promise<number | null> {
+      const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources)
+        .where(eq(leadSources.id, sourceId)).for('update');
+      return row?.anchor ?? null;
+    },
+
+    async setSourceAnchor(sourceId: number, agentId: number): Promise<void> {
+      await db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId));
+    },
+
+    loadRoster(): Promise<readonly AgentSnapshot[]> {
+      return ctx.shared.roster.get(async () => {
+        const rows = await db.select({
+          id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
+          officeIds: sql<number[] | null>`(SELECT array_agg(${userOffices.officeId} ORDER BY ${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
+        }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id));
+        return rows.map((r) => ({
+          id: r.id,
+          active: r.active,
+          inOffice: r.inOffice,
+          haltedAt: r.haltedAt?.getTime() ?? null,
+          haltUntil: r.haltUntil?.getTime() ?? null,
+          officeIds: r.officeIds ?? [],
+        }));
+      });
+    },
+
+    async findLead(id: number): Promise<LeadRow | null> {
+      const [row] = await db.select().from(leads).where(eq(leads.id, id));
+      return row ?? null;
+    },
+
+    async findLeads(ids: readonly number[]): Promise<LeadRow[]> {
+      if (ids.length === 0) return [];
+      return db.select().from(leads).where(inArray(leads.id, [...ids]));
+    },
+
+    async findLeadByExternalId(sourceId: number, externalId: string): Promise<LeadRow | null> {
+      const [row] = await db.select().from(leads).where(and(eq(leads.sourceId, sourceId), eq(leads.externalId, externalId)));
+      return row ?? null;
+    },
+
+    async insertLead(row: NewLead): Promise<LeadRow> {
+      const [inserted] = await db.insert(leads).values(row).returning();
+      if (!inserted) throw new Error('lead insert returned nothing');
+      return inserted;
+    },
+
+    async updateLead(id: number, patch: LeadPatch): Promise<LeadRow> {
+      const [row] = Object.keys(patch).length === 0
+        ? await db.select().from(leads).where(eq(leads.id, id))
+        : await db.update(leads).set(patch).where(eq(leads.id, id)).returning();
+      if (!row) throw new Error(`lead ${id} vanished inside its own transaction`);
+      return row;
+    },
+
+    async findOffer(id: number): Promise<OfferRow | null> {
+      const [row] = await db.select().from(offers).where(eq(offers.id, id));
+      return row ?? null;
+    },
+
+    async offeredAgentIds(leadId: number): Promise<Set<number>> {
+      const rows = await db.selectDistinct({ agentId: offers.agentId }).from(offers).where(eq(offers.leadId, leadId));
+      return new Set(rows.map((r) => r.agentId));
+    },
+
+    async pendingOfferCount(leadId: number): Promise<number> {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(offers)
+        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'PENDING')));
+      return row?.n ?? 0;
+    },
+
+    async insertOffers(rows: NewOffer[]): Promise<OfferRow[]> {
+      if (rows.length === 0) return [];
+      // One multi-row INSERT; RETURNING gives the rows in the order of VALUES.
+      return db.insert(offers).values(rows).returning();
+    },
+
+    async claimOffer(offerId: number, agentId: number, now: Date): Promise<OfferRow | null> {
+      const [row] = await db.update(offers).set({ state: 'ACCEPTED', respondedAt: now })
+        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
+          sql`${offers.expiresAt} > ${now}`, LOCK_OWN_LEAD))
+        .returning();
+      return row ?? null;
+    },
+
+    async declineOffer(offerId: number, agentId: number, now: Date): Promise<OfferRow | null> {
+      const [row] = await db.update(offers).set({ state: 'DECLINED', respondedAt: now })
+        .where(and(eq(offers.id, offerId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'),
+          sql`${offers.expiresAt} > ${now}`, LOCK_OWN_LEAD))
+        .returning();
+      return row ?? null;
+    },
+
+    async takeOtherOffers(leadId: number, now: Date): Promise<OfferRow[]> {
+      // The caller holds the lead's lock (its claim took it).
+      return db.update(offers).set({ state: 'TAKEN', respondedAt: now })
+        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'PENDING'))).returning();
+    },
+
+    async expireOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]> {
+      // The leads first, in id order, as every change of their offers locks them.
+      const pending = await db.select({ leadId: offers.leadId }).from(offers)
+        .where(and(eq(offers.agentId, agentId), eq(offers.state, 'PENDING')));
+      await lockLeads(pending.map((p) => p.leadId));
+      return db.update(offers).set({ state: 'EXPIRED', respondedAt: now })
+        .where(and(eq(offers.agentId, agentId), eq(offers.state, 'PENDING'))).returning();
+    },
+
+    async acceptOfferFor(leadId: number, agentId: number, now: Date): Promise<OfferRow | null> {
+      await lockLeads([leadId]);
+      const [row] = await db.update(offers).set({ state: 'ACCEPTED', respondedAt: now })
+        .where(and(eq(offers.leadId, leadId), eq(offers.agentId, agentId), eq(offers.state, 'PENDING'))).returning();
+      return row ?? null;
+    },
+
+    async expireDueOffers(now: Date, limit: number): Promise<OfferRow[]> {
+      // Claimed with their leads, skipping whatever another transaction holds (another instance's
+      // pass, an accept in progress); then expired, guarded by state in case of a concurrent change.
+      return db.update(offers).set({ state: 'EXPIRED', respondedAt: now })
+        .where(and(eq(offers.state, 'PENDING'), sql`${offers.id} IN (
+          SELECT o.id FROM ${offers} o JOIN ${leads} l ON l.id = o.lead_id
+          WHERE o.state = 'PENDING' AND o.expires_at <= ${now}
+          ORDER BY o.expires_at LIMIT ${limit}
+          FOR UPDATE OF o, l SKIP LOCKED)`))
+        .returning();
+    },
+
+    async earliestPendingDeadline(): Promise<number | null> {
+      const [row] = await db.select({ at: sql<Date | null>`min(${offers.expiresAt})`.mapWith(offers.expiresAt) }).from(offers)
+        .where(eq(offers.state, 'PENDING'));
+      return row?.at ? row.at.getTime() : null;
+    },
+
+    async insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]> {
+      if (rows.length === 0) return [];
+      return db.insert(leadEvents).values(rows).returning();
+    },
+
+    async insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void> {
+      await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
+    },
+
+    async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {
+      const [row] = await db.select({ decisions: routingRounds.decisions }).from(routingRounds)
+        .where(and(eq(routingRounds.leadId, leadId), eq(routingRounds.round, round)));
+      return row?.decisions ?? null;
+    },
+
+    async routingRounds(leadId: number, only: number | 'LAST' | null = null): Promise<RoutingRound[]> {
+      const query = db.select().from(routingRounds)
+        .where(and(eq(routingRounds.leadId, leadId), typeof only === 'number' ? eq(routingRounds.round, only) : undefined))
+        .orderBy(only === 'LAST' ? desc(routingRounds.round) : asc(routingRounds.round));
+      const rows = only === 'LAST' ? await query.limit(1) : await query;
+      return rows.map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
+    },
+
+    offersOfLead(leadId: number): Promise<OfferRow[]> {
+      return db.select().from(offers).where(eq(offers.leadId, leadId)).orderBy(asc(offers.id));
+    },
+
+    eventsOfLead(leadId: number): Promise<LeadEventRow[]> {
+      return db.select().from(leadEvents).where(eq(leadEvents.leadId, leadId)).orderBy(asc(leadEvents.id));
+    },
+
+    pendingOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]> {
+      return db.select().from(offers)
+        .where(and(eq(offers.agentId, agentId), eq(offers.state, 'PENDING'), sql`${offers.expiresAt} > ${now}`))
+        .orderBy(asc(offers.offeredAt), asc(offers.id));
+    },
+
+    async userIdsOfLead(leadId: number): Promise<number[]> {
+      const rows = await db.select({ userId: leadUsers.userId }).from(leadUsers).where(eq(leadUsers.leadId, leadId)).orderBy(asc(leadUsers.userId));
+      return rows.map((r) => r.userId);
+    },
+
+    async relationOf(leadId: number, agentId: number): Promise<{ isUser: boolean; wasOffered: boolean }> {
+      const [row] = await db.select({
+        isUser: sql<boolean>`EXISTS (SELECT 1 FROM ${leadUsers} WHERE ${leadUsers.leadId} = ${leadId} AND ${leadUsers.userId} = ${agentId})`,
+        wasOffered: sql<boolean>`EXISTS (SELECT 1 FROM ${offers} WHERE ${offers.leadId} = ${leadId} AND ${offers.agentId} = ${agentId})`,
+      }).from(sql`(SELECT 1) AS one`);
+      return { isUser: row?.isUser === true, wasOffered: row?.wasOffered === true };
+    },
+
+    stalledRoutingLeads(): Promise<LeadRow[]> {
+      return db.select().from(leads).where(and(eq(leads.state, 'ROUTING'),
+        sql`NOT EXISTS (SELECT 1 FROM ${offers} WHERE ${offers.leadId} = ${leads.id} AND ${offers.state} = 'PENDING')`))
+        .orderBy(desc(leads.id));
+    },
+  };
+}

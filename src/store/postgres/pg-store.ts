@@ -1,0 +1,361 @@
+// The store port on PostgreSQL: a pool of node-postgres connections through drizzle, migrated at
+// open (migrate.ts: once, however many instances start together), and one more connection that
+// LISTENs for the signals instances send one another (roster changes, cluster signals).
+//
+// Transactions are plain READ COMMITTED transactions on a pooled connection. There is no group
+// commit here: concurrent changes run in concurrent transactions, and PostgreSQL itself shares WAL
+// flushes between commits that arrive together. Savepoints exist (StoreTx.savepoint) but the hot
+// path does not open them (a savepoint is a subtransaction; see services/lead-changes.ts).
+//
+// Locks are taken in one order everywhere so that two instances never deadlock on the routing path:
+// a lead row first, then its offers, then its source's rotation (lead-store.ts). A transaction that
+// still meets a deadlock or a serialization failure (an admin's bulk change crossing routing) is
+// rolled back and run again, a few times, before the error passes on.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type {
+  ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
+  MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions,
+} from '../port.js';
+import { PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
+import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
+import * as schema from './schema.js';
+import { createIdentityStore } from './identity-store.js';
+import { createIntakeSourceStore } from './intake-source-store.js';
+import { createLeadListStore } from './lead-list-store.js';
+import { createLeadStatsStore } from './lead-stats-store.js';
+import { createLeadStore } from './lead-store.js';
+import { createLeadWorkStore } from './lead-work-store.js';
+import { createMaintenanceStore } from './maintenance-store.js';
+import { createNotificationStore } from './notification-store.js';
+import { createOrgStore } from './org-store.js';
+import { createSourceStore } from './source-store.js';
+import { createStatusStore } from './status-store.js';
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  logger?: Logger;
+}
+
+/** The PostgreSQL store, with its pool for tests and tools that read the tables directly. */
+export interface PostgresStore extends Store {
+  readonly dialect: 'postgres';
+  readonly pool: pg.Pool;
+  readonly db: PgExecutor;
+}
+
+/** How often a transaction that met a deadlock or serialization failure is tried in all. */
+const MAX_ATTEMPTS = 5;
+
+/** Payloads on SIGNAL_CHANNEL: who sent it, and what. */
+interface SignalPayload {
+  /** The sending instance. */
+  i: string;
+  /** 'roster', or a cluster signal. */
+  s: 'roster' | ClusterSignal;
+}
+
+const isRetryable = (err: unknown): boolean => {
+  const code = pgErrorCode(err);
+  return code === PgErrorCode.DEADLOCK_DETECTED || code === PgErrorCode.SERIALIZATION_FAILURE;
+};
+
+/** Opens the store on the database at `url`, migrating it first (once across instances). */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const logger = options.logger;
+  await migratePostgres(url);
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  // A pooled connection that dies while idle (the server restarted) must not crash the process.
+  pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+  const db: PgExecutor = drizzle(pool, { schema });
+  await seedDefaults(db);
+
+  const shared: PgShared = { roster: new RosterCache(), instanceId: randomBytes(6).toString('hex') };
+  const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
+  const listener = new SignalListener(url, shared, (signal) => {
+    for (const l of clusterListeners) {
+      try {
+        l(signal);
+      } catch (err) {
+        logger?.error({ err }, 'a cluster signal listener failed');
+      }
+    }
+  }, logger);
+  await listener.start();
+
+  const notify = (exec: PgExecutor, payload: SignalPayload) =>
+    exec.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`);
+
+  /** The context of one executor: the pool (outer), or a transaction with its end hooks. */
+  function contextOf(exec: PgExecutor, tx: TxState | null): PgContext {
+    const ctx: PgContext = {
+      db: exec,
+      inTransaction: tx !== null,
+      shared,
+      atomically: (fn) => (tx ? fn(ctx) : runTransaction((inner) => fn(inner.ctx))),
+      async rosterChanged() {
+        if (tx && !tx.rosterWritten) {
+          tx.rosterWritten = true;
+          shared.roster.writing();
+        }
+        // Inside a transaction PostgreSQL delivers it at commit (and never after a rollback).
+        await notify(exec, { i: shared.instanceId, s: 'roster' });
+        if (!tx) shared.roster.invalidate();
+      },
+    };
+    return ctx;
+  }
+
+  interface TxState {
+    rosterWritten: boolean;
+    ctx: PgContext;
+    open: boolean;
+  }
+
+  /** One transaction on a pooled connection, retried on deadlock or serialization failure. */
+  async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const state: TxState = { rosterWritten: false, ctx: null as unknown as PgContext, open: true };
+      try {
+        return await db.transaction(async (exec) => {
+          state.ctx = contextOf(exec as PgExecutor, state);
+          // For bookkeeping a retry redoes (the outbox): the commit does not wait for the WAL flush.
+          if (options.durability === 'relaxed') await exec.execute(sql`SET LOCAL synchronous_commit = off`);
+          return fn(state);
+        }, options.isolation ? { isolationLevel: options.isolation } : undefined);
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(err)) {
+          logger?.warn({ err, attempt }, 'transaction met a deadlock or serialization failure; running it again');
+          await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * attempt));
+          continue;
+        }
+        throw err;
+      } finally {
+        state.open = false;
+        if (state.rosterWritten) shared.roster.settled();
+      }
+    }
+  }
+
+  /** The stores as one context reaches them, each made on first use. */
+  class ContextStores implements Stores {
+    private identityS?: IdentityStore;
+    private orgS?: OrgStore;
+    private sourcesS?: SourceStore;
+    private intakeSourcesS?: IntakeSourceStore;
+    private statusCodesS?: StatusStore;
+    private leadsS?: LeadStore;
+    private leadWorkS?: LeadWorkStore;
+    private leadListS?: LeadListStore;
+    private leadStatsS?: LeadStatsStore;
+    private notificationsS?: NotificationStore;
+    private maintenanceS?: MaintenanceStore;
+
+    constructor(protected readonly ctx: PgContext) {}
+
+    get identity(): IdentityStore { return this.identityS ??= createIdentityStore(this.ctx); }
+    get org(): OrgStore { return this.orgS ??= createOrgStore(this.ctx); }
+    get sources(): SourceStore { return this.sourcesS ??= createSourceStore(this.ctx); }
+    get intakeSources(): IntakeSourceStore { return this.intakeSourcesS ??= createIntakeSourceStore(this.ctx); }
+    get statusCodes(): StatusStore { return this.statusCodesS ??= createStatusStore(this.ctx); }
+    get leads(): LeadStore { return this.leadsS ??= createLeadStore(this.ctx); }
+    get leadWork(): LeadWorkStore { return this.leadWorkS ??= createLeadWorkStore(this.ctx); }
+    get leadList(): LeadListStore { return this.leadListS ??= createLeadListStore(this.ctx); }
+    get notifications(): NotificationStore { return this.notificationsS ??= createNotificationStore(this.ctx); }
+    get maintenance(): MaintenanceStore { return this.maintenanceS ??= createMaintenanceStore(this.ctx); }
+    get leadStats(): LeadStatsStore {
+      return this.leadStatsS ??= createLeadStatsStore(this.ctx, (fn) => runTransaction((s) => fn(s.ctx), { isolation: 'repeatable read' }));
+    }
+  }
+
+  /** A transaction's stores: refused once the transaction has ended. */
+  class TxStores extends ContextStores implements StoreTx {
+    constructor(private readonly state: TxState) {
+      super(guarded(state));
+    }
+
+    savepoint<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+      const parent = this.state;
+      return this.ctx.db.transaction(async (exec) => {
+        const inner: TxState = { rosterWritten: false, ctx: null as unknown as PgContext, open: true };
+        inner.ctx = contextOf(exec as PgExecutor, parent);
+        try {
+          return await fn(new TxStores(inner));
+        } finally {
+          inner.open = false;
+        }
+      });
+    }
+  }
+
+  /** The transaction's context, refusing every statement after the transaction ended. */
+  function guarded(state: TxState): PgContext {
+    const { ctx } = state;
+    const refuse = () => {
+      if (!state.open) throw new Error('a transaction\'s stores were used after it ended');
+    };
+    return {
+      get db() {
+        refuse();
+        return ctx.db;
+      },
+      inTransaction: true,
+      shared,
+      atomically: (fn) => {
+        refuse();
+        return ctx.atomically(fn);
+      },
+      rosterChanged: () => {
+        refuse();
+        return ctx.rosterChanged();
+      },
+    };
+  }
+
+  const cluster: ClusterChannel = {
+    async publish(signal) {
+      await notify(db, { i: shared.instanceId, s: signal });
+    },
+    subscribe(listener) {
+      clusterListeners.push(listener);
+    },
+  };
+
+  let closed: Promise<void> | null = null;
+  class OuterStore extends ContextStores implements PostgresStore {
+    readonly dialect = 'postgres' as const;
+    readonly pool = pool;
+    readonly db = db;
+    readonly cluster = cluster;
+
+    constructor() {
+      super(contextOf(db, null));
+    }
+
+    transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+      return runTransaction((state) => fn(new TxStores(state)), options);
+    }
+
+    async ping(): Promise<void> {
+      await pool.query('SELECT 1');
+    }
+
+    close(): Promise<void> {
+      closed ??= (async () => {
+        await listener.stop();
+        await pool.end();
+      })();
+      return closed;
+    }
+  }
+
+  return new OuterStore();
+}
+
+/**
+ * First-run rows (the settings row, three status codes), under the migration lock's key so that two
+ * instances starting on an empty database seed it once.
+ */
+async function seedDefaults(db: PgExecutor): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`);
+    await tx.execute(sql`INSERT INTO settings (id) VALUES (1) ON CONFLICT DO NOTHING`);
+    const { rows } = await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM status_codes`);
+    if ((rows[0]?.n ?? 0) === 0) {
+      await tx.execute(sql`INSERT INTO status_codes (name, position, is_default)
+        VALUES ('New', 1, true), ('Showing Houses', 2, false), ('Closed', 3, false)`);
+    }
+  });
+}
+
+/**
+ * The connection that LISTENs on SIGNAL_CHANNEL. While it is down, the roster is not cached (any
+ * instance may change it unheard) and it reconnects with a growing pause (up to 5 s).
+ */
+class SignalListener {
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private retryMs = 100;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly shared: PgShared,
+    private readonly onCluster: (signal: ClusterSignal) => void,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (msg) => this.received(msg.payload));
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, null));
+    this.client = client;
+    await client.connect();
+    await client.query(`LISTEN ${SIGNAL_CHANNEL}`);
+    // Whatever changed while not listening is unknown: start from the database.
+    this.shared.roster.invalidate();
+    this.shared.roster.listening = true;
+    this.retryMs = 100;
+  }
+
+  private received(payload: string | undefined): void {
+    if (!payload) return;
+    let parsed: SignalPayload;
+    try {
+      parsed = JSON.parse(payload) as SignalPayload;
+    } catch {
+      return;
+    }
+    if (parsed.s === 'roster') {
+      this.shared.roster.invalidate();
+      return;
+    }
+    if (parsed.i === this.shared.instanceId) return;
+    this.onCluster(parsed.s);
+  }
+
+  private lost(client: pg.Client, err: Error | null): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.shared.roster.listening = false;
+    this.shared.roster.invalidate();
+    client.removeAllListeners('end');
+    client.end().catch(() => {});
+    if (this.stopped) return;
+    this.logger?.warn({ err }, 'the PostgreSQL signal connection was lost; reconnecting (the roster is read fresh meanwhile)');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect().catch((err: unknown) => {
+        if (this.client) this.lost(this.client, err as Error);
+        else if (!this.stopped) this.scheduleReconnect();
+      });
+    }, this.retryMs);
+    this.timer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, 5000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const client = this.client;
+    this.client = null;
+    this.shared.roster.listening = false;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+    }
+  }
+}
