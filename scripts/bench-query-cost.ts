@@ -54,7 +54,7 @@ if (existsSync(file) && DB) {
 
 const logger = pino({ level: 'silent' });
 const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
-const database = openSqliteStore(config.databasePath);
+const database = openSqliteStore(file);
 const services = await createServices({ store: database, clock: systemClock, bus: createInProcessEventBus(), config, logger });
 const schema = getSchema();
 const admin: Viewer = { id: database.sqlite.prepare("SELECT min(id) FROM users WHERE role = 'ADMIN'").pluck().get() as number ?? 0, role: 'ADMIN' };

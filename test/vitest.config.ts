@@ -12,7 +12,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
     // Finds Chromium for the browser tests once per run, or says why they are skipped (chromium.ts).
-    globalSetup: ['test/support/browser-tests-setup.ts'],
+    globalSetup: ['test/support/browser-tests-setup.ts', 'test/support/databases-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

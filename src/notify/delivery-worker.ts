@@ -83,6 +83,11 @@ export class DeliveryWorker {
     channels: Channels,
     private readonly logger: Logger,
     private readonly onAttempt: AttemptObserver = () => {},
+    /**
+     * Several instances on one database: look for due messages at least this often (ms), since
+     * another instance may write rows (or die holding their lease) without this one hearing of it.
+     */
+    private readonly pollMs: number | null = null,
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
       kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null,
@@ -273,6 +278,7 @@ export class DeliveryWorker {
       this.logger.error({ err, channel: lane.kind }, 'notification delivery: reading the next due time failed');
       return;
     }
+    if (this.pollMs !== null) at = Math.min(at ?? Infinity, now + this.pollMs);
     if (at === lane.armedAt) return;
     lane.timer?.cancel();
     lane.timer = null;

@@ -24,6 +24,8 @@ export interface NotificationDeps {
   logger: Logger;
   /** Told of every delivery attempt's outcome (the metrics). */
   onAttempt?: AttemptObserver;
+  /** Several instances on one database: look for due messages at least this often (DeliveryWorker). */
+  pollMs?: number | null;
 }
 
 export function createNotifications(deps: NotificationDeps) {
@@ -34,7 +36,7 @@ export function createNotifications(deps: NotificationDeps) {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
   };
-  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt);
+  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt, deps.pollMs ?? null);
 
   /** The in-transaction listener: one outbox row per message, written in the routing transaction (`tx`). */
   async function writeOutbox(changes: CommittedChanges, tx: StoreTx): Promise<void> {

@@ -17,8 +17,12 @@ import { queryLimitRules } from '../graphql/query-limits.js';
 import { getSchema } from '../graphql/schema.js';
 import { createServices, type Services } from '../services/services.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openPostgresStore } from '../store/postgres/pg-store.js';
+import type { ClusterSignal, Store } from '../store/port.js';
+import { createRedisEventBus } from '../events/redis-event-bus.js';
+import { alignedClock } from '../time/aligned-clock.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import type { Config } from './config.js';
+import { redactUrl, type Config } from './config.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
 import { HttpError, readBody, requestUrl, sendJson, sendText } from './http-util.js';
 import { useGraphQLWs } from './graphql-ws-adapter.js';
@@ -34,6 +38,18 @@ import { TOKEN_REVOKED_REASON, WsCloseCode, WsCloseReason, WsForbiddenReason, ws
 
 /** GraphQL request bodies above this size get 413; a WebSocket message above it closes the socket with 1009. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long /healthz waits for the database before it calls it down. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+/** `p`, or a rejection after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 export interface StartOptions {
   config: Config;
@@ -76,10 +92,29 @@ const bearer = (value: unknown): string | null => {
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const bus = options.bus ?? createInProcessEventBus();
-  const store = openSqliteStore(config.databasePath, { synchronous: config.sqliteSynchronous });
+  const store: Store = config.database.kind === 'postgres'
+    ? await openPostgresStore(config.database.url, { poolSize: config.databasePoolSize, logger: logger.child({ component: 'postgres' }) })
+    : openSqliteStore(config.database.path, { synchronous: config.sqliteSynchronous });
+  // On a shared database every instance reads the database server's clock (aligned-clock.ts).
+  const aligned = !options.clock && store.cluster ? await alignedClock(() => store.databaseNow(), logger) : null;
+  const clock = options.clock ?? aligned ?? systemClock;
+  const redisBus = !options.bus && config.redisUrl ? createRedisEventBus({ url: config.redisUrl, logger }) : null;
+  if (redisBus) {
+    try {
+      await redisBus.ready();
+    } catch (err) {
+      await store.close();
+      throw new Error(`REDIS_URL: could not reach Redis at ${redactUrl(config.redisUrl ?? '')} (${(err as Error).message})`);
+    }
+  }
+  const bus = options.bus ?? redisBus ?? createInProcessEventBus();
+  if (store.dialect === 'postgres' && !redisBus && !options.bus) {
+    logger.warn('running as one instance: events stay in this process; to run more instances on this database, set REDIS_URL on every one');
+  }
+  if (store.dialect === 'sqlite' && redisBus) {
+    logger.warn('REDIS_URL is set but the database is SQLite, which one process opens: more instances need DATABASE_URL=postgres://...');
+  }
   const services = await createServices({ store, clock, bus, config, logger });
 
   const boot = await services.auth.ensureBootstrapAdmin(config.bootstrapAdminToken);
@@ -153,13 +188,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     production: config.production,
     logger,
   });
-  // A deactivated user's tokens stop working at once; so do the sockets they already hold open.
+  // A deactivated user's tokens stop working at once; so do the sockets they already hold open, on
+  // this instance and (through the cluster signal) on every other one.
+  const closeUser = (userId: number) => wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);
+  const closeToken = (userId: number, tokenId: number) => wsGuard.closeToken(userId, tokenId, WsCloseCode.Forbidden, TOKEN_REVOKED_REASON);
+  const cluster = store.cluster;
+  const tellOthers = (signal: ClusterSignal) => {
+    // Lost, the other instances' sockets stay open until their next operation, which the token check refuses.
+    cluster?.publish(signal).catch((err: unknown) => logger.warn({ err, signal }, 'could not tell the other instances to close sockets'));
+  };
   services.users.onDeactivated((userId) => {
-    wsGuard.closeUser(userId, WsCloseCode.Forbidden, WsCloseReason[WsCloseCode.Forbidden]);
+    closeUser(userId);
+    tellOthers({ kind: 'user-deactivated', userId });
   });
   // A revoked token stops working at once (the token lookup), and so do the sockets signed in with it.
   services.auth.onRevoked((tokenId, userId) => {
-    wsGuard.closeToken(userId, tokenId, WsCloseCode.Forbidden, TOKEN_REVOKED_REASON);
+    closeToken(userId, tokenId);
+    tellOthers({ kind: 'token-revoked', userId, tokenId });
+  });
+  cluster?.subscribe((signal) => {
+    if (signal.kind === 'user-deactivated') closeUser(signal.userId);
+    else if (signal.kind === 'token-revoked') closeToken(signal.userId, signal.tokenId);
   });
 
   const requestLog: ApolloServerPlugin<GraphQLContext> = {
@@ -266,6 +315,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   /**
+   * GET /healthz: 200 when this instance can serve (the database answers, and Redis is connected when
+   * it is configured), 503 otherwise, with each dependency's state, so a load balancer takes an
+   * instance out of rotation while it cannot route or deliver events.
+   */
+  async function healthz(res: ServerResponse): Promise<void> {
+    let database: 'ok' | 'down' = 'ok';
+    try {
+      await withTimeout(store.ping(), HEALTH_TIMEOUT_MS);
+    } catch (err) {
+      database = 'down';
+      logger.warn({ err }, 'health check: the database did not answer');
+    }
+    const redis = redisBus ? (redisBus.healthy() ? 'ok' : 'down') : 'not configured';
+    const ok = database === 'ok' && redis !== 'down';
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database, redis, store: store.dialect });
+  }
+
+  /**
    * Answers one HTTP request. Every error is answered here: an HttpError with its status, anything
    * else with 500 (logged). Nothing before the try may throw, so the request id comes first.
    */
@@ -286,8 +353,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         return;
       }
       if (url.pathname === '/healthz' && req.method === 'GET') {
-        await store.ping();
-        sendJson(res, 200, { status: 'ok' });
+        await healthz(res);
         return;
       }
       for (const route of routes) if (await route(req, res, url)) return;
@@ -319,7 +385,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  logger.info({ port, database: config.databasePath, playground: config.playground }, 'leadrace listening');
+  logger.info({
+    port,
+    database: config.database.kind === 'sqlite' ? config.database.path : redactUrl(config.database.url),
+    redis: config.redisUrl ? redactUrl(config.redisUrl) : null,
+    clockOffsetMs: aligned?.offsetMs ?? null,
+    playground: config.playground,
+  }, 'leadrace listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -337,6 +409,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await services.deadlines.stop();
         await services.searchIndexing.stop();
         await services.notifications.stop();
+        aligned?.stop();
+        await redisBus?.close();
         await store.close();
         logger.info('leadrace stopped');
       })();

@@ -3,11 +3,26 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PHONE_REGION, phoneRegion, type PhoneRegion } from '../domain/phone.js';
 
+/** Which database DATABASE_URL names. */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string };
+
 export interface Config {
   /** PORT: TCP port for HTTP and WebSockets. Default 4000; 0 picks a free port. */
   port: number;
-  /** DATABASE_URL: SQLite file path (or `file:` URL, or `:memory:`). Default ./data/leadrace.db. */
-  databasePath: string;
+  /**
+   * DATABASE_URL: a SQLite file path (or `file:` URL, or `:memory:`), default ./data/leadrace.db; or a
+   * `postgres://` / `postgresql://` URL: PostgreSQL, which several instances can share.
+   */
+  database: DatabaseConfig;
+  /** DATABASE_POOL_SIZE: PostgreSQL connections per instance (1..200). Default 10. Unused on SQLite. */
+  databasePoolSize: number;
+  /**
+   * REDIS_URL: `redis://` or `rediss://`. Events then go through Redis pub/sub, so agents connected to
+   * any instance hear offers made on every other. Needed to run more than one instance.
+   */
+  redisUrl: string | null;
   /**
    * SQLITE_SYNCHRONOUS: FULL (default): a lead is on disk before it is acknowledged, and survives a
    * power cut. NORMAL: no fsync per commit; survives a crash of the process, but a power cut may
@@ -171,8 +186,50 @@ function parseSynchronous(raw: string | undefined): 'FULL' | 'NORMAL' {
   throw new ConfigError('SQLITE_SYNCHRONOUS', `must be FULL or NORMAL, got "${raw}"`);
 }
 
-function parseDatabasePath(raw: string | undefined): string {
+function parseDatabase(raw: string | undefined): DatabaseConfig {
   const v = raw?.trim();
+  if (v && /^postgres(ql)?:\/\//i.test(v)) {
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new ConfigError('DATABASE_URL', `is not a valid PostgreSQL URL, got "${redactUrl(v)}"`);
+    }
+    if (!url.hostname && !url.searchParams.get('host')) {
+      throw new ConfigError('DATABASE_URL', `must name the PostgreSQL host (postgres://user@host:5432/db), got "${redactUrl(v)}"`);
+    }
+    return { kind: 'postgres', url: v };
+  }
+  return { kind: 'sqlite', path: parseDatabasePath(v) };
+}
+
+/** The URL with its password replaced, for error messages and logs. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return raw.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+function parseRedisUrl(raw: string | undefined): string | null {
+  const v = raw?.trim();
+  if (!v) return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError('REDIS_URL', `is not a valid URL, got "${redactUrl(v)}"`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must be a redis:// or rediss:// URL, got "${redactUrl(v)}"`);
+  }
+  return v;
+}
+
+function parseDatabasePath(v: string | undefined): string {
   if (!v) return './data/leadrace.db';
   if (v === ':memory:') return v;
   if (v.startsWith('file://')) {
@@ -193,7 +250,7 @@ function parseDatabasePath(raw: string | undefined): string {
     }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
-    throw new ConfigError('DATABASE_URL', `only SQLite is supported: give a file path or file: URL, got "${v}"`);
+    throw new ConfigError('DATABASE_URL', `must be a SQLite file path, a file: URL or a postgres:// URL, got "${redactUrl(v)}"`);
   }
   return v;
 }
@@ -342,7 +399,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port,
-    databasePath: parseDatabasePath(env.DATABASE_URL),
+    database: parseDatabase(env.DATABASE_URL),
+    databasePoolSize: parseLimit(env, 'DATABASE_POOL_SIZE', 10, 200),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
     sqliteSynchronous: parseSynchronous(env.SQLITE_SYNCHRONOUS),
     bootstrapAdminToken,
     publicUrl: env.PUBLIC_URL?.trim() ? parseUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : `http://localhost:${port}`,

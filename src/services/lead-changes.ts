@@ -10,8 +10,14 @@
 // 2.6 ms on the benchmark machine). Changes queued in the same turn of the event loop share one
 // transaction and so one fsync; each runs in its own savepoint, so one that throws rolls back
 // alone. Nobody is told of a change (the caller's promise, the listeners) before its commit.
-// (PostgreSQL will group differently: a savepoint there is a subtransaction, which stalls a busy
-// server; see issue 13.)
+//
+// PostgreSQL: no grouping here, and no savepoint per change. A savepoint there is a subtransaction,
+// and subtransactions stall a busy server (the subtrans SLRU once a transaction holds more than 64);
+// concurrent changes instead run in concurrent plain transactions on the pool, and PostgreSQL flushes
+// the WAL of commits that arrive together once (its own group commit). So runGrouped is run, and an
+// in-transaction listener that throws fails its change (PostgreSQL aborts the transaction on any
+// error) rather than losing only its own rows: the caller gets the error and nothing was written.
+// Measured in scripts/bench (the PostgreSQL intake figures in the README).
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
 import type { LeadStore, Store, StoreTx } from '../store/port.js';
@@ -81,13 +87,15 @@ const MAX_GROUP = 64;
 
 export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Logger }) {
   const { store, clock, logger } = deps;
+  /** SQLite: changes of one turn share a commit, each in a savepoint. PostgreSQL: each its own transaction. */
+  const grouped = store.dialect === 'sqlite';
   /** Counted for the benchmarks and tests: how many commits, and how many changes they carried. */
   const stats = { commits: 0, changes: 0 };
   let queue: QueuedChange[] = [];
   let flushScheduled = false;
   const listeners: ChangeListener[] = [];
   const inTransactionListeners: InTransactionListener[] = [];
-  let deadlineListener: (at: number) => void = () => {};
+  const deadlineListeners: ((at: number) => void)[] = [];
 
   /**
    * The change set with the leads' final state, or null if it changed none. `leads` is the
@@ -129,6 +137,11 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     if (inTransactionListeners.length === 0) return null;
     const described = await describe(changes, changes.tx.leads);
     if (!described) return null;
+    if (!grouped) {
+      // PostgreSQL (see the top of this file): in the change's own transaction, no savepoint.
+      for (const listener of inTransactionListeners) await listener(described, changes.tx);
+      return described;
+    }
     for (const listener of inTransactionListeners) {
       try {
         await changes.tx.savepoint((tx) => listener(described, tx));
@@ -141,7 +154,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
 
   /** After commit: tells the scheduler of new deadlines and the listeners of the changes. */
   async function announce({ changes, described }: Applied<unknown>): Promise<void> {
-    for (const at of changes.deadlines) deadlineListener(at);
+    for (const at of changes.deadlines) for (const listener of deadlineListeners) listener(at);
     if (listeners.length === 0) return;
     const committed = described ?? await describe(changes, store.leads);
     if (!committed) return;
@@ -208,6 +221,15 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     });
   }
 
+  /** A change in a transaction of its own (the `run` below). */
+  async function runAlone<T>(fn: ChangeFn<T>): Promise<T> {
+    const done = await store.transaction((tx) => apply(tx, fn));
+    stats.commits++;
+    stats.changes++;
+    await announce(done);
+    return done.result;
+  }
+
   return {
     stats,
 
@@ -227,7 +249,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
 
     /** Told of every new offer deadline, so the scheduler can arm for it. */
     onDeadline(listener: (at: number) => void): void {
-      deadlineListener = listener;
+      deadlineListeners.push(listener);
     },
 
     /**
@@ -235,13 +257,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
      * announces what it changed. `now` is read once, so every row the transaction writes carries the
      * same time. Resolves with `fn`'s result after the commit; rejects with what `fn` threw (rolled back).
      */
-    async run<T>(fn: ChangeFn<T>): Promise<T> {
-      const done = await store.transaction((tx) => apply(tx, fn));
-      stats.commits++;
-      stats.changes++;
-      await announce(done);
-      return done.result;
-    },
+    run: runAlone,
 
     /**
      * Like run, but the change may share its commit with others queued in the same turn of the
@@ -249,6 +265,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
      * rejects with what `fn` threw (its savepoint rolled back), or with the commit's error.
      */
     runGrouped<T>(fn: ChangeFn<T>): Promise<T> {
+      if (!grouped) return runAlone(fn);
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
         schedule();

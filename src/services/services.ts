@@ -1,7 +1,7 @@
 // Wires the use cases to one store, clock, event bus and logger. Built once at start.
 import type { Logger } from 'pino';
 import type { Config } from '../server/config.js';
-import type { Store } from '../store/port.js';
+import type { ClusterChannel, Store } from '../store/port.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Clock } from '../time/clock.js';
 import { createAuthService } from './auth-service.js';
@@ -15,7 +15,7 @@ import { DeadlineScheduler } from '../time/deadline-scheduler.js';
 import { createActionLinks, loadActionLinkSecret } from './action-links.js';
 import { createLeadService } from './lead-service.js';
 import { createRoutingService } from './routing-service.js';
-import { createLeadChanges } from './lead-changes.js';
+import { createLeadChanges, type LeadChanges } from './lead-changes.js';
 import { createNotifications } from '../notify/notifications.js';
 import { createLeadIntake } from '../intake/lead-intake.js';
 import { createRateLimits } from '../server/rate-limit.js';
@@ -25,6 +25,12 @@ import { createLeadStatsService } from './lead-stats-service.js';
 import { createSearchIndexing } from './search-indexing.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createLeadLog } from '../ops/lead-log.js';
+
+/**
+ * With several instances on one database (PostgreSQL), how often each looks in the database for
+ * deadlines and due messages it may not have heard of (another instance made them, or died).
+ */
+export const CLUSTER_POLL_MS = 1000;
 
 export interface ServiceDeps {
   store: Store;
@@ -49,7 +55,8 @@ export async function createServices(deps: ServiceDeps) {
   const actionLinks = createActionLinks(await loadActionLinkSecret(store.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
-  const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt });
+  const pollMs = store.cluster ? CLUSTER_POLL_MS : null;
+  const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt, pollMs });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
@@ -61,8 +68,9 @@ export async function createServices(deps: ServiceDeps) {
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),
-  }, logger.child({ component: 'deadlines' }));
+  }, logger.child({ component: 'deadlines' }), pollMs);
   leadChanges.onDeadline((at) => deadlines.notify(at));
+  if (store.cluster) shareDeadlines(store.cluster, leadChanges, deadlines, clock, logger);
   // Last uses of API tokens, written a minute at a time rather than on every request.
   const tokenUsage = createTokenUsage({ identity: store.identity, clock, logger });
   return {
@@ -96,3 +104,24 @@ export async function createServices(deps: ServiceDeps) {
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;
+
+/**
+ * Tells the other instances of a deadline sooner than any they heard of, and arms for theirs. Offers
+ * of one source share a window, so a new offer's deadline is almost never the earliest: few signals
+ * are sent. Whatever is lost, each scheduler's re-read every CLUSTER_POLL_MS makes good.
+ */
+function shareDeadlines(cluster: ClusterChannel, changes: LeadChanges, deadlines: DeadlineScheduler, clock: Clock, logger: Logger): void {
+  /** The earliest deadline still ahead that every instance has heard of (sent or received), or null. */
+  let earliestKnown: number | null = null;
+  const known = (at: number) => earliestKnown !== null && earliestKnown > clock.now() && earliestKnown <= at;
+  changes.onDeadline((at) => {
+    if (known(at)) return;
+    earliestKnown = at;
+    cluster.publish({ kind: 'deadline', at }).catch((err: unknown) => logger.warn({ err }, 'could not tell the other instances of a deadline; they find it within a second'));
+  });
+  cluster.subscribe((signal) => {
+    if (signal.kind !== 'deadline') return;
+    if (!known(signal.at)) earliestKnown = signal.at;
+    deadlines.notify(signal.at);
+  });
+}

@@ -365,6 +365,8 @@ export interface Store extends Stores {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** One trivial round trip (for /healthz): rejects when the database cannot answer. */
   ping(): Promise<void>;
+  /** The database server's clock (ms since the epoch): the one clock instances sharing it agree on. */
+  databaseNow(): Promise<number>;
   /** Waits for work in progress, then closes the connection(s). */
   close(): Promise<void>;
 }

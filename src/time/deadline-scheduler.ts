@@ -1,6 +1,13 @@
 // One timer for the earliest offer deadline. Deadlines live in the database (offers.expires_at),
 // so nothing is lost across a restart: on start the scheduler first processes every deadline that
 // passed while the server was down, then arms for the earliest one left.
+//
+// Several instances on one database (maxSleepMs set): any of them may make an offer, and any must
+// close its window even when the one that made it has died. Each arms for the earliest deadline it
+// knows of (its own offers, and the 'deadline' signals of the others: notify), and re-reads the
+// earliest pending deadline from the database at least every maxSleepMs whatever it heard, so a
+// missed signal delays a window's close by at most that. All of them firing for the same deadline is
+// harmless: the store claims due offers with SKIP LOCKED and expires each once.
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -22,7 +29,13 @@ export class DeadlineScheduler {
   /** A timer fired during a pass: another pass follows it, so that deadline is not skipped. */
   private again = false;
 
-  constructor(private readonly clock: Clock, private readonly work: DeadlineWork, private readonly log: Logger) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly work: DeadlineWork,
+    private readonly log: Logger,
+    /** Re-read the database at least this often (ms); null: only this process makes offers. */
+    private readonly maxSleepMs: number | null = null,
+  ) {}
 
   /** Catches up on overdue deadlines, then arms. */
   start(): void {
@@ -48,6 +61,7 @@ export class DeadlineScheduler {
   }
 
   private arm(at: number): void {
+    if (this.maxSleepMs !== null) at = Math.min(at, this.clock.now() + this.maxSleepMs);
     this.timer?.cancel();
     this.armedFor = at;
     this.timer = this.clock.setTimer(at - this.clock.now(), () => {
@@ -88,6 +102,9 @@ export class DeadlineScheduler {
       // A deadline announced meanwhile (notify) may have armed an earlier timer: keep the earlier.
       if (next !== null && this.running && (this.armedFor === null || next < this.armedFor)) {
         this.arm(Math.max(next, this.clock.now() + 1));
+      } else if (next === null && this.running && this.armedFor === null && this.maxSleepMs !== null) {
+        // Nothing pending now; another instance may make an offer and die before we hear of it.
+        this.arm(this.clock.now() + this.maxSleepMs);
       }
     } catch (err) {
       // Never let one failure stop the clock: try again shortly.

@@ -18,7 +18,9 @@ describe('defaults', () => {
   it('an empty environment gives the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 4000,
-      databasePath: './data/leadrace.db',
+      database: { kind: 'sqlite', path: './data/leadrace.db' },
+      databasePoolSize: 10,
+      redisUrl: null,
       sqliteSynchronous: 'FULL',
       bootstrapAdminToken: null,
       publicUrl: 'http://localhost:4000',
@@ -66,7 +68,7 @@ describe('defaults', () => {
 
   it('blank values count as unset', () => {
     const config = loadConfig({ PORT: ' ', DATABASE_URL: '', LOG_LEVEL: ' ', CORS_ORIGINS: '', BOOTSTRAP_ADMIN_TOKEN: '  ' });
-    expect(config).toMatchObject({ port: 4000, databasePath: './data/leadrace.db', logLevel: 'info', corsOrigins: '*', bootstrapAdminToken: null });
+    expect(config).toMatchObject({ port: 4000, database: { kind: 'sqlite', path: './data/leadrace.db' }, logLevel: 'info', corsOrigins: '*', bootstrapAdminToken: null });
   });
 
   it('the default PUBLIC_URL follows PORT', () => {
@@ -112,26 +114,53 @@ describe('DEFAULT_PHONE_REGION', () => {
 
 describe('DATABASE_URL', () => {
   it('a plain path and :memory: are used as they are', () => {
-    expect(loadConfig({ DATABASE_URL: '/var/lib/leadrace/db.sqlite' }).databasePath).toBe('/var/lib/leadrace/db.sqlite');
-    expect(loadConfig({ DATABASE_URL: ':memory:' }).databasePath).toBe(':memory:');
+    expect(loadConfig({ DATABASE_URL: '/var/lib/leadrace/db.sqlite' }).database).toEqual({ kind: 'sqlite', path: '/var/lib/leadrace/db.sqlite' });
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).database).toEqual({ kind: 'sqlite', path: ':memory:' });
   });
 
   it('file: URLs name the file they point to: absolute, relative, localhost, and %-escaped', () => {
-    expect(loadConfig({ DATABASE_URL: 'file:///tmp/leadrace.db' }).databasePath).toBe('/tmp/leadrace.db');
-    expect(loadConfig({ DATABASE_URL: 'file:/tmp/leadrace.db' }).databasePath).toBe('/tmp/leadrace.db');
-    expect(loadConfig({ DATABASE_URL: 'file:./data/x.db' }).databasePath).toBe('./data/x.db');
-    expect(loadConfig({ DATABASE_URL: 'file://localhost/tmp/x.db' }).databasePath).toBe('/tmp/x.db');
-    expect(loadConfig({ DATABASE_URL: 'file:///tmp/my%20leads.db' }).databasePath).toBe('/tmp/my leads.db');
+    expect(loadConfig({ DATABASE_URL: 'file:///tmp/leadrace.db' }).database).toEqual({ kind: 'sqlite', path: '/tmp/leadrace.db' });
+    expect(loadConfig({ DATABASE_URL: 'file:/tmp/leadrace.db' }).database).toEqual({ kind: 'sqlite', path: '/tmp/leadrace.db' });
+    expect(loadConfig({ DATABASE_URL: 'file:./data/x.db' }).database).toEqual({ kind: 'sqlite', path: './data/x.db' });
+    expect(loadConfig({ DATABASE_URL: 'file://localhost/tmp/x.db' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
+    expect(loadConfig({ DATABASE_URL: 'file:///tmp/my%20leads.db' }).database).toEqual({ kind: 'sqlite', path: '/tmp/my leads.db' });
   });
 
   it('a file: URL on another host is refused', () => {
     expect(configError({ DATABASE_URL: 'file://fileserver/share/x.db' }).variable).toBe('DATABASE_URL');
   });
 
-  it('a server database URL is refused: only SQLite is supported', () => {
-    const err = configError({ DATABASE_URL: 'postgres://leadrace:pw@db.example.com/leadrace' });
+  it('postgres:// and postgresql:// URLs are PostgreSQL, taken as they are', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://leadrace:pw@db.example.com/leadrace' }).database)
+      .toEqual({ kind: 'postgres', url: 'postgres://leadrace:pw@db.example.com/leadrace' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db.example.com:6432/leads?sslmode=require' }).database)
+      .toEqual({ kind: 'postgres', url: 'postgresql://db.example.com:6432/leads?sslmode=require' });
+  });
+
+  it('another server URL is refused, and the message never shows its password', () => {
+    const err = configError({ DATABASE_URL: 'mysql://leadrace:hunter2@db.example.com/leadrace' });
     expect(err.variable).toBe('DATABASE_URL');
-    expect(err.message).toMatch(/^DATABASE_URL: only SQLite/);
+    expect(err.message).toMatch(/^DATABASE_URL: must be a SQLite file path, a file: URL or a postgres:\/\/ URL/);
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('a PostgreSQL URL without a host is refused', () => {
+    expect(configError({ DATABASE_URL: 'postgres:///leadrace' }).variable).toBe('DATABASE_URL');
+  });
+});
+
+describe('REDIS_URL and DATABASE_POOL_SIZE', () => {
+  it('redis:// and rediss:// are taken; anything else is refused without showing a password', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@cache.example.com:6380/2' }).redisUrl).toBe('rediss://:pw@cache.example.com:6380/2');
+    const err = configError({ REDIS_URL: 'http://u:secretpw@cache.example.com' });
+    expect(err.variable).toBe('REDIS_URL');
+    expect(err.message).not.toContain('secretpw');
+  });
+
+  it('the pool size is a whole number from 1 to 200', () => {
+    expect(loadConfig({ DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+    for (const wrong of ['0', '201', 'ten', '2.5']) expect(configError({ DATABASE_POOL_SIZE: wrong }).variable).toBe('DATABASE_POOL_SIZE');
   });
 });
 
@@ -160,7 +189,7 @@ describe('a wrong value throws a ConfigError that names the variable', () => {
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://ok.example.com,ftp://files.example.com' }],
     ['BOOTSTRAP_ADMIN_TOKEN', { BOOTSTRAP_ADMIN_TOKEN: 'short' }],
     ['INBOUND_EMAIL_SECRET', { INBOUND_EMAIL_SECRET: 'short' }],
-    ['DATABASE_URL', { DATABASE_URL: 'postgres://u@h/db' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://u@h/db' }],
     ['PLAYGROUND', { PLAYGROUND: 'maybe' }],
     ['SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'OFF' }],
     ['INBOUND_EMAIL_DOMAIN', { INBOUND_EMAIL_DOMAIN: 'not a domain' }],

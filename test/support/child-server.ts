@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ADMIN_TOKEN } from './server.js';
+import { databaseUrlFor } from './test-database.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -16,11 +17,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the server on `dbPath` and `port` and resolves once /healthz answers. */
+/** Starts the server on `dbPath` (a SQLite path; on TEST_STORE=postgres, the database made for it) and `port` and resolves once /healthz answers. */
 export async function startChild(dbPath: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATABASE_URL: dbPath, BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env, PORT: String(port), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env,
+      DATABASE_URL: await databaseUrlFor(env.DATABASE_URL ?? dbPath),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -1,4 +1,5 @@
-// Starts the real server in this process on a free port with a fresh SQLite file, and gives tests
+// Starts the real server in this process on a free port with a fresh database (a SQLite file, or with
+// TEST_STORE=postgres a PostgreSQL database: test-database.ts), and gives tests
 // typed SDK clients and graphql-ws clients that speak to it over real HTTP and WebSockets.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { EventBus } from '../../src/events/event-bus.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { getSdk } from '../../src/sdk/generated.js';
+import { databaseUrlFor } from './test-database.js';
 import type { Clock } from '../../src/time/clock.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -49,10 +51,11 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'leadrace-test-'));
   const config = loadConfig({
     PORT: '0',
-    DATABASE_URL: join(dir, 'test.db'),
+    DATABASE_URL: await databaseUrlFor(opts.env?.DATABASE_URL ?? join(dir, 'test.db')),
     BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
+    ...(opts.env?.DATABASE_URL ? { DATABASE_URL: await databaseUrlFor(opts.env.DATABASE_URL) } : {}),
   });
   const server = await startServer({ config, clock: opts.clock, logger: createLogger(config.logLevel), bus: opts.bus });
   const url = server.url;

@@ -35,9 +35,15 @@ export const havePostgres = (): Promise<boolean> =>
 export const haveRedis = (): Promise<boolean> =>
   need('Redis', REDIS_URL, 6379, 'start Redis 7 or set TEST_REDIS_URL, then npm test');
 
+/** The name every test database of this run starts with (one run's, so concurrent runs keep theirs). */
+export function testDatabasePrefix(): string {
+  return `leadrace_test_${process.env.LEADRACE_TEST_RUN ?? 'x'}_`;
+}
+
 /** A fresh, empty database of its own for one test file; drop() removes it. */
 export async function createTempDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `leadrace_test_${randomBytes(6).toString('hex')}`;
+  // The run's prefix (test/support/databases-setup.ts) lets the run's end drop what a test left behind.
+  const name = `${testDatabasePrefix()}${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

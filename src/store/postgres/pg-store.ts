@@ -244,6 +244,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await pool.query('SELECT 1');
     }
 
+    async databaseNow(): Promise<number> {
+      // clock_timestamp(), not now(): now() is the start of the transaction.
+      const { rows } = await pool.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms');
+      const ms = rows[0]?.ms;
+      if (typeof ms !== 'number') throw new Error('the database did not tell its time');
+      return ms;
+    }
+
     close(): Promise<void> {
       closed ??= (async () => {
         await listener.stop();

@@ -143,6 +143,11 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
       });
     }
 
+    /** SQLite runs in this process: its clock is this process's. */
+    databaseNow(): Promise<number> {
+      return Promise.resolve(Date.now());
+    }
+
     /** After the transaction in progress, if any: its COMMIT must not meet a closed connection. */
     close(): Promise<void> {
       this.closed ??= conn.lock.hold(async () => handle.close());
