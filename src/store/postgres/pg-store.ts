@@ -192,17 +192,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
-  /** The transaction's context, refusing every statement after the transaction ended. */
+  /**
+   * The transaction's context, refusing every statement after the transaction ended. Stores keep the
+   * executor they were made with, so the refusal is in the executor itself: after the end its
+   * connection is back in the pool, and a statement there would run outside any transaction.
+   */
   function guarded(state: TxState): PgContext {
     const { ctx } = state;
     const refuse = () => {
       if (!state.open) throw new Error('a transaction\'s stores were used after it ended');
     };
-    return {
-      get db() {
+    const db = new Proxy(ctx.db, {
+      get(target, prop) {
         refuse();
-        return ctx.db;
+        return Reflect.get(target, prop, target) as unknown;
       },
+    });
+    return {
+      db,
       inTransaction: true,
       shared,
       atomically: (fn) => {
