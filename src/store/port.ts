@@ -358,6 +358,12 @@ export interface TransactionOptions {
    * Default 'full'.
    */
   durability?: 'full' | 'relaxed';
+  /**
+   * A name: transactions given the same one run one at a time, across every instance sharing the
+   * database (PostgreSQL: an advisory transaction lock taken first; SQLite has one writer anyway).
+   * For check-then-insert work that no unique index settles, such as the first admin at start.
+   */
+  exclusive?: string;
 }
 
 /** The database behind the port. */

@@ -125,6 +125,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           state.ctx = contextOf(exec as PgExecutor, state);
           // For bookkeeping a retry redoes (the outbox): the commit does not wait for the WAL flush.
           if (options.durability === 'relaxed') await exec.execute(sql`SET LOCAL synchronous_commit = off`);
+          if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
       } catch (err) {
