@@ -34,7 +34,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       return inserted.id;
     },
 
-    listApiTokens(userId: number): Promise<ApiTokenRow[]> {
+    async listApiTokens(userId: number): Promise<ApiTokenRow[]> {
       return ctx.db.select({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
         .from(apiTokens)
         .where(and(eq(apiTokens.userId, userId), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
@@ -99,7 +99,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       return ctx.db.select().from(users).where(inArray(users.id, [...ids]));
     },
 
-    listUsers(): Promise<UserRow[]> {
+    async listUsers(): Promise<UserRow[]> {
       return ctx.db.select().from(users).orderBy(asc(users.id));
     },
 

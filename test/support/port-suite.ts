@@ -1,6 +1,6 @@
-// Rows for the store port's test suite (test/store/port/), written through the port itself so that the
-// same seed works on SQLite and PostgreSQL.
-import type { Stores } from '../../src/store/port.js';
+// What the store port's test suite (test/store/port/) shares: rows written through the port itself, so
+// that the same seed works on SQLite and PostgreSQL, and a way to make concurrent calls really concurrent.
+import type { Store, Stores } from '../../src/store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewUser, UserRow } from '../../src/store/rows.js';
 
 let seq = 0;
@@ -22,4 +22,12 @@ export function seedSource(stores: Stores, name = 'Website', officeIds: readonly
 /** A general lead of `sourceId`, still routing. */
 export function seedLead(stores: Stores, sourceId: number, overrides: { phone?: string | null; externalId?: string; targetUserId?: number } = {}): Promise<LeadRow> {
   return stores.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Dana', ...overrides });
+}
+
+/**
+ * Opens `n` connections before a test's concurrent calls (PostgreSQL's pool opens them on demand, one
+ * after another, which would space the calls out and hide a race); nothing to do on SQLite.
+ */
+export async function openConnections(store: Store, n: number): Promise<void> {
+  await Promise.all(Array.from({ length: n }, () => store.ping()));
 }
