@@ -13,7 +13,6 @@ const USES_PER_STATEMENT = 10_000;
 
 export function createIdentityStore(ctx: PgContext): IdentityStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
-
   async function findUser(id: number): Promise<UserRow | null> {
     const [row] = await ctx.db.select().from(users).where(eq(users.id, id));
     return row ?? null;

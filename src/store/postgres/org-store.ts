@@ -10,7 +10,6 @@ const NOT_SEEDED = 'settings row missing: the database was not seeded';
 
 export function createOrgStore(ctx: PgContext): OrgStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
-
   async function getSettings(): Promise<SettingsRow> {
     const [row] = await ctx.db.select().from(settings).where(eq(settings.id, 1));
     if (!row) throw new Error(NOT_SEEDED);

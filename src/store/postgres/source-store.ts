@@ -8,7 +8,6 @@ import { leadSourceOffices, leadSources } from './schema.js';
 
 export function createSourceStore(ctx: PgContext): SourceStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
-
   async function withOffices(exec: PgExecutor, row: LeadSourceRow | undefined): Promise<LeadSourceWithOffices | null> {
     if (!row) return null;
     const links = await exec.select({ officeId: leadSourceOffices.officeId }).from(leadSourceOffices)
