@@ -92,7 +92,6 @@ export function createOrgStore(ctx: PgContext): OrgStore {
 
     getSettings,
     async updateSettings(patch: SettingsPatch): Promise<SettingsRow> {
-      if (Object.keys(patch).length === 0) return getSettings();
       const [row] = await ctx.db.update(settings).set(patch).where(eq(settings.id, 1)).returning();
       if (!row) throw new Error(NOT_SEEDED);
       return row;
