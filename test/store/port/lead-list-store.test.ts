@@ -220,4 +220,14 @@ describeEachStore('LeadListStore', (open) => {
       expect(await tx.leadList.anyLeadFrom({ memberId: null }, { search: 'zed' }, lead.id)).toBe(true);
     });
   });
+
+  it('a transaction\'s list refuses calls once the transaction has ended', async () => {
+    const kept = await f.store.transaction(async (tx) => {
+      await tx.leadList.countLeads({ memberId: null }, {});
+      return tx.leadList;
+    });
+    await expect(kept.listLeads({ memberId: null }, { search: 'reyes' }, null, 10)).rejects.toThrow();
+    await expect(kept.countLeads({ memberId: null }, {})).rejects.toThrow();
+    await expect(kept.anyLeadFrom({ memberId: null }, {}, 1)).rejects.toThrow();
+  });
 });

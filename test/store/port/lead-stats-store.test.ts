@@ -311,4 +311,11 @@ describeEachStore('LeadStatsStore', (open) => {
     for (const f of figures) expect(f).toEqual(expected);
     await expectFiguresOfRows(w, [range, { from: null, to: null }]);
   });
+
+  it('a transaction\'s figures refuse a read once the transaction has ended', async () => {
+    const w = await world(await open(), 15);
+    await seed(w, 10);
+    const kept = await w.store.transaction(async (tx) => tx.leadStats);
+    await expect(kept.read({ from: null, to: null }, (reader) => reader.leadCounts())).rejects.toThrow();
+  });
 });

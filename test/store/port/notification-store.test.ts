@@ -180,4 +180,12 @@ describeEachStore('NotificationStore', (open) => {
     expect(claimed.sort((a, b) => a - b)).toEqual(ids(enqueued).sort((a, b) => a - b));
     for (const row of enqueued) expect(await store.notifications.find(row.id)).toMatchObject({ attempts: 1, nextAttemptAt: at(LEASE) });
   });
+
+  it('a transaction\'s outbox refuses calls once the transaction has ended', async () => {
+    const store = await open();
+    const kept = await store.transaction(async (tx) => tx.notifications);
+    await expect(kept.enqueue([message('sms', 0)])).rejects.toThrow();
+    await expect(kept.claimDue('sms', at(0), 5, [], at(LEASE))).rejects.toThrow();
+    expect(await store.notifications.pendingByChannel()).toEqual({ sms: 0, email: 0 });
+  });
 });
