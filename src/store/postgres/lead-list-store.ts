@@ -36,7 +36,7 @@ export function createLeadListStore(ctx: PgContext): LeadListStore {
 
   return {
     async listLeads(scope: LeadListScope, filter: LeadListFilter, beforeId: number | null, limit: number): Promise<LeadRow[]> {
-      // ctx.db first: a transaction's context refuses it once the transaction has ended.
+      // ctx.db first: once its transaction has ended it refuses, before the search reads a sample.
       const { db } = ctx;
       const where = await matching(scope, filter);
       return db.select().from(leads)

@@ -14,7 +14,7 @@ import type { PgContext } from './context.js';
 import { notifications } from './schema.js';
 
 export function createNotificationStore(ctx: PgContext): NotificationStore {
-  // ctx.db is read per call: a transaction's context refuses it once the transaction has ended.
+  // Every method is async: a statement refused after its transaction ended (ctx.db refuses it) is a rejection.
   return {
     async enqueue(rows: NewNotification[]): Promise<NotificationRow[]> {
       if (rows.length === 0) return [];
@@ -63,7 +63,7 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       return counts;
     },
 
-    ofLead(leadId: number): Promise<NotificationRow[]> {
+    async ofLead(leadId: number): Promise<NotificationRow[]> {
       return ctx.db.select().from(notifications).where(eq(notifications.leadId, leadId)).orderBy(asc(notifications.id));
     },
 

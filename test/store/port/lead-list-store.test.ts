@@ -7,7 +7,7 @@ import { searchTerm } from '../../../src/store/lead-search-term.js';
 import type { LeadListFilter, LeadListScope, Store } from '../../../src/store/port.js';
 import type { LeadRow, LeadState } from '../../../src/store/rows.js';
 import { random } from '../../support/lead-stats-fixture.js';
-import { addAgents, addLeadUser, addSources, statusCodeIds } from '../../support/port-seed.js';
+import { seedSource, seedUser } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
 
 const T0 = Date.UTC(2025, 2, 1);
@@ -35,9 +35,10 @@ interface Fixture {
 /** Random leads (repeatable) with every field the list filters or searches on, and users on some of them. */
 async function seedLeads(store: Store, n: number): Promise<Fixture> {
   const r = random(11);
-  const agents = await addAgents(store, 3);
-  const sources = await addSources(store, 2);
-  const codes = await statusCodeIds(store);
+  const agents: number[] = [];
+  for (let i = 0; i < 3; i++) agents.push((await seedUser(store)).id);
+  const sources = [(await seedSource(store, 'Website')).id, (await seedSource(store, 'Portal')).id];
+  const codes = (await store.statusCodes.listStatusCodes(false)).map((c) => c.id);
   const leads = await store.transaction(async (tx) => {
     const rows: LeadRow[] = [];
     for (let i = 0; i < n; i++) {
@@ -59,7 +60,7 @@ async function seedLeads(store: Store, n: number): Promise<Fixture> {
   const users = new Map<number, number[]>();
   for (const lead of leads) {
     const us = agents.filter(() => r.next() < 0.2);
-    for (const u of us) await addLeadUser(store, lead.id, u);
+    for (const u of us) await store.leadWork.addLeadUser(lead.id, u);
     users.set(lead.id, us);
   }
   return { store, leads, agents, sources, codes, users };

@@ -10,7 +10,7 @@ import type {
 import type { StatsRange } from '../../../src/store/lead-stats-rules.js';
 import type { LeadRow, LeadState, OfferRow, OfferState } from '../../../src/store/rows.js';
 import { random, type Random } from '../../support/lead-stats-fixture.js';
-import { addAgents, addSources, statusCodeIds } from '../../support/port-seed.js';
+import { openConnections, seedSource, seedUser } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
 
 const DAY = 86_400_000;
@@ -47,7 +47,12 @@ function responseMs(r: Random): number {
 }
 
 async function world(store: Store, seed: number): Promise<World> {
-  return { store, r: random(seed), agents: await addAgents(store, 5), sources: await addSources(store, 3), codes: await statusCodeIds(store), leadIds: [] };
+  const agents: number[] = [];
+  for (let i = 0; i < 5; i++) agents.push((await seedUser(store)).id);
+  const sources: number[] = [];
+  for (const name of ['Website', 'Portal', 'Referral']) sources.push((await seedSource(store, name)).id);
+  const codes = (await store.statusCodes.listStatusCodes(false)).map((c) => c.id);
+  return { store, r: random(seed), agents, sources, codes, leadIds: [] };
 }
 
 /** A lead created at `at` and its offers (at most one ACCEPTED; some direct, auto-accepted or not), in `tx`. */
@@ -283,6 +288,7 @@ describeEachStore('LeadStatsStore', (open) => {
     await seed(w, 60);
     const r = random(13);
     const want = wantOf(w);
+    await openConnections(w.store, 5);
     const writers = Array.from({ length: 4 }, async () => {
       for (let i = 0; i < 6; i++) {
         await w.store.transaction(async (tx) => {
@@ -306,6 +312,7 @@ describeEachStore('LeadStatsStore', (open) => {
     await seed(w, 60);
     const range = { from: new Date(T0), to: new Date(T0 + 180 * DAY) };
     const want = wantOf(w);
+    await openConnections(w.store, 4);
     const figures = await Promise.all(Array.from({ length: 4 }, () => readFigures(w.store.leadStats, range, want)));
     const expected = expectedFigures(await rows(w), range, want);
     for (const f of figures) expect(f).toEqual(expected);

@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../../src/store/port.js';
 import type { NewNotification, NotificationChannel, NotificationRow } from '../../../src/store/rows.js';
-import { addAgents, addSources } from '../../support/port-seed.js';
+import { openConnections, seedLead, seedSource, seedUser } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
 
 const T = Date.UTC(2025, 0, 6, 9);
@@ -22,11 +22,9 @@ const ids = (rows: readonly NotificationRow[]) => rows.map((r) => r.id);
 
 /** A lead to hang messages on (ofLead), with the agent and source it needs. */
 async function aLead(store: Store): Promise<{ leadId: number; agentId: number }> {
-  const [agentId] = await addAgents(store, 1);
-  const [sourceId] = await addSources(store, 1);
-  if (agentId === undefined || sourceId === undefined) throw new Error('no agent or source');
-  const lead = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Dana', createdAt: at(0) });
-  return { leadId: lead.id, agentId };
+  const agent = await seedUser(store);
+  const lead = await seedLead(store, (await seedSource(store)).id);
+  return { leadId: lead.id, agentId: agent.id };
 }
 
 /** Resolves after `ms` (a pause for the other store's transactions, not a clock reading). */
@@ -159,6 +157,7 @@ describeEachStore('NotificationStore', (open) => {
     const store = await open();
     const enqueued = await store.notifications.enqueue(Array.from({ length: 24 }, (_, i) => message(i % 4 === 0 ? 'email' : 'sms', -i)));
     const workers = 6;
+    await openConnections(store, workers);
     let arrived = 0;
     let allArrived: () => void = () => {};
     const together = new Promise<void>((resolve) => { allArrived = resolve; });
