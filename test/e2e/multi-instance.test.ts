@@ -288,8 +288,10 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
     const heard = new Set<string>();
     const interruptions: { closedAt: number; code: number; resync: Set<string> | null }[] = [];
     const otherCloses: { code: number; reason: string }[] = [];
-    let socket: RawClient | null = null;
-    let stopped = false;
+    const resyncErrors: string[] = [];
+    /** Every reconnect and resync started, so the test can wait for all of them. */
+    const reconnects: Promise<void>[] = [];
+    const client: { socket: RawClient | null; stopped: boolean } = { socket: null, stopped: false };
     async function connect(): Promise<void> {
       for (;;) {
         let s: RawClient;
@@ -305,25 +307,24 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
           if (event?.type === 'RECEIVED') heard.add(event.offer.id);
         });
         s.subscribe('offers', OFFERS);
-        socket = s;
+        client.socket = s;
         void s.closed.then(({ code, reason }) => {
-          if (stopped) return;
+          if (client.stopped) return;
           if (code !== WsCloseCode.EventsInterrupted) {
             otherCloses.push({ code, reason });
             return;
           }
           const interruption = { closedAt: Date.now(), code, resync: null as Set<string> | null };
           interruptions.push(interruption);
-          reconnecting = (async () => {
+          reconnects.push((async () => {
             await connect();
             await sleep(RESYNC_PAUSE_MS);
             interruption.resync = new Set((await agent.on(B).MyOffers()).myOffers.map((o) => o.id));
-          })();
+          })().catch((err: unknown) => { resyncErrors.push(failure(err)); }));
         });
         return;
       }
     }
-    let reconnecting: Promise<void> = Promise.resolve();
     await connect();
     await subscribedInRedis(channel);
 
@@ -353,19 +354,21 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
     await submitter;
     // The client has settled: its last reconnect and resync are done, and it has heard what it will.
     await eventually(async () => {
-      await reconnecting;
+      await Promise.all(reconnects);
       return (await cluster.redisSubscribers(channel)) > 0;
     }, 'the agent subscribed again');
     const last = await submit(A, source, 'After');
     const lastOffer = await cluster.query<{ id: number }>('SELECT id FROM offers WHERE lead_id = $1', [last]);
     await eventually(() => lastOffer.every((o) => heard.has(String(o.id))), 'the offer made after everything settled, heard live', 5000);
     await sleep(300);
-    stopped = true;
-    (socket as RawClient | null)?.socket.close();
+    client.stopped = true;
+    await Promise.all(reconnects);
+    client.socket?.socket.close();
 
     // A kept taking leads while Redis was away (the database is the truth; Redis only rings the bell).
     expect(submitErrors).toEqual([]);
     expect(otherCloses).toEqual([]);
+    expect(resyncErrors).toEqual([]);
     const offers = await cluster.query<{ id: number; lead_id: number }>(
       'SELECT id, lead_id FROM offers WHERE lead_id = ANY($1::int[])', [submitted.map((s) => s.leadId)]);
     expect(offers).toHaveLength(submitted.length);
