@@ -39,8 +39,12 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
   return {
     async lockSourceRotation(sourceId: number): Promise<number | null> {
+      // FOR NO KEY UPDATE, not FOR UPDATE: the routing transaction has already inserted its lead,
+      // whose foreign key took FOR KEY SHARE on this row. FOR UPDATE conflicts with that, so two leads
+      // of one source arriving together each waited for the other's key share: a deadlock per pair.
+      // FOR NO KEY UPDATE (what the anchor's UPDATE takes anyway) still queues the rotation's readers.
       const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources)
-        .where(eq(leadSources.id, sourceId)).for('update');
+        .where(eq(leadSources.id, sourceId)).for('no key update');
       return row?.anchor ?? null;
     },
 

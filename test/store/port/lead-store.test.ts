@@ -202,6 +202,31 @@ describeEachStore('LeadStore', (open, kind) => {
       const heads = await Promise.all(Array.from({ length: 12 }, advance));
       expect(new Set(heads).size).toBe(12);
     });
+
+    it('two leads of one source routed at once take turns on the rotation without a deadlock (each lead\'s foreign key already holds the source)', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 4);
+      let runs = 0;
+      let inserted = 0;
+      // As routing does it: the lead is inserted first (its foreign key locks the source row FOR KEY
+      // SHARE on PostgreSQL), then the rotation is read under its row lock and advanced.
+      const route = () => store.transaction(async (tx) => {
+        runs++;
+        await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
+        inserted++;
+        // Both leads in before either reads the rotation, where the store lets two transactions overlap
+        // (on SQLite they run one after the other: the first stops waiting after 100 ms).
+        for (let i = 0; i < 50 && inserted < 2; i++) await new Promise((r) => setTimeout(r, 2));
+        const current = await tx.leads.lockSourceRotation(sourceId);
+        const next = agentIds[(current === null ? 0 : agentIds.indexOf(current) + 1) % agentIds.length] as number;
+        await tx.leads.setSourceAnchor(sourceId, next);
+        return next;
+      });
+      const heads = await Promise.all([route(), route()]);
+      expect(new Set(heads).size).toBe(2);
+      // Neither was rolled back (by a deadlock) and run again.
+      expect(runs).toBe(2);
+    });
   });
 
   describe('reads', () => {
