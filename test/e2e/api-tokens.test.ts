@@ -4,13 +4,14 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_USE_PRECISION_MS } from '../../src/services/token-usage.js';
 import { TOKEN_REVOKED_REASON, WsCloseCode } from '../../src/server/ws-limits.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { openRaw } from '../support/hardening.js';
 import { ADMIN_TOKEN, errorCode, graphqlError, startTestServer, type TestServer } from '../support/server.js';
+import { withServerSql } from '../support/server-sql.js';
+import type { DatabaseConfig } from '../../src/server/config.js';
 
 const clock = new ManualClock();
 let t: TestServer;
@@ -131,14 +132,10 @@ describe('revocation', () => {
 });
 
 describe('lastUsedAt', () => {
-  const row = (id: string) => {
-    const db = new Database(join(t.dir, 'test.db'), { readonly: true });
-    try {
-      return (db.prepare('SELECT last_used_at AS at FROM api_tokens WHERE id = ?').get(Number(id)) as { at: number | null }).at;
-    } finally {
-      db.close();
-    }
-  };
+  /** The token's last_used_at as written in the database (epoch ms), read over a connection of the test's own. */
+  const written = (database: DatabaseConfig, id: string) => withServerSql(database, async (db) =>
+    (await db.get<{ at: number | null }>('SELECT last_used_at AS at FROM api_tokens WHERE id = ?', [Number(id)]))?.at);
+  const row = (id: string) => written(t.config.database, id);
 
   it('moves to the minute with HTTP and WebSocket use, and is written in batches, not on each request', async () => {
     const userId = await newAgent();
@@ -150,7 +147,7 @@ describe('lastUsedAt', () => {
     await t.sdk(token.token).Me();
     expect(await shown()).toBe(new Date(firstUse).toISOString());
     // Listed at once, but not yet written: the request path wrote nothing.
-    expect(row(token.id)).toBeNull();
+    expect(await row(token.id)).toBeNull();
 
     // Within the minute: neither the list nor the row moves.
     await clock.advance(30_000);
@@ -159,7 +156,7 @@ describe('lastUsedAt', () => {
 
     // A minute after the first use the batch is written.
     await clock.advance(TOKEN_USE_PRECISION_MS - 30_000);
-    expect(row(token.id)).toBe(firstUse);
+    expect(await row(token.id)).toBe(firstUse);
 
     // A WebSocket operation a minute later counts as a use.
     await clock.advance(1_000);
@@ -170,7 +167,7 @@ describe('lastUsedAt', () => {
     socket.socket.close(1000);
     expect(await shown()).toBe(new Date(wsUse).toISOString());
     await clock.advance(TOKEN_USE_PRECISION_MS);
-    expect(row(token.id)).toBe(wsUse);
+    expect(await row(token.id)).toBe(wsUse);
   });
 
   it('uses noted in the last minute are written when the server stops', async () => {
@@ -183,9 +180,7 @@ describe('lastUsedAt', () => {
       await s.sdk(token.token).Me();
       await s.close();
       expect(own.pendingTimers).toBe(0);
-      const db = new Database(join(dir, 'test.db'), { readonly: true });
-      expect((db.prepare('SELECT last_used_at AS at FROM api_tokens WHERE id = ?').get(Number(token.id)) as { at: number }).at).toBe(own.now());
-      db.close();
+      expect(await written(s.config.database, token.id)).toBe(own.now());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,10 +1,9 @@
 // In production, errors tell the client nothing of the internals: no stack, no SQL, no internal
 // message, only INTERNAL_SERVER_ERROR; the log keeps the whole error with the request id.
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRaw, startHardenedServer, type HardenedServer } from '../support/hardening.js';
 import { ADMIN_TOKEN } from '../support/server.js';
+import { withServerSql } from '../support/server-sql.js';
 
 let t: HardenedServer;
 let leadId: string;
@@ -15,10 +14,12 @@ beforeAll(async () => {
   leadId = (await t.admin.SubmitLead({ input: { sourceId: createLeadSource.id, firstName: 'Corrupt' } })).submitLead.id;
   // Corrupt the row behind the server's back, as a bad migration or a hand edit might: the lead now
   // names a source that does not exist, so resolving Lead.source fails inside the server.
-  const db = new Database(join(t.dir, 'test.db'));
-  db.pragma('foreign_keys = OFF');
-  db.prepare('UPDATE leads SET source_id = 999999 WHERE id = ?').run(Number(leadId));
-  db.close();
+  await withServerSql(t.config.database, async (db) => {
+    // Foreign keys are checked per connection on SQLite; on PostgreSQL by triggers that a session
+    // in replica mode does not fire.
+    await db.run(db.kind === 'sqlite' ? 'PRAGMA foreign_keys = OFF' : 'SET session_replication_role = replica');
+    expect(await db.run('UPDATE leads SET source_id = 999999 WHERE id = ?', [Number(leadId)])).toBe(1);
+  });
 });
 afterAll(async () => { await t.close(); });
 
@@ -54,19 +55,15 @@ describe('production errors', () => {
   });
 
   it('a failing SQL statement shows no SQL, table name or driver error to the client', async () => {
-    const db = new Database(join(t.dir, 'test.db'));
-    db.exec('ALTER TABLE status_codes RENAME TO status_codes_gone');
-    db.close();
+    await withServerSql(t.config.database, (db) => db.run('ALTER TABLE status_codes RENAME TO status_codes_gone'));
     try {
       const { text } = await post('{ statusCodes { id name } }', 'req-sql');
       const body = JSON.parse(text) as { errors: { message: string; extensions: unknown }[] };
       expect(body.errors.map((e) => [e.message, e.extensions])).toEqual([['internal server error', { code: 'INTERNAL_SERVER_ERROR' }]]);
-      expect(text).not.toMatch(/status_codes|SQLITE|no such table|select/i);
+      expect(text).not.toMatch(/status_codes|SQLITE|no such table|does not exist|relation|select/i);
       expect(unexpectedLogs().find((l) => l.reqId === 'req-sql')).toMatchObject({ err: { message: expect.stringMatching(/status_codes/) } });
     } finally {
-      const fix = new Database(join(t.dir, 'test.db'));
-      fix.exec('ALTER TABLE status_codes_gone RENAME TO status_codes');
-      fix.close();
+      await withServerSql(t.config.database, (db) => db.run('ALTER TABLE status_codes_gone RENAME TO status_codes'));
     }
   });
 

@@ -1,13 +1,12 @@
 // The lead management dashboard through the real server, every figure checked against values
 // worked out by hand from a scripted day of leads on an injected clock.
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsRange } from '../../src/store/lead-stats-rules.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createAgents, createSource, type TestAgent } from '../support/brokerage.js';
-import { referenceLeadStats, statsDifferences } from '../support/lead-stats-reference.js';
+import { referenceLeadStatsOn, statsDifferences } from '../support/lead-stats-reference.js';
 import { errorCode, startTestServer, type TestServer } from '../support/server.js';
+import { openServerSql } from '../support/server-sql.js';
 
 const SEC = 1000;
 let t: TestServer;
@@ -119,10 +118,10 @@ describe('leadStats rollups', () => {
     await clock.advance(dayStart + 3_600_000 - clock.now());
     const day = { from: new Date(dayStart).toISOString(), to: new Date(dayStart + DAY).toISOString() };
     const stats = async () => (await t.admin.LeadStatsFull(day)).leadStats;
-    // The same figures counted from the raw rows, over a second (read-only) connection.
-    const raw = new Database(join(t.dir, 'test.db'), { readonly: true });
+    // The same figures counted from the raw rows, over a second connection (SQLite or PostgreSQL).
+    const raw = await openServerSql(t.config.database);
     const sameAsRawRows = async (range: StatsRange) =>
-      expect(statsDifferences(await t.server.services.leadStats.leadStats(range), referenceLeadStats(raw, range)), JSON.stringify(range)).toEqual([]);
+      expect(statsDifferences(await t.server.services.leadStats.leadStats(range), await referenceLeadStatsOn(raw, range)), JSON.stringify(range)).toEqual([]);
     try {
       const { createOffice } = await t.admin.CreateOffice({ name: 'Rollups' });
       const agents = await createAgents(t, 3, { officeIds: [createOffice.id] });
@@ -187,7 +186,7 @@ describe('leadStats rollups', () => {
       await submit('Later');
       const past = { from: new Date(dayStart), to: new Date(dayStart + 64 * DAY) };
       const before = await t.server.services.leadStats.leadStats(past);
-      expect(raw.prepare('SELECT count(*) FROM rollup_periods WHERE span_days = 64').pluck().get()).toBeGreaterThan(0);
+      expect((await raw.get<{ n: number }>('SELECT count(*) AS n FROM rollup_periods WHERE span_days = 64'))?.n).toBeGreaterThan(0);
       await sameAsRawRows(past);
       await t.admin.SetLeadStatus({ leadId: l1, statusCodeId: code('Showing Houses') });
       const after = await t.server.services.leadStats.leadStats(past);
@@ -196,7 +195,7 @@ describe('leadStats rollups', () => {
       expect(statusCount(after, 'Showing Houses')).toBe(statusCount(before, 'Showing Houses') + 1);
       await sameAsRawRows(past);
     } finally {
-      raw.close();
+      await raw.close();
     }
   });
 });

@@ -18,6 +18,7 @@ import { createSource } from '../support/brokerage.js';
 import { eventually } from '../support/hardening.js';
 import { startSmsProvider, startSmtpProvider, type SmsProvider, type SmtpProvider } from '../support/providers.js';
 import { ADMIN_TOKEN, sdkFor, startTestServer, type TestServer } from '../support/server.js';
+import { databaseUrlFor } from '../support/test-database.js';
 import { until } from '../support/until.js';
 
 const clock = new ManualClock();
@@ -141,7 +142,7 @@ describe('emails', () => {
 describe('shutdown and crash', () => {
   /** A server on `dir` with its own clock, whose log lines are kept. */
   async function serverOn(dir: string, own: ManualClock) {
-    const config = loadConfig({ PORT: '0', DATABASE_URL: join(dir, 'test.db'), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, ...providerEnv() });
+    const config = loadConfig({ PORT: '0', DATABASE_URL: await databaseUrlFor(join(dir, 'test.db')), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, ...providerEnv() });
     const logs: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
     const server = await startServer({ config, clock: own, logger });

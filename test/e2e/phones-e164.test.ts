@@ -1,11 +1,10 @@
 // Issue 18: one person, one number. Phones of users and leads are parsed with libphonenumber-js and
 // stored, shown and texted in E.164; a number written without its country gets DEFAULT_PHONE_REGION's.
 // Phones stored before (bare digits) are rewritten when the server starts.
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSource } from '../support/brokerage.js';
 import { ADMIN_TOKEN, graphqlError, startTestServer, type TestServer } from '../support/server.js';
+import { withServerSql } from '../support/server-sql.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
@@ -75,11 +74,11 @@ describe('phones in E.164', () => {
     await first.server.close();
     servers.splice(servers.indexOf(first), 1);
     // What the old code stored: bare digits for numbers typed without "+", and text it could not read.
-    const sqlite = new Database(join(dir, 'test.db'));
-    sqlite.prepare('UPDATE users SET phone = ? WHERE id = ?').run('5125550100', Number(agent.id));
-    sqlite.prepare('UPDATE leads SET phone = ? WHERE id = ?').run('(512) 555-0111', Number(ids[0]));
-    sqlite.prepare('UPDATE leads SET phone = ? WHERE id = ?').run('12', Number(ids[1]));
-    sqlite.close();
+    await withServerSql(first.config.database, async (db) => {
+      expect(await db.run('UPDATE users SET phone = ? WHERE id = ?', ['5125550100', Number(agent.id)])).toBe(1);
+      expect(await db.run('UPDATE leads SET phone = ? WHERE id = ?', ['(512) 555-0111', Number(ids[0])])).toBe(1);
+      expect(await db.run('UPDATE leads SET phone = ? WHERE id = ?', ['12', Number(ids[1])])).toBe(1);
+    });
 
     const again = await start({ dir });
     expect(await userPhone(again, agent.id)).toBe('+15125550100');

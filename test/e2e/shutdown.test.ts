@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRaw } from '../support/hardening.js';
 import { freePort } from '../support/child-server.js';
+import { databaseUrlFor } from '../support/test-database.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'shutdown-test-admin-token-0123';
@@ -27,7 +28,7 @@ async function start() {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: String(port), DATABASE_URL: join(dir, 'leadrace.db'), BOOTSTRAP_ADMIN_TOKEN: ADMIN },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: String(port), DATABASE_URL: await databaseUrlFor(join(dir, 'leadrace.db')), BOOTSTRAP_ADMIN_TOKEN: ADMIN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_QUERY_COST } from '../../src/graphql/query-cost.js';
 import { freePort } from '../support/child-server.js';
+import { databaseUrlFor, TEST_STORE } from '../support/test-database.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The whole answer to `{ me { role } }` as an admin: the data, and what the query cost (2 fields). */
@@ -112,17 +113,21 @@ function logLines(stdout: string): Record<string, unknown>[] {
 // TypeScript, and the suite should stay quick.
 const badDir = tempDir();
 const freshDir = tempDir();
-const freshDbUrl = `file://${join(freshDir, 'fresh.db')}`;
+/** On SQLite a `file:` URL, the form an operator may write; with TEST_STORE=postgres a database of its own. */
+let freshDbUrl: string;
 let badConfig: ReturnType<typeof spawnMain>;
 let first: ServerProcess;
 let boot: ServerProcess;
 
 beforeAll(async () => {
   badConfig = spawnMain({ PORT: 'abc', DATABASE_URL: join(badDir, 'never', 'leadrace.db') });
+  const freshDb = join(freshDir, 'fresh.db');
+  freshDbUrl = TEST_STORE === 'sqlite' ? `file://${freshDb}` : await databaseUrlFor(freshDb);
+  const bootDbUrl = await databaseUrlFor(join(tempDir(), 'boot.db'));
   [first, boot] = await Promise.all([
     // debug, not info: a secret that leaks only into debug lines should fail this file too.
     startMain({ DATABASE_URL: freshDbUrl, PLAYGROUND: 'false', LOG_LEVEL: 'debug' }),
-    startMain({ DATABASE_URL: join(tempDir(), 'boot.db'), BOOTSTRAP_ADMIN_TOKEN: BOOTSTRAP_TOKEN }),
+    startMain({ DATABASE_URL: bootDbUrl, BOOTSTRAP_ADMIN_TOKEN: BOOTSTRAP_TOKEN }),
   ]);
 });
 

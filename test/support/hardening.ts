@@ -1,5 +1,7 @@
 // For the hardening tests: a server whose log lines are captured and whose WebSocket limits can be
-// shortened, and a raw graphql-transport-ws client that shows exact close codes and can stop reading.
+// shortened (on a fresh SQLite file, or with TEST_STORE=postgres a PostgreSQL database of its own:
+// test-database.ts), and a raw graphql-transport-ws client that shows exact close codes and can stop
+// reading.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { loadConfig, type Config } from '../../src/server/config.js';
 import type { WsLimits } from '../../src/server/ws-limits.js';
 import type { Clock } from '../../src/time/clock.js';
 import { ADMIN_TOKEN, sdkFor, type Sdk } from './server.js';
+import { databaseUrlFor } from './test-database.js';
 
 export interface HardenedServer {
   server: RunningServer;
@@ -25,7 +28,10 @@ export interface HardenedServer {
 
 export async function startHardenedServer(opts: { env?: Record<string, string>; clock?: Clock; wsLimits?: Partial<WsLimits> } = {}): Promise<HardenedServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leadrace-hardening-'));
-  const config = loadConfig({ PORT: '0', DATABASE_URL: join(dir, 'test.db'), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, ...opts.env });
+  const config = loadConfig({
+    PORT: '0', BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, ...opts.env,
+    DATABASE_URL: await databaseUrlFor(opts.env?.DATABASE_URL ?? join(dir, 'test.db')),
+  });
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
   const server = await startServer({ config, clock: opts.clock, logger, wsLimits: opts.wsLimits });

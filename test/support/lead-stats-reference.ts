@@ -1,10 +1,12 @@
 // The dashboard's figures computed the slow, obvious way: every lead and offer of the range read
 // into memory and counted, the percentiles taken from the sorted exact durations. The rollups are
-// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything).
+// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything), on a
+// SQLite file directly or, for an end-to-end test on either store, through server-sql.ts.
 import type Database from 'better-sqlite3';
 import { medianRanks, nearestRank } from '../../src/domain/percentiles.js';
 import type { LeadStatsResult, OfferTotals } from '../../src/services/lead-stats-service.js';
 import type { StatsRange } from '../../src/store/lead-stats-rules.js';
+import type { ServerSql, SqlValue } from './server-sql.js';
 
 const STATES = ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] as const;
 
@@ -20,16 +22,52 @@ const median = (sorted: number[]): number | null => {
   return ((sorted[lo - 1] ?? 0) + (sorted[hi - 1] ?? 0)) / 2;
 };
 
+/** A lead of the range: state, source_id, status_code_id. */
+type LeadRow = [string, number, number | null];
+/** An offer of the range: agent_id, state, direct (1/0), offered_at and responded_at (epoch ms). */
+type OfferRow = [number, string, number, number, number | null];
+
+const LEADS = 'SELECT state, source_id, status_code_id FROM leads';
+const OFFERS = 'SELECT agent_id, state, direct, offered_at, responded_at FROM offers';
+
 export function referenceLeadStats(sqlite: Database.Database, range: StatsRange): LeadStatsResult {
   const from = range.from?.getTime() ?? -Number.MAX_VALUE;
   const to = range.to?.getTime() ?? Number.MAX_VALUE;
+  // Iterated rather than read whole (the benchmark's ranges hold a million leads); each query starts
+  // only once the one before has been read to its end.
+  const leads = sqlite.prepare(`${LEADS} WHERE created_at >= ? AND created_at < ?`).raw();
+  const offers = sqlite.prepare(`${OFFERS} WHERE offered_at >= ? AND offered_at < ?`).raw();
+  return countLeadStats(
+    (function* () { yield* leads.iterate(from, to) as Iterable<LeadRow>; })(),
+    (function* () { yield* offers.iterate(from, to) as Iterable<OfferRow>; })(),
+  );
+}
 
+/** The same, on a test server's database, whichever store it is (server-sql.ts). */
+export async function referenceLeadStatsOn(db: ServerSql, range: StatsRange): Promise<LeadStatsResult> {
+  const within = (column: string) => {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (range.from) { where.push(`${column} >= ?`); params.push(range.from); }
+    if (range.to) { where.push(`${column} < ?`); params.push(range.to); }
+    return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
+  };
+  const l = within('created_at');
+  const o = within('offered_at');
+  const leads = await db.all<{ state: string; source_id: number; status_code_id: number | null }>(LEADS + l.where, l.params);
+  const offers = await db.all<{ agent_id: number; state: string; direct: number; offered_at: number; responded_at: number | null }>(OFFERS + o.where, o.params);
+  return countLeadStats(
+    leads.map((r): LeadRow => [r.state, r.source_id, r.status_code_id]),
+    offers.map((r): OfferRow => [r.agent_id, r.state, r.direct, r.offered_at, r.responded_at]),
+  );
+}
+
+function countLeadStats(leads: Iterable<LeadRow>, offers: Iterable<OfferRow>): LeadStatsResult {
   let total = 0;
   const states = new Map<string, number>(STATES.map((s) => [s, 0]));
   const sources = new Map<number, number>();
   const statuses = new Map<number, number>();
-  const leads = sqlite.prepare('SELECT state, source_id, status_code_id FROM leads WHERE created_at >= ? AND created_at < ?').raw();
-  for (const [state, sourceId, statusCodeId] of leads.iterate(from, to) as Iterable<[string, number, number | null]>) {
+  for (const [state, sourceId, statusCodeId] of leads) {
     total++;
     states.set(state, (states.get(state) ?? 0) + 1);
     sources.set(sourceId, (sources.get(sourceId) ?? 0) + 1);
@@ -39,8 +77,7 @@ export function referenceLeadStats(sqlite: Database.Database, range: StatsRange)
   const totals = emptyTotals();
   const agents = new Map<number, { t: OfferTotals; answers: number[] }>();
   const accepts: number[] = [];
-  const offers = sqlite.prepare('SELECT agent_id, state, direct, offered_at, responded_at FROM offers WHERE offered_at >= ? AND offered_at < ?').raw();
-  for (const [agentId, state, direct, offeredAt, respondedAt] of offers.iterate(from, to) as Iterable<[number, string, number, number, number | null]>) {
+  for (const [agentId, state, direct, offeredAt, respondedAt] of offers) {
     // As SQL reads NOT (direct = 1 AND responded_at = offered_at): a direct offer with no answer yet
     // makes it NULL, and it is left out too.
     const real = direct !== 1 || (respondedAt !== null && respondedAt !== offeredAt);
