@@ -2,16 +2,29 @@
 // naming the field, so that nothing is written on bad input.
 import { badInput } from './errors.js';
 
+/**
+ * Why text holding U+0000 is refused. A NUL is never meant in a name, an address or a message, and
+ * PostgreSQL's text cannot hold one (SQLite's can): refused here, the same on either store, rather
+ * than failing as an internal error on one of them.
+ */
+export const NUL_REFUSED = 'must not contain the NUL character (U+0000)';
+
+function refuseNul(field: string, raw: string): void {
+  if (raw.includes('\u0000')) throw badInput(field, NUL_REFUSED);
+}
+
 // Pragmatic address check: one @, a dotted domain, no spaces. Full RFC 5322 is not worth its cost.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 export function normalizeEmail(field: string, raw: string): string {
+  refuseNul(field, raw);
   const v = raw.trim().toLowerCase();
   if (v.length > 254 || !EMAIL.test(v)) throw badInput(field, `"${raw}" is not a valid email address`);
   return v;
 }
 
 export function requireText(field: string, raw: string, max = 200): string {
+  refuseNul(field, raw);
   const v = raw.trim();
   if (v === '') throw badInput(field, 'must not be empty');
   if (v.length > max) throw badInput(field, `must be at most ${max} characters`);
@@ -20,6 +33,7 @@ export function requireText(field: string, raw: string, max = 200): string {
 
 export function optionalText(field: string, raw: string | null | undefined, max = 5000): string | null {
   if (raw === null || raw === undefined) return null;
+  refuseNul(field, raw);
   const v = raw.trim();
   if (v === '') return null;
   if (v.length > max) throw badInput(field, `must be at most ${max} characters`);

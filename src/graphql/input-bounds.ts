@@ -5,7 +5,9 @@
 //
 // Every list argument and list input field has its bound here; test/graphql/input-bounds.test.ts
 // walks the schema and fails when one has none, so a new list cannot arrive unbounded. Strings
-// have one bound for all (the services check tighter ones per field, with their own messages).
+// have one bound for all (the services check tighter ones per field, with their own messages), and
+// none may hold a NUL: not only text to store, lookups too (a login's email, a source key), which
+// PostgreSQL refuses as an internal error.
 import {
   getArgumentValues, getNullableType, isInputObjectType, isInterfaceType, isListType, isObjectType, isUnionType, Kind,
   GraphQLError, type FieldNode, type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLField,
@@ -13,6 +15,7 @@ import {
   getNamedType,
 } from 'graphql';
 import { badInput } from '../domain/errors.js';
+import { NUL_REFUSED } from '../domain/validation.js';
 
 /**
  * The most items each list input takes, by schema coordinate: `Type.field` for an input field,
@@ -73,6 +76,7 @@ function checkValue(value: unknown, type: GraphQLInputType, at: string, name: st
   if (typeof value === 'string' && value.length > MAX_STRING_LENGTH) {
     return refusal(name, `at most ${MAX_STRING_LENGTH} characters, got ${value.length}`);
   }
+  if (typeof value === 'string' && value.includes('\u0000')) return refusal(name, NUL_REFUSED);
   return null;
 }
 

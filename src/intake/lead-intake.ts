@@ -77,12 +77,19 @@ function forwardedEmailKey(userId: number, messageKey: string): string {
   return key.length <= 200 ? key : `user:${userId}:sha256:${sha256(messageKey)}`;
 }
 
+/**
+ * The sender's text without U+0000. A NUL in a mail is noise, never part of a name or a message, and
+ * text holding one is refused (domain/validation.ts: PostgreSQL cannot store it): dropped here, so
+ * that the lead is kept.
+ */
+const withoutNul = (text: string): string => text.replaceAll('\u0000', '');
+
 function addressesOf(value: AddressObject | AddressObject[] | undefined): { name: string; address: string }[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
   const out: { name: string; address: string }[] = [];
   const walk = (list: AddressObject['value']) => {
     for (const a of list) {
-      if (a.address) out.push({ name: a.name, address: a.address });
+      if (a.address) out.push({ name: withoutNul(a.name), address: withoutNul(a.address) });
       if (a.group) walk(a.group);
     }
   };
@@ -135,9 +142,9 @@ export function createLeadIntake(deps: { store: Store; routing: RoutingService; 
           `no recipient is a forwarding address <handle>.leads@${config.inboundEmailDomain} of a user`);
       }
       const { lead, dropped, portal } = readLead({
-        subject: mail.subject ?? null,
-        text: mail.text ?? null,
-        html: typeof mail.html === 'string' ? mail.html : null,
+        subject: mail.subject === undefined ? null : withoutNul(mail.subject),
+        text: mail.text === undefined ? null : withoutNul(mail.text),
+        html: typeof mail.html === 'string' ? withoutNul(mail.html) : null,
         senders: [...addressesOf(mail.replyTo), ...addressesOf(mail.from)],
         notTheLead: [recipient.user.email, recipient.address],
         phoneRegion: config.defaultPhoneRegion,
@@ -149,7 +156,7 @@ export function createLeadIntake(deps: { store: Store; routing: RoutingService; 
       // made like "Forwarded email" on first use and tuned by admins like any source.
       const source = await sources.ensureSource(portal?.source ?? FORWARDED_EMAIL_SOURCE, { allowDirectToUser: true, directToUserAutoAccept: true });
       // The Message-ID; without one the message's own bytes identify it: a redelivery still makes one lead.
-      const messageKey = mail.messageId?.trim() || `sha256:${sha256(raw)}`;
+      const messageKey = withoutNul(mail.messageId ?? '').trim() || `sha256:${sha256(raw)}`;
       // Leads made before the key named the agent were keyed by the message alone (cut to 200
       // characters): a redelivery of one of those to the same agent is still that lead.
       // (Portal sources are newer than that.)

@@ -118,6 +118,22 @@ describe('forwarded email', () => {
     expect(await empty.json()).toMatchObject({ code: 'UNPARSEABLE' });
   });
 
+  it('a NUL in what the sender wrote is dropped, and the lead kept (text holding one is refused: PostgreSQL cannot store it)', async () => {
+    const withNul = plainText(ana.leadEmail, 'nul\u0000-1')
+      .replace('Subject: New lead', 'Subject: New\u0000 lead')
+      .replace('First Name: Marcus', 'First Name: Mar\u0000cus')
+      .replace('Email Address: marcus.o@example.com', 'Email Address: nul.marcus\u0000@example.com')
+      .replace('Comments: Is this home still available?', 'Comments: Is this home\u0000 still available?');
+    const res = await postEmail(withNul);
+    expect(res.status).toBe(201);
+    const { leadId } = await res.json() as { leadId: string };
+    expect((await t.admin.Lead({ id: leadId })).lead).toMatchObject({
+      firstName: 'Marcus', lastName: 'Oyelaran', email: 'nul.marcus@example.com', message: 'Is this home still available?', owner: { id: ana.id },
+    });
+    // The Message-ID without its NUL still names the message: a redelivery makes no second lead.
+    expect(await (await postEmail(withNul)).json()).toMatchObject({ leadId, created: false });
+  });
+
   it('anything but message/rfc822 gets 415', async () => {
     const res = await fetch(`${t.url}/inbound/email`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-inbound-secret': SECRET }, body: '{}' });
     expect(res.status).toBe(415);
@@ -179,6 +195,16 @@ describe('web forms', () => {
     expect(html).toContain('&quot;not-an-email&lt;script&gt;&quot; is not a valid email address');
     expect(html).not.toContain('<script>');
     expect(await t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'bad-1')).toBeNull();
+  });
+
+  it('a NUL in any field is refused (400, naming each field) on either store, and makes no lead', async () => {
+    const source = await createSource(t);
+    const res = await post(source.publicKey, { firstName: 'Nul\u0000', lastName: 'Mo\u0000ss', email: 'nul\u0000@example.com', message: 'a\u0000b', externalId: 'nul-1' });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect([...html.matchAll(/<li data-field="(\w+)">/g)].map((m) => m[1])).toEqual(['firstName', 'lastName', 'email', 'message']);
+    expect(html).toContain('must not contain the NUL character (U+0000)');
+    expect(await t.server.services.stores.leads.findLeadByExternalId(Number(source.id), 'nul-1')).toBeNull();
   });
 
   it('an unknown key gets 404; GET serves an embeddable example form posting to itself', async () => {

@@ -1,6 +1,7 @@
 // Arguments past their bounds are the caller's bad input, named by field, and nothing runs: lists
-// (40,000 officeIds were an internal error), strings, and a search holding a NUL or another control
-// character (an internal error from the trigram index: "unterminated string"). Over HTTP and WebSocket.
+// (40,000 officeIds were an internal error), strings, a search holding a NUL or another control
+// character (an internal error from the trigram index: "unterminated string"), and a NUL in any
+// string (an internal error on PostgreSQL, whose text cannot hold one). Over HTTP and WebSocket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgents, type TestAgent } from '../support/brokerage.js';
 import { openRaw } from '../support/hardening.js';
@@ -8,20 +9,22 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
 
 let t: TestServer;
 let agent: TestAgent;
+let source: { id: string; publicKey: string | null };
 beforeAll(async () => {
   t = await startTestServer({ env: { NODE_ENV: 'production' } });
   [agent] = await createAgents(t, 1);
-  const source = (await t.admin.CreateLeadSource({ input: { name: 'Site' } })).createLeadSource.id;
-  await t.admin.SubmitLead({ input: { sourceId: source, firstName: 'Dana', lastName: 'Reyes', email: 'dana@example.com' } });
+  source = (await t.admin.CreateLeadSource({ input: { name: 'Site' } })).createLeadSource;
+  await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: 'Dana', lastName: 'Reyes', email: 'dana@example.com' } });
 });
 afterAll(async () => { await t.close(); });
 
 interface Answer { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }
 
-async function post(query: string, variables: Record<string, unknown> = {}, token = ADMIN_TOKEN): Promise<{ status: number; body: Answer }> {
+/** A POST /graphql with `token`, or none (null). */
+async function post(query: string, variables: Record<string, unknown> = {}, token: string | null = ADMIN_TOKEN): Promise<{ status: number; body: Answer }> {
   const res = await fetch(`${t.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, body: (await res.json()) as Answer };
@@ -83,7 +86,8 @@ describe('search text', () => {
       for (const token of [ADMIN_TOKEN, agent.token]) {
         const { body } = await post(LEADS, { q }, token);
         expect(body.errors?.map((e) => e.extensions), JSON.stringify(q)).toEqual([{ code: 'BAD_USER_INPUT', field: 'search' }]);
-        expect(body.errors?.[0]?.message).toMatch(/^search: must not contain control characters/);
+        // A NUL is refused before the search is looked at, as in any other string (below).
+        expect(body.errors?.[0]?.message).toMatch(q.includes('\u0000') ? /^search: must not contain the NUL character/ : /^search: must not contain control characters/);
       }
     }
   });
@@ -95,5 +99,31 @@ describe('search text', () => {
       const body = await found(q);
       expect(body.errors, JSON.stringify(q)).toBeUndefined();
     }
+  });
+});
+
+describe('the NUL character', () => {
+  const SUBMIT = 'mutation($input: SubmitLeadInput!) { submitLead(input: $input) { id } }';
+  const leadCount = async () => (await t.admin.Leads({})).leads.totalCount;
+
+  it('in any string argument is BAD_USER_INPUT naming the field, on either store: text to store and text to look up alike', async () => {
+    const leadsBefore = await leadCount();
+    const cases: { field: string; query: string; variables: Record<string, unknown>; token?: string | null }[] = [
+      { field: 'firstName', query: SUBMIT, variables: { input: { sourceId: source.id, firstName: 'Nul\u0000' } } },
+      { field: 'message', query: SUBMIT, variables: { input: { sourceId: source.id, firstName: 'Nul', message: 'see\u0000you' } } },
+      { field: 'name', query: 'mutation($name: String!) { createOffice(input: { name: $name }) { id } }', variables: { name: 'Nul office\u0000' } },
+      { field: 'email', query: CREATE, variables: { office: 'Nul user office', input: { name: 'Nul User', email: 'nul\u0000@example.com', role: 'AGENT' } } },
+      // Lookups, by anyone: a source key on the public submitLead, an email on login.
+      { field: 'sourceKey', query: SUBMIT, variables: { input: { sourceKey: `${source.publicKey ?? ''}\u0000`, firstName: 'Nul' } }, token: null },
+      { field: 'email', query: 'mutation($e: String!) { login(email: $e, password: "whatever-it-is") { token } }', variables: { e: 'dana\u0000@example.com' }, token: null },
+    ];
+    for (const { field, query, variables, token } of cases) {
+      const { status, body } = await post(query, variables, token === undefined ? ADMIN_TOKEN : token);
+      expect(status, field).toBe(400);
+      expect(body.errors?.map((e) => [e.message, e.extensions]), field).toEqual([[`${field}: must not contain the NUL character (U+0000)`, { code: 'BAD_USER_INPUT', field }]]);
+    }
+    expect(await leadCount()).toBe(leadsBefore);
+    expect(await officeNames()).not.toContain('Nul user office');
+    expect((await officeNames()).some((name) => name.startsWith('Nul office'))).toBe(false);
   });
 });
