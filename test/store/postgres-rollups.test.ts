@@ -13,8 +13,9 @@ import {
   addAgentsAndSources, changeRandomly, DAY, random, seed, SPAN_DAYS, T0, write, type Random, type RollupOp, type StatsFixture,
 } from '../support/lead-stats-fixture.js';
 import {
-  copyReferencedRows, postgresRollups, replayTransaction, ROLLUP_TABLES, sqliteRollups, type RollupTable,
+  copyReferencedRows, postgresReferenceLeadStats, postgresRollups, replayTransaction, ROLLUP_TABLES, sqliteRollups, type RollupTable,
 } from '../support/lead-stats-postgres.js';
+import { referenceLeadStats } from '../support/lead-stats-reference.js';
 import { migrationsBefore, POSTGRES_MIGRATIONS } from '../support/migrations.js';
 import { createTempDatabase, havePostgres } from '../support/services.js';
 
@@ -108,6 +109,26 @@ describe.skipIf(!available)('rollups on PostgreSQL', () => {
       expect(await scalar(client, 'SELECT count(*) FROM response_time_rollups WHERE bucket >= 256 AND n > 0')).toBeGreaterThan(0);
       expect(await scalar(client, 'SELECT (SELECT count(*) FROM lead_rollup_changes) + (SELECT count(*) FROM offer_rollup_changes)')).toBe(0);
     }
+  });
+
+  it('give the reference figures SQLite\'s rows give: counted from PostgreSQL\'s raw rows in chunks, over any range', async () => {
+    // scripts/bench-lead-list.ts checks PostgreSQL's dashboard against these at a million leads.
+    const { f, client } = await bothDatabases();
+    const r = random(4);
+    await inBoth(f, client, () => seed(f, r, 150));
+    await inBoth(f, client, () => changeRandomly(f, r, 60));
+    const allTime = { from: null, to: null };
+    const before = { from: new Date(T0 - 10 * DAY), to: new Date(T0 - 9 * DAY) };
+    const ranges = [allTime, before, { from: new Date(T0 + 40 * DAY + 3_600_123), to: null },
+      { from: null, to: new Date(T0 + 300 * DAY - 1) }, { from: new Date(T0 + 100 * DAY + 17), to: new Date(T0 + 230 * DAY + 7_200_001) }];
+    for (const range of ranges) {
+      expect(await postgresReferenceLeadStats(client, range, 7), JSON.stringify(range)).toEqual(referenceLeadStats(f.sqlite, range));
+    }
+    // The data had what the figures count (direct offers among them), and one range had nothing in it.
+    const all = referenceLeadStats(f.sqlite, allTime);
+    expect(Math.min(all.offers.accepted, all.offers.declined, all.offers.pending, all.offers.expired)).toBeGreaterThan(0);
+    expect(await scalar(client, 'SELECT count(*) FROM offers WHERE direct')).toBeGreaterThan(0);
+    expect(referenceLeadStats(f.sqlite, before).total).toBe(0);
   });
 
   it('put edge response times in the same buckets as SQLite: whole powers of two seconds and a millisecond either side, negative, fractions', async () => {

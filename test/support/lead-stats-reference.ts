@@ -1,6 +1,7 @@
 // The dashboard's figures computed the slow, obvious way: every lead and offer of the range read
 // into memory and counted, the percentiles taken from the sorted exact durations. The rollups are
-// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything).
+// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything, on SQLite
+// here and on PostgreSQL through lead-stats-postgres.ts's reader of the same tally).
 import type Database from 'better-sqlite3';
 import { medianRanks, nearestRank } from '../../src/domain/percentiles.js';
 import type { LeadStatsResult, OfferTotals } from '../../src/services/lead-stats-service.js';
@@ -20,65 +21,84 @@ const median = (sorted: number[]): number | null => {
   return ((sorted[lo - 1] ?? 0) + (sorted[hi - 1] ?? 0)) / 2;
 };
 
-export function referenceLeadStats(sqlite: Database.Database, range: StatsRange): LeadStatsResult {
-  const from = range.from?.getTime() ?? -Number.MAX_VALUE;
-  const to = range.to?.getTime() ?? Number.MAX_VALUE;
+/**
+ * The figures of the leads and offers it is given, counted one row at a time: fed by a database's rows in any
+ * order (referenceLeadStats reads SQLite's, lead-stats-postgres.ts PostgreSQL's), whatever range they were
+ * picked for.
+ */
+export class ReferenceTally {
+  private total = 0;
+  private readonly states = new Map<string, number>(STATES.map((s) => [s, 0]));
+  private readonly sources = new Map<number, number>();
+  private readonly statuses = new Map<number, number>();
+  private readonly totals = emptyTotals();
+  private readonly agents = new Map<number, { t: OfferTotals; answers: number[] }>();
+  private readonly accepts: number[] = [];
 
-  let total = 0;
-  const states = new Map<string, number>(STATES.map((s) => [s, 0]));
-  const sources = new Map<number, number>();
-  const statuses = new Map<number, number>();
-  const leads = sqlite.prepare('SELECT state, source_id, status_code_id FROM leads WHERE created_at >= ? AND created_at < ?').raw();
-  for (const [state, sourceId, statusCodeId] of leads.iterate(from, to) as Iterable<[string, number, number | null]>) {
-    total++;
-    states.set(state, (states.get(state) ?? 0) + 1);
-    sources.set(sourceId, (sources.get(sourceId) ?? 0) + 1);
-    if (statusCodeId !== null) statuses.set(statusCodeId, (statuses.get(statusCodeId) ?? 0) + 1);
+  lead(state: string, sourceId: number, statusCodeId: number | null): void {
+    this.total++;
+    this.states.set(state, (this.states.get(state) ?? 0) + 1);
+    this.sources.set(sourceId, (this.sources.get(sourceId) ?? 0) + 1);
+    if (statusCodeId !== null) this.statuses.set(statusCodeId, (this.statuses.get(statusCodeId) ?? 0) + 1);
   }
 
-  const totals = emptyTotals();
-  const agents = new Map<number, { t: OfferTotals; answers: number[] }>();
-  const accepts: number[] = [];
-  const offers = sqlite.prepare('SELECT agent_id, state, direct, offered_at, responded_at FROM offers WHERE offered_at >= ? AND offered_at < ?').raw();
-  for (const [agentId, state, direct, offeredAt, respondedAt] of offers.iterate(from, to) as Iterable<[number, string, number, number, number | null]>) {
-    // As SQL reads NOT (direct = 1 AND responded_at = offered_at): a direct offer with no answer yet
+  /** An offer; times in epoch milliseconds. */
+  offer(agentId: number, state: string, direct: boolean, offeredAt: number, respondedAt: number | null): void {
+    // As SQL reads NOT (direct AND responded_at = offered_at): a direct offer with no answer yet
     // makes it NULL, and it is left out too.
-    const real = direct !== 1 || (respondedAt !== null && respondedAt !== offeredAt);
-    if (!real) continue;
-    let a = agents.get(agentId);
-    if (!a) agents.set(agentId, a = { t: emptyTotals(), answers: [] });
-    for (const t of [totals, a.t]) {
+    const real = !direct || (respondedAt !== null && respondedAt !== offeredAt);
+    if (!real) return;
+    let a = this.agents.get(agentId);
+    if (!a) this.agents.set(agentId, a = { t: emptyTotals(), answers: [] });
+    for (const t of [this.totals, a.t]) {
       t.made++;
       const key = KEY[state];
       if (key) t[key]++;
     }
-    if (respondedAt === null) continue;
+    if (respondedAt === null) return;
     const seconds = (respondedAt - offeredAt) / 1000;
-    if (state === 'ACCEPTED') accepts.push(seconds);
+    if (state === 'ACCEPTED') this.accepts.push(seconds);
     if (state === 'ACCEPTED' || state === 'DECLINED') a.answers.push(seconds);
   }
-  accepts.sort((x, y) => x - y);
 
-  const byCount = <T extends { count: number }>(id: (x: T) => number) => (a: T, b: T) => b.count - a.count || id(a) - id(b);
-  return {
-    total,
-    byState: STATES.map((state) => ({ state, count: states.get(state) ?? 0 })),
-    bySource: [...sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCount((x) => x.sourceId)),
-    byStatus: [...statuses].map(([statusCodeId, count]) => ({ statusCodeId, count })).sort(byCount((x) => x.statusCodeId)),
-    offers: totals,
-    medianSecondsToAccept: median(accepts),
-    p90SecondsToAccept: accepts.length === 0 ? null : accepts[nearestRank(accepts.length, 90) - 1] ?? null,
-    perAgent: [...agents].map(([agentId, { t, answers }]) => ({
-      agentId,
-      received: t.made,
-      pending: t.pending,
-      accepted: t.accepted,
-      declined: t.declined,
-      expired: t.expired,
-      taken: t.taken,
-      medianResponseSeconds: median(answers.sort((x, y) => x - y)),
-    })).sort((a, b) => a.agentId - b.agentId),
-  };
+  result(): LeadStatsResult {
+    const accepts = [...this.accepts].sort((x, y) => x - y);
+    const byCount = <T extends { count: number }>(id: (x: T) => number) => (a: T, b: T) => b.count - a.count || id(a) - id(b);
+    return {
+      total: this.total,
+      byState: STATES.map((state) => ({ state, count: this.states.get(state) ?? 0 })),
+      bySource: [...this.sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCount((x) => x.sourceId)),
+      byStatus: [...this.statuses].map(([statusCodeId, count]) => ({ statusCodeId, count })).sort(byCount((x) => x.statusCodeId)),
+      offers: { ...this.totals },
+      medianSecondsToAccept: median(accepts),
+      p90SecondsToAccept: accepts.length === 0 ? null : accepts[nearestRank(accepts.length, 90) - 1] ?? null,
+      perAgent: [...this.agents].map(([agentId, { t, answers }]) => ({
+        agentId,
+        received: t.made,
+        pending: t.pending,
+        accepted: t.accepted,
+        declined: t.declined,
+        expired: t.expired,
+        taken: t.taken,
+        medianResponseSeconds: median([...answers].sort((x, y) => x - y)),
+      })).sort((a, b) => a.agentId - b.agentId),
+    };
+  }
+}
+
+export function referenceLeadStats(sqlite: Database.Database, range: StatsRange): LeadStatsResult {
+  const from = range.from?.getTime() ?? -Number.MAX_VALUE;
+  const to = range.to?.getTime() ?? Number.MAX_VALUE;
+  const tally = new ReferenceTally();
+  const leads = sqlite.prepare('SELECT state, source_id, status_code_id FROM leads WHERE created_at >= ? AND created_at < ?').raw();
+  for (const [state, sourceId, statusCodeId] of leads.iterate(from, to) as Iterable<[string, number, number | null]>) {
+    tally.lead(state, sourceId, statusCodeId);
+  }
+  const offers = sqlite.prepare('SELECT agent_id, state, direct, offered_at, responded_at FROM offers WHERE offered_at >= ? AND offered_at < ?').raw();
+  for (const [agentId, state, direct, offeredAt, respondedAt] of offers.iterate(from, to) as Iterable<[number, string, number, number, number | null]>) {
+    tally.offer(agentId, state, direct === 1, offeredAt, respondedAt);
+  }
+  return tally.result();
 }
 
 /**
