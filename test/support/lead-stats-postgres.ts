@@ -1,9 +1,13 @@
 // The rollup tests' writes (lead-stats-fixture.ts) replayed on PostgreSQL: the same rows with the same ids,
 // epoch milliseconds turned into timestamptz (a Date, which node-postgres sends to the millisecond), booleans
-// as booleans. And the rollup tables of either database as comparable rows.
+// as booleans. The rollup tables of either database as comparable rows. And the reference figures
+// (lead-stats-reference.ts) counted from PostgreSQL's raw rows.
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import type { LeadStatsResult } from '../../src/services/lead-stats-service.js';
+import type { StatsRange } from '../../src/store/lead-stats-rules.js';
 import type { RollupOp } from './lead-stats-fixture.js';
+import { ReferenceTally } from './lead-stats-reference.js';
 
 const at = (ms: number) => new Date(ms);
 const atOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -97,4 +101,36 @@ export function sqliteRollups(sqlite: Database.Database, table: RollupTable): st
 
 export async function postgresRollups(client: pg.ClientBase, table: RollupTable): Promise<string[]> {
   return asSorted((await client.query<Record<string, unknown>>(`SELECT ${ROLLUP_TABLES[table]} FROM ${table}`)).rows, ROLLUP_TABLES[table]);
+}
+
+
+/**
+ * The dashboard counted the slow, obvious way from PostgreSQL's leads and offers of `range` (as
+ * referenceLeadStats counts SQLite's), read by id in chunks. Times leave the database as exact epoch
+ * milliseconds (extract is numeric): nothing of the rollups' own arithmetic is used. `chunk` rows are read per
+ * statement, so that a million leads are counted without holding them all at once.
+ */
+export async function postgresReferenceLeadStats(db: pg.ClientBase | pg.Pool, range: StatsRange, chunk = 50_000): Promise<LeadStatsResult> {
+  const tally = new ReferenceTally();
+  /** Every row of `select` (its first column the id) whose `column` is in the range, `chunk` at a time in id order. */
+  async function eachRow<R extends [number, ...unknown[]]>(select: string, column: string, fn: (row: R) => void): Promise<void> {
+    for (let after = 0; ;) {
+      const { rows } = await db.query<R>({
+        text: `${select} WHERE id > $1 AND ($2::timestamptz IS NULL OR ${column} >= $2) AND ($3::timestamptz IS NULL OR ${column} < $3)
+          ORDER BY id LIMIT ${chunk}`,
+        values: [after, range.from, range.to],
+        rowMode: 'array',
+      });
+      rows.forEach(fn);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < chunk) return;
+      after = last[0];
+    }
+  }
+  await eachRow<[number, string, number, number | null]>('SELECT id, state, source_id, status_code_id FROM leads', 'created_at',
+    ([, state, sourceId, statusCodeId]) => tally.lead(state, sourceId, statusCodeId));
+  await eachRow<[number, number, string, boolean, number, number | null]>(`SELECT id, agent_id, state, direct,
+      (extract(epoch FROM offered_at) * 1000)::float8, (extract(epoch FROM responded_at) * 1000)::float8 FROM offers`, 'offered_at',
+  ([, agentId, state, direct, offeredAt, respondedAt]) => tally.offer(agentId, state, direct, offeredAt, respondedAt));
+  return tally.result();
 }

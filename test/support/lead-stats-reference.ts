@@ -1,7 +1,8 @@
 // The dashboard's figures computed the slow, obvious way: every lead and offer of the range read
 // into memory and counted, the percentiles taken from the sorted exact durations. The rollups are
-// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything), on a
-// SQLite file directly or, for an end-to-end test on either store, through server-sql.ts.
+// checked against it (tests, and scripts/bench-lead-list.ts once before it times anything, on SQLite
+// here and on PostgreSQL through lead-stats-postgres.ts's reader of the same tally; for an end-to-end
+// test on either store, through server-sql.ts).
 import type Database from 'better-sqlite3';
 import { medianRanks, nearestRank } from '../../src/domain/percentiles.js';
 import type { LeadStatsResult, OfferTotals } from '../../src/services/lead-stats-service.js';
@@ -22,28 +23,87 @@ const median = (sorted: number[]): number | null => {
   return ((sorted[lo - 1] ?? 0) + (sorted[hi - 1] ?? 0)) / 2;
 };
 
-/** A lead of the range: state, source_id, status_code_id. */
-type LeadRow = [string, number, number | null];
-/** An offer of the range: agent_id, state, direct (1/0), offered_at and responded_at (epoch ms). */
-type OfferRow = [number, string, number, number, number | null];
+/**
+ * The figures of the leads and offers it is given, counted one row at a time: fed by a database's rows in any
+ * order (referenceLeadStats reads SQLite's, lead-stats-postgres.ts PostgreSQL's), whatever range they were
+ * picked for.
+ */
+export class ReferenceTally {
+  private total = 0;
+  private readonly states = new Map<string, number>(STATES.map((s) => [s, 0]));
+  private readonly sources = new Map<number, number>();
+  private readonly statuses = new Map<number, number>();
+  private readonly totals = emptyTotals();
+  private readonly agents = new Map<number, { t: OfferTotals; answers: number[] }>();
+  private readonly accepts: number[] = [];
 
-const LEADS = 'SELECT state, source_id, status_code_id FROM leads';
-const OFFERS = 'SELECT agent_id, state, direct, offered_at, responded_at FROM offers';
+  lead(state: string, sourceId: number, statusCodeId: number | null): void {
+    this.total++;
+    this.states.set(state, (this.states.get(state) ?? 0) + 1);
+    this.sources.set(sourceId, (this.sources.get(sourceId) ?? 0) + 1);
+    if (statusCodeId !== null) this.statuses.set(statusCodeId, (this.statuses.get(statusCodeId) ?? 0) + 1);
+  }
+
+  /** An offer; times in epoch milliseconds. */
+  offer(agentId: number, state: string, direct: boolean, offeredAt: number, respondedAt: number | null): void {
+    // As SQL reads NOT (direct AND responded_at = offered_at): a direct offer with no answer yet
+    // makes it NULL, and it is left out too.
+    const real = !direct || (respondedAt !== null && respondedAt !== offeredAt);
+    if (!real) return;
+    let a = this.agents.get(agentId);
+    if (!a) this.agents.set(agentId, a = { t: emptyTotals(), answers: [] });
+    for (const t of [this.totals, a.t]) {
+      t.made++;
+      const key = KEY[state];
+      if (key) t[key]++;
+    }
+    if (respondedAt === null) return;
+    const seconds = (respondedAt - offeredAt) / 1000;
+    if (state === 'ACCEPTED') this.accepts.push(seconds);
+    if (state === 'ACCEPTED' || state === 'DECLINED') a.answers.push(seconds);
+  }
+
+  result(): LeadStatsResult {
+    const accepts = [...this.accepts].sort((x, y) => x - y);
+    const byCount = <T extends { count: number }>(id: (x: T) => number) => (a: T, b: T) => b.count - a.count || id(a) - id(b);
+    return {
+      total: this.total,
+      byState: STATES.map((state) => ({ state, count: this.states.get(state) ?? 0 })),
+      bySource: [...this.sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCount((x) => x.sourceId)),
+      byStatus: [...this.statuses].map(([statusCodeId, count]) => ({ statusCodeId, count })).sort(byCount((x) => x.statusCodeId)),
+      offers: { ...this.totals },
+      medianSecondsToAccept: median(accepts),
+      p90SecondsToAccept: accepts.length === 0 ? null : accepts[nearestRank(accepts.length, 90) - 1] ?? null,
+      perAgent: [...this.agents].map(([agentId, { t, answers }]) => ({
+        agentId,
+        received: t.made,
+        pending: t.pending,
+        accepted: t.accepted,
+        declined: t.declined,
+        expired: t.expired,
+        taken: t.taken,
+        medianResponseSeconds: median([...answers].sort((x, y) => x - y)),
+      })).sort((a, b) => a.agentId - b.agentId),
+    };
+  }
+}
 
 export function referenceLeadStats(sqlite: Database.Database, range: StatsRange): LeadStatsResult {
   const from = range.from?.getTime() ?? -Number.MAX_VALUE;
   const to = range.to?.getTime() ?? Number.MAX_VALUE;
-  // Iterated rather than read whole (the benchmark's ranges hold a million leads); each query starts
-  // only once the one before has been read to its end.
-  const leads = sqlite.prepare(`${LEADS} WHERE created_at >= ? AND created_at < ?`).raw();
-  const offers = sqlite.prepare(`${OFFERS} WHERE offered_at >= ? AND offered_at < ?`).raw();
-  return countLeadStats(
-    (function* () { yield* leads.iterate(from, to) as Iterable<LeadRow>; })(),
-    (function* () { yield* offers.iterate(from, to) as Iterable<OfferRow>; })(),
-  );
+  const tally = new ReferenceTally();
+  const leads = sqlite.prepare('SELECT state, source_id, status_code_id FROM leads WHERE created_at >= ? AND created_at < ?').raw();
+  for (const [state, sourceId, statusCodeId] of leads.iterate(from, to) as Iterable<[string, number, number | null]>) {
+    tally.lead(state, sourceId, statusCodeId);
+  }
+  const offers = sqlite.prepare('SELECT agent_id, state, direct, offered_at, responded_at FROM offers WHERE offered_at >= ? AND offered_at < ?').raw();
+  for (const [agentId, state, direct, offeredAt, respondedAt] of offers.iterate(from, to) as Iterable<[number, string, number, number, number | null]>) {
+    tally.offer(agentId, state, direct === 1, offeredAt, respondedAt);
+  }
+  return tally.result();
 }
 
-/** The same, on a test server's database, whichever store it is (server-sql.ts). */
+/** The same, on a test server's database, whichever store it is (server-sql.ts: rows in SQLite's shape). */
 export async function referenceLeadStatsOn(db: ServerSql, range: StatsRange): Promise<LeadStatsResult> {
   const within = (column: string) => {
     const where: string[] = [];
@@ -54,68 +114,16 @@ export async function referenceLeadStatsOn(db: ServerSql, range: StatsRange): Pr
   };
   const l = within('created_at');
   const o = within('offered_at');
-  const leads = await db.all<{ state: string; source_id: number; status_code_id: number | null }>(LEADS + l.where, l.params);
-  const offers = await db.all<{ agent_id: number; state: string; direct: number; offered_at: number; responded_at: number | null }>(OFFERS + o.where, o.params);
-  return countLeadStats(
-    leads.map((r): LeadRow => [r.state, r.source_id, r.status_code_id]),
-    offers.map((r): OfferRow => [r.agent_id, r.state, r.direct, r.offered_at, r.responded_at]),
-  );
-}
-
-function countLeadStats(leads: Iterable<LeadRow>, offers: Iterable<OfferRow>): LeadStatsResult {
-  let total = 0;
-  const states = new Map<string, number>(STATES.map((s) => [s, 0]));
-  const sources = new Map<number, number>();
-  const statuses = new Map<number, number>();
-  for (const [state, sourceId, statusCodeId] of leads) {
-    total++;
-    states.set(state, (states.get(state) ?? 0) + 1);
-    sources.set(sourceId, (sources.get(sourceId) ?? 0) + 1);
-    if (statusCodeId !== null) statuses.set(statusCodeId, (statuses.get(statusCodeId) ?? 0) + 1);
+  const tally = new ReferenceTally();
+  for (const r of await db.all<{ state: string; source_id: number; status_code_id: number | null }>(
+    `SELECT state, source_id, status_code_id FROM leads${l.where}`, l.params)) {
+    tally.lead(r.state, r.source_id, r.status_code_id);
   }
-
-  const totals = emptyTotals();
-  const agents = new Map<number, { t: OfferTotals; answers: number[] }>();
-  const accepts: number[] = [];
-  for (const [agentId, state, direct, offeredAt, respondedAt] of offers) {
-    // As SQL reads NOT (direct = 1 AND responded_at = offered_at): a direct offer with no answer yet
-    // makes it NULL, and it is left out too.
-    const real = direct !== 1 || (respondedAt !== null && respondedAt !== offeredAt);
-    if (!real) continue;
-    let a = agents.get(agentId);
-    if (!a) agents.set(agentId, a = { t: emptyTotals(), answers: [] });
-    for (const t of [totals, a.t]) {
-      t.made++;
-      const key = KEY[state];
-      if (key) t[key]++;
-    }
-    if (respondedAt === null) continue;
-    const seconds = (respondedAt - offeredAt) / 1000;
-    if (state === 'ACCEPTED') accepts.push(seconds);
-    if (state === 'ACCEPTED' || state === 'DECLINED') a.answers.push(seconds);
+  for (const r of await db.all<{ agent_id: number; state: string; direct: number; offered_at: number; responded_at: number | null }>(
+    `SELECT agent_id, state, direct, offered_at, responded_at FROM offers${o.where}`, o.params)) {
+    tally.offer(r.agent_id, r.state, r.direct === 1, r.offered_at, r.responded_at);
   }
-  accepts.sort((x, y) => x - y);
-
-  const byCount = <T extends { count: number }>(id: (x: T) => number) => (a: T, b: T) => b.count - a.count || id(a) - id(b);
-  return {
-    total,
-    byState: STATES.map((state) => ({ state, count: states.get(state) ?? 0 })),
-    bySource: [...sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCount((x) => x.sourceId)),
-    byStatus: [...statuses].map(([statusCodeId, count]) => ({ statusCodeId, count })).sort(byCount((x) => x.statusCodeId)),
-    offers: totals,
-    medianSecondsToAccept: median(accepts),
-    p90SecondsToAccept: accepts.length === 0 ? null : accepts[nearestRank(accepts.length, 90) - 1] ?? null,
-    perAgent: [...agents].map(([agentId, { t, answers }]) => ({
-      agentId,
-      received: t.made,
-      pending: t.pending,
-      accepted: t.accepted,
-      declined: t.declined,
-      expired: t.expired,
-      taken: t.taken,
-      medianResponseSeconds: median(answers.sort((x, y) => x - y)),
-    })).sort((a, b) => a.agentId - b.agentId),
-  };
+  return tally.result();
 }
 
 /**

@@ -56,12 +56,28 @@ async function all<T extends object>(db: PgExecutor, query: SQL): Promise<T[]> {
 }
 
 const intArray = (xs: readonly number[]): SQL => sql`${`{${xs.map(Number).join(',')}}`}::int[]`;
-const piecesJson = (pieces: readonly Piece[]): SQL =>
-  sql`${JSON.stringify(pieces.map((p) => ({ s: p.spanDays, f: p.first, l: p.last })))}::jsonb`;
-/** Rollup rows `r` of the plan's pieces, one index range per piece. */
+
+/**
+ * The periods of the pieces, one row each, as g(s, period): a handful (planPieces: at most seven of each finer
+ * span at each end). Given as arrays to unnest, whose row count the planner reads off the arrays (constants in
+ * node-postgres's one-shot plans), so that it reads each period's rows by the rollup's primary key. Given as
+ * jsonb_to_recordset (100 rows to the planner) joined BETWEEN first and last, the pieces made it scan the whole
+ * rollup table: 0.1-0.6 s a statement at a million leads (npm run bench:leads -- --store=postgres).
+ */
+function periodsOf(pieces: readonly Piece[]): SQL {
+  const spans: number[] = [];
+  const periods: number[] = [];
+  for (const p of pieces) {
+    for (let period = p.first; period <= p.last; period++) {
+      spans.push(p.spanDays);
+      periods.push(period);
+    }
+  }
+  return sql`unnest(${intArray(spans)}, ${intArray(periods)}) AS g(s, period)`;
+}
+/** Rollup rows `r` of the plan's pieces, read period by period. */
 const fromPieces = (pieces: readonly Piece[], table: string): SQL =>
-  sql`jsonb_to_recordset(${piecesJson(pieces)}) AS p(s int, f int, l int)
-    JOIN ${sql.raw(table)} AS r ON r.span_days = p.s AND r.period BETWEEN p.f AND p.l`;
+  sql`${periodsOf(pieces)} JOIN ${sql.raw(table)} AS r ON r.span_days = g.s AND r.period = g.period`;
 
 /** The rollup tables and the key columns each is summed by (as 0003 and SQLite's store list them). */
 const ROLLUPS = [
@@ -92,9 +108,8 @@ async function extentOf(db: PgExecutor, staged: boolean): Promise<RollupExtent |
 async function unsummed(db: PgExecutor, pieces: readonly Piece[]): Promise<Period[]> {
   const coarse = pieces.filter((p) => p.spanDays !== 1 && p.spanDays !== LIVE_SPAN);
   if (coarse.length === 0) return [];
-  const rows = await all<{ spanDays: number; period: number }>(db, sql`SELECT p.s AS "spanDays", g.period
-    FROM jsonb_to_recordset(${piecesJson(coarse)}) AS p(s int, f int, l int) CROSS JOIN LATERAL generate_series(p.f, p.l) AS g(period)
-    WHERE NOT EXISTS (SELECT 1 FROM rollup_periods AS rp WHERE rp.span_days = p.s AND rp.period = g.period)`);
+  const rows = await all<{ spanDays: number; period: number }>(db, sql`SELECT g.s AS "spanDays", g.period FROM ${periodsOf(coarse)}
+    WHERE NOT EXISTS (SELECT 1 FROM rollup_periods AS rp WHERE rp.span_days = g.s AND rp.period = g.period)`);
   return rows.map((r) => ({ spanDays: Number(r.spanDays), period: Number(r.period) }));
 }
 
@@ -203,14 +218,13 @@ function reader(db: PgExecutor, range: StatsRange, { pieces, edges }: RangePlan,
 
     async responseBuckets(want: readonly AgentBuckets[]): Promise<AgentBucketCount[]> {
       if (want.length === 0) return [];
-      const wantJson = JSON.stringify(want.map((w) => ({ a: w.agentId, lo: w.fromBucket, hi: w.toBucket })));
-      // One index range per (period, agent), as SQLite reads them.
+      const ranges = sql`unnest(${intArray(want.map((w) => w.agentId))}, ${intArray(want.map((w) => w.fromBucket))},
+        ${intArray(want.map((w) => w.toBucket))}) AS w(a, lo, hi)`;
+      // One index range per (period, agent), as SQLite reads them (arrays, not jsonb: see periodsOf).
       const rollups = pieces.length === 0 ? [] : (await all<AgentBucketCount>(db, sql`SELECT r.agent_id AS "agentId", r.bucket,
           sum(r.n)::int AS n
-        FROM jsonb_to_recordset(${piecesJson(pieces)}) AS p(s int, f int, l int)
-          CROSS JOIN LATERAL generate_series(p.f, p.l) AS g(period)
-          CROSS JOIN jsonb_to_recordset(${wantJson}::jsonb) AS w(a int, lo int, hi int)
-          JOIN response_time_rollups AS r ON r.span_days = p.s AND r.period = g.period AND r.agent_id = w.a AND r.bucket BETWEEN w.lo AND w.hi
+        FROM ${periodsOf(pieces)} CROSS JOIN ${ranges}
+          JOIN response_time_rollups AS r ON r.span_days = g.s AND r.period = g.period AND r.agent_id = w.a AND r.bucket BETWEEN w.lo AND w.hi
         GROUP BY 1, 2`));
       const wanted = new Map(want.map((w) => [w.agentId, w]));
       const more = (await offerTallies()).flatMap((o) => {
