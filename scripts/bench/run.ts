@@ -3,6 +3,9 @@
 //
 // Options (all --name=value):
 //   --only=speed,intake,live,race,deadline,notify,list   which benchmarks (default: all seven)
+//   --store=sqlite|postgres   sqlite (default): as above. postgres: speed, intake, race and deadline on
+//                       SQLite, on PostgreSQL + Redis with one instance and with two, one table side
+//                       by side (compare-stores.ts, with its options --setups, --pg-url, --redis-url)
 //   --sqlite-synchronous=FULL|NORMAL   the servers' SQLITE_SYNCHRONOUS (default FULL, as deployed)
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Args } from './lib/args.js';
 import type { StartOptions } from './lib/server.js';
 import { printTable, type Figure } from './lib/stats.js';
+import { COMPARED, compareStores } from './compare-stores.js';
 import { deadlines } from './deadlines.js';
 import { intake } from './intake.js';
 import { liveAgents } from './live-agents.js';
@@ -77,7 +81,10 @@ async function leadList(timeoutSec: number, leads: number): Promise<{ ran: boole
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2));
-  const only = new Set(args.str('only', 'speed,intake,live,race,deadline,notify,list').split(',').map((s) => s.trim()).filter(Boolean));
+  const store = args.str('store', 'sqlite');
+  if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store: sqlite or postgres, not "${store}"`);
+  const defaultOnly = store === 'postgres' ? COMPARED.map(([n]) => n).join(',') : 'speed,intake,live,race,deadline,notify,list';
+  const only = new Set(args.str('only', defaultOnly).split(',').map((s) => s.trim()).filter(Boolean));
   const profileDir = args.str('profile', '');
   const synchronous = args.str('sqlite-synchronous', 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`--sqlite-synchronous: FULL or NORMAL, not "${synchronous}"`);
@@ -86,14 +93,19 @@ async function main(): Promise<void> {
   const listLeads = args.num('list-leads', 1_000_000);
   // A typo must not silently run the default: every option a benchmark reads is named up front.
   args.declare(OPTIONS);
+  if (store === 'postgres') args.declare(['setups', 'pg-url', 'redis-url']);
   args.checkUnknown();
-  for (const name of only) {
-    if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
-  }
   const opts: StartOptions = { env: { SQLITE_SYNCHRONOUS: synchronous } };
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     opts.cpuProfDir = profileDir;
+  }
+  if (store === 'postgres') {
+    await compareStores(args, opts, only);
+    return;
+  }
+  for (const name of only) {
+    if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
   }
 
   const started = performance.now();
