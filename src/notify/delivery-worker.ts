@@ -31,6 +31,9 @@ export const SEND_TIMEOUT_MS = 15_000;
  */
 export const CLAIM_LEASE_MS = 30_000;
 
+/** After a turn failed (the database did not answer), the next one is tried this much later. */
+const TURN_RETRY_MS = 1000;
+
 /** How long stop() lets sends in flight finish before it aborts them (they are retried after restart). */
 export const STOP_GRACE_MS = 5_000;
 
@@ -232,7 +235,9 @@ export class DeliveryWorker {
       claims.length = 0;
       rearm.clear();
       for (const lane of this.lanes) lane.mayHaveDue = true;
-      this.logger.error({ err }, 'notification delivery: a turn failed');
+      this.logger.error({ err }, 'notification delivery: a turn failed; trying again in 1 s');
+      // The database may be back by then; without this the lanes would wait for the next new row.
+      if (!this.stopped) this.clock.setTimer(TURN_RETRY_MS, () => this.schedule());
     } finally {
       for (const o of outcomes) {
         o.lane.inFlight.delete(o.row.id);

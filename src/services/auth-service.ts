@@ -146,6 +146,7 @@ export function createAuthService(deps: { store: Store; clock: Clock; usage: Tok
      * first admin when there is none. Returns the new token when one was generated (print it once).
      */
     ensureBootstrapAdmin(bootstrapToken: string | null): Promise<{ generatedToken: string | null; userId: number | null }> {
+      // Exclusive: instances starting together on one empty database make one first admin.
       return store.transaction(async ({ identity: tx }) => {
         if (bootstrapToken !== null) {
           const hash = hashToken(bootstrapToken);
@@ -166,7 +167,7 @@ export function createAuthService(deps: { store: Store; clock: Clock; usage: Tok
           createdAt: new Date(clock.now()),
         });
         return { generatedToken: token, userId: admin.id };
-      });
+      }, { exclusive: 'bootstrap-admin' });
     },
   };
 }

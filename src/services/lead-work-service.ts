@@ -15,9 +15,13 @@ const NOTE_MAX = 2000;
 export function createLeadWorkService(deps: { changes: LeadChanges }) {
   const { changes } = deps;
 
-  /** Reads the lead inside the caller's transaction (`tx`) and refuses the change unless the rules allow it. */
+  /**
+   * Reads the lead inside the caller's transaction (`tx`) and refuses the change unless the rules
+   * allow it. The lead is read locked (lockLead): what the change decides from it (routing or
+   * assigned, its owner) cannot change under it on another instance before it commits.
+   */
   async function authorize(tx: Stores, viewer: Viewer, leadId: number, change: LeadChange): Promise<LeadRow> {
-    const lead = await tx.leads.findLead(leadId);
+    const lead = await tx.leads.lockLead(leadId);
     if (!lead) throw notFound('lead');
     const relation = viewer.role === 'ADMIN' || lead.ownerId === viewer.id
       ? { isUser: false, wasOffered: false }

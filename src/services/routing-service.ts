@@ -97,7 +97,8 @@ export function createRoutingService(deps: {
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
   async function continueIfRoundOver(leadId: number, changes: ChangeSet, now: Date): Promise<void> {
     const { leads } = changes.tx;
-    const lead = await leads.findLead(leadId);
+    // Locked: two instances resuming or closing offers of one lead at once start one next round.
+    const lead = await leads.lockLead(leadId);
     if (lead && lead.state === 'ROUTING' && await leads.pendingOfferCount(leadId) === 0) await startNextRound(lead, changes, now);
   }
 

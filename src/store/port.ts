@@ -38,6 +38,13 @@ export interface LeadStore {
   /** Every agent as routing sees them, in id order; shared by every round, so never to be changed. */
   loadRoster(): Promise<readonly AgentSnapshot[]>;
   findLead(id: number): Promise<LeadRow | null>;
+  /**
+   * The lead, for a change that decides from what it reads: on PostgreSQL its row stays locked until
+   * the transaction ends, so a change made meanwhile on another instance (an accept, an admin's
+   * reassignment) waits, and this one reads it committed. The lock every change of a lead takes
+   * first (lead, then its offers, then its source's rotation), so two changes never deadlock.
+   */
+  lockLead(id: number): Promise<LeadRow | null>;
   /** The leads of these ids that exist, in no particular order. */
   findLeads(ids: readonly number[]): Promise<LeadRow[]>;
   findLeadByExternalId(sourceId: number, externalId: string): Promise<LeadRow | null>;
@@ -351,6 +358,12 @@ export interface TransactionOptions {
    * Default 'full'.
    */
   durability?: 'full' | 'relaxed';
+  /**
+   * A name: transactions given the same one run one at a time, across every instance sharing the
+   * database (PostgreSQL: an advisory transaction lock taken first; SQLite has one writer anyway).
+   * For check-then-insert work that no unique index settles, such as the first admin at start.
+   */
+  exclusive?: string;
 }
 
 /** The database behind the port. */

@@ -68,6 +68,11 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return row ?? null;
     },
 
+    async lockLead(id: number): Promise<LeadRow | null> {
+      const [row] = await db.select().from(leads).where(eq(leads.id, id)).for('update');
+      return row ?? null;
+    },
+
     async findLeads(ids: readonly number[]): Promise<LeadRow[]> {
       if (ids.length === 0) return [];
       return db.select().from(leads).where(inArray(leads.id, [...ids]));

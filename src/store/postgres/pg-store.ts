@@ -125,6 +125,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           state.ctx = contextOf(exec as PgExecutor, state);
           // For bookkeeping a retry redoes (the outbox): the commit does not wait for the WAL flush.
           if (options.durability === 'relaxed') await exec.execute(sql`SET LOCAL synchronous_commit = off`);
+          if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
       } catch (err) {
@@ -192,17 +193,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
-  /** The transaction's context, refusing every statement after the transaction ended. */
+  /**
+   * The transaction's context, refusing every statement after the transaction ended. Stores keep the
+   * executor they were made with, so the refusal is in the executor itself: after the end its
+   * connection is back in the pool, and a statement there would run outside any transaction.
+   */
   function guarded(state: TxState): PgContext {
     const { ctx } = state;
     const refuse = () => {
       if (!state.open) throw new Error('a transaction\'s stores were used after it ended');
     };
-    return {
-      get db() {
+    const db = new Proxy(ctx.db, {
+      get(target, prop) {
         refuse();
-        return ctx.db;
+        return Reflect.get(target, prop, target) as unknown;
       },
+    });
+    return {
+      db,
       inTransaction: true,
       shared,
       atomically: (fn) => {

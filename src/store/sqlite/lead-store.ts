@@ -83,6 +83,8 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     findLead: (id: number): LeadRow | null => leadById.get(id),
+    /** One writer at a time on SQLite: reading it is enough. */
+    lockLead: (id: number): LeadRow | null => leadById.get(id),
     findLeads(ids: readonly number[]): LeadRow[] {
       if (ids.length === 0) return [];
       if (ids.length === 1) {

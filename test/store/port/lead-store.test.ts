@@ -1,0 +1,241 @@
+// The lead store's contract (src/store/port.ts LeadStore), on both stores: the race, deadlines, the
+// source's rotation, and the reads routing makes. The concurrency promises are what several instances
+// on one PostgreSQL database rely on: each "instance" here is a transaction of its own on the pool.
+import { describe, expect, it } from 'vitest';
+import type { Store, StoreTx } from '../../../src/store/port.js';
+import type { OfferRow } from '../../../src/store/rows.js';
+import { describeEachStore } from '../../support/stores.js';
+
+/** Runs raw SQL with `?` placeholders on either store (the tables and columns are the same). */
+async function exec(store: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (store.dialect === 'sqlite') {
+    const stmt = (store as unknown as { sqlite: import('better-sqlite3').Database }).sqlite.prepare(text);
+    return stmt.reader ? stmt.all(...params) as Record<string, unknown>[] : (stmt.run(...params), []);
+  }
+  let n = 0;
+  const pool = (store as unknown as { pool: import('pg').Pool }).pool;
+  return (await pool.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as Record<string, unknown>[];
+}
+
+let seq = 0;
+
+/** A source and `agents` agents, made with raw SQL so that only the lead store is under test. */
+async function fixture(store: Store, agents: number): Promise<{ sourceId: number; agentIds: number[] }> {
+  seq++;
+  const [source] = await exec(store, 'INSERT INTO lead_sources (name, public_key) VALUES (?, ?) RETURNING id', [`S${seq}`, `key-${seq}`]);
+  const agentIds: number[] = [];
+  for (let i = 0; i < agents; i++) {
+    const [u] = await exec(store, "INSERT INTO users (name, email, role, handle) VALUES (?, ?, 'AGENT', ?) RETURNING id",
+      [`A${seq}-${i}`, `a${seq}-${i}@example.com`, `a${seq}x${i}`]);
+    agentIds.push(Number(u?.id));
+  }
+  return { sourceId: Number(source?.id), agentIds };
+}
+
+const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+/** A ROUTING lead with one PENDING offer per agent, closing at `closesAt`. */
+async function leadWithOffers(store: Store, sourceId: number, agentIds: number[], closesAt = at(60)) {
+  return store.transaction(async (tx) => {
+    const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
+    const offers = await tx.leads.insertOffers(agentIds.map((agentId) => ({
+      leadId: lead.id, agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: closesAt,
+    })));
+    return { lead, offers };
+  });
+}
+
+/** The accept as routing-service runs it: claim, then take the others, then assign the lead. */
+async function accept(tx: StoreTx, offer: OfferRow, now: Date): Promise<OfferRow | null> {
+  const won = await tx.leads.claimOffer(offer.id, offer.agentId, now);
+  if (!won) return null;
+  await tx.leads.takeOtherOffers(won.leadId, now);
+  await tx.leads.updateLead(won.leadId, { state: 'ASSIGNED', ownerId: won.agentId, assignedAt: now });
+  return won;
+}
+
+describeEachStore('LeadStore', (open, kind) => {
+  describe('the race', () => {
+    it('of simultaneous accepts of one lead, each in its own transaction, exactly one wins and the others get no row', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 10);
+      const { lead, offers } = await leadWithOffers(store, sourceId, agentIds);
+      const results = await Promise.allSettled(offers.map((o) => store.transaction((tx) => accept(tx, o, at(1)))));
+      // No deadlock, no unique violation: every transaction ends normally.
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const winners = results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+      expect(winners).toHaveLength(1);
+      const after = await store.leads.offersOfLead(lead.id);
+      expect(after.filter((o) => o.state === 'ACCEPTED').map((o) => o.id)).toEqual([winners[0]?.id]);
+      expect(after.filter((o) => o.state === 'TAKEN')).toHaveLength(9);
+      expect((await store.leads.findLead(lead.id))?.ownerId).toBe(winners[0]?.agentId);
+    });
+
+    it('many leads raced at once: one winner each, no transaction fails', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 6);
+      const made = [];
+      for (let i = 0; i < 8; i++) made.push(await leadWithOffers(store, sourceId, agentIds));
+      const all = made.flatMap((m) => m.offers).sort(() => Math.random() - 0.5);
+      const results = await Promise.allSettled(all.map((o) => store.transaction((tx) => accept(tx, o, at(1)))));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const rows = await exec(store, "SELECT lead_id, count(*) AS n FROM offers WHERE state = 'ACCEPTED' GROUP BY lead_id");
+      expect(rows).toHaveLength(8);
+      expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+    });
+
+    it('a claim after the window has closed, or of another agent\'s offer, or a second time, gets no row', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 2);
+      const { offers } = await leadWithOffers(store, sourceId, agentIds, at(10));
+      const [a, b] = offers as [OfferRow, OfferRow];
+      expect(await store.transaction((tx) => tx.leads.claimOffer(a.id, a.agentId, at(10)))).toBeNull();
+      expect(await store.transaction((tx) => tx.leads.claimOffer(a.id, b.agentId, at(5)))).toBeNull();
+      expect(await store.transaction((tx) => tx.leads.claimOffer(a.id, a.agentId, at(5)))).toMatchObject({ state: 'ACCEPTED', respondedAt: at(5) });
+      expect(await store.transaction((tx) => tx.leads.claimOffer(a.id, a.agentId, at(6)))).toBeNull();
+      expect(await store.transaction((tx) => tx.leads.declineOffer(b.id, b.agentId, at(11)))).toBeNull();
+      expect(await store.transaction((tx) => tx.leads.declineOffer(b.id, b.agentId, at(6)))).toMatchObject({ state: 'DECLINED' });
+    });
+
+    it('the database refuses a second ACCEPTED offer of a lead whatever writes it (the partial unique index)', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 2);
+      const { lead } = await leadWithOffers(store, sourceId, agentIds);
+      await exec(store, "UPDATE offers SET state = 'ACCEPTED' WHERE lead_id = ? AND agent_id = ?", [lead.id, agentIds[0]]);
+      await expect(exec(store, "UPDATE offers SET state = 'ACCEPTED' WHERE lead_id = ? AND agent_id = ?", [lead.id, agentIds[1]]))
+        .rejects.toThrow(/unique/i);
+    });
+  });
+
+  describe('deadlines', () => {
+    it('expireDueOffers takes only offers whose window closed, oldest first, at most `limit`, once', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 1);
+      const early = await leadWithOffers(store, sourceId, agentIds, at(10));
+      const late = await leadWithOffers(store, sourceId, agentIds, at(20));
+      const future = await leadWithOffers(store, sourceId, agentIds, at(100));
+      expect(await store.leads.earliestPendingDeadline()).toBe(at(10).getTime());
+      const first = await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 1));
+      expect(first.map((o) => o.id)).toEqual([early.offers[0]?.id]);
+      expect(first[0]).toMatchObject({ state: 'EXPIRED', respondedAt: at(30) });
+      const second = await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 10));
+      expect(second.map((o) => o.id)).toEqual([late.offers[0]?.id]);
+      expect(await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 10))).toEqual([]);
+      expect(await store.leads.earliestPendingDeadline()).toBe(at(100).getTime());
+      expect(await store.leads.pendingOfferCount(future.lead.id)).toBe(1);
+    });
+
+    it('two passes at once (two instances) never expire the same offer, and together expire every due one', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 5);
+      for (let i = 0; i < 10; i++) await leadWithOffers(store, sourceId, agentIds, at(10));
+      const passes = await Promise.all([0, 1, 2].map(() => store.transaction(async (tx) => {
+        const rows = await tx.leads.expireDueOffers(at(11), 20);
+        // Held a moment, as a pass that routes the leads on holds its rows.
+        await new Promise((r) => setTimeout(r, 30));
+        return rows.map((o) => o.id);
+      })));
+      const ids = passes.flat();
+      expect(new Set(ids).size).toBe(ids.length);
+      let rest = 0;
+      while ((await store.transaction((tx) => tx.leads.expireDueOffers(at(11), 50))).length > 0) rest++;
+      const [row] = await exec(store, "SELECT count(*) AS n FROM offers WHERE state = 'EXPIRED'");
+      expect(Number(row?.n)).toBe(50);
+      // SQLite runs the passes one after another: the first takes 20, the next 20, the last 10.
+      if (kind === 'sqlite') expect(passes.map((p) => p.length)).toEqual([20, 20, 10]);
+      expect(rest).toBeLessThanOrEqual(2);
+    });
+
+    it('an accept and an expiry of the same offer at once: exactly one of them happens', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 1);
+      for (let round = 0; round < 10; round++) {
+        const { offers } = await leadWithOffers(store, sourceId, agentIds, at(10));
+        const offer = offers[0] as OfferRow;
+        // The accept's clock says the window is still open; the expiry's says it has closed.
+        const [won, expired] = await Promise.all([
+          store.transaction((tx) => accept(tx, offer, at(9.999))),
+          store.transaction((tx) => tx.leads.expireDueOffers(at(10), 50)),
+        ]);
+        const final = await store.leads.findOffer(offer.id);
+        if (won) expect(final?.state).toBe('ACCEPTED');
+        else expect(final?.state).toBe('EXPIRED');
+        expect(Boolean(won) !== expired.some((o) => o.id === offer.id)).toBe(true);
+        // Whatever is left pending is picked up by the next pass.
+        await store.transaction((tx) => tx.leads.expireDueOffers(at(10), 50));
+      }
+    });
+
+    it('expireOffersOfAgent closes every PENDING offer of the agent at once, whatever its window', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 2);
+      const a = await leadWithOffers(store, sourceId, agentIds, at(600));
+      const b = await leadWithOffers(store, sourceId, agentIds, at(900));
+      const closed = await store.transaction((tx) => tx.leads.expireOffersOfAgent(agentIds[0] as number, at(1)));
+      expect(closed.map((o) => o.leadId).sort()).toEqual([a.lead.id, b.lead.id].sort());
+      expect(await store.leads.pendingOffersOfAgent(agentIds[0] as number, at(1))).toEqual([]);
+      expect(await store.leads.pendingOffersOfAgent(agentIds[1] as number, at(1))).toHaveLength(2);
+    });
+  });
+
+  describe('round robin', () => {
+    it('lockSourceRotation reads the pointer setSourceAnchor moved', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 2);
+      expect(await store.transaction((tx) => tx.leads.lockSourceRotation(sourceId))).toBeNull();
+      await store.transaction((tx) => tx.leads.setSourceAnchor(sourceId, agentIds[1] as number));
+      expect(await store.transaction((tx) => tx.leads.lockSourceRotation(sourceId))).toBe(agentIds[1]);
+    });
+
+    it('two transactions advancing the rotation at once take turns: each reads what the other committed', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 20);
+      // Each "lead" reads the pointer and moves it to the next agent: lost updates would repeat an agent.
+      const advance = () => store.transaction(async (tx) => {
+        const current = await tx.leads.lockSourceRotation(sourceId);
+        const next = agentIds[(current === null ? 0 : agentIds.indexOf(current) + 1) % agentIds.length] as number;
+        await new Promise((r) => setTimeout(r, 5));
+        await tx.leads.setSourceAnchor(sourceId, next);
+        return next;
+      });
+      const heads = await Promise.all(Array.from({ length: 12 }, advance));
+      expect(new Set(heads).size).toBe(12);
+    });
+  });
+
+  describe('reads', () => {
+    it('offeredAgentIds, relationOf, routing rounds, events and stalled leads', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      const { lead } = await leadWithOffers(store, sourceId, [a1, a2]);
+      await store.transaction(async (tx) => {
+        await tx.leads.insertRoutingRound(lead.id, 1, T0, [[a1, 'OFFERED'], [a2, 'OFFERED'], [a3, 'HALTED']]);
+        await tx.leads.insertEvents([{ leadId: lead.id, type: 'CREATED', at: T0 }, { leadId: lead.id, type: 'OFFERED', at: T0, agentId: a1 }]);
+      });
+      expect([...await store.leads.offeredAgentIds(lead.id)].sort()).toEqual([a1, a2].sort());
+      expect(await store.leads.relationOf(lead.id, a1)).toEqual({ isUser: false, wasOffered: true });
+      expect(await store.leads.relationOf(lead.id, a3)).toEqual({ isUser: false, wasOffered: false });
+      expect(await store.leads.routingRounds(lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a1, 'OFFERED'], [a2, 'OFFERED'], [a3, 'HALTED']] }]);
+      expect(await store.leads.routingRounds(lead.id, 'LAST')).toHaveLength(1);
+      expect(await store.leads.routingRounds(lead.id, 2)).toEqual([]);
+      expect(await store.leads.routingRoundDecisions(lead.id, 1)).toEqual(expect.any(String));
+      expect((await store.leads.eventsOfLead(lead.id)).map((e) => e.type)).toEqual(['CREATED', 'OFFERED']);
+      expect(await store.leads.stalledRoutingLeads()).toEqual([]);
+      await store.transaction((tx) => tx.leads.expireDueOffers(at(61), 10));
+      expect((await store.leads.stalledRoutingLeads()).map((l) => l.id)).toEqual([lead.id]);
+      expect((await store.leads.findLeads([lead.id, 999_999])).map((l) => l.id)).toEqual([lead.id]);
+    });
+
+    it('a transaction\'s stores refuse to be used after it ended', async () => {
+      const store = await open();
+      let kept: StoreTx | null = null;
+      await store.transaction(async (tx) => {
+        kept = tx;
+      });
+      // Refused however the store reports it (a rejection, or a throw from the call itself).
+      await expect(Promise.resolve().then(() => (kept as unknown as StoreTx).leads.findLead(1))).rejects.toThrow(/after it ended/);
+    });
+  });
+});
