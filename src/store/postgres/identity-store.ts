@@ -1,7 +1,160 @@
-import type { IdentityStore } from '../port.js';
+// Users, their offices and tags, and API tokens on PostgreSQL (SQLite's are in ../sqlite/identity-store.ts).
+// Every write to users or user_offices is followed by ctx.rosterChanged() on the same context: routing's
+// roster (lead-store.ts loadRoster) is cached per instance, and that call makes every instance drop it.
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
+import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
 import type { PgContext } from './context.js';
-import { unimplemented } from './unimplemented.js';
+import { byteOrder } from './byte-order.js';
+import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
-export function createIdentityStore(_ctx: PgContext): IdentityStore {
-  return unimplemented<IdentityStore>('identity-store');
+/** Token uses per UPDATE (two parameters each). */
+const USES_PER_STATEMENT = 10_000;
+
+export function createIdentityStore(ctx: PgContext): IdentityStore {
+  // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
+  async function findUser(id: number): Promise<UserRow | null> {
+    const [row] = await ctx.db.select().from(users).where(eq(users.id, id));
+    return row ?? null;
+  }
+
+  return {
+    async findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null> {
+      const [row] = await ctx.db.select({ id: users.id, role: users.role, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+        .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
+        .where(and(eq(apiTokens.tokenHash, hash), eq(users.active, true), isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now))));
+      return row ? { id: row.id, role: row.role, tokenId: row.tokenId, lastUsedAt: row.lastUsedAt?.getTime() ?? null } : null;
+    },
+
+    async insertToken(row: NewApiToken): Promise<number> {
+      const [inserted] = await ctx.db.insert(apiTokens).values(row).returning({ id: apiTokens.id });
+      if (!inserted) throw new Error('token insert returned nothing');
+      return inserted.id;
+    },
+
+    async listApiTokens(userId: number): Promise<ApiTokenRow[]> {
+      return ctx.db.select({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, userId), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
+        .orderBy(asc(apiTokens.id));
+    },
+
+    async revokeApiToken(id: number, now: Date): Promise<{ outcome: 'REVOKED' | 'ALREADY'; userId: number } | null> {
+      // The conditional update decides which of two concurrent revokes reports REVOKED (and closes sockets).
+      const [revoked] = await ctx.db.update(apiTokens).set({ revokedAt: now })
+        .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
+        .returning({ userId: apiTokens.userId });
+      if (revoked) return { outcome: 'REVOKED', userId: revoked.userId };
+      const [existing] = await ctx.db.select({ userId: apiTokens.userId }).from(apiTokens)
+        .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API')));
+      return existing ? { outcome: 'ALREADY', userId: existing.userId } : null;
+    },
+
+    async recordTokenUses(uses: ReadonlyMap<number, number>): Promise<void> {
+      if (uses.size === 0) return;
+      // One statement per batch (a minute's uses fit one; a huge one is split within PostgreSQL's
+      // 65,535 parameters). In id order, so that two instances flushing the same tokens lock their rows
+      // in one order; inside `atomically`, one transaction, so that a deadlock all the same is retried.
+      const sorted = [...uses].sort(([a], [b]) => a - b);
+      await ctx.atomically(async ({ db }) => {
+        for (let i = 0; i < sorted.length; i += USES_PER_STATEMENT) {
+          const values = sorted.slice(i, i + USES_PER_STATEMENT).map(([id, at]) => sql`(${id}::int, ${new Date(at)}::timestamptz)`);
+          await db.execute(sql`UPDATE ${apiTokens} AS t SET last_used_at = v.at
+            FROM (VALUES ${sql.join(values, sql`, `)}) AS v(id, at)
+            WHERE t.id = v.id AND (t.last_used_at IS NULL OR t.last_used_at < v.at)`);
+        }
+      });
+    },
+
+    async deleteSession(hash: string): Promise<void> {
+      await ctx.db.delete(apiTokens).where(and(eq(apiTokens.tokenHash, hash), eq(apiTokens.kind, 'SESSION')));
+    },
+
+    async tokenExists(hash: string): Promise<boolean> {
+      const [row] = await ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, hash));
+      return row !== undefined;
+    },
+
+    findUser,
+
+    async findUserByEmail(email: string): Promise<UserRow | null> {
+      const [row] = await ctx.db.select().from(users).where(eq(users.email, email));
+      return row ?? null;
+    },
+
+    async findUserByHandle(handle: string): Promise<UserRow | null> {
+      const [row] = await ctx.db.select().from(users).where(eq(users.handle, handle));
+      return row ?? null;
+    },
+
+    async handleTaken(handle: string): Promise<boolean> {
+      const [row] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.handle, handle));
+      return row !== undefined;
+    },
+
+    async findUsers(ids: readonly number[]): Promise<UserRow[]> {
+      if (ids.length === 0) return [];
+      return ctx.db.select().from(users).where(inArray(users.id, [...ids]));
+    },
+
+    async listUsers(): Promise<UserRow[]> {
+      return ctx.db.select().from(users).orderBy(asc(users.id));
+    },
+
+    async anyAdmin(): Promise<boolean> {
+      const [row] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).limit(1);
+      return row !== undefined;
+    },
+
+    async insertUser(row: NewUser): Promise<UserRow> {
+      const [inserted] = await ctx.db.insert(users).values(row).returning();
+      if (!inserted) throw new Error('user insert returned nothing');
+      await ctx.rosterChanged();
+      return inserted;
+    },
+
+    async updateUser(id: number, patch: UserPatch): Promise<UserRow | null> {
+      if (Object.keys(patch).length === 0) return findUser(id);
+      const [row] = await ctx.db.update(users).set(patch).where(eq(users.id, id)).returning();
+      if (!row) return null;
+      await ctx.rosterChanged();
+      return row;
+    },
+
+    async setUserOffices(userId: number, officeIds: readonly number[]): Promise<void> {
+      // One change: a roster read never sees the user between the delete and the insert.
+      await ctx.atomically(async (tx) => {
+        await tx.db.delete(userOffices).where(eq(userOffices.userId, userId));
+        if (officeIds.length > 0) await tx.db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId })));
+        await tx.rosterChanged();
+      });
+    },
+
+    async setUserTags(userId: number, tagIds: readonly number[]): Promise<void> {
+      await ctx.atomically(async ({ db: tx }) => {
+        await tx.delete(userTags).where(eq(userTags.userId, userId));
+        if (tagIds.length > 0) await tx.insert(userTags).values(tagIds.map((tagId) => ({ userId, tagId })));
+      });
+    },
+
+    async officeIdsOfUsers(userIds: readonly number[]): Promise<Map<number, number[]>> {
+      const out = new Map<number, number[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      const rows = await ctx.db.select().from(userOffices).where(inArray(userOffices.userId, [...userIds]))
+        .orderBy(asc(userOffices.officeId));
+      for (const r of rows) out.get(r.userId)?.push(r.officeId);
+      return out;
+    },
+
+    async tagsOfUsers(userIds: readonly number[]): Promise<Map<number, TagRow[]>> {
+      const out = new Map<number, TagRow[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      const rows = await ctx.db.select({ userId: userTags.userId, tag: tags }).from(userTags)
+        .innerJoin(tags, eq(tags.id, userTags.tagId))
+        .where(inArray(userTags.userId, [...userIds])).orderBy(byteOrder(tags.name));
+      for (const r of rows) out.get(r.userId)?.push(r.tag);
+      return out;
+    },
+  };
 }

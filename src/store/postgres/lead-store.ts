@@ -27,6 +27,8 @@ import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userO
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
 
 export function createLeadStore(ctx: PgContext): LeadStore {
+  // A transaction's executor refuses every statement once the transaction has ended (pg-store.ts
+  // guarded), so keeping it here is safe; every method is async so that refusal is a rejection.
   const { db } = ctx;
 
   /** Locks the rows of these leads, in id order (the order every multi-lead lock takes). */
@@ -46,7 +48,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       await db.update(leadSources).set({ rrLastAgentId: agentId }).where(eq(leadSources.id, sourceId));
     },
 
-    loadRoster(): Promise<readonly AgentSnapshot[]> {
+    async loadRoster(): Promise<readonly AgentSnapshot[]> {
       return ctx.shared.roster.get(async () => {
         const rows = await db.select({
           id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
@@ -198,15 +200,15 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return rows.map((r) => ({ round: r.round, at: r.at, decisions: decodeDecisions(r.decisions) }));
     },
 
-    offersOfLead(leadId: number): Promise<OfferRow[]> {
+    async offersOfLead(leadId: number): Promise<OfferRow[]> {
       return db.select().from(offers).where(eq(offers.leadId, leadId)).orderBy(asc(offers.id));
     },
 
-    eventsOfLead(leadId: number): Promise<LeadEventRow[]> {
+    async eventsOfLead(leadId: number): Promise<LeadEventRow[]> {
       return db.select().from(leadEvents).where(eq(leadEvents.leadId, leadId)).orderBy(asc(leadEvents.id));
     },
 
-    pendingOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]> {
+    async pendingOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]> {
       return db.select().from(offers)
         .where(and(eq(offers.agentId, agentId), eq(offers.state, 'PENDING'), sql`${offers.expiresAt} > ${now}`))
         .orderBy(asc(offers.offeredAt), asc(offers.id));
@@ -225,7 +227,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return { isUser: row?.isUser === true, wasOffered: row?.wasOffered === true };
     },
 
-    stalledRoutingLeads(): Promise<LeadRow[]> {
+    async stalledRoutingLeads(): Promise<LeadRow[]> {
       return db.select().from(leads).where(and(eq(leads.state, 'ROUTING'),
         sql`NOT EXISTS (SELECT 1 FROM ${offers} WHERE ${offers.leadId} = ${leads.id} AND ${offers.state} = 'PENDING')`))
         .orderBy(desc(leads.id));

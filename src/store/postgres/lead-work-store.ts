@@ -1,7 +1,30 @@
+// The users of a lead (lead_users) on PostgreSQL (SQLite's are in ../sqlite/lead-work-store.ts). Owner,
+// state and status changes go through the lead store's updateLead.
+import { and, eq } from 'drizzle-orm';
 import type { LeadWorkStore } from '../port.js';
 import type { PgContext } from './context.js';
-import { unimplemented } from './unimplemented.js';
+import { leadUsers } from './schema.js';
 
-export function createLeadWorkStore(_ctx: PgContext): LeadWorkStore {
-  return unimplemented<LeadWorkStore>('lead-work-store');
+export function createLeadWorkStore(ctx: PgContext): LeadWorkStore {
+  // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
+  return {
+    async addLeadUser(leadId: number, userId: number): Promise<boolean> {
+      // ON CONFLICT: of two concurrent adds of one user, one gets the row and the other false.
+      const added = await ctx.db.insert(leadUsers).values({ leadId, userId }).onConflictDoNothing()
+        .returning({ userId: leadUsers.userId });
+      return added.length > 0;
+    },
+
+    async removeLeadUser(leadId: number, userId: number): Promise<boolean> {
+      const removed = await ctx.db.delete(leadUsers).where(and(eq(leadUsers.leadId, leadId), eq(leadUsers.userId, userId)))
+        .returning({ userId: leadUsers.userId });
+      return removed.length > 0;
+    },
+
+    async clearLeadUsers(leadId: number): Promise<number[]> {
+      const removed = await ctx.db.delete(leadUsers).where(eq(leadUsers.leadId, leadId))
+        .returning({ userId: leadUsers.userId });
+      return removed.map((r) => r.userId);
+    },
+  };
 }

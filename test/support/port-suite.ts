@@ -1,0 +1,33 @@
+// What the store port's test suite (test/store/port/) shares: rows written through the port itself, so
+// that the same seed works on SQLite and PostgreSQL, and a way to make concurrent calls really concurrent.
+import type { Store, Stores } from '../../src/store/port.js';
+import type { LeadRow, LeadSourceWithOffices, NewUser, UserRow } from '../../src/store/rows.js';
+
+let seq = 0;
+
+/** A user with a unique email and handle; `overrides` win. */
+export function seedUser(stores: Stores, overrides: Partial<NewUser> = {}): Promise<UserRow> {
+  seq += 1;
+  return stores.identity.insertUser({
+    name: `Agent ${seq}`, email: `agent${seq}@brokerage.example`, handle: `agent${seq}`, role: 'AGENT', ...overrides,
+  });
+}
+
+/** A lead source with a unique public key. */
+export function seedSource(stores: Stores, name = 'Website', officeIds: readonly number[] = []): Promise<LeadSourceWithOffices> {
+  seq += 1;
+  return stores.sources.insertSource({ name, publicKey: `key-${seq}` }, officeIds);
+}
+
+/** A general lead of `sourceId`, still routing. */
+export function seedLead(stores: Stores, sourceId: number, overrides: { phone?: string | null; externalId?: string; targetUserId?: number } = {}): Promise<LeadRow> {
+  return stores.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Dana', ...overrides });
+}
+
+/**
+ * Opens `n` connections before a test's concurrent calls (PostgreSQL's pool opens them on demand, one
+ * after another, which would space the calls out and hide a race); nothing to do on SQLite.
+ */
+export async function openConnections(store: Store, n: number): Promise<void> {
+  await Promise.all(Array.from({ length: n }, () => store.ping()));
+}
