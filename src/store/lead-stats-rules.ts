@@ -54,3 +54,60 @@ export function planPieces(fromDay: number, toDay: number, openDay: number): Pie
   }
   return pieces;
 }
+
+/** The days holding any rollup row (of leads or offers), or null for empty rollups. */
+export interface RollupExtent {
+  first: number;
+  latest: number;
+}
+
+/** A range as read: whole days from the rollups (`pieces`), the partial days at its ends from the raw rows. */
+export interface RangePlan {
+  pieces: Piece[];
+  /** [from, to) in ms: the parts of the first and last days that a bound inside a day leaves to the raw rows. */
+  edges: [number, number][];
+}
+
+/**
+ * The pieces of whole days and the raw edges of a range, given the days the rollups hold (null: none). The
+ * same cut as src/store/sqlite/lead-stats-store.ts makes, for stores that read the extent asynchronously.
+ */
+export function planRange(range: StatsRange, extent: RollupExtent | null): RangePlan {
+  const fromMs = range.from?.getTime() ?? null;
+  const toMs = range.to?.getTime() ?? null;
+  if (fromMs !== null && toMs !== null && fromMs >= toMs) return { pieces: [], edges: [] };
+  if (extent === null) return { pieces: [], edges: [] };
+  const { first, latest } = extent;
+  // Whole days [fromDay, toDay); a bound inside a day leaves that day's part to the raw rows.
+  const fromDay = fromMs === null ? first : Math.ceil(fromMs / DAY_MS);
+  const toDay = toMs === null ? latest + 1 : Math.floor(toMs / DAY_MS);
+  if (fromMs !== null && toMs !== null && fromDay > toDay) return { pieces: [], edges: [[fromMs, toMs]] };
+  const edges: [number, number][] = [];
+  if (fromMs !== null && fromMs < fromDay * DAY_MS) edges.push([fromMs, fromDay * DAY_MS]);
+  if (toMs !== null && toMs > toDay * DAY_MS) edges.push([toDay * DAY_MS, toMs]);
+  const lo = Math.max(fromDay, first);
+  const hi = Math.min(toDay, latest + 1);
+  if (lo >= hi) return { pieces: [], edges };
+  // No rows lie outside [first, latest]: a bound beyond them may as well be a 512-day boundary,
+  // when that makes fewer pieces (all time is then one 512-day period per key and year or so).
+  const los = fromDay <= first ? [lo, lo - (lo % LIVE_SPAN)] : [lo];
+  const his = toDay > latest ? [hi, Math.ceil(hi / LIVE_SPAN) * LIVE_SPAN] : [hi];
+  const plans = los.flatMap((a) => his.map((b) => planPieces(a, b, latest)));
+  const size = (ps: Piece[]) => ps.reduce((n, p) => n + p.last - p.first + 1, 0);
+  return { pieces: plans.reduce((best, p) => (size(p) < size(best) ? p : best)), edges };
+}
+
+/**
+ * Counts one per key from the rollups with more counts added in (the raw edges', or changes not yet applied):
+ * counts that share a key are summed, and keys that sum to 0 are left out.
+ */
+export function mergeCounts<R extends { n: number }>(rows: readonly R[], more: readonly R[], key: (r: R) => string | number): R[] {
+  const byKey = new Map<string | number, R>();
+  for (const r of [...rows, ...more]) {
+    const k = key(r);
+    const known = byKey.get(k);
+    if (known) known.n += r.n;
+    else byKey.set(k, { ...r });
+  }
+  return [...byKey.values()].filter((r) => r.n !== 0);
+}

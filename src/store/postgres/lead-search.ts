@@ -18,8 +18,9 @@
 // are found): GIN reads such a trigram's list whole, 25-30 ms of the benchmark's phone search at 1M leads
 // against 1 ms without (scripts/bench/pg-lead-search.ts). The index is kept in each lead's own transaction,
 // so unlike SQLite's there is no unindexed tail to read.
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { and, desc, inArray, lt, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
 import {
   denseTrigrams, isPlannedByDensity, likePattern, MIN_INDEXED_SEARCH, sampleIds, sampleStands, searchTerm, sparseParts,
 } from '../lead-search-term.js';
@@ -51,8 +52,15 @@ function inOneColumn(term: string): SQL {
   return sql`(${NAME} ILIKE ${pattern} OR ${leads.email} ILIKE ${pattern} OR ${leads.phone} ILIKE ${pattern})`;
 }
 
-/** The lead search, with the sample of leads its phone searches are planned from (kept, as SQLite's store keeps it). */
-export function createLeadSearch<S extends Record<string, unknown>>(db: NodePgDatabase<S>) {
+/** The leads an agent may list: those they own or are a user of. */
+export const memberOf = (memberId: number): SQL =>
+  sql`(${leads.ownerId} = ${memberId} OR ${leads.id} IN (SELECT ${leadUsers.leadId} FROM ${leadUsers} WHERE ${leadUsers.userId} = ${memberId}))`;
+
+/**
+ * The lead search, with the sample of leads its phone searches are planned from (kept, as SQLite's store keeps it).
+ * `db` is the pool's database or a transaction.
+ */
+export function createLeadSearch<S extends Record<string, unknown>>(db: PgDatabase<NodePgQueryResultHKT, S, ExtractTablesWithRelations<S>>) {
   let sampled: { lastId: number; texts: string[] } | null = null;
 
   /** The indexed text of leads spread over all ids: which digit trigrams many leads hold. */
@@ -78,16 +86,22 @@ export function createLeadSearch<S extends Record<string, unknown>>(db: NodePgDa
     return and(...parts.map((part) => sql`${INDEXED_TEXT} ILIKE ${likePattern(part)}`), inOneColumn(term));
   }
 
+  /** The condition on `leads` for what the user typed; undefined for a blank text (every lead). */
+  async function condition(text: string): Promise<SQL | undefined> {
+    const term = searchTerm(text);
+    return term === '' ? undefined : searchCondition(term);
+  }
+
   return {
+    condition,
+
     /** The ids of the leads that match `search`, newest first: at most `first`, all below `after`. */
     async leadIds(search: LeadSearch): Promise<number[]> {
-      const term = searchTerm(search.text);
       const me = search.memberId;
       const rows = await db.select({ id: leads.id }).from(leads)
         .where(and(
-          term === '' ? undefined : await searchCondition(term),
-          me === null ? undefined
-            : or(eq(leads.ownerId, me), sql`${leads.id} IN (SELECT ${leadUsers.leadId} FROM ${leadUsers} WHERE ${leadUsers.userId} = ${me})`),
+          await condition(search.text),
+          me === null ? undefined : memberOf(me),
           search.after === null ? undefined : lt(leads.id, search.after),
         ))
         .orderBy(desc(leads.id))

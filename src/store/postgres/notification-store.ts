@@ -1,7 +1,75 @@
+// The notification outbox on PostgreSQL (SQLite's is ../sqlite/notification-store.ts, whose header says
+// how the outbox works: next_attempt_at is a claimed message's lease, attempts the fencing token).
+//
+// Several instances' delivery workers claim from one outbox at once, under READ COMMITTED. A claim is one
+// UPDATE over `SELECT … FOR UPDATE SKIP LOCKED`: the rows another transaction is claiming right now are
+// skipped rather than waited for, and a row whose claim committed meanwhile is checked again on its new
+// version (due no more: its lease moved it ahead), so two workers never get the same message and never wait
+// for each other. Outcomes are guarded as on SQLite: only a PENDING message changes, and a failure only
+// while the message is still in the attempt it was claimed for.
+import { and, asc, eq, gt, min, sql } from 'drizzle-orm';
 import type { NotificationStore } from '../port.js';
+import type { NewNotification, NotificationChannel, NotificationRow } from '../rows.js';
 import type { PgContext } from './context.js';
-import { unimplemented } from './unimplemented.js';
+import { notifications } from './schema.js';
 
-export function createNotificationStore(_ctx: PgContext): NotificationStore {
-  return unimplemented<NotificationStore>('notification-store');
+export function createNotificationStore(ctx: PgContext): NotificationStore {
+  // Every method is async: a statement refused after its transaction ended (ctx.db refuses it) is a rejection.
+  return {
+    async enqueue(rows: NewNotification[]): Promise<NotificationRow[]> {
+      if (rows.length === 0) return [];
+      // One multi-row INSERT: atomic on its own, and in the caller's transaction when there is one.
+      return ctx.db.insert(notifications).values(rows).returning();
+    },
+
+    async claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]> {
+      if (limit <= 0) return [];
+      // `exclude` is what this process is still sending past its lease (rare): empty almost always.
+      const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
+      const rows = await ctx.db.update(notifications)
+        .set({ attempts: sql`${notifications.attempts} + 1`, nextAttemptAt: leaseUntil })
+        .where(sql`${notifications.id} IN (SELECT n.id FROM ${notifications} n
+          WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now} ${notExcluded}
+          ORDER BY n.next_attempt_at, n.id LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)`)
+        .returning();
+      // RETURNING gives no order: send the oldest first.
+      return rows.sort((a, b) => a.id - b.id);
+    },
+
+    async markSent(id: number, at: Date): Promise<void> {
+      await ctx.db.update(notifications).set({ status: 'SENT', sentAt: at, nextAttemptAt: null, lastError: null })
+        .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING')));
+    },
+
+    async markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void> {
+      await ctx.db.update(notifications)
+        .set({ lastError: error, nextAttemptAt: retryAt, ...(retryAt === null ? { status: 'FAILED' as const } : {}) })
+        .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING'), eq(notifications.attempts, attempt)));
+    },
+
+    async nextDueAfter(channel: NotificationChannel, after: Date): Promise<number | null> {
+      // Over the partial index notifications_due (channel, next_attempt_at) of PENDING rows.
+      const [row] = await ctx.db.select({ at: min(notifications.nextAttemptAt) }).from(notifications)
+        .where(and(eq(notifications.status, 'PENDING'), eq(notifications.channel, channel), gt(notifications.nextAttemptAt, after)));
+      return row?.at ? row.at.getTime() : null;
+    },
+
+    async pendingByChannel(): Promise<Record<NotificationChannel, number>> {
+      const counts: Record<NotificationChannel, number> = { sms: 0, email: 0 };
+      const rows = await ctx.db.select({ channel: notifications.channel, n: sql<number>`count(*)::int` }).from(notifications)
+        .where(eq(notifications.status, 'PENDING')).groupBy(notifications.channel);
+      for (const row of rows) counts[row.channel] = row.n;
+      return counts;
+    },
+
+    async ofLead(leadId: number): Promise<NotificationRow[]> {
+      return ctx.db.select().from(notifications).where(eq(notifications.leadId, leadId)).orderBy(asc(notifications.id));
+    },
+
+    async find(id: number): Promise<NotificationRow | null> {
+      const [row] = await ctx.db.select().from(notifications).where(eq(notifications.id, id));
+      return row ?? null;
+    },
+  };
 }
