@@ -202,6 +202,32 @@ describeEachStore('LeadStore', (open, kind) => {
       const heads = await Promise.all(Array.from({ length: 12 }, advance));
       expect(new Set(heads).size).toBe(12);
     });
+
+    it('two leads of one source routed at once, each inserted before its round locks the rotation, take turns without a deadlock', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 2);
+      // As submitLead does: the lead first (on PostgreSQL its source_id's foreign key check share-locks
+      // the source's row), then the rotation under the row's lock. Both inserts happen before either
+      // lock (SQLite runs the transactions one after another: the wait times out there). A deadlock
+      // would show as a transaction body run again (the store retries a transaction that met one).
+      let runs = 0;
+      let inserted = 0;
+      let bothInserted = () => {};
+      const barrier = new Promise<void>((resolve) => { bothInserted = resolve; });
+      const route = (i: number) => store.transaction(async (tx) => {
+        runs++;
+        await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: `L${i}`, createdAt: T0 });
+        if (++inserted === 2) bothInserted();
+        await Promise.race([barrier, new Promise((r) => setTimeout(r, 300))]);
+        const current = await tx.leads.lockSourceRotation(sourceId);
+        await tx.leads.setSourceAnchor(sourceId, agentIds[i] as number);
+        return current;
+      });
+      const anchors = await Promise.all([route(0), route(1)]);
+      expect(runs).toBe(2);
+      // Each read what was there before it: the first nothing, the second the first's anchor.
+      expect(anchors).toContain(null);
+    });
   });
 
   describe('reads', () => {
