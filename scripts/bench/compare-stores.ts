@@ -13,6 +13,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Args } from './lib/args.js';
+import type { ActivitySummary } from './lib/bench-database.js';
 import type { CpuBreakdown } from './lib/cpu-usage.js';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis.js';
 import { printTable, round, type Figure } from './lib/stats.js';
@@ -104,7 +105,10 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
   process.stdout.write(`\n== leadrace benchmarks by store (${totalSec} s; ${cpus().length} cores; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ==\n`);
   printCombined(rows, setups);
   const intakeRuns = results.get('intake');
-  if (intakeRuns) printCpu(intakeRuns, setups);
+  if (intakeRuns) {
+    printCpu(intakeRuns, setups);
+    printActivity(intakeRuns, setups);
+  }
   const json: Record<string, unknown> = {
     machine: { nproc: cpus().length, node: process.version }, totalSeconds: totalSec, loadAverage: { start: loadAtStart, end: loadavg() },
     setups: setups.map((s) => s.label),
@@ -222,4 +226,23 @@ function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setu
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
   process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
   for (const l of lines) process.stdout.write(`${line(l)}\n`);
+}
+
+/** Intake's PostgreSQL connections by state: how many, on average, run, wait for a lock, or wait for the server. */
+function printActivity(runs: Map<string, { figures: Figure[]; detail: object }>, setups: Setup[]): void {
+  const usable = setups.flatMap((s) => {
+    const a = (runs.get(s.id)?.detail as { databaseActivity?: ActivitySummary | null } | undefined)?.databaseActivity;
+    return a ? [{ setup: s, activity: a }] : [];
+  });
+  if (usable.length === 0) return;
+  const states: string[] = [];
+  for (const u of usable) for (const k of Object.keys(u.activity.average)) if (!states.includes(k)) states.push(k);
+  const head = ['intake: the database\'s connections while submitting (average number in each state)', ...usable.map((u) => u.setup.label)];
+  const lines = states.map((k) => [k, ...usable.map((u) => (u.activity.average[k] ?? 0).toFixed(2))]);
+  lines.push(['samples (pg_stat_activity every 20 ms)', ...usable.map((u) => String(u.activity.samples))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
+  process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
+  for (const l of lines) process.stdout.write(`${line(l)}\n`);
+  process.stdout.write('"idle in transaction": the connection holds its transaction open while the server works between statements.\n');
 }

@@ -1,7 +1,9 @@
 // A fresh PostgreSQL database for one benchmark run (CREATE DATABASE with a random name, dropped
 // after), and the cluster's processes sorted into groups for CPU accounting (cpu-usage.ts): this
 // database's connections, the cluster's background processes, and other databases' connections
-// (other work on the machine).
+// (other work on the machine). Also what this database's connections are doing over a phase, sampled
+// from pg_stat_activity: running, waiting for a lock or the WAL flush, or idle in a transaction
+// (waiting for the server's next statement).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { childrenOf, procStat } from './cpu-usage.js';
@@ -13,8 +15,17 @@ export interface BenchDatabase {
   query<T>(text: string): Promise<T[]>;
   /** The cluster's processes by group; only when PostgreSQL runs on this machine (else empty). */
   processGroups(): Promise<Record<string, number[]>>;
+  /** Samples pg_stat_activity every `everyMs` until stop(). */
+  sampleActivity(everyMs?: number): { stop(): Promise<ActivitySummary> };
   /** Drops the database (closing whatever is still connected to it). */
   drop(): Promise<void>;
+}
+
+/** This database's client connections by state over a phase: the average number in each. */
+export interface ActivitySummary {
+  samples: number;
+  /** "state" or "state / wait type: wait event" -> connections in it, averaged over the samples. */
+  average: Record<string, number>;
 }
 
 export const PG_OWN = 'PostgreSQL: this database\'s backends';
@@ -56,6 +67,31 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
         else groups[PG_BACKGROUND]?.push(pid);
       }
       return groups;
+    },
+    sampleActivity(everyMs = 20) {
+      const counts = new Map<string, number>();
+      let samples = 0;
+      let running = true;
+      const loop = (async () => {
+        while (running) {
+          const { rows } = await admin.query<{ state: string | null; wait_event_type: string | null; wait_event: string | null }>(
+            `SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`, [name]);
+          samples++;
+          for (const r of rows) {
+            const key = `${r.state ?? '?'}${r.wait_event_type ? ` / ${r.wait_event_type}: ${r.wait_event ?? '?'}` : ''}`;
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+          }
+          await new Promise((resolve) => setTimeout(resolve, everyMs));
+        }
+      })();
+      return {
+        async stop() {
+          running = false;
+          await loop;
+          const average = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, n / Math.max(1, samples)]));
+          return { samples, average };
+        },
+      };
     },
     async drop() {
       const r = reader as pg.Client | null;

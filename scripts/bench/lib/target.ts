@@ -3,7 +3,7 @@
 // (`npm run bench -- --store=postgres`). Benchmarks spread their agents and requests over
 // `instances` and read their ground truth through `query` once the servers have stopped.
 import Database from 'better-sqlite3';
-import { createBenchDatabase, type BenchDatabase } from './bench-database.js';
+import { createBenchDatabase, type ActivitySummary, type BenchDatabase } from './bench-database.js';
 import { startBenchServer, type BenchServer, type StartOptions } from './server.js';
 
 export interface PostgresDeployment {
@@ -34,6 +34,8 @@ export interface BenchTarget {
   remove(): Promise<void>;
   /** The processes whose CPU time the benchmark accounts for, by group (cpu-usage.ts). */
   processGroups(): Promise<Record<string, number[]>>;
+  /** What the database's connections do over a phase (PostgreSQL; null on SQLite). */
+  sampleActivity(): { stop(): Promise<ActivitySummary | null> };
 }
 
 const REDIS_GROUP = 'Redis';
@@ -73,6 +75,7 @@ export async function startTarget(opts: TargetOptions): Promise<BenchTarget> {
         server.removeFiles();
       },
       processGroups: async () => serverGroups(),
+      sampleActivity: () => ({ stop: async () => null }),
     };
   }
 
@@ -108,5 +111,6 @@ export async function startTarget(opts: TargetOptions): Promise<BenchTarget> {
         ...(postgres.redisPid !== null ? { [REDIS_GROUP]: [postgres.redisPid] } : {}),
       };
     },
+    sampleActivity: () => database.sampleActivity(),
   };
 }
