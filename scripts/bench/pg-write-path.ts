@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Args } from './lib/args.js';
-import { createBenchDatabase } from './lib/bench-database.js';
+import { createBenchDatabase, PG_OWN } from './lib/bench-database.js';
+import { startCpuAccounting } from './lib/cpu-usage.js';
 import { HttpGql } from './lib/http-client.js';
 import { startPrivateRedis } from './lib/private-redis.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT } from './lib/seed.js';
@@ -112,9 +113,12 @@ async function main(): Promise<void> {
       await settle();
       const before = await counters();
       await collect(s, traceFile, dumps);
+      const cpu = await startCpuAccounting(async () => ({ server: [s.pid], ...await database.processGroups() }));
       const t0 = performance.now();
       const latencies: number[] = [];
       await pool(leads, c, async () => { latencies.push(await submit()); });
+      const cpuUsage = await cpu.stop();
+      const cpuMs = (group: string) => (cpuUsage.groups.find((g) => g.group === group)?.cpuMs ?? 0) / leads;
       // The after-commit work of the last leads (pushes, outbox, search indexing within 200 ms).
       await sleep(1000);
       const seconds = (performance.now() - t0) / 1000;
@@ -137,6 +141,8 @@ async function main(): Promise<void> {
       process.stdout.write(`\n== ${leads} leads, ${c} in flight: submitLead p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, ${(leads / seconds).toFixed(0)} leads/s ==\n`);
       process.stdout.write(`per lead: ${total.toFixed(1)} statements (round trips) in ${txs.toFixed(2)} transactions (BEGIN), ${savepoints.toFixed(2)} savepoints; `
         + `${msPerLead.toFixed(2)} ms of statements in flight (summed over the lead's statements)\n`);
+      process.stdout.write(`CPU per lead (the idle work included): server ${cpuMs('server').toFixed(2)} ms, this database's PostgreSQL backends ${cpuMs(PG_OWN).toFixed(2)} ms; `
+        + `machine busy ${cpuUsage.machinePercentOfCore.toFixed(0)}% of one core (${cpuUsage.cores} cores), load average ${cpuUsage.loadAverage.after.map((l) => l.toFixed(2)).join(' ')}\n`);
       process.stdout.write(`pg_stat_database per lead (the idle rate subtracted): ${delta('xact_commit').toFixed(2)} commits, ${delta('xact_rollback').toFixed(2)} rollbacks, `
         + `${delta('tup_inserted').toFixed(1)} rows inserted, ${delta('tup_updated').toFixed(1)} updated, ${delta('tup_deleted').toFixed(1)} deleted, ${delta('tup_fetched').toFixed(0)} fetched\n`);
       process.stdout.write(`${'per lead'.padStart(8)} ${'ms/call'.padStart(8)} ${'rows'.padStart(5)}  statement\n`);
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
         const rows = st.rows > 0 ? (st.rows / st.n).toFixed(1) : '';
         process.stdout.write(`${st.perLead.toFixed(2).padStart(8)} ${st.msPerCall.toFixed(3).padStart(8)} ${rows.padStart(5)}  ${st.text.slice(0, 150)}\n`);
       }
-      report.push({ concurrency: c, leads, seconds, latency: lat, statementsPerLead: total, transactionsPerLead: txs, savepointsPerLead: savepoints, msInStatementsPerLead: msPerLead, statements: perLead });
+      report.push({ concurrency: c, leads, seconds, latency: lat, cpu: cpuUsage, statementsPerLead: total, transactionsPerLead: txs, savepointsPerLead: savepoints, msInStatementsPerLead: msPerLead, statements: perLead });
     }
     process.stdout.write(`\nidle, per second: ${[...idle.values()].map((st) => `${(st.n / idleSeconds).toFixed(1)} × ${st.text.slice(0, 60)}`).join('; ')}\n`);
     process.stdout.write(`${JSON.stringify({ report })}\n`);

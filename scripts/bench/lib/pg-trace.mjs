@@ -20,13 +20,19 @@ if (out) {
     .replace(/\((?:\?|default)(?:, ?(?:\?|default))*\)(?:, ?\((?:\?|default)(?:, ?(?:\?|default))*\))*/g, '(…)')
     .replace(/ in \((?:\d+, ?)*\d+\)/gi, ' in (…)');
   const tuples = (text) => (text.match(/\((?:\$\d+|default)(?:, ?(?:\$\d+|default))*\)/g) ?? []).length;
+  // The same texts come again and again: each normalised once (a bound keeps one-off texts from piling up).
+  const shapes = new Map();
   const record = (text, ms) => {
-    const key = normalise(text);
-    let entry = byText.get(key);
-    if (!entry) byText.set(key, entry = [0, 0, 0]);
+    let shape = shapes.get(text);
+    if (shape === undefined) {
+      shape = { key: normalise(text), rows: /^\s*insert/i.test(text) ? tuples(text) : 0 };
+      if (shapes.size < 10_000) shapes.set(text, shape);
+    }
+    let entry = byText.get(shape.key);
+    if (!entry) byText.set(shape.key, entry = [0, 0, 0]);
     entry[0] += 1;
     entry[1] += ms;
-    if (/^\s*insert/i.test(text)) entry[2] += tuples(text);
+    entry[2] += shape.rows;
   };
   const query = Client.prototype.query;
   Client.prototype.query = function traced(config, values, callback) {
