@@ -11,6 +11,7 @@
 // a client that reconnects and reads myOffers gets the same truth with code it already has. It may
 // have missed events when:
 //   - the subscriber connection to Redis drops (Redis restarted, network): every local channel;
+//   - a channel is opened while that connection is away: once its SUBSCRIBE has reached Redis;
 //   - a publish from this instance fails: on reconnect it publishes a gap notice on that channel,
 //     and every instance ends its subscriptions there;
 //   - a channel's sequence skips: each message carries (origin instance, per-channel sequence), and a
@@ -92,7 +93,14 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
 
   const registry = new ChannelRegistry({
     opened(channel) {
-      subscriber.subscribe(channel).catch((err: unknown) => {
+      // Opened while the connection is away, the SUBSCRIBE waits in the offline queue: whatever is
+      // published before it reaches Redis (another instance's gap notice included) never arrives here,
+      // and nothing else would tell. Such a channel is ended as soon as the SUBSCRIBE has taken effect,
+      // so its clients resync from a point where they hear everything.
+      const away = subscriber.status !== 'ready';
+      subscriber.subscribe(channel).then(() => {
+        if (away) registry.fail(channel, new EventsInterrupted(channel, 'subscribed while Redis was away'));
+      }, (err: unknown) => {
         // Not subscribed: this channel would hear nothing from other instances.
         log.warn({ err, channel }, 'subscribe failed');
         registry.fail(channel, new EventsInterrupted(channel, 'subscribe failed'));

@@ -162,6 +162,18 @@ export class DeliveryWorker {
     return this.lanes.flatMap((lane) => [...lane.inFlight.values()].map((f) => f.done));
   }
 
+  /**
+   * A turn soon, and a promise of the turns it sets off having ended (not the sends they start, which
+   * a provider may hold): what a timer hands a test clock to wait on (clock.ts TimerFn).
+   */
+  private async kickAndSettle(): Promise<void> {
+    this.schedule();
+    while (this.immediate || this.turning) {
+      if (this.turning) await this.turning;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** One turn soon (setImmediate: this defers the work, it does not wait for time to pass). */
   private schedule(): void {
     if (this.immediate) return;
@@ -237,7 +249,7 @@ export class DeliveryWorker {
       for (const lane of this.lanes) lane.mayHaveDue = true;
       this.logger.error({ err }, 'notification delivery: a turn failed; trying again in 1 s');
       // The database may be back by then; without this the lanes would wait for the next new row.
-      if (!this.stopped) this.clock.setTimer(TURN_RETRY_MS, () => this.schedule());
+      if (!this.stopped) this.clock.setTimer(TURN_RETRY_MS, () => this.kickAndSettle());
     } finally {
       for (const o of outcomes) {
         o.lane.inFlight.delete(o.row.id);
@@ -293,7 +305,7 @@ export class DeliveryWorker {
       lane.timer = null;
       lane.armedAt = null;
       lane.mayHaveDue = true;
-      this.schedule();
+      return this.kickAndSettle();
     });
   }
 

@@ -126,7 +126,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   // Crash recovery before serving: windows that closed while we were down are processed first.
   const resumed = await services.routing.resumeStalledLeads();
-  services.deadlines.start();
+  await services.deadlines.start();
   services.notifications.start();
   await services.searchIndexing.start();
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');

@@ -55,7 +55,9 @@ export async function createServices(deps: ServiceDeps) {
   const actionLinks = createActionLinks(await loadActionLinkSecret(store.org, config.actionLinkSecret), config.publicUrl);
   // SMS and email to agents: outbox rows written in the routing transaction itself (one commit, and
   // none lost to a crash between two); after the commit, a worker sends them.
-  const pollMs = store.cluster ? CLUSTER_POLL_MS : null;
+  // Several instances need Redis (REDIS_URL); without it this instance is the only one, and knows of
+  // every deadline and message itself.
+  const pollMs = store.cluster && config.redisUrl ? CLUSTER_POLL_MS : null;
   const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt, pollMs });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
@@ -70,7 +72,7 @@ export async function createServices(deps: ServiceDeps) {
     earliest: () => routing.earliestPendingDeadline(),
   }, logger.child({ component: 'deadlines' }), pollMs);
   leadChanges.onDeadline((at) => deadlines.notify(at));
-  if (store.cluster) shareDeadlines(store.cluster, leadChanges, deadlines, clock, logger);
+  if (store.cluster && config.redisUrl) shareDeadlines(store.cluster, leadChanges, deadlines, clock, logger);
   // Last uses of API tokens, written a minute at a time rather than on every request.
   const tokenUsage = createTokenUsage({ identity: store.identity, clock, logger });
   return {

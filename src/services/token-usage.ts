@@ -42,7 +42,8 @@ export function createTokenUsage(deps: { identity: Pick<IdentityStore, 'recordTo
       const latest = Math.max(recorded ?? Number.NEGATIVE_INFINITY, pending.get(tokenId) ?? Number.NEGATIVE_INFINITY);
       if (now - latest < TOKEN_USE_PRECISION_MS) return;
       pending.set(tokenId, now);
-      if (timer === null && !stopped) timer = clock.setTimer(TOKEN_USE_PRECISION_MS, () => void flush());
+      // flush's promise: a test clock waits for the write (clock.ts TimerFn).
+      if (timer === null && !stopped) timer = clock.setTimer(TOKEN_USE_PRECISION_MS, () => flush());
     },
 
     /** The token's last use: the note not yet written, else the stored time. */

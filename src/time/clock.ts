@@ -5,11 +5,18 @@ export interface TimerHandle {
   cancel(): void;
 }
 
+/** What a timer runs: nothing to wait for, or the promise of the work it started. */
+export type TimerFn = () => void | Promise<unknown>;
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Runs `fn` once after `ms` milliseconds of this clock's time. */
-  setTimer(ms: number, fn: () => void): TimerHandle;
+  /**
+   * Runs `fn` once after `ms` milliseconds of this clock's time. `fn` may return the promise of the
+   * work it started (a database transaction): a test clock waits for it before moving time on, so
+   * that work on an asynchronous database (PostgreSQL) ends at its own time too. Others ignore it.
+   */
+  setTimer(ms: number, fn: TimerFn): TimerHandle;
 }
 
 export const systemClock: Clock = {
@@ -24,7 +31,7 @@ export const systemClock: Clock = {
 
 /** A clock that moves only when told to; `advance` fires the timers that fall due, in order. */
 export class ManualClock implements Clock {
-  private timers: { at: number; seq: number; fn: () => void }[] = [];
+  private timers: { at: number; seq: number; fn: TimerFn }[] = [];
   private seq = 0;
 
   constructor(private current = Date.UTC(2026, 0, 5, 9, 0, 0)) {}
@@ -33,7 +40,7 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  setTimer(ms: number, fn: () => void): TimerHandle {
+  setTimer(ms: number, fn: TimerFn): TimerHandle {
     const timer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
     this.timers.push(timer);
     return { cancel: () => { this.timers = this.timers.filter((t) => t !== timer); } };
@@ -51,7 +58,8 @@ export class ManualClock implements Clock {
       if (!due) break;
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
-      due.fn();
+      // The work the timer started (returned), then one turn of the event loop for what it set off.
+      await Promise.resolve(due.fn()).catch(() => {});
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.current = end;

@@ -37,10 +37,19 @@ export class DeadlineScheduler {
     private readonly maxSleepMs: number | null = null,
   ) {}
 
-  /** Catches up on overdue deadlines, then arms. */
-  start(): void {
+  /** Catches up on overdue deadlines (resolves when that first pass has ended), then arms. */
+  start(): Promise<void> {
     this.running = true;
     this.run();
+    return this.idle();
+  }
+
+  /** Resolves once no pass is running or waiting to run (its backlog included). */
+  async idle(): Promise<void> {
+    while (this.pass || this.immediate) {
+      if (this.pass) await this.pass;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** A new deadline exists: arm earlier if it comes before the one armed for. */
@@ -68,6 +77,8 @@ export class DeadlineScheduler {
       this.timer = null;
       this.armedFor = null;
       this.run();
+      // The pass this started, for a test clock to wait on (clock.ts TimerFn).
+      return this.idle();
     });
   }
 

@@ -16,12 +16,25 @@ async function passesDone(): Promise<void> {
 }
 
 describe('ManualClock', () => {
+  it('waits for the work a timer returns before moving time on (work on an asynchronous database)', async () => {
+    const clock = new ManualClock(1000);
+    const seen: number[] = [];
+    clock.setTimer(100, async () => {
+      // Several turns of the event loop, as a PostgreSQL round trip takes.
+      await new Promise((r) => setTimeout(r, 20));
+      seen.push(clock.now());
+      clock.setTimer(50, () => { seen.push(clock.now()); });
+    });
+    await clock.advance(500);
+    expect(seen).toEqual([1100, 1150]);
+  });
+
   it('fires due timers in deadline order, each at its own time', async () => {
     const clock = new ManualClock(1000);
     const fired: [string, number][] = [];
-    clock.setTimer(300, () => fired.push(['b', clock.now()]));
-    clock.setTimer(100, () => fired.push(['a', clock.now()]));
-    const c = clock.setTimer(200, () => fired.push(['c', clock.now()]));
+    clock.setTimer(300, () => { fired.push(['b', clock.now()]); });
+    clock.setTimer(100, () => { fired.push(['a', clock.now()]); });
+    const c = clock.setTimer(200, () => { fired.push(['c', clock.now()]); });
     c.cancel();
     await clock.advance(250);
     expect(fired).toEqual([['a', 1100]]);

@@ -7,7 +7,7 @@ import { createRedisEventBus, type RedisEventBus } from '../../src/events/redis-
 import { WsCloseCode } from '../../src/server/ws-limits.js';
 import { createAgent, createSource } from '../support/brokerage.js';
 import { freePort } from '../support/child-server.js';
-import { openRaw } from '../support/hardening.js';
+import { eventually, openRaw } from '../support/hardening.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { haveRedisServer, startPrivateRedis, type PrivateRedis } from '../support/services.js';
 
@@ -44,6 +44,9 @@ describe.skipIf(!available)('events interrupted', () => {
     expect(closed.reason).toMatch(/myOffers/);
 
     await redis.start();
+    // A socket subscribed before the server is back on Redis would be ended again once it is (what was
+    // published before its subscription reached Redis never arrived): the agent's retry lands after.
+    await eventually(() => bus.healthy(), 'the server back on Redis');
     const again = await openRaw(t.wsUrl, agent.token);
     again.subscribe('2', OFFERS);
     // The agent resyncs: the offer made before the interruption is still pending for them.

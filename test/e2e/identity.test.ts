@@ -126,7 +126,7 @@ describe('authentication', () => {
 
 describe('HTTP', () => {
   it('serves /healthz, the playground on GET /graphql, and CORS preflight', async () => {
-    expect(await (await fetch(`${t.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toMatchObject({ status: 'ok', database: 'ok' });
     const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<!DOCTYPE html>/i);

@@ -138,7 +138,7 @@ describe('general routing and the race', () => {
       expect(await errorCode(a.sdk.AcceptOffer({ offerId: offer.id }))).toBe('OFFER_CLOSED');
       expect(await errorCode(a.sdk.DeclineOffer({ offerId: offer.id }))).toBe('OFFER_CLOSED');
     } finally {
-      t.server.services.deadlines.start();
+      await t.server.services.deadlines.start();
     }
     expect((await offersOf(t, submitLead.id))[0]?.state).toBe('EXPIRED');
     expect((await t.admin.Lead({ id: submitLead.id })).lead.state).toBe('UNASSIGNED');

@@ -100,6 +100,40 @@ describe.skipIf(!available)('the Redis event bus', () => {
     await again.stop();
   });
 
+  it('a subscription made while Redis is away ends with EventsInterrupted once Redis is back, for what was published before it took effect', async () => {
+    const b = await instance();
+    // Until the scenario happens: a message published after Redis is back but before b's queued
+    // SUBSCRIBE reached it (PUBLISH answers 0 receivers). Nearly always on the first try: b reconnects
+    // on its backoff, a fresh client at once.
+    for (let attempt = 1; ; attempt++) {
+      await redis.stop();
+      await waitFor(() => !b.healthy());
+      const r = reader(b, 'offers:10');
+      // Let the subscription open (its SUBSCRIBE waits in the offline queue).
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await redis.start();
+      const raw = new Redis(redis.url);
+      let s = 0;
+      let missed = 0;
+      try {
+        while ((await raw.publish('offers:10', JSON.stringify({ o: 'x', s: ++s, p: s }))) === 0) missed++;
+      } finally {
+        raw.disconnect();
+      }
+      if (missed === 0 && attempt < 3) {
+        await r.stop();
+        continue;
+      }
+      expect(missed).toBeGreaterThan(0);
+      // What arrived once it took effect is delivered; what came before, b cannot know of: it ends the
+      // subscription rather than let it look complete.
+      await waitFor(() => r.ended);
+      expect(r.error).toBeInstanceOf(EventsInterrupted);
+      expect(r.got.length).toBeLessThan(s);
+      break;
+    }
+  });
+
   it('a gap in a channel sequence ends that channel only', async () => {
     const b = await instance();
     const gapped = reader(b, 'lead-events:lead:1');

@@ -58,7 +58,7 @@ async function buildWorld(): Promise<World> {
   const database = openSqliteStore(':memory:');
   const config = loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' });
   const services = await createServices({ store: database, clock, bus: createInProcessEventBus(), config, logger: silent });
-  services.deadlines.start();
+  await services.deadlines.start();
   const north = (await services.users.createOffice('North')).id;
   const south = (await services.users.createOffice('South')).id;
   const agents: number[] = [];

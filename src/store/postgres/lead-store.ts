@@ -15,7 +15,6 @@
 //   instances' schedulers never take the same offer, never wait for each other, and skip a lead an
 //   accept holds (the accept closes its offers, or the next pass expires them). The update is guarded
 //   by state = 'PENDING', so an offer expires once.
-// - The source's rotation is locked FOR NO KEY UPDATE (lockSourceRotation says why).
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type { LeadStore, RoutingRound } from '../port.js';
@@ -40,11 +39,10 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
   return {
     async lockSourceRotation(sourceId: number): Promise<number | null> {
-      // FOR NO KEY UPDATE, not FOR UPDATE: the routing transaction has already inserted its lead, whose
-      // source_id foreign key check holds FOR KEY SHARE on this row. FOR UPDATE conflicts with that
-      // lock, so two leads of one source routed at once each waited for the other's key share: a
-      // deadlock for every pair (seen at 16 leads in flight). FOR NO KEY UPDATE still serialises the
-      // rotation (it conflicts with itself) and is all the anchor's UPDATE takes anyway.
+      // FOR NO KEY UPDATE, not FOR UPDATE: the routing transaction has already inserted its lead,
+      // whose foreign key took FOR KEY SHARE on this row. FOR UPDATE conflicts with that, so two leads
+      // of one source arriving together each waited for the other's key share: a deadlock per pair.
+      // FOR NO KEY UPDATE (what the anchor's UPDATE takes anyway) still queues the rotation's readers.
       const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources)
         .where(eq(leadSources.id, sourceId)).for('no key update');
       return row?.anchor ?? null;

@@ -203,30 +203,29 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(new Set(heads).size).toBe(12);
     });
 
-    it('two leads of one source routed at once, each inserted before its round locks the rotation, take turns without a deadlock', async () => {
+    it('two leads of one source routed at once take turns on the rotation without a deadlock (each lead\'s foreign key already holds the source)', async () => {
       const store = await open();
-      const { sourceId, agentIds } = await fixture(store, 2);
-      // As submitLead does: the lead first (on PostgreSQL its source_id's foreign key check share-locks
-      // the source's row), then the rotation under the row's lock. Both inserts happen before either
-      // lock (SQLite runs the transactions one after another: the wait times out there). A deadlock
-      // would show as a transaction body run again (the store retries a transaction that met one).
+      const { sourceId, agentIds } = await fixture(store, 4);
       let runs = 0;
       let inserted = 0;
-      let bothInserted = () => {};
-      const barrier = new Promise<void>((resolve) => { bothInserted = resolve; });
-      const route = (i: number) => store.transaction(async (tx) => {
+      // As routing does it: the lead is inserted first (its foreign key locks the source row FOR KEY
+      // SHARE on PostgreSQL), then the rotation is read under its row lock and advanced.
+      const route = () => store.transaction(async (tx) => {
         runs++;
-        await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: `L${i}`, createdAt: T0 });
-        if (++inserted === 2) bothInserted();
-        await Promise.race([barrier, new Promise((r) => setTimeout(r, 300))]);
+        await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
+        inserted++;
+        // Both leads in before either reads the rotation, where the store lets two transactions overlap
+        // (on SQLite they run one after the other: the first stops waiting after 100 ms).
+        for (let i = 0; i < 50 && inserted < 2; i++) await new Promise((r) => setTimeout(r, 2));
         const current = await tx.leads.lockSourceRotation(sourceId);
-        await tx.leads.setSourceAnchor(sourceId, agentIds[i] as number);
-        return current;
+        const next = agentIds[(current === null ? 0 : agentIds.indexOf(current) + 1) % agentIds.length] as number;
+        await tx.leads.setSourceAnchor(sourceId, next);
+        return next;
       });
-      const anchors = await Promise.all([route(0), route(1)]);
+      const heads = await Promise.all([route(), route()]);
+      expect(new Set(heads).size).toBe(2);
+      // Neither was rolled back (by a deadlock) and run again.
       expect(runs).toBe(2);
-      // Each read what was there before it: the first nothing, the second the first's anchor.
-      expect(anchors).toContain(null);
     });
   });
 
