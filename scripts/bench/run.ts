@@ -3,11 +3,14 @@
 //
 // Options (all --name=value):
 //   --only=speed,intake,live,race,deadline,notify,list   which benchmarks (default: all seven)
+//   --store=sqlite|postgres   sqlite (default): as above. postgres: speed, intake, race and deadline on
+//                       SQLite, on PostgreSQL + Redis with one instance and with two, one table side
+//                       by side (compare-stores.ts, with its options --setups, --pg-url, --redis-url)
 //   --sqlite-synchronous=FULL|NORMAL   the servers' SQLITE_SYNCHRONOUS (default FULL, as deployed)
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
-//   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10
+//   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1
 //   live:     --live-agents=10000 --live-targets=1000
 //   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8
 //   deadline: --deadline-offers=5000 --deadline-agents-per-lead=10 --deadline-rate=100 --deadline-intake-rate=50
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Args } from './lib/args.js';
 import type { StartOptions } from './lib/server.js';
 import { printTable, type Figure } from './lib/stats.js';
+import { COMPARED, compareStores } from './compare-stores.js';
 import { deadlines } from './deadlines.js';
 import { intake } from './intake.js';
 import { liveAgents } from './live-agents.js';
@@ -37,7 +41,7 @@ const BENCHES: [string, Bench][] = [
 ];
 const OPTIONS = [
   'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup',
-  'intake-agents', 'intake-concurrency', 'intake-duration', 'live-agents', 'live-targets',
+  'intake-agents', 'intake-concurrency', 'intake-duration', 'intake-sources', 'live-agents', 'live-targets',
   'race-leads', 'race-agents-per-lead', 'race-agents', 'race-leads-in-flight',
   'deadline-offers', 'deadline-agents-per-lead', 'deadline-rate', 'deadline-intake-rate',
   'notify-rate', 'notify-duration', 'notify-agents', 'notify-delay', 'notify-slow', 'notify-drain', 'notify-baseline-root',
@@ -77,7 +81,10 @@ async function leadList(timeoutSec: number, leads: number): Promise<{ ran: boole
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2));
-  const only = new Set(args.str('only', 'speed,intake,live,race,deadline,notify,list').split(',').map((s) => s.trim()).filter(Boolean));
+  const store = args.str('store', 'sqlite');
+  if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store: sqlite or postgres, not "${store}"`);
+  const defaultOnly = store === 'postgres' ? COMPARED.map(([n]) => n).join(',') : 'speed,intake,live,race,deadline,notify,list';
+  const only = new Set(args.str('only', defaultOnly).split(',').map((s) => s.trim()).filter(Boolean));
   const profileDir = args.str('profile', '');
   const synchronous = args.str('sqlite-synchronous', 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`--sqlite-synchronous: FULL or NORMAL, not "${synchronous}"`);
@@ -86,14 +93,19 @@ async function main(): Promise<void> {
   const listLeads = args.num('list-leads', 1_000_000);
   // A typo must not silently run the default: every option a benchmark reads is named up front.
   args.declare(OPTIONS);
+  if (store === 'postgres') args.declare(['setups', 'pg-url', 'redis-url']);
   args.checkUnknown();
-  for (const name of only) {
-    if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
-  }
   const opts: StartOptions = { env: { SQLITE_SYNCHRONOUS: synchronous } };
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     opts.cpuProfDir = profileDir;
+  }
+  if (store === 'postgres') {
+    await compareStores(args, opts, only);
+    return;
+  }
+  for (const name of only) {
+    if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
   }
 
   const started = performance.now();

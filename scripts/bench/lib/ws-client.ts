@@ -82,8 +82,12 @@ export class GqlSocket {
   }
 }
 
-/** Opens `tokens.length` sockets, at most `parallel` handshakes at a time; returns them in order. */
-export async function openSockets(url: string, tokens: readonly string[], parallel: number): Promise<GqlSocket[]> {
+/**
+ * Opens `tokens.length` sockets, at most `parallel` handshakes at a time; returns them in order.
+ * `url` may name the server per socket (several instances: socket i on instance i mod n).
+ */
+export async function openSockets(url: string | ((i: number) => string), tokens: readonly string[], parallel: number): Promise<GqlSocket[]> {
+  const urlOf = typeof url === 'string' ? () => url : url;
   const sockets: GqlSocket[] = new Array<GqlSocket>(tokens.length);
   let next = 0;
   const worker = async () => {
@@ -91,7 +95,7 @@ export async function openSockets(url: string, tokens: readonly string[], parall
       const i = next++;
       const token = tokens[i];
       if (token === undefined) break;
-      const s = new GqlSocket(url, token);
+      const s = new GqlSocket(urlOf(i), token);
       await s.ready;
       sockets[i] = s;
     }

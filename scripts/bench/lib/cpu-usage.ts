@@ -1,0 +1,127 @@
+// Where a benchmark's CPU time goes: CPU time per process group (server instances, PostgreSQL's
+// backends, Redis, the load generator) read from /proc/<pid>/stat before and after a measured phase,
+// beside the whole machine's busy time from /proc/stat, so that "two instances are not faster" can be
+// told apart into "the cores are full" and "something waits". Linux only, as the rest of the suite.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+/** Kernel clock ticks per second (USER_HZ), the unit of /proc's CPU times. */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime, in ms. */
+  cpuMs: number;
+}
+
+/** A process's parent and CPU time so far, or null when it has gone. */
+export function procStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name is in parentheses and may hold spaces: the fields after it start at the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  const ppid = Number(fields[1]);
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { ppid, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+/** The children of `parent` (e.g. every process of a PostgreSQL cluster, children of its postmaster). */
+export function childrenOf(parent: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (procStat(pid)?.ppid === parent) pids.push(pid);
+  }
+  return pids;
+}
+
+/** The whole machine's busy and total CPU time so far (all cores), in ms. */
+function machineCpu(): { busyMs: number; totalMs: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [, ...values] = line.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const v = values.slice(0, 8).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND, totalMs: (total * 1000) / TICKS_PER_SECOND };
+}
+
+/** Process groups to account for, by label; resolved at the start and again at the end of a phase. */
+export type ProcessGroups = () => Promise<Record<string, number[]>>;
+
+export interface CpuGroupUsage {
+  group: string;
+  /** CPU time in the phase, ms (summed over the group's processes and their threads). */
+  cpuMs: number;
+  /** cpuMs as a share of one core over the phase (100 = one core busy throughout). */
+  percentOfCore: number;
+}
+
+export interface CpuBreakdown {
+  seconds: number;
+  cores: number;
+  /** Busy time of the whole machine as a share of one core (200 = both of 2 cores full). */
+  machinePercentOfCore: number;
+  /** Machine busy time not in any group: other work on the machine, processes that came and went. */
+  otherPercentOfCore: number;
+  groups: CpuGroupUsage[];
+  loadAverage: { before: number[]; after: number[] };
+}
+
+/**
+ * Starts accounting: reads every group's processes now; `stop()` reads them again and returns each
+ * group's CPU time in between. A process first seen at the end counts from its start; one that ended
+ * within the phase is lost to "other". The load generator (this process) is its own group.
+ */
+export async function startCpuAccounting(groups: ProcessGroups): Promise<{ stop(): Promise<CpuBreakdown> }> {
+  const read = async () => {
+    const byGroup = await groups();
+    const perPid = new Map<number, { group: string; cpuMs: number }>();
+    for (const [group, pids] of Object.entries(byGroup)) {
+      for (const pid of pids) {
+        const stat = procStat(pid);
+        if (stat && !perPid.has(pid)) perPid.set(pid, { group, cpuMs: stat.cpuMs });
+      }
+    }
+    const self = process.cpuUsage();
+    return { perPid, selfMs: (self.user + self.system) / 1000, machine: machineCpu(), at: performance.now() };
+  };
+  const loadBefore = loadavg();
+  const before = await read();
+  return {
+    async stop(): Promise<CpuBreakdown> {
+      const after = await read();
+      const seconds = (after.at - before.at) / 1000;
+      const pct = (ms: number) => (seconds > 0 ? (100 * ms) / (seconds * 1000) : 0);
+      const byGroup = new Map<string, number>();
+      for (const [pid, a] of after.perPid) {
+        const b = before.perPid.get(pid)?.cpuMs ?? 0;
+        byGroup.set(a.group, (byGroup.get(a.group) ?? 0) + Math.max(0, a.cpuMs - b));
+      }
+      byGroup.set('load generator (this process)', after.selfMs - before.selfMs);
+      const machineMs = after.machine.busyMs - before.machine.busyMs;
+      const accounted = [...byGroup.values()].reduce((a, b) => a + b, 0);
+      return {
+        seconds,
+        cores: cpus().length,
+        machinePercentOfCore: pct(machineMs),
+        otherPercentOfCore: pct(Math.max(0, machineMs - accounted)),
+        groups: [...byGroup.entries()].map(([group, cpuMs]) => ({ group, cpuMs, percentOfCore: pct(cpuMs) })),
+        loadAverage: { before: loadBefore, after: loadavg() },
+      };
+    },
+  };
+}
