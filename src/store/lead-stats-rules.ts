@@ -69,8 +69,8 @@ export interface RangePlan {
 }
 
 /**
- * The pieces of whole days and the raw edges of a range, given the days the rollups hold (null: none). The
- * same cut as src/store/sqlite/lead-stats-store.ts makes, for stores that read the extent asynchronously.
+ * The pieces of whole days and the raw edges of a range, given the days the rollups hold (null: none): the
+ * cut both stores read a range by.
  */
 export function planRange(range: StatsRange, extent: RollupExtent | null): RangePlan {
   const fromMs = range.from?.getTime() ?? null;

@@ -21,7 +21,7 @@
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure, here and in the triggers alike.
 import type { AgentBucketCount, LeadCount, StatsReader } from '../port.js';
-import { BAND_SHIFT, DAY_MS, LIVE_SPAN, planPieces, type Piece, type StatsRange } from '../lead-stats-rules.js';
+import { BAND_SHIFT, DAY_MS, LIVE_SPAN, planRange, type Piece, type RangePlan, type StatsRange } from '../lead-stats-rules.js';
 import type { Db } from './database.js';
 import { clientOf } from './transaction.js';
 
@@ -118,36 +118,17 @@ export function createLeadStatsStore(db: Db) {
     }
   }
 
-  interface Plan { pieces: Piece[]; edges: [number, number][] }
-
-  /** The pieces of whole days and the raw edges ([from, to) in ms) of a range. */
-  function plan(range: StatsRange): Plan {
+  /** The pieces of whole days and the raw edges ([from, to) in ms) of a range (planRange's cut). */
+  function plan(range: StatsRange): RangePlan {
     const fromMs = range.from?.getTime() ?? null;
     const toMs = range.to?.getTime() ?? null;
+    // An empty range reads nothing, not even the extent.
     if (fromMs !== null && toMs !== null && fromMs >= toMs) return { pieces: [], edges: [] };
     const days = extent.get() as { leadFirst: number | null; offerFirst: number | null; leadLatest: number | null; offerLatest: number | null };
     const firsts = [days.leadFirst, days.offerFirst].filter((d) => d !== null);
     const latests = [days.leadLatest, days.offerLatest].filter((d) => d !== null);
-    if (firsts.length === 0 || latests.length === 0) return { pieces: [], edges: [] };
-    const first = Math.min(...firsts);
-    const latest = Math.max(...latests);
-    // Whole days [fromDay, toDay); a bound inside a day leaves that day's part to the raw rows.
-    const fromDay = fromMs === null ? first : Math.ceil(fromMs / DAY_MS);
-    const toDay = toMs === null ? latest + 1 : Math.floor(toMs / DAY_MS);
-    if (fromMs !== null && toMs !== null && fromDay > toDay) return { pieces: [], edges: [[fromMs, toMs]] };
-    const edges: [number, number][] = [];
-    if (fromMs !== null && fromMs < fromDay * DAY_MS) edges.push([fromMs, fromDay * DAY_MS]);
-    if (toMs !== null && toMs > toDay * DAY_MS) edges.push([toDay * DAY_MS, toMs]);
-    const lo = Math.max(fromDay, first);
-    const hi = Math.min(toDay, latest + 1);
-    if (lo >= hi) return { pieces: [], edges };
-    // No rows lie outside [first, latest]: a bound beyond them may as well be a 512-day boundary,
-    // when that makes fewer pieces (all time is then one 512-day period per key and year or so).
-    const los = fromDay <= first ? [lo, lo - (lo % LIVE_SPAN)] : [lo];
-    const his = toDay > latest ? [hi, Math.ceil(hi / LIVE_SPAN) * LIVE_SPAN] : [hi];
-    const plans = los.flatMap((a) => his.map((b) => planPieces(a, b, latest)));
-    const size = (ps: Piece[]) => ps.reduce((n, p) => n + p.last - p.first + 1, 0);
-    return { pieces: plans.reduce((best, p) => (size(p) < size(best) ? p : best)), edges };
+    if (firsts.length === 0 || latests.length === 0) return planRange(range, null);
+    return planRange(range, { first: Math.min(...firsts), latest: Math.max(...latests) });
   }
 
   /**
@@ -166,7 +147,7 @@ export function createLeadStatsStore(db: Db) {
     return [...byKey.values()].filter((r) => r.n !== 0);
   }
 
-  function reader({ pieces, edges }: Plan): SyncStatsReader {
+  function reader({ pieces, edges }: RangePlan): SyncStatsReader {
     const json = piecesJson(pieces);
     // The edges' offers, read once: every figure but the lead counts needs them.
     let edgeOffers: { agentId: number; state: string; bucket: number | null; n: number }[] | undefined;
