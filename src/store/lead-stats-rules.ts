@@ -102,6 +102,8 @@ export function planRange(range: StatsRange, extent: RollupExtent | null): Range
  * counts that share a key are summed, and keys that sum to 0 are left out.
  */
 export function mergeCounts<R extends { n: number }>(rows: readonly R[], more: readonly R[], key: (r: R) => string | number): R[] {
+  // Nothing to add (the common case: a range of whole days): the rollups' rows are one per key already.
+  if (more.length === 0) return rows.filter((r) => r.n !== 0);
   const byKey = new Map<string | number, R>();
   for (const r of [...rows, ...more]) {
     const k = key(r);

@@ -21,7 +21,7 @@
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure, here and in the triggers alike.
 import type { AgentBucketCount, LeadCount, StatsReader } from '../port.js';
-import { BAND_SHIFT, DAY_MS, LIVE_SPAN, planRange, type Piece, type RangePlan, type StatsRange } from '../lead-stats-rules.js';
+import { BAND_SHIFT, DAY_MS, LIVE_SPAN, mergeCounts, planRange, type Piece, type RangePlan, type StatsRange } from '../lead-stats-rules.js';
 import type { Db } from './database.js';
 import { clientOf } from './transaction.js';
 
@@ -131,22 +131,6 @@ export function createLeadStatsStore(db: Db) {
     return planRange(range, { first: Math.min(...firsts), latest: Math.max(...latests) });
   }
 
-  /**
-   * Rows one per key (as the rollup queries return them) with the edges' rows added in: rows that
-   * share a key are summed, and keys that sum to 0 are left out.
-   */
-  function merged<R extends { n: number }>(rows: R[], edgeRows: R[], key: (r: R) => string | number): R[] {
-    if (edgeRows.length === 0) return rows.filter((r) => r.n !== 0);
-    const byKey = new Map<string | number, R>();
-    for (const r of [...rows, ...edgeRows]) {
-      const k = key(r);
-      const known = byKey.get(k);
-      if (known) known.n += r.n;
-      else byKey.set(k, { ...r });
-    }
-    return [...byKey.values()].filter((r) => r.n !== 0);
-  }
-
   function reader({ pieces, edges }: RangePlan): SyncStatsReader {
     const json = piecesJson(pieces);
     // The edges' offers, read once: every figure but the lead counts needs them.
@@ -156,7 +140,7 @@ export function createLeadStatsStore(db: Db) {
 
     return {
       leadCounts() {
-        const rows = merged(leadRollups.all({ pieces: json }) as LeadCount[],
+        const rows = mergeCounts(leadRollups.all({ pieces: json }) as LeadCount[],
           edges.flatMap(([from, to]) => rawLeads.all({ from, to }) as LeadCount[]),
           (r) => `${r.state}|${r.sourceId}|${r.statusCodeId}`);
         // Status code 0 in the rollups: the lead has none.
@@ -165,14 +149,14 @@ export function createLeadStatsStore(db: Db) {
       },
 
       offerCounts() {
-        return merged(parsed<[number, string, number, number]>(offerRollups.get({ pieces: json }))
+        return mergeCounts(parsed<[number, string, number, number]>(offerRollups.get({ pieces: json }))
           .map(([agentId, state, band, n]) => ({ agentId, state, band, n })),
           offersAtEdges().map((o) => ({ agentId: o.agentId, state: o.state, band: o.bucket === null ? -1 : o.bucket >> BAND_SHIFT, n: o.n })),
           (r) => (r.agentId * 8 + OFFER_STATE_INDEX.indexOf(r.state)) * 4096 + r.band + 1);
       },
 
       acceptBuckets() {
-        return merged(parsed<[number, number]>(acceptRollups.get({ pieces: json })).map(([bucket, n]) => ({ bucket, n })),
+        return mergeCounts(parsed<[number, number]>(acceptRollups.get({ pieces: json })).map(([bucket, n]) => ({ bucket, n })),
           offersAtEdges().filter((o) => o.state === 'ACCEPTED' && o.bucket !== null).map((o) => ({ bucket: o.bucket ?? 0, n: o.n })),
           (r) => r.bucket).sort((a, b) => a.bucket - b.bucket);
       },
@@ -191,7 +175,7 @@ export function createLeadStatsStore(db: Db) {
           return w && o.bucket !== null && o.bucket >= w.fromBucket && o.bucket <= w.toBucket
             ? [{ agentId: o.agentId, bucket: o.bucket, n: o.n }] : [];
         });
-        return merged(rows, edgeRows, (r) => r.agentId * 65536 + r.bucket);
+        return mergeCounts(rows, edgeRows, (r) => r.agentId * 65536 + r.bucket);
       },
     };
   }
