@@ -20,6 +20,7 @@ import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
   MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions,
 } from '../port.js';
+import { nameHotStatements, StatementNames } from './statement-names.js';
 import { PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
 import * as schema from './schema.js';
@@ -69,6 +70,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const logger = options.logger;
   await migratePostgres(url);
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  nameHotStatements(pool, new StatementNames());
   // A pooled connection that dies while idle (the server restarted) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const db: PgExecutor = drizzle(pool, { schema });
