@@ -40,6 +40,8 @@ const EXPIRY_BATCH = 50;
 /** The note of the EXPIRED event of an offer closed because its agent was deactivated. */
 export const DEACTIVATED_NOTE = 'the agent was deactivated';
 
+const NOBODY: ReadonlySet<number> = new Set();
+
 /** A source with what routing needs: its offices and its lead group's members. */
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
 
@@ -87,11 +89,12 @@ export function createRoutingService(deps: {
     if (!source) throw notFound('lead source');
     const roster = await store.leads.loadRoster();
     const now = clock.now();
+    // The anchor and credits as committed now (the source row itself may come from a cache).
     return planLeadRound({
-      roster, source, alreadyOffered: new Set(), anchor: source.rrLastAgentId ?? 0, firstRound: true, round: 1,
+      roster, source, alreadyOffered: new Set(), anchor: await store.leads.sourceAnchor(sourceId) ?? 0, firstRound: true, round: 1,
       postalCode: postalCode ? normalizePostal(postalCode) : null,
       winsToday: await capsToday(store, roster, now),
-      credits: rosterTraits(roster).weighted ? decodeCredits(source.rrCredits) : null,
+      credits: rosterTraits(roster).weighted ? decodeCredits(await store.leads.rotationCredits(sourceId)) : null,
       now,
     });
   }
@@ -109,30 +112,36 @@ export function createRoutingService(deps: {
     // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor
     // (and the weighted credits, read after the lock so two instances never pick from the same state).
     const anchor = lead.routingAnchor ?? (firstRound ? await tx.leads.lockSourceRotation(source.id) : null) ?? 0;
+    // A lead with no round yet has been offered to nobody: no need to ask the database.
+    const offered = lead.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(lead.id);
     const credits = firstRound && rosterTraits(roster).weighted ? decodeCredits(await tx.leads.rotationCredits(source.id)) : null;
     const plan = planLeadRound({
-      roster, source, alreadyOffered: await tx.leads.offeredAgentIds(lead.id), anchor, firstRound, round: lead.round + 1,
+      roster, source, alreadyOffered: offered, anchor, firstRound, round: lead.round + 1,
       postalCode: lead.postalCode ? normalizePostal(lead.postalCode) : null,
       winsToday: await capsToday(tx, roster, now.getTime()),
       credits, now: now.getTime(),
     });
-    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
-    if (firstRound && plan.head !== null) await tx.leads.setSourceAnchor(source.id, plan.head);
+    // Weighted heads: the source's new credits, under the same rotation lock as its anchor.
     if (plan.credits) await tx.leads.setRotationCredits(source.id, encodeCredits(plan.credits));
     const round = lead.round + 1;
-    await tx.leads.insertRoutingRound(lead.id, round, now, plan.decisions);
+    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
+    const newAnchor = firstRound && plan.head !== null ? { sourceId: source.id, agentId: plan.head } : null;
     if (plan.offered.length === 0) {
+      const { lead: unassigned } = await tx.leads.writeRound({
+        lead, patch: { state: 'UNASSIGNED', round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, offers: [], anchor: newAnchor,
+      });
       await changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
-      return tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: plan.anchor });
+      return unassigned;
     }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    const made = await tx.leads.insertOffers(plan.offered.map((agentId) => ({
-      leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt,
-    })));
-    for (const offer of made) changes.offerChanged('RECEIVED', offer);
-    await changes.addEvents(made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+    const written = await tx.leads.writeRound({
+      lead, patch: { round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, anchor: newAnchor,
+      offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
+    });
+    for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
+    await changes.addEvents(written.offers.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
     changes.deadlineAt(expiresAt.getTime());
-    return tx.leads.updateLead(lead.id, { round, routingAnchor: plan.anchor });
+    return written.lead;
   }
 
   /**
