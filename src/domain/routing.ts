@@ -1,9 +1,12 @@
 // The routing rules as pure functions over plain data: who may be offered a lead, in what order,
 // and who is offered it in the next round. No I/O and no clock: `now` is passed in.
+import { localTime, withinHours, type LocalTime, type WeeklyHours } from './local-time.js';
+import { matchesArea } from './service-areas.js';
+import { pickWeightedHead, type WeightedAgent } from './weighted-rotation.js';
 
 export type RoutingReason =
   | 'OFFERED' | 'ALREADY_OFFERED' | 'HALTED' | 'OUT_OF_OFFICE' | 'INACTIVE' | 'NOT_IN_OFFICE'
-  | 'NOT_IN_LEAD_GROUP' | 'WAITING';
+  | 'NOT_IN_LEAD_GROUP' | 'WAITING' | 'OUTSIDE_HOURS' | 'AT_CAPACITY' | 'NOT_IN_AREA';
 
 /** What routing needs to know of an agent. */
 export interface AgentSnapshot {
@@ -14,6 +17,44 @@ export interface AgentSnapshot {
   readonly haltedAt: number | null;
   /** null with haltedAt set: halted until resumed. */
   readonly haltUntil: number | null;
+  /** The agent's IANA time zone (theirs, else the company's). Left out: UTC. */
+  readonly timeZone?: string;
+  /** Weekly working hours in that zone (compileWorkingHours); null or left out: always available. */
+  readonly hours?: WeeklyHours | null;
+  /** 1..100; left out: 1. */
+  readonly routingWeight?: number;
+  /** GENERAL leads the agent may win per local day; null or left out: no cap. */
+  readonly dailyLeadCap?: number | null;
+  /** Normalised postal codes or prefixes (normalizeArea); left out or empty: serves no area. */
+  readonly serviceAreas?: readonly string[];
+}
+
+/**
+ * What a round knows beyond the roster and the source. Built once per round (roundContext): it
+ * memoises each zone's local time for `now`, so a roster of 1,000 agents in two zones reads the
+ * zone data twice, not 1,000 times.
+ */
+export interface RoundContext {
+  readonly now: number;
+  /** GENERAL leads won today (local day) per capped agent; null: no agent has a cap. */
+  readonly winsToday: ReadonlyMap<number, number> | null;
+  /** The lead's normalised postal code when the service-area rule applies to this round, else null. */
+  readonly postalCode: string | null;
+  /** Local time per zone at `now` (filled as zones are met). */
+  readonly local: Map<string, LocalTime>;
+}
+
+export function roundContext(now: number, winsToday: ReadonlyMap<number, number> | null = null, postalCode: string | null = null): RoundContext {
+  return { now, winsToday, postalCode, local: new Map() };
+}
+
+function localNow(ctx: RoundContext, zone: string): LocalTime {
+  let t = ctx.local.get(zone);
+  if (!t) {
+    t = localTime(zone, ctx.now);
+    ctx.local.set(zone, t);
+  }
+  return t;
 }
 
 /** What routing needs to know of a lead source. */
@@ -42,6 +83,7 @@ export function exclusionReason(
   source: Pick<SourceRules, 'officeIds' | 'leadGroupMemberIds'>,
   alreadyOffered: ReadonlySet<number>,
   now: number,
+  ctx: RoundContext | null = null,
 ): RoutingReason | null {
   if (!agent.active) return 'INACTIVE';
   if (source.officeIds.length > 0 && !agent.officeIds.some((o) => source.officeIds.includes(o))) return 'NOT_IN_OFFICE';
@@ -49,6 +91,10 @@ export function exclusionReason(
   if (alreadyOffered.has(agent.id)) return 'ALREADY_OFFERED';
   if (isHalted(agent, now)) return 'HALTED';
   if (!agent.inOffice) return 'OUT_OF_OFFICE';
+  if (ctx === null) return null;
+  if (agent.hours && !withinHours(agent.hours, localNow(ctx, agent.timeZone ?? 'UTC'))) return 'OUTSIDE_HOURS';
+  if (agent.dailyLeadCap != null && ctx.winsToday !== null && (ctx.winsToday.get(agent.id) ?? 0) >= agent.dailyLeadCap) return 'AT_CAPACITY';
+  if (ctx.postalCode !== null && !matchesArea(agent.serviceAreas ?? [], ctx.postalCode)) return 'NOT_IN_AREA';
   return null;
 }
 
@@ -103,6 +149,7 @@ export function planRound(
   alreadyOffered: ReadonlySet<number>,
   anchor: number | null,
   now: number,
+  ctx: RoundContext | null = null,
 ): RoundPlan {
   const offered: number[] = [];
   const decisions: RoundPlan['decisions'] = new Array(agents.length);
@@ -111,10 +158,10 @@ export function planRound(
   for (let k = 0; k < sorted.length; k++) {
     const i = start + k < sorted.length ? start + k : start + k - sorted.length;
     const agent = sorted[i] as AgentSnapshot;
-    const excluded = exclusionReason(agent, source, alreadyOffered, now);
+    const excluded = exclusionReason(agent, source, alreadyOffered, now, ctx);
     // The head in the same pass (one sort and one check per agent, not two).
     if (head === null && (excluded === null
-      || (excluded === 'ALREADY_OFFERED' && exclusionReason(agent, source, NOBODY, now) === null))) head = agent.id;
+      || (excluded === 'ALREADY_OFFERED' && exclusionReason(agent, source, NOBODY, now, ctx) === null))) head = agent.id;
     if (excluded) {
       decisions[k] = [agent.id, excluded];
     } else if (offered.length < source.raceAgentCount) {
@@ -125,6 +172,106 @@ export function planRound(
     }
   }
   return { offered, decisions, head };
+}
+
+/** What a roster needs beyond the basic rules, worked out once per roster snapshot (it is shared and never changed). */
+interface RosterTraits {
+  /** Agents with a daily cap: their wins today are read only when there are some. */
+  cappedIds: readonly number[];
+  /** Some agent's weight is not 1: heads are chosen by weight (pickWeightedHead), not by id rotation. */
+  weighted: boolean;
+}
+
+const traitsOf = new WeakMap<readonly AgentSnapshot[], RosterTraits>();
+
+export function rosterTraits(roster: readonly AgentSnapshot[]): RosterTraits {
+  let t = traitsOf.get(roster);
+  if (!t) {
+    t = {
+      cappedIds: roster.filter((a) => a.active && a.dailyLeadCap != null).map((a) => a.id),
+      weighted: roster.some((a) => a.active && (a.routingWeight ?? 1) !== 1),
+    };
+    traitsOf.set(roster, t);
+  }
+  return t;
+}
+
+/** A source's rules for a lead's rounds (SourceRules and the service-area rule). */
+export type LeadSourceRules = Pick<SourceRules, 'officeIds' | 'leadGroupMemberIds' | 'raceAgentCount'> & {
+  /** A lead with a postal code is offered only to agents serving it… */
+  matchServiceArea: boolean;
+  /** …for this many rounds (null: every round). */
+  widenAfterRounds: number | null;
+};
+
+export interface LeadRoundInput {
+  roster: readonly AgentSnapshot[];
+  source: LeadSourceRules;
+  alreadyOffered: ReadonlySet<number>;
+  /** The lead's anchor; on its first round, the source's (0: from the lowest id). */
+  anchor: number;
+  /** A first round picks the list's head (and moves the source's rotation). */
+  firstRound: boolean;
+  /** The round being planned, from 1. */
+  round: number;
+  /** The lead's postal code, normalised (normalizePostal), or null. */
+  postalCode: string | null;
+  /** GENERAL leads won today per capped agent; null when none is capped (rosterTraits). */
+  winsToday: ReadonlyMap<number, number> | null;
+  /** The source's weighted-rotation credits; read for a first round when the roster is weighted. */
+  credits: ReadonlyMap<number, number> | null;
+  now: number;
+}
+
+export interface LeadRoundPlan extends RoundPlan {
+  /** The lead's anchor for this and later rounds (a weighted first round starts the list at its head). */
+  anchor: number;
+  /** The source's new credits, to save: a weighted first round only; null otherwise. */
+  credits: Map<number, number> | null;
+  /** The service-area rule applied to the lead, but not to this round (widened, or nobody in the area). */
+  widened: boolean;
+}
+
+/**
+ * The one planning function of a general lead's round: used by the real round (startNextRound), by
+ * nextUp and by routingPreview, so the preview is what the round would do.
+ * - Service areas: while they apply (matchServiceArea, a postal code, round <= widenAfterRounds) only
+ *   agents serving the code are offered it (NOT_IN_AREA). A round that would offer nobody under the
+ *   rule is planned without it, so a lead is never left unassigned because nobody serves its area.
+ * - Weights: with every eligible weight 1, the head is the first eligible agent after the anchor (the
+ *   id rotation, unchanged). Otherwise a first round's head is picked by pickWeightedHead among the
+ *   agents eligible now, and the list goes on in id order after them.
+ */
+export function planLeadRound(input: LeadRoundInput): LeadRoundPlan {
+  const { roster, source, alreadyOffered, now } = input;
+  const areaRule = source.matchServiceArea && input.postalCode !== null
+    && (source.widenAfterRounds === null || input.round <= source.widenAfterRounds);
+  const planWith = (ctx: RoundContext): Omit<LeadRoundPlan, 'widened'> => {
+    let anchor = input.anchor;
+    let credits: Map<number, number> | null = null;
+    if (input.firstRound && rosterTraits(roster).weighted) {
+      const eligible: WeightedAgent[] = [];
+      for (const a of roster) {
+        if (exclusionReason(a, source, NOBODY, now, ctx) === null) eligible.push({ id: a.id, weight: a.routingWeight ?? 1 });
+      }
+      eligible.sort((a, b) => a.id - b.id);
+      // Every eligible weight 1: the plain rotation, exactly as without weights.
+      if (eligible.some((a) => a.weight !== 1)) {
+        const pick = pickWeightedHead(eligible, input.credits ?? new Map());
+        if (pick) {
+          anchor = pick.head - 1;
+          credits = pick.credits;
+        }
+      }
+    }
+    return { ...planRound(roster, source, alreadyOffered, anchor, now, ctx), anchor, credits };
+  };
+  if (areaRule) {
+    const inArea = planWith(roundContext(now, input.winsToday, input.postalCode));
+    if (inArea.offered.length > 0) return { ...inArea, widened: false };
+  }
+  const wide = planWith(roundContext(now, input.winsToday, null));
+  return { ...wide, widened: source.matchServiceArea && input.postalCode !== null };
 }
 
 /** The agent a new general lead's distribution list starts with, who becomes the source's anchor. */

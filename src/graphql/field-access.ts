@@ -30,7 +30,8 @@ const ROLE_RULES: Record<string, { rule: RoleRule; fields: readonly string[] } |
   LeadSource: { rule: 'ADMIN', except: ['id', 'name'] },
   Lead: { rule: 'ADMIN', fields: ['routing'] },
   // Why a colleague is halted (leave, sickness) is theirs and the admins' business.
-  User: { rule: 'SELF_OR_ADMIN', fields: ['halt'] },
+  // So is how they are routed: hours, zone, weight, cap and areas.
+  User: { rule: 'SELF_OR_ADMIN', fields: ['halt', 'timeZone', 'workingHours', 'routingWeight', 'dailyLeadCap', 'serviceAreas'] },
 };
 
 function checkRole(rule: RoleRule, root: unknown, ctx: GraphQLContext): void {

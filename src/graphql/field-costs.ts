@@ -8,6 +8,8 @@
 // brokerage, stated beside it: the model prices what a screen asks of the server, and the limit was
 // set from measured resolution times of a seeded brokerage with these estimates
 // (scripts/bench-query-cost.ts).
+import { MAX_WORKING_HOURS } from '../domain/local-time.js';
+import { MAX_SERVICE_AREAS } from '../domain/service-areas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/lead-list-service.js';
 
 /** The coerced arguments of a field. */
@@ -140,6 +142,8 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'LeadGroup.members': { size: GROUP_MEMBERS },
   // At most raceAgentCount agents, which is at most 50 (source-service.ts).
   'LeadSource.nextUp': { size: 50 },
+  // Every agent considered for a first round.
+  'Query.routingPreview': { size: ROSTER },
   'LeadSource.offices': { size: ADMIN_LIST },
   // One per lead state.
   'LeadStats.byState': { size: 3 },
@@ -148,4 +152,6 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'LeadStats.perAgent': { size: ROSTER },
   'User.offices': { size: USER_OFFICES },
   'User.tags': { size: USER_TAGS },
+  'User.workingHours': { size: MAX_WORKING_HOURS },
+  'User.serviceAreas': { size: MAX_SERVICE_AREAS },
 };

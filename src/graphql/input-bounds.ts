@@ -15,6 +15,8 @@ import {
   getNamedType,
 } from 'graphql';
 import { badInput } from '../domain/errors.js';
+import { MAX_WORKING_HOURS } from '../domain/local-time.js';
+import { MAX_SERVICE_AREAS } from '../domain/service-areas.js';
 import { NUL_REFUSED } from '../domain/validation.js';
 
 /**
@@ -32,6 +34,9 @@ export const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'Mutation.setUserTags(tagIds:)': 100,
   // Every status code, in their new order.
   'Mutation.reorderStatusCodes(ids:)': 1000,
+  // A week of split shifts; a county's worth of postal codes (the services give the exact message).
+  'RoutingProfileInput.workingHours': MAX_WORKING_HOURS,
+  'RoutingProfileInput.serviceAreas': MAX_SERVICE_AREAS,
 };
 
 /** The longest string any argument or input field takes: a lead's message is at most 5,000 characters. */

@@ -148,3 +148,24 @@ export function composeMessages(m: MessageInput): ComposedMessage[] {
   out.push({ channel: 'email', to: m.agent.email, subject, body: email.join('\n') });
   return out;
 }
+
+/**
+ * An automatic halt (company setting haltAfterMissedOffers): the agent learns why they get no general
+ * leads and that an admin resumes them. No lead is named: it concerns many.
+ */
+export function composeHaltMessages(agent: { name: string; email: string; phone: string | null }, reason: string): ComposedMessage[] {
+  const why = oneLine(reason);
+  const out: ComposedMessage[] = [];
+  if (agent.phone) {
+    out.push({ channel: 'sms', to: agent.phone, subject: null, body: `You are halted: ${why}. You get no general leads until an admin resumes you.` });
+  }
+  out.push({
+    channel: 'email', to: agent.email, subject: `You are halted: ${why}`,
+    body: [
+      `Hi ${firstNameOf(oneLine(agent.name))},`, '',
+      `You are halted from general leads: ${why} (they expired unanswered).`,
+      'Leads from your own site or listings still reach you. An admin can resume you when you are ready for more.',
+    ].join('\n'),
+  });
+  return out;
+}

@@ -12,6 +12,10 @@ export type CompanySettingsInput = {
   agentsCanChangeOwner?: boolean | null | undefined;
   /** May the owner of a lead add and remove its users? */
   agentsCanChangeUsers?: boolean | null | undefined;
+  /** Halt an agent whose last N offers (1 to 100) all expired unanswered, until resumed; null turns it off (left out: unchanged). */
+  haltAfterMissedOffers?: number | null | undefined;
+  /** IANA time zone of users without their own ("America/Chicago"). */
+  timeZone?: string | null | undefined;
 };
 
 /** A new user. Give them a password to sign in with, or issue them API tokens. */
@@ -94,6 +98,8 @@ export type LeadSourceInput = {
   directToUserWindowSeconds?: number | null | undefined;
   /** [none] Only members of this lead group may be offered general leads; "" removes the lead group. */
   leadGroupId?: string | null | undefined;
+  /** [false] A lead with a postalCode is offered only to agents whose serviceAreas match it (others: NOT_IN_AREA). */
+  matchServiceArea?: boolean | null | undefined;
   /** Required, also on update. */
   name: string;
   /** [all offices] The offices whose agents may be offered this source's general leads; [] means all offices. */
@@ -104,6 +110,8 @@ export type LeadSourceInput = {
   referralFeePercent?: number | null | undefined;
   /** [none] An http(s) URL a web form post redirects to after success; "" removes it. */
   thankYouUrl?: string | null | undefined;
+  /** [none] After this many rounds without a taker, matchServiceArea no longer applies; 1 to 100; 0 removes it. */
+  widenAfterRounds?: number | null | undefined;
 };
 
 /** Where a lead stands. */
@@ -157,20 +165,40 @@ export type Role =
   /** Is offered leads, and works the leads they own or were added to (within the company settings). */
   | 'AGENT';
 
-/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE. */
+/** How a user is routed. Every field optional: left out, unchanged. */
+export type RoutingProfileInput = {
+  /** ADMIN. GENERAL leads the agent may win per day of their time zone (0 to 10000); null: no cap. At the cap they are skipped (AT_CAPACITY) until their next local midnight. */
+  dailyLeadCap?: number | null | undefined;
+  /** ADMIN. 1 to 100 [1]: over a source's leads, agents head the distribution list in proportion to their weights. */
+  routingWeight?: number | null | undefined;
+  /** ADMIN. Postal codes or prefixes the agent serves (["787", "78610"]); letters and digits, spaces and dashes ignored. */
+  serviceAreas?: Array<string> | null | undefined;
+  /** The user's IANA time zone ("America/Chicago"); null: the company's. */
+  timeZone?: string | null | undefined;
+  /** Weekly working hours in that time zone; [] (the default) means always available. Outside them the agent is offered no GENERAL lead (OUTSIDE_HOURS); their own direct leads still reach them. */
+  workingHours?: Array<WorkingHoursInput> | null | undefined;
+};
+
+/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE, OUTSIDE_HOURS, AT_CAPACITY, NOT_IN_AREA. */
 export type RoutingReason =
   /** Was offered this lead in an earlier round: nobody is offered the same lead twice. */
   | 'ALREADY_OFFERED'
+  /** Had won their dailyLeadCap of GENERAL leads today (their local day) already. */
+  | 'AT_CAPACITY'
   /** An admin halt was in force (haltUser): no general leads until it ends. */
   | 'HALTED'
   /** The user is deactivated. */
   | 'INACTIVE'
+  /** None of their serviceAreas matches the lead's postalCode (the source's matchServiceArea). */
+  | 'NOT_IN_AREA'
   /** Not a member of the source's lead group. */
   | 'NOT_IN_LEAD_GROUP'
   /** Works in none of the source's offices (a source without offices takes every office). */
   | 'NOT_IN_OFFICE'
   /** Offered the lead in this round. */
   | 'OFFERED'
+  /** Outside their working hours (User.workingHours, in the agent's own time zone). */
+  | 'OUTSIDE_HOURS'
   /** Had taken themselves out of general routing (setMyAvailability(inOffice: false)). */
   | 'OUT_OF_OFFICE'
   /** Eligible, but later in the distribution list than the raceAgentCount agents offered in this round. */
@@ -238,6 +266,33 @@ export type UpdateUserInput = {
   password?: string | null | undefined;
   /** For offer SMS; "" or null removes it (only here, null is not "keep"). */
   phone?: string | null | undefined;
+};
+
+/** A day of the week, in the time zone of whoever it belongs to. */
+export type Weekday =
+  /** Friday. */
+  | 'FRI'
+  /** Monday. */
+  | 'MON'
+  /** Saturday. */
+  | 'SAT'
+  /** Sunday. */
+  | 'SUN'
+  /** Thursday. */
+  | 'THU'
+  /** Tuesday. */
+  | 'TUE'
+  /** Wednesday. */
+  | 'WED';
+
+/** One span of weekly working hours: local "HH:MM" to "HH:MM" (or "24:00"), start before end. */
+export type WorkingHoursInput = {
+  /** The weekday. */
+  day: Weekday;
+  /** Local "HH:MM" after start, up to "24:00". A night shift is two spans, one per day. */
+  end: string;
+  /** Local "HH:MM", 00:00 to 23:59. */
+  start: string;
 };
 
 export type CreateOfficeMutationVariables = Exact<{
@@ -456,6 +511,21 @@ export type UpdateCompanySettingsMutationVariables = Exact<{
 
 export type UpdateCompanySettingsMutation = { updateCompanySettings: { agentsCanChangeOwner: boolean, agentsCanChangeUsers: boolean } };
 
+export type UpdateRoutingSettingsMutationVariables = Exact<{
+  input: CompanySettingsInput;
+}>;
+
+
+export type UpdateRoutingSettingsMutation = { updateCompanySettings: { timeZone: string, haltAfterMissedOffers: number | null } };
+
+export type UpdateRoutingProfileMutationVariables = Exact<{
+  userId: string;
+  input: RoutingProfileInput;
+}>;
+
+
+export type UpdateRoutingProfileMutation = { updateRoutingProfile: { id: string, timeZone: string | null, routingWeight: number | null, dailyLeadCap: number | null, serviceAreas: Array<string> | null, workingHours: Array<{ day: Weekday, start: string, end: string }> | null } };
+
 export type TagsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -499,6 +569,14 @@ export type LeadSourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type LeadSourcesQuery = { leadSources: Array<{ id: string, name: string, publicKey: string | null, nextUp: Array<{ id: string }> | null }> };
 
+export type RoutingPreviewQueryVariables = Exact<{
+  sourceId: string;
+  postalCode?: string | null | undefined;
+}>;
+
+
+export type RoutingPreviewQuery = { routingPreview: Array<{ reason: RoutingReason, agent: { id: string } }> };
+
 export type StatusCodesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -516,7 +594,7 @@ export type LeadSourceQueryVariables = Exact<{
 }>;
 
 
-export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, thankYouUrl: string | null, createdAt: string | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
+export type LeadSourceQuery = { leadSource: { id: string, name: string, publicKey: string | null, allowDirectToUser: boolean | null, directToUserAutoAccept: boolean | null, directToUserWindowSeconds: number | null, acceptanceWindowSeconds: number | null, raceAgentCount: number | null, referralFeePercent: number | null, thankYouUrl: string | null, createdAt: string | null, matchServiceArea: boolean | null, widenAfterRounds: number | null, offices: Array<{ id: string }> | null, leadGroup: { id: string } | null } };
 
 export type RotateLeadSourceKeyMutationVariables = Exact<{
   id: string;
@@ -685,6 +763,8 @@ export const HaltUserDocument = {"kind":"Document","definitions":[{"kind":"Opera
 export const ResumeUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ResumeUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resumeUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"userId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"halt"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"until"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const SetMyAvailabilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetMyAvailability"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"inOffice"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setMyAvailability"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"inOffice"},"value":{"kind":"Variable","name":{"kind":"Name","value":"inOffice"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"inOffice"}}]}}]}}]} as unknown as DocumentNode;
 export const UpdateCompanySettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateCompanySettings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompanySettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateCompanySettings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agentsCanChangeOwner"}},{"kind":"Field","name":{"kind":"Name","value":"agentsCanChangeUsers"}}]}}]}}]} as unknown as DocumentNode;
+export const UpdateRoutingSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateRoutingSettings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompanySettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateCompanySettings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"timeZone"}},{"kind":"Field","name":{"kind":"Name","value":"haltAfterMissedOffers"}}]}}]}}]} as unknown as DocumentNode;
+export const UpdateRoutingProfileDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateRoutingProfile"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"userId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RoutingProfileInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateRoutingProfile"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"userId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"userId"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"timeZone"}},{"kind":"Field","name":{"kind":"Name","value":"workingHours"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"start"}},{"kind":"Field","name":{"kind":"Name","value":"end"}}]}},{"kind":"Field","name":{"kind":"Name","value":"routingWeight"}},{"kind":"Field","name":{"kind":"Name","value":"dailyLeadCap"}},{"kind":"Field","name":{"kind":"Name","value":"serviceAreas"}}]}}]}}]} as unknown as DocumentNode;
 export const TagsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Tags"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tags"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode;
 export const UpdateLeadGroupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateLeadGroup"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateLeadGroupInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateLeadGroup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"members"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const LeadGroupsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadGroups"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadGroups"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"members"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
@@ -692,9 +772,10 @@ export const CompanySettingsDocument = {"kind":"Document","definitions":[{"kind"
 export const CreateLeadSourceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateLeadSource"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"LeadSourceInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createLeadSource"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"allowDirectToUser"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserAutoAccept"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"acceptanceWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"raceAgentCount"}},{"kind":"Field","name":{"kind":"Name","value":"referralFeePercent"}},{"kind":"Field","name":{"kind":"Name","value":"offices"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"leadGroup"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
 export const UpdateLeadSourceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateLeadSource"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"LeadSourceInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateLeadSource"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"acceptanceWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"raceAgentCount"}}]}}]}}]} as unknown as DocumentNode;
 export const LeadSourcesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadSources"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadSources"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"nextUp"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode;
+export const RoutingPreviewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RoutingPreview"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"sourceId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"postalCode"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"routingPreview"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"sourceId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"sourceId"}}},{"kind":"Argument","name":{"kind":"Name","value":"postalCode"},"value":{"kind":"Variable","name":{"kind":"Name","value":"postalCode"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}}]} as unknown as DocumentNode;
 export const StatusCodesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"StatusCodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statusCodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}}]}}]}}]} as unknown as DocumentNode;
 export const CreateStatusCodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateStatusCode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createStatusCode"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}}]}}]}}]} as unknown as DocumentNode;
-export const LeadSourceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadSource"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadSource"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"allowDirectToUser"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserAutoAccept"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"acceptanceWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"raceAgentCount"}},{"kind":"Field","name":{"kind":"Name","value":"referralFeePercent"}},{"kind":"Field","name":{"kind":"Name","value":"offices"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"leadGroup"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"thankYouUrl"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]} as unknown as DocumentNode;
+export const LeadSourceDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LeadSource"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"leadSource"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"allowDirectToUser"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserAutoAccept"}},{"kind":"Field","name":{"kind":"Name","value":"directToUserWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"acceptanceWindowSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"raceAgentCount"}},{"kind":"Field","name":{"kind":"Name","value":"referralFeePercent"}},{"kind":"Field","name":{"kind":"Name","value":"offices"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"leadGroup"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"thankYouUrl"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"matchServiceArea"}},{"kind":"Field","name":{"kind":"Name","value":"widenAfterRounds"}}]}}]}}]} as unknown as DocumentNode;
 export const RotateLeadSourceKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RotateLeadSourceKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rotateLeadSourceKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}}]}}]}}]} as unknown as DocumentNode;
 export const AllStatusCodesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AllStatusCodes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"includeArchived"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statusCodes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"includeArchived"},"value":{"kind":"Variable","name":{"kind":"Name","value":"includeArchived"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"archived"}}]}}]}}]} as unknown as DocumentNode;
 export const UpdateStatusCodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateStatusCode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateStatusCodeInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateStatusCode"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"position"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"archived"}}]}}]}}]} as unknown as DocumentNode;
@@ -813,6 +894,12 @@ export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = 
     UpdateCompanySettings(variables: UpdateCompanySettingsMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<UpdateCompanySettingsMutation> {
       return withWrapper((wrappedRequestHeaders) => client.request<UpdateCompanySettingsMutation>({ document: UpdateCompanySettingsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'UpdateCompanySettings', 'mutation', variables);
     },
+    UpdateRoutingSettings(variables: UpdateRoutingSettingsMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<UpdateRoutingSettingsMutation> {
+      return withWrapper((wrappedRequestHeaders) => client.request<UpdateRoutingSettingsMutation>({ document: UpdateRoutingSettingsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'UpdateRoutingSettings', 'mutation', variables);
+    },
+    UpdateRoutingProfile(variables: UpdateRoutingProfileMutationVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<UpdateRoutingProfileMutation> {
+      return withWrapper((wrappedRequestHeaders) => client.request<UpdateRoutingProfileMutation>({ document: UpdateRoutingProfileDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'UpdateRoutingProfile', 'mutation', variables);
+    },
     Tags(variables?: TagsQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<TagsQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<TagsQuery>({ document: TagsDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'Tags', 'query', variables);
     },
@@ -833,6 +920,9 @@ export function getSdk(client: GraphQLClient, withWrapper: SdkFunctionWrapper = 
     },
     LeadSources(variables?: LeadSourcesQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<LeadSourcesQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<LeadSourcesQuery>({ document: LeadSourcesDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'LeadSources', 'query', variables);
+    },
+    RoutingPreview(variables: RoutingPreviewQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<RoutingPreviewQuery> {
+      return withWrapper((wrappedRequestHeaders) => client.request<RoutingPreviewQuery>({ document: RoutingPreviewDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'RoutingPreview', 'query', variables);
     },
     StatusCodes(variables?: StatusCodesQueryVariables, requestHeaders?: GraphQLClientRequestHeaders, signal?: RequestInit['signal']): Promise<StatusCodesQuery> {
       return withWrapper((wrappedRequestHeaders) => client.request<StatusCodesQuery>({ document: StatusCodesDocument, variables, requestHeaders: { ...requestHeaders, ...wrappedRequestHeaders }, signal }), 'StatusCodes', 'query', variables);

@@ -1,8 +1,9 @@
 // The organisation around the users: tags, lead groups, halts, availability and the company settings.
 import { DomainError, ErrorCode, badInput, notFound } from '../domain/errors.js';
-import { optionalText, requireText } from '../domain/validation.js';
+import { requireTimeZone } from '../domain/local-time.js';
+import { intInRange, optionalText, requireText } from '../domain/validation.js';
 import type { Store, Stores } from '../store/port.js';
-import type { LeadGroupRow, SettingsRow, TagRow, UserRow } from '../store/rows.js';
+import type { LeadGroupRow, SettingsPatch, SettingsRow, TagRow, UserRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import { requireIds } from './existing-ids.js';
 
@@ -20,7 +21,14 @@ export interface HaltInput {
 export interface CompanySettingsPatch {
   agentsCanChangeOwner?: boolean | null;
   agentsCanChangeUsers?: boolean | null;
+  /** IANA zone of users without their own; null keeps it. */
+  timeZone?: string | null;
+  /** Halt after this many offers in a row expired unanswered; null turns it off; left out keeps it. */
+  haltAfterMissedOffers?: number | null;
 }
+
+/** The most offers in a row haltAfterMissedOffers may wait for. */
+export const MAX_MISSED_OFFERS = 100;
 
 export function createOrgService(deps: { store: Store; clock: Clock }) {
   const { store, clock } = deps;
@@ -105,7 +113,8 @@ export function createOrgService(deps: { store: Store; clock: Clock }) {
       const reason = optionalText('reason', input.reason, 500);
       return store.transaction(async (tx) => {
         await requireUser(tx, userId);
-        const user = await tx.identity.updateUser(userId, { haltedAt: new Date(now), haltUntil: until, haltReason: reason });
+        // A halt (and a resume) starts the streak of missed offers again.
+        const user = await tx.identity.updateUser(userId, { haltedAt: new Date(now), haltUntil: until, haltReason: reason, missedOffers: 0 });
         if (!user) throw notFound('user');
         return user;
       });
@@ -115,7 +124,7 @@ export function createOrgService(deps: { store: Store; clock: Clock }) {
     resumeUser(userId: number): Promise<UserRow> {
       return store.transaction(async (tx) => {
         await requireUser(tx, userId);
-        const user = await tx.identity.updateUser(userId, { haltedAt: null, haltUntil: null, haltReason: null });
+        const user = await tx.identity.updateUser(userId, { haltedAt: null, haltUntil: null, haltReason: null, missedOffers: 0 });
         if (!user) throw notFound('user');
         return user;
       });
@@ -132,9 +141,14 @@ export function createOrgService(deps: { store: Store; clock: Clock }) {
 
     /** Changes the given rules; null or missing fields keep their value. */
     updateSettings(input: CompanySettingsPatch): Promise<SettingsRow> {
-      const patch: { agentsCanChangeOwner?: boolean; agentsCanChangeUsers?: boolean } = {};
+      const patch: SettingsPatch = {};
       if (input.agentsCanChangeOwner != null) patch.agentsCanChangeOwner = input.agentsCanChangeOwner;
       if (input.agentsCanChangeUsers != null) patch.agentsCanChangeUsers = input.agentsCanChangeUsers;
+      if (input.timeZone != null) patch.timeZone = requireTimeZone('timeZone', input.timeZone);
+      if (input.haltAfterMissedOffers !== undefined) {
+        patch.haltAfterMissedOffers = input.haltAfterMissedOffers === null ? null
+          : intInRange('haltAfterMissedOffers', input.haltAfterMissedOffers, 1, MAX_MISSED_OFFERS);
+      }
       if (Object.keys(patch).length === 0) return store.org.getSettings();
       return store.org.updateSettings(patch);
     },

@@ -3,7 +3,11 @@
 // carries the transaction's stores: `changes.tx`); what it changed is handed to the listeners after
 // commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
-import { leadKind, planRound } from '../domain/routing.js';
+import { earliestMidnight, localMidnights, winsToday } from '../domain/daily-caps.js';
+import { isHalted, leadKind, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoutingReason } from '../domain/routing.js';
+import { normalizePostal } from '../domain/service-areas.js';
+import { decodeCredits, encodeCredits } from '../domain/weighted-rotation.js';
+import { composeHaltMessages } from '../notify/messages.js';
 import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
@@ -66,6 +70,36 @@ export function createRoutingService(deps: {
   }
 
   /**
+   * GENERAL leads won today per capped agent (their own local day), or null when nobody is capped:
+   * a brokerage without caps pays nothing. One indexed query, through `stores` (the round's transaction).
+   */
+  async function capsToday(stores: Stores, roster: readonly AgentSnapshot[], now: number): Promise<Map<number, number> | null> {
+    const { cappedIds } = rosterTraits(roster);
+    if (cappedIds.length === 0) return null;
+    const capped = new Set(cappedIds);
+    const midnights = localMidnights(roster.filter((a) => capped.has(a.id)), now);
+    const since = earliestMidnight(midnights);
+    const wins = since === null ? [] : await stores.leads.generalWinsSince(cappedIds, new Date(since));
+    return winsToday(midnights, wins);
+  }
+
+  /** What a new general lead of the source would get now (nextUp, routingPreview): reads, writes nothing. */
+  async function planNewLead(sourceId: number, postalCode: string | null): Promise<LeadRoundPlan> {
+    const source = await forRouting(store, await store.sources.findSource(sourceId));
+    if (!source) throw notFound('lead source');
+    const roster = await store.leads.loadRoster();
+    const now = clock.now();
+    // The anchor and credits as committed now (the source row itself may come from a cache).
+    return planLeadRound({
+      roster, source, alreadyOffered: new Set(), anchor: await store.leads.sourceAnchor(sourceId) ?? 0, firstRound: true, round: 1,
+      postalCode: postalCode ? normalizePostal(postalCode) : null,
+      winsToday: await capsToday(store, roster, now),
+      credits: rosterTraits(roster).weighted ? decodeCredits(await store.leads.rotationCredits(sourceId)) : null,
+      now,
+    });
+  }
+
+  /**
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
    * The first general round fixes the lead's place in the source's round robin.
    */
@@ -75,30 +109,64 @@ export function createRoutingService(deps: {
     const roster = await tx.leads.loadRoster();
     const firstRound = lead.routingAnchor === null;
     // 0 sorts before every id: "start from the lowest id". A first round reads the source's
-    // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor.
+    // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor
+    // (and the weighted credits, read after the lock so two instances never pick from the same state).
     const anchor = lead.routingAnchor ?? (firstRound ? await tx.leads.lockSourceRotation(source.id) : null) ?? 0;
     // A lead with no round yet has been offered to nobody: no need to ask the database.
     const offered = lead.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(lead.id);
-    const plan = planRound(roster, source, offered, anchor, now.getTime());
+    const credits = firstRound && rosterTraits(roster).weighted ? decodeCredits(await tx.leads.rotationCredits(source.id)) : null;
+    const plan = planLeadRound({
+      roster, source, alreadyOffered: offered, anchor, firstRound, round: lead.round + 1,
+      postalCode: lead.postalCode ? normalizePostal(lead.postalCode) : null,
+      winsToday: await capsToday(tx, roster, now.getTime()),
+      credits, now: now.getTime(),
+    });
+    // Weighted heads: the source's new credits, under the same rotation lock as its anchor.
+    if (plan.credits) await tx.leads.setRotationCredits(source.id, encodeCredits(plan.credits));
     const round = lead.round + 1;
     // The list's head (listHead, computed in the same pass) becomes the source's anchor.
     const newAnchor = firstRound && plan.head !== null ? { sourceId: source.id, agentId: plan.head } : null;
     if (plan.offered.length === 0) {
       const { lead: unassigned } = await tx.leads.writeRound({
-        lead, patch: { state: 'UNASSIGNED', round, routingAnchor: anchor }, round, at: now, decisions: plan.decisions, offers: [], anchor: newAnchor,
+        lead, patch: { state: 'UNASSIGNED', round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, offers: [], anchor: newAnchor,
       });
       await changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
       return unassigned;
     }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
     const written = await tx.leads.writeRound({
-      lead, patch: { round, routingAnchor: anchor }, round, at: now, decisions: plan.decisions, anchor: newAnchor,
+      lead, patch: { round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, anchor: newAnchor,
       offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
     });
     for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
     await changes.addEvents(written.offers.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
     changes.deadlineAt(expiresAt.getTime());
     return written.lead;
+  }
+
+  /**
+   * Strikes: offers that expired unanswered grow their agents' streaks; with haltAfterMissedOffers
+   * set, an agent whose streak reaches it is halted until resumed (reason "missed N offers in a
+   * row") and told by SMS and email (the outbox, in this transaction). Not called for offers closed
+   * because their agent was deactivated; an accept or decline ends the streak.
+   */
+  async function recordMissedOffers(agentIds: readonly number[], changes: ChangeSet, now: Date): Promise<void> {
+    const { tx } = changes;
+    const streaks = await tx.identity.addMissedOffers(agentIds);
+    const limit = (await tx.org.getSettings()).haltAfterMissedOffers;
+    if (limit === null) return;
+    const reached = [...streaks].filter(([, streak]) => streak >= limit).map(([id]) => id);
+    if (reached.length === 0) return;
+    const reason = `missed ${limit} offers in a row`;
+    for (const agent of await tx.identity.findUsers(reached)) {
+      if (!agent.active || isHalted({ haltedAt: agent.haltedAt?.getTime() ?? null, haltUntil: agent.haltUntil?.getTime() ?? null }, now.getTime())) continue;
+      await tx.identity.updateUser(agent.id, { haltedAt: now, haltUntil: null, haltReason: reason, missedOffers: 0 });
+      await tx.notifications.enqueue(composeHaltMessages({ name: agent.name, email: agent.email, phone: agent.phone }, reason)
+        .map((m) => ({
+          userId: agent.id, channel: m.channel, to: m.to, subject: m.subject, body: m.body,
+          status: 'PENDING' as const, attempts: 0, nextAttemptAt: now, createdAt: now,
+        })));
+    }
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
@@ -216,6 +284,8 @@ export function createRoutingService(deps: {
         const { tx } = changes;
         const offer = await tx.leads.claimOffer(offerId, viewer.id, now);
         if (!offer) throw await closedOfferError(tx, offerId, viewer.id);
+        // An answer ends a streak of missed offers (a no-op write when there is none).
+        await tx.identity.clearMissedOffers(viewer.id);
         const taken = await tx.leads.takeOtherOffers(offer.leadId, now);
         const before = await tx.leads.findLead(offer.leadId);
         if (!before) throw new Error(`lead ${offer.leadId} missing`);
@@ -238,6 +308,8 @@ export function createRoutingService(deps: {
       return deps.changes.runGrouped(async (changes, now) => {
         const offer = await changes.tx.leads.declineOffer(offerId, viewer.id, now);
         if (!offer) throw await closedOfferError(changes.tx, offerId, viewer.id);
+        // Declining is an answer, not a miss: it ends a streak of missed offers.
+        await changes.tx.identity.clearMissedOffers(viewer.id);
         changes.offerChanged('DECLINED', offer);
         await changes.addEvents([{ leadId: offer.leadId, type: 'DECLINED', at: now, actorId: viewer.id, agentId: viewer.id, offerId: offer.id }]);
         await continueIfRoundOver(offer.leadId, changes, now);
@@ -256,6 +328,8 @@ export function createRoutingService(deps: {
         const rows = await changes.tx.leads.expireDueOffers(now, EXPIRY_BATCH);
         for (const offer of rows) changes.offerChanged('EXPIRED', offer);
         await changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+        // Before the next rounds: an agent halted by this batch is not offered those leads again.
+        if (rows.length > 0) await recordMissedOffers(rows.map((o) => o.agentId), changes, now);
         for (const leadId of new Set(rows.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
         return rows.length;
       }, { lane: 'scheduled' });
@@ -287,12 +361,18 @@ export function createRoutingService(deps: {
 
     earliestPendingDeadline: (): Promise<number | null> => store.leads.earliestPendingDeadline(),
 
-    /** Who would be offered this source's next general lead, in order. */
+    /** Who would be offered this source's next general lead (without a postal code), in order. */
     async nextUp(sourceId: number): Promise<number[]> {
-      const source = await forRouting(store, await store.sources.findSource(sourceId));
-      if (!source) throw notFound('lead source');
-      const anchor = await store.leads.sourceAnchor(sourceId) ?? 0;
-      return planRound(await store.leads.loadRoster(), source, new Set(), anchor, clock.now()).offered;
+      return (await planNewLead(sourceId, null)).offered;
+    },
+
+    /**
+     * The first round a new general lead of the source (with this postal code) would get now: every
+     * agent considered, in distribution-list order, with the reason. Writes nothing.
+     */
+    async routingPreview(sourceId: number, postalCode: string | null): Promise<[number, RoutingReason][]> {
+      const code = optionalText('postalCode', postalCode, MAX_POSTAL_CODE);
+      return (await planNewLead(sourceId, code)).decisions;
     },
   };
 }

@@ -27,7 +27,14 @@ export interface LeadSourceInput {
   acceptanceWindowSeconds?: number | null;
   raceAgentCount?: number | null;
   thankYouUrl?: string | null;
+  /** Offer a lead with a postal code only to agents serving it. */
+  matchServiceArea?: boolean | null;
+  /** Rounds the service-area rule holds; 0 removes the limit (the rule holds every round). */
+  widenAfterRounds?: number | null;
 }
+
+/** The most rounds widenAfterRounds may wait. */
+export const MAX_WIDEN_AFTER_ROUNDS = 100;
 
 /** The contract's defaults for a new source (officeIds: every office, leadGroupId: none). */
 export const SOURCE_DEFAULTS = {
@@ -77,6 +84,11 @@ export function createSourceService(deps: { store: Store }) {
     }
     if (input.referralFeePercent != null) {
       patch.referralFeePercent = numberInRange('referralFeePercent', input.referralFeePercent, 0, 100);
+    }
+    if (input.matchServiceArea != null) patch.matchServiceArea = input.matchServiceArea;
+    if (input.widenAfterRounds != null) {
+      const rounds = intInRange('widenAfterRounds', input.widenAfterRounds, 0, MAX_WIDEN_AFTER_ROUNDS);
+      patch.widenAfterRounds = rounds === 0 ? null : rounds;
     }
     if (input.thankYouUrl != null) {
       patch.thankYouUrl = input.thankYouUrl.trim() === '' ? null : validateUrl('thankYouUrl', input.thankYouUrl);

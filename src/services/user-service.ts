@@ -1,5 +1,9 @@
 // Offices and users: the people leads are routed to.
-import { DomainError, ErrorCode, notFound } from '../domain/errors.js';
+import { DomainError, ErrorCode, forbidden, notFound } from '../domain/errors.js';
+import { requireTimeZone, validateWorkingHours, type WorkingHoursEntry } from '../domain/local-time.js';
+import { validateServiceAreas } from '../domain/service-areas.js';
+import type { Viewer } from '../domain/viewer.js';
+import { intInRange } from '../domain/validation.js';
 import {
   handleFromName, normalizeEmail, normalizeHandle, requireText,
 } from '../domain/validation.js';
@@ -31,6 +35,25 @@ export interface UpdateUserInput {
   handle?: string | null;
   password?: string | null;
 }
+
+/** How an agent is routed; every field optional (left out: unchanged). */
+export interface RoutingProfileInput {
+  /** IANA zone; null: the company's. */
+  timeZone?: string | null;
+  /** [] (or null): always available. */
+  workingHours?: readonly WorkingHoursEntry[] | null;
+  /** 1..100; null: back to 1. */
+  routingWeight?: number | null;
+  /** null: no cap. */
+  dailyLeadCap?: number | null;
+  /** [] (or null): no areas. */
+  serviceAreas?: readonly string[] | null;
+}
+
+/** The highest routingWeight. */
+export const MAX_ROUTING_WEIGHT = 100;
+/** The highest dailyLeadCap (0 is allowed: no general leads today, every day). */
+export const MAX_DAILY_LEAD_CAP = 10_000;
 
 export function createUserService(deps: {
   store: Store;
@@ -129,6 +152,34 @@ export function createUserService(deps: {
       // After the commit, so a listener never acts on a deactivation that was rolled back.
       if (input.active === false) for (const listener of deactivatedListeners) listener(id);
       return updated;
+    },
+
+    /**
+     * Changes how a user is routed. An admin may change anyone's profile; an agent only their own time
+     * zone and working hours (FORBIDDEN for anything else, checked before anything is written).
+     */
+    async updateRoutingProfile(userId: number, input: RoutingProfileInput, viewer: Viewer): Promise<UserRow> {
+      if (viewer.role !== 'ADMIN') {
+        if (viewer.id !== userId) throw forbidden('an agent may change only their own routing profile');
+        if (input.routingWeight !== undefined || input.dailyLeadCap !== undefined || input.serviceAreas !== undefined) {
+          throw forbidden('routingWeight, dailyLeadCap and serviceAreas are set by an admin');
+        }
+      }
+      const patch: UserPatch = {};
+      if (input.timeZone !== undefined) patch.timeZone = input.timeZone === null ? null : requireTimeZone('timeZone', input.timeZone);
+      if (input.workingHours !== undefined) patch.workingHours = JSON.stringify(validateWorkingHours(input.workingHours ?? []));
+      if (input.routingWeight !== undefined) {
+        patch.routingWeight = input.routingWeight === null ? 1 : intInRange('routingWeight', input.routingWeight, 1, MAX_ROUTING_WEIGHT);
+      }
+      if (input.dailyLeadCap !== undefined) {
+        patch.dailyLeadCap = input.dailyLeadCap === null ? null : intInRange('dailyLeadCap', input.dailyLeadCap, 0, MAX_DAILY_LEAD_CAP);
+      }
+      if (input.serviceAreas !== undefined) patch.serviceAreas = JSON.stringify(validateServiceAreas(input.serviceAreas ?? []));
+      return store.transaction(async (tx) => {
+        const user = await tx.identity.updateUser(userId, patch);
+        if (!user) throw notFound('user');
+        return user;
+      });
     },
 
     /** Calls `listener` with the user's id each time an admin deactivates someone. */

@@ -46,6 +46,15 @@ export interface LeadStore {
    * take their turns one after the other (SQLite has one writer anyway).
    */
   lockSourceRotation(sourceId: number): Promise<number | null>;
+  /** The source's weighted-rotation credits as stored (JSON; null: none yet). Read after lockSourceRotation. */
+  rotationCredits(sourceId: number): Promise<string | null>;
+  /** Stores the source's weighted-rotation credits (under the rotation's lock, in the routing transaction). */
+  setRotationCredits(sourceId: number, credits: string): Promise<void>;
+  /**
+   * Every GENERAL lead (an accepted offer that was not direct) these agents won at or after `since`:
+   * who and when (ms). What daily caps count; read only when some agent has a cap.
+   */
+  generalWinsSince(agentIds: readonly number[], since: Date): Promise<{ agentId: number; at: number }[]>;
   /**
    * The source's round-robin pointer as committed now, without a lock (who is up next). The source rows
    * the SourceStore finds may be cached (PostgreSQL), so their rrLastAgentId is not to be relied on.
@@ -160,6 +169,13 @@ export interface IdentityStore {
   /** The user after the patch (unchanged for an empty one), or null when there is no such user. */
   updateUser(id: number, patch: UserPatch): Promise<UserRow | null>;
   setUserOffices(userId: number, officeIds: readonly number[]): Promise<void>;
+  /**
+   * Counts offers that expired unanswered: each agent's streak grows by how often they appear in
+   * `agentIds`; returns every such agent's streak after it. (Not a roster field: the roster stays cached.)
+   */
+  addMissedOffers(agentIds: readonly number[]): Promise<Map<number, number>>;
+  /** The agent answered (or was halted or resumed): their streak of missed offers starts again from 0. */
+  clearMissedOffers(agentId: number): Promise<void>;
   setUserTags(userId: number, tagIds: readonly number[]): Promise<void>;
   /** Office ids per user, for a batch of users (one query: the DataLoader behind User.offices). */
   officeIdsOfUsers(userIds: readonly number[]): Promise<Map<number, number[]>>;

@@ -9,7 +9,7 @@ import type { RoutingReason } from '../domain/routing.js';
 
 const CODE: Record<RoutingReason, string> = {
   OFFERED: 'O', ALREADY_OFFERED: 'A', HALTED: 'H', OUT_OF_OFFICE: 'X', INACTIVE: 'I', NOT_IN_OFFICE: 'N',
-  NOT_IN_LEAD_GROUP: 'G', WAITING: 'W',
+  NOT_IN_LEAD_GROUP: 'G', WAITING: 'W', OUTSIDE_HOURS: 'T', AT_CAPACITY: 'C', NOT_IN_AREA: 'P',
 };
 const REASON = new Map<string, RoutingReason>(Object.entries(CODE).map(([reason, code]) => [code, reason as RoutingReason]));
 

@@ -18,6 +18,10 @@ export interface SettingsRow {
   agentsCanChangeOwner: boolean;
   agentsCanChangeUsers: boolean;
   actionLinkSecret: string | null;
+  /** IANA zone of users without their own. */
+  timeZone: string;
+  /** Halt an agent after this many offers in a row expired unanswered; null: never. */
+  haltAfterMissedOffers: number | null;
 }
 export type SettingsPatch = Partial<Omit<SettingsRow, 'id'>>;
 
@@ -53,6 +57,16 @@ export interface UserRow {
   haltReason: string | null;
   passwordHash: string | null;
   createdAt: Date;
+  /** null: the company's zone. */
+  timeZone: string | null;
+  /** JSON of WorkingHoursEntry[] (domain/local-time.ts). */
+  workingHours: string;
+  routingWeight: number;
+  dailyLeadCap: number | null;
+  /** JSON of normalised postal codes or prefixes. */
+  serviceAreas: string;
+  /** Offers in a row that expired unanswered. */
+  missedOffers: number;
 }
 
 export interface NewUser {
@@ -67,6 +81,12 @@ export interface NewUser {
   haltUntil?: Date | null;
   haltReason?: string | null;
   passwordHash?: string | null;
+  timeZone?: string | null;
+  workingHours?: string;
+  routingWeight?: number;
+  dailyLeadCap?: number | null;
+  serviceAreas?: string;
+  missedOffers?: number;
 }
 export type UserPatch = Partial<NewUser>;
 
@@ -93,6 +113,10 @@ export interface LeadSourceRow {
   raceAgentCount: number;
   thankYouUrl: string | null;
   rrLastAgentId: number | null;
+  /** Weighted rotation credits (JSON), or null before the first weighted lead. */
+  rrCredits: string | null;
+  matchServiceArea: boolean;
+  widenAfterRounds: number | null;
   createdAt: Date;
 }
 
@@ -108,6 +132,9 @@ export interface NewLeadSource {
   raceAgentCount?: number;
   thankYouUrl?: string | null;
   rrLastAgentId?: number | null;
+  rrCredits?: string | null;
+  matchServiceArea?: boolean;
+  widenAfterRounds?: number | null;
 }
 export type LeadSourcePatch = Partial<NewLeadSource>;
 

@@ -55,6 +55,7 @@ const RULES: Record<string, Rule> = {
   'Query.myOffers': 'self',
   'Query.notifications': 'admin',
   'Query.offices': 'signed-in',
+  'Query.routingPreview': 'admin',
   'Query.statusCodes': 'signed-in',
   'Query.tags': 'signed-in',
   'Query.users': 'admin',
@@ -85,6 +86,8 @@ const RULES: Record<string, Rule> = {
   'Mutation.updateCompanySettings': 'admin',
   'Mutation.updateLeadGroup': 'admin',
   'Mutation.updateLeadSource': 'admin',
+  // An agent changes their own zone and hours (anyone else's, or weight, cap and areas: admins only).
+  'Mutation.updateRoutingProfile': 'self',
   'Mutation.updateStatusCode': 'admin',
   'Mutation.updateUser': 'admin',
   // Subscription (anonymous: the socket is refused with 4403 before any operation)
@@ -217,6 +220,7 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
   'Query.myOffers': async () => ({ variables: {} }),
   'Query.notifications': async () => ({ variables: { leadId: leads.assigned } }),
   'Query.offices': async () => ({ variables: {} }),
+  'Query.routingPreview': async () => ({ variables: { sourceId: poolSourceId } }),
   'Query.statusCodes': async () => ({ variables: {} }),
   'Query.tags': async () => ({ variables: {} }),
   'Query.users': async () => ({ variables: {} }),
@@ -276,6 +280,7 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
     return { variables: { id: d.createStatusCode.id, input: { name: unique('Renamed') } } };
   },
   'Mutation.updateUser': async () => ({ variables: { id: await newUser(), input: { name: unique('Renamed') } } }),
+  'Mutation.updateRoutingProfile': async (who) => ({ variables: { userId: who === 'anonymous' ? A.id : idOf(who), input: { timeZone: 'UTC' } } }),
 
   'Subscription.leadEvents': async () => {
     const leadId = await leadOwnedBy(A.id);
@@ -564,14 +569,20 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   LeadSource: {
     open: ['id', 'name'],
     admin: ['publicKey', 'allowDirectToUser', 'directToUserAutoAccept', 'directToUserWindowSeconds', 'acceptanceWindowSeconds',
-      'raceAgentCount', 'referralFeePercent', 'thankYouUrl', 'createdAt', 'offices', 'leadGroup', 'nextUp'],
+      'raceAgentCount', 'referralFeePercent', 'thankYouUrl', 'createdAt', 'offices', 'leadGroup', 'nextUp', 'matchServiceArea',
+      'widenAfterRounds'],
   },
-  User: { open: ['id', 'name', 'email', 'phone', 'role', 'handle', 'active', 'inOffice', 'leadEmail', 'offices', 'tags'], self: ['halt'] },
+  User: {
+    open: ['id', 'name', 'email', 'phone', 'role', 'handle', 'active', 'inOffice', 'leadEmail', 'offices', 'tags'],
+    self: ['halt', 'timeZone', 'workingHours', 'routingWeight', 'dailyLeadCap', 'serviceAreas'],
+  },
+  WorkingHours: { open: ['day', 'start', 'end'] },
+  RoutingPreviewEntry: { open: ['agent', 'reason'] },
   Halt: { open: ['until', 'reason', 'since'] },
   Office: { open: ['id', 'name'] },
   Tag: { open: ['id', 'name'] },
   LeadGroup: { open: ['id', 'name', 'members'] },
-  CompanySettings: { open: ['agentsCanChangeOwner', 'agentsCanChangeUsers'] },
+  CompanySettings: { open: ['agentsCanChangeOwner', 'agentsCanChangeUsers', 'timeZone', 'haltAfterMissedOffers'] },
   StatusCode: { open: ['id', 'name', 'position', 'isDefault', 'archived'] },
   Notification: { open: ['id', 'channel', 'to', 'subject', 'body', 'status', 'attempts', 'lastError', 'createdAt', 'sentAt'] },
   Offer: { open: ['id', 'state', 'round', 'direct', 'offeredAt', 'expiresAt', 'respondedAt', 'lead', 'agent', 'actionUrl'] },
@@ -645,6 +656,8 @@ const root = (text: string, path: (string | number)[], variables?: Probe['variab
 const everyone = (make: (who: 'anonymous' | 'agent A' | 'admin') => Probe) => [make('anonymous'), make('agent A'), make('admin')];
 const LOGIN = 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) SEL }';
 const OFFERS_SUBSCRIPTION = 'subscription { offers SEL }';
+const ROUTING_PROFILE = 'mutation($userId: ID!, $input: RoutingProfileInput!) { updateRoutingProfile(userId: $userId, input: $input) { workingHours SEL } }';
+const ALL_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
 /** For each object type of the schema, how each kind of caller reaches it (or is stopped on the way). */
 const REACH: Record<string, () => Probe[]> = {
@@ -669,6 +682,14 @@ const REACH: Record<string, () => Probe[]> = {
       text: 'mutation($input: HaltUserInput!) { haltUser(input: $input) { halt SEL } }',
       variables: () => ({ input: { userId: C.id, reason: 'family leave' } }) },
   ],
+  // Hours that cover the whole week: agent A stays offered leads, as the other probes expect.
+  WorkingHours: () => [
+    { who: 'agent A, themselves', token: () => A.token, self: true, path: ['updateRoutingProfile', 'workingHours', 0],
+      text: ROUTING_PROFILE, variables: () => ({ userId: A.id, input: { workingHours: ALL_WEEK } }) },
+    { who: 'admin', token: () => ADMIN_TOKEN, admin: true, path: ['updateRoutingProfile', 'workingHours', 0],
+      text: ROUTING_PROFILE, variables: () => ({ userId: A.id, input: { workingHours: ALL_WEEK } }) },
+  ],
+  RoutingPreviewEntry: () => everyone(root('query($id: ID!) { routingPreview(sourceId: $id) SEL }', ['routingPreview', 0], () => ({ id: poolSourceId }))),
   Office: () => everyone(root('{ offices SEL }', ['offices', 0])),
   Tag: () => everyone(root('{ tags SEL }', ['tags', 0])),
   CompanySettings: () => everyone(root('{ companySettings SEL }', ['companySettings'])),

@@ -7,7 +7,7 @@ import { applyFieldAccess } from '../../src/graphql/field-access.js';
 const sdl = (publicKey: string) => `
   type Query { lead: Lead source: LeadSource me: User }
   type Lead { id: ID! routing: [String!] }
-  type User { id: ID! halt: String }
+  type User { id: ID! halt: String timeZone: String workingHours: [String!] routingWeight: Int dailyLeadCap: Int serviceAreas: [String!] }
   type LeadSource { id: ID! name: String! publicKey: ${publicKey} }
 `;
 

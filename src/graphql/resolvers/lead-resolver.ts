@@ -6,11 +6,12 @@ import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
 import type { LeadEventRow, LeadRow, OfferRow } from '../../store/rows.js';
-import { type GraphQLContext, requireViewer } from '../context.js';
+import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
+import type { RoutingReasonEnum } from '../types/enums.js';
 import { User } from '../types/org-types.js';
-import { ADMIN_ONLY, LeadSource } from '../types/source-types.js';
+import { ADMIN_ONLY, LeadSource, RoutingPreviewEntry } from '../types/source-types.js';
 import { StatusCode } from '../types/status-code-types.js';
 
 /** An offer as the API hands it out, optionally with its lead already resolved for the viewer. */
@@ -274,6 +275,26 @@ export class LeadEventResolver {
 
 @Resolver(() => LeadSource)
 export class SourceRoutingResolver {
+  @Query(() => [RoutingPreviewEntry], {
+    description: 'ADMIN. What a new GENERAL lead of this source (with this postal code) would get now, without submitting '
+      + 'one: every agent considered for its first round, in distribution-list order, and why. Writes nothing: nextUp and '
+      + 'the rotation are unchanged.',
+  })
+  async routingPreview(
+    @Arg('sourceId', () => ID, { description: 'The lead source.' }) sourceId: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('postalCode', () => String, { nullable: true, description: "The lead's postal code (for service areas); optional." })
+    postalCode?: string | null,
+  ): Promise<{ agent: unknown; reason: RoutingReasonEnum }[]> {
+    requireAdmin(ctx);
+    const decisions = await ctx.services.routing.routingPreview(targetId(sourceId, 'lead source'), postalCode ?? null);
+    const users = await ctx.loaders.user.loadMany(decisions.map(([id]) => id));
+    return decisions.flatMap(([, reason], i) => {
+      const agent = users[i];
+      return agent && !(agent instanceof Error) ? [{ agent, reason: reason as RoutingReasonEnum }] : [];
+    });
+  }
+
   @FieldResolver(() => [User], {
     nullable: true,
     description: `The agents who would be offered this source's next general lead, in order (who is up next).${ADMIN_ONLY}`,

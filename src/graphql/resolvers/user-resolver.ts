@@ -1,12 +1,15 @@
 // Users, offices, tokens and sign-in.
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { parseServiceAreas, parseWorkingHours } from '../../store/roster-rows.js';
 import { type ApiTokenInfo, TOKEN_LABEL_MAX } from '../../services/auth-service.js';
 import type { UserRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputIds, targetId } from '../ids.js';
 import {
-  ApiToken, ApiTokenPayload, AuthPayload, CreateOfficeInput, CreateUserInput, Halt, Office, Tag, UpdateUserInput, User,
+  ApiToken, ApiTokenPayload, AuthPayload, CreateOfficeInput, CreateUserInput, Halt, Office, RoutingProfileInput, Tag,
+  UpdateUserInput, User, WorkingHours,
 } from '../types/org-types.js';
+import type { WeekdayEnum } from '../types/enums.js';
 
 @Resolver(() => User)
 export class UserResolver {
@@ -59,6 +62,19 @@ export class UserResolver {
       ...input,
       officeIds: input.officeIds ? inputIds('officeIds', input.officeIds) : null,
     }, admin.id);
+  }
+
+  @Mutation(() => User, {
+    description: 'How a user is routed. ADMIN for anyone; an AGENT may change only their own timeZone and workingHours '
+      + '(FORBIDDEN otherwise). Fields left out keep their value.',
+  })
+  updateRoutingProfile(
+    @Arg('userId', () => ID, { description: 'Whose profile.' }) userId: string,
+    @Arg('input', () => RoutingProfileInput, { description: 'The fields to change.' }) input: RoutingProfileInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<UserRow> {
+    const viewer = requireViewer(ctx);
+    return ctx.services.users.updateRoutingProfile(targetId(userId, 'user'), input, viewer);
   }
 
   @Mutation(() => ApiTokenPayload, {
@@ -125,6 +141,46 @@ export class UserResolver {
     if (!user.haltedAt) return null;
     if (user.haltUntil && user.haltUntil.getTime() <= ctx.services.clock.now()) return null;
     return { since: user.haltedAt, until: user.haltUntil, reason: user.haltReason };
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The user's own IANA time zone; null: the company's (companySettings.timeZone). The user and admins only.",
+  })
+  timeZone(@Root() user: UserRow): string | null {
+    return user.timeZone;
+  }
+
+  @FieldResolver(() => [WorkingHours], {
+    nullable: true,
+    description: 'Weekly working hours in the user\'s time zone, by day and start; [] means always available. The user and admins only.',
+  })
+  workingHours(@Root() user: UserRow): WorkingHours[] {
+    return parseWorkingHours(user.workingHours).map((e) => ({ day: e.day as WeekdayEnum, start: e.start, end: e.end }));
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'How often the agent heads a source\'s distribution list, relative to the others (1 to 100). The user and admins only.',
+  })
+  routingWeight(@Root() user: UserRow): number {
+    return user.routingWeight;
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'GENERAL leads the agent may win per local day; null: no cap. The user and admins only.',
+  })
+  dailyLeadCap(@Root() user: UserRow): number | null {
+    return user.dailyLeadCap;
+  }
+
+  @FieldResolver(() => [String], {
+    nullable: true,
+    description: 'Postal codes or prefixes the agent serves (normalised: upper case, no spaces). The user and admins only.',
+  })
+  serviceAreas(@Root() user: UserRow): string[] {
+    return parseServiceAreas(user.serviceAreas);
   }
 
   @FieldResolver(() => [Office], { name: 'offices', description: 'The offices the user works in, by id.' })

@@ -18,7 +18,9 @@ export enum LeadEventTypeEnum {
 export enum RoutingReasonEnum {
   OFFERED = 'OFFERED', ALREADY_OFFERED = 'ALREADY_OFFERED', HALTED = 'HALTED', OUT_OF_OFFICE = 'OUT_OF_OFFICE',
   INACTIVE = 'INACTIVE', NOT_IN_OFFICE = 'NOT_IN_OFFICE', NOT_IN_LEAD_GROUP = 'NOT_IN_LEAD_GROUP', WAITING = 'WAITING',
+  OUTSIDE_HOURS = 'OUTSIDE_HOURS', AT_CAPACITY = 'AT_CAPACITY', NOT_IN_AREA = 'NOT_IN_AREA',
 }
+export enum WeekdayEnum { MON = 'MON', TUE = 'TUE', WED = 'WED', THU = 'THU', FRI = 'FRI', SAT = 'SAT', SUN = 'SUN' }
 
 registerEnumType(RoleEnum, {
   name: 'Role',
@@ -103,7 +105,8 @@ registerEnumType(LeadEventTypeEnum, {
 registerEnumType(RoutingReasonEnum, {
   name: 'RoutingReason',
   description: 'Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, '
-    + 'in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE.',
+    + 'in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE, OUTSIDE_HOURS, '
+    + 'AT_CAPACITY, NOT_IN_AREA.',
   valuesConfig: {
     OFFERED: { description: 'Offered the lead in this round.' },
     ALREADY_OFFERED: { description: 'Was offered this lead in an earlier round: nobody is offered the same lead twice.' },
@@ -113,5 +116,17 @@ registerEnumType(RoutingReasonEnum, {
     NOT_IN_OFFICE: { description: "Works in none of the source's offices (a source without offices takes every office)." },
     NOT_IN_LEAD_GROUP: { description: "Not a member of the source's lead group." },
     WAITING: { description: 'Eligible, but later in the distribution list than the raceAgentCount agents offered in this round.' },
+    OUTSIDE_HOURS: { description: "Outside their working hours (User.workingHours, in the agent's own time zone)." },
+    AT_CAPACITY: { description: 'Had won their dailyLeadCap of GENERAL leads today (their local day) already.' },
+    NOT_IN_AREA: { description: "None of their serviceAreas matches the lead's postalCode (the source's matchServiceArea)." },
+  },
+});
+registerEnumType(WeekdayEnum, {
+  name: 'Weekday',
+  description: 'A day of the week, in the time zone of whoever it belongs to.',
+  valuesConfig: {
+    MON: { description: 'Monday.' }, TUE: { description: 'Tuesday.' }, WED: { description: 'Wednesday.' },
+    THU: { description: 'Thursday.' }, FRI: { description: 'Friday.' }, SAT: { description: 'Saturday.' },
+    SUN: { description: 'Sunday.' },
   },
 });

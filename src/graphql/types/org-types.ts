@@ -1,6 +1,20 @@
 // GraphQL object and input types of the organisation: users, offices, tags, groups, settings.
-import { Field, GraphQLISODateTime, ID, InputType, ObjectType } from 'type-graphql';
-import { RoleEnum } from './enums.js';
+import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { RoleEnum, WeekdayEnum } from './enums.js';
+
+@ObjectType({ description: 'One span of weekly working hours, in local wall-clock time of the user\'s time zone.' })
+export class WorkingHours {
+  @Field(() => WeekdayEnum, { description: 'The weekday.' }) day!: WeekdayEnum;
+  @Field(() => String, { description: 'Local "HH:MM" the span starts (inclusive).' }) start!: string;
+  @Field(() => String, { description: 'Local "HH:MM" the span ends (exclusive); "24:00" is the end of the day.' }) end!: string;
+}
+
+@InputType({ description: 'One span of weekly working hours: local "HH:MM" to "HH:MM" (or "24:00"), start before end.' })
+export class WorkingHoursInput {
+  @Field(() => WeekdayEnum, { description: 'The weekday.' }) day!: WeekdayEnum;
+  @Field(() => String, { description: 'Local "HH:MM", 00:00 to 23:59.' }) start!: string;
+  @Field(() => String, { description: 'Local "HH:MM" after start, up to "24:00". A night shift is two spans, one per day.' }) end!: string;
+}
 
 @ObjectType({ description: 'A brokerage office. Agents may work in several.' })
 export class Office {
@@ -49,6 +63,14 @@ export class CompanySettings {
   agentsCanChangeOwner!: boolean;
   @Field(() => Boolean, { description: 'May the owner of a lead add and remove its users?' })
   agentsCanChangeUsers!: boolean;
+  @Field(() => String, { description: 'IANA time zone of every user who has not set their own ("America/Chicago"); UTC by default.' })
+  timeZone!: string;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'An agent whose last N offers all expired unanswered is halted until resumed, with the reason '
+      + '"missed N offers in a row", and told by SMS and email; null: never.',
+  })
+  haltAfterMissedOffers!: number | null;
 }
 
 @ObjectType({ description: 'A new API token: its value, shown only in this answer, and its id (for the token list and revokeApiToken).' })
@@ -170,4 +192,40 @@ export class CompanySettingsInput {
   agentsCanChangeOwner?: boolean | null;
   @Field(() => Boolean, { nullable: true, description: 'May the owner of a lead add and remove its users?' })
   agentsCanChangeUsers?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone of users without their own ("America/Chicago").' })
+  timeZone?: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Halt an agent whose last N offers (1 to 100) all expired unanswered, until resumed; null turns it off '
+      + '(left out: unchanged).',
+  })
+  haltAfterMissedOffers?: number | null;
+}
+
+@InputType({ description: 'How a user is routed. Every field optional: left out, unchanged.' })
+export class RoutingProfileInput {
+  @Field(() => String, { nullable: true, description: "The user's IANA time zone (\"America/Chicago\"); null: the company's." })
+  timeZone?: string | null;
+  @Field(() => [WorkingHoursInput], {
+    nullable: true,
+    description: 'Weekly working hours in that time zone; [] (the default) means always available. Outside them the agent '
+      + 'is offered no GENERAL lead (OUTSIDE_HOURS); their own direct leads still reach them.',
+  })
+  workingHours?: WorkingHoursInput[] | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'ADMIN. 1 to 100 [1]: over a source\'s leads, agents head the distribution list in proportion to their weights.',
+  })
+  routingWeight?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'ADMIN. GENERAL leads the agent may win per day of their time zone (0 to 10000); null: no cap. At the cap they '
+      + 'are skipped (AT_CAPACITY) until their next local midnight.',
+  })
+  dailyLeadCap?: number | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: 'ADMIN. Postal codes or prefixes the agent serves (["787", "78610"]); letters and digits, spaces and dashes ignored.',
+  })
+  serviceAreas?: string[] | null;
 }

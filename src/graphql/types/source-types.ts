@@ -1,5 +1,7 @@
 // GraphQL object and input types of lead sources: where leads come in, and their routing rules.
 import { Field, Float, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { RoutingReasonEnum } from './enums.js';
+import { User } from './org-types.js';
 
 /**
  * Every LeadSource field but id and name is for admins (graphql/field-access.ts), and nullable so that
@@ -50,6 +52,25 @@ export class LeadSource {
   thankYouUrl!: string | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: `When the source was created.${ADMIN_ONLY}` })
   createdAt!: Date;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'A general lead with a postalCode is offered only to agents whose serviceAreas match it (a service area '
+      + 'matches a postal code it is a prefix of); the others are NOT_IN_AREA. A round in which nobody in the area could be '
+      + `offered it is offered without the rule.${ADMIN_ONLY}`,
+  })
+  matchServiceArea!: boolean;
+  @Field(() => Int, {
+    nullable: true,
+    description: `After this many rounds without a taker, matchServiceArea no longer applies to the lead; null: it always does.${ADMIN_ONLY}`,
+  })
+  widenAfterRounds!: number | null;
+}
+
+@ObjectType({ description: 'One agent considered for the first round of a general lead, and why they would or would not be offered it.' })
+export class RoutingPreviewEntry {
+  @Field(() => User, { description: 'The agent.' }) agent!: unknown;
+  @Field(() => RoutingReasonEnum, { description: 'OFFERED, WAITING (eligible, later in the list), or why they are skipped.' })
+  reason!: RoutingReasonEnum;
 }
 
 @InputType({
@@ -85,4 +106,14 @@ export class LeadSourceInput {
     description: '[none] An http(s) URL a web form post redirects to after success; "" removes it.',
   })
   thankYouUrl?: string | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: '[false] A lead with a postalCode is offered only to agents whose serviceAreas match it (others: NOT_IN_AREA).',
+  })
+  matchServiceArea?: boolean | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: '[none] After this many rounds without a taker, matchServiceArea no longer applies; 1 to 100; 0 removes it.',
+  })
+  widenAfterRounds?: number | null;
 }

@@ -1,8 +1,9 @@
 // Users, their offices and tags, and API tokens on PostgreSQL (SQLite's are in ../sqlite/identity-store.ts).
 // Every write to users or user_offices is followed by ctx.rosterChanged() on the same context: routing's
 // roster (lead-store.ts loadRoster) and findUsers of a few ids are cached per instance, and that call
-// makes every instance drop them.
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+// makes every instance drop them. (The missed-offer streak is no roster field: its writes leave the cache
+// as it is, and nothing reads the streak through findUsers.)
+import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
 import type { PgContext } from './context.js';
@@ -129,6 +130,24 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       if (!row) return null;
       await ctx.rosterChanged();
       return row;
+    },
+
+    async addMissedOffers(agentIds: readonly number[]): Promise<Map<number, number>> {
+      const counts = new Map<number, number>();
+      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const out = new Map<number, number>();
+      // In id order: the order every multi-user write takes its row locks.
+      for (const [id, n] of [...counts].sort((a, b) => a[0] - b[0])) {
+        const [row] = await ctx.db.update(users).set({ missedOffers: sql`${users.missedOffers} + ${n}` })
+          .where(eq(users.id, id)).returning({ streak: users.missedOffers });
+        if (row) out.set(id, row.streak);
+      }
+      return out;
+    },
+
+    async clearMissedOffers(agentId: number): Promise<void> {
+      // Written only when there is a streak to end: an answer usually changes nothing (and locks nothing).
+      await ctx.db.update(users).set({ missedOffers: 0 }).where(and(eq(users.id, agentId), ne(users.missedOffers, 0)));
     },
 
     async setUserOffices(userId: number, officeIds: readonly number[]): Promise<void> {

@@ -21,7 +21,8 @@ import type { LeadStore, RoundWrite, RoutingRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import type { PgContext } from './context.js';
-import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
+import { agentSnapshot } from '../roster-rows.js';
+import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
 /** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
 const OFFER_COLUMNS = Object.entries(getTableColumns(offers));
@@ -74,16 +75,34 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         const rows = await db.select({
           id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
           officeIds: sql<number[] | null>`(SELECT array_agg(${userOffices.officeId} ORDER BY ${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
+          timeZone: users.timeZone, workingHours: users.workingHours, routingWeight: users.routingWeight,
+          dailyLeadCap: users.dailyLeadCap, serviceAreas: users.serviceAreas,
+          companyTimeZone: sql<string | null>`(SELECT ${settings.timeZone} FROM ${settings} WHERE ${settings.id} = 1)`,
         }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id));
-        return rows.map((r) => ({
-          id: r.id,
-          active: r.active,
-          inOffice: r.inOffice,
+        return rows.map((r) => agentSnapshot({
+          ...r,
           haltedAt: r.haltedAt?.getTime() ?? null,
           haltUntil: r.haltUntil?.getTime() ?? null,
           officeIds: r.officeIds ?? [],
         }));
       });
+    },
+
+    async rotationCredits(sourceId: number): Promise<string | null> {
+      const [row] = await db.select({ credits: leadSources.rrCredits }).from(leadSources).where(eq(leadSources.id, sourceId));
+      return row?.credits ?? null;
+    },
+
+    async setRotationCredits(sourceId: number, credits: string): Promise<void> {
+      await db.update(leadSources).set({ rrCredits: credits }).where(eq(leadSources.id, sourceId));
+    },
+
+    async generalWinsSince(agentIds: readonly number[], since: Date): Promise<{ agentId: number; at: number }[]> {
+      if (agentIds.length === 0) return [];
+      const rows = await db.select({ agentId: offers.agentId, at: offers.respondedAt }).from(offers)
+        .where(and(inArray(offers.agentId, [...agentIds]), eq(offers.state, 'ACCEPTED'), eq(offers.direct, false),
+          sql`${offers.respondedAt} >= ${since}`));
+      return rows.map((r) => ({ agentId: r.agentId, at: r.at?.getTime() ?? 0 }));
     },
 
     async findLead(id: number): Promise<LeadRow | null> {

@@ -101,6 +101,8 @@ export function createOrgStore(ctx: PgContext): OrgStore {
     async updateSettings(patch: SettingsPatch): Promise<SettingsRow> {
       const [row] = await ctx.db.update(settings).set(patch).where(eq(settings.id, 1)).returning();
       if (!row) throw new Error(NOT_SEEDED);
+      // The company's zone is every zone-less agent's zone in the cached roster, on every instance.
+      if (patch.timeZone !== undefined) await ctx.rosterChanged();
       return row;
     },
     /**

@@ -24,6 +24,9 @@ export function createIdentityStore(conn: SqliteConnection) {
     'UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
 
   const userById = preparedSelect(db, users, 'WHERE id = ?');
+  const addMissed = client.prepare('UPDATE users SET missed_offers = missed_offers + ? WHERE id = ? RETURNING missed_offers').pluck();
+  // Written only when there is a streak to end: an answer usually changes nothing (and writes nothing).
+  const clearMissed = client.prepare('UPDATE users SET missed_offers = 0 WHERE id = ? AND missed_offers <> 0');
   // The notification outbox looks up the agents of every routing change.
   const usersByIds = preparedSelect(db, users, 'WHERE id IN (SELECT value FROM json_each(?))');
   return {
@@ -123,6 +126,21 @@ export function createIdentityStore(conn: SqliteConnection) {
       if (officeIds.length > 0) {
         db.insert(userOffices).values(officeIds.map((officeId) => ({ userId, officeId }))).run();
       }
+    },
+
+    addMissedOffers(agentIds: readonly number[]): Map<number, number> {
+      const counts = new Map<number, number>();
+      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const out = new Map<number, number>();
+      for (const [id, n] of counts) {
+        const streak = addMissed.get(n, id) as number | undefined;
+        if (streak !== undefined) out.set(id, streak);
+      }
+      return out;
+    },
+
+    clearMissedOffers(agentId: number): void {
+      clearMissed.run(agentId);
     },
 
     setUserTags(userId: number, tagIds: readonly number[]): void {

@@ -7,7 +7,8 @@ import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
-import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
+import { agentSnapshot } from '../roster-rows.js';
+import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
 type LeadRow = typeof leads.$inferSelect;
 type NewLead = typeof leads.$inferInsert;
@@ -28,12 +29,21 @@ export function createLeadStore(conn: SqliteConnection) {
   const roster = db.select({
     id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
     officeIds: sql<string | null>`(SELECT group_concat(${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
+    timeZone: users.timeZone, workingHours: users.workingHours, routingWeight: users.routingWeight,
+    dailyLeadCap: users.dailyLeadCap, serviceAreas: users.serviceAreas,
+    companyTimeZone: sql<string | null>`(SELECT ${settings.timeZone} FROM ${settings} WHERE ${settings.id} = 1)`,
   }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id)).prepare();
   const offeredAgents = client.prepare('SELECT DISTINCT agent_id FROM offers WHERE lead_id = ?').pluck();
   const pendingOfLead = client.prepare("SELECT count(*) FROM offers WHERE lead_id = ? AND state = 'PENDING'").pluck();
   const earliestDeadline = client.prepare("SELECT min(expires_at) FROM offers WHERE state = 'PENDING'").pluck();
   const sourceAnchor = client.prepare('UPDATE lead_sources SET rr_last_agent_id = ? WHERE id = ?');
   const readAnchor = client.prepare('SELECT rr_last_agent_id FROM lead_sources WHERE id = ?').pluck();
+  const readCredits = client.prepare('SELECT rr_credits FROM lead_sources WHERE id = ?').pluck();
+  const writeCredits = client.prepare('UPDATE lead_sources SET rr_credits = ? WHERE id = ?');
+  // Wins of GENERAL leads (accepted, not direct) since a time: what a daily cap counts. Served by
+  // offers_agent_stats (agent_id, state, …).
+  const winsSince = client.prepare(`SELECT agent_id AS agentId, responded_at AS at FROM offers
+    WHERE agent_id IN (SELECT value FROM json_each(?)) AND state = 'ACCEPTED' AND direct = 0 AND responded_at >= ?`);
   const leadInsert = preparedInsert(db, leads);
   const leadUpdate = preparedUpdateById(db, leads);
   const offerInsert = preparedInsert(db, offers);
@@ -86,14 +96,26 @@ export function createLeadStore(conn: SqliteConnection) {
 
     /** Every agent as routing sees them; cached until a user or their offices change (roster-cache.ts). */
     loadRoster(): readonly AgentSnapshot[] {
-      return cachedRoster(conn, () => roster.all().map((r) => ({
-        id: r.id,
-        active: r.active,
-        inOffice: r.inOffice,
+      return cachedRoster(conn, () => roster.all().map((r) => agentSnapshot({
+        ...r,
         haltedAt: r.haltedAt?.getTime() ?? null,
         haltUntil: r.haltUntil?.getTime() ?? null,
         officeIds: r.officeIds ? r.officeIds.split(',').map(Number) : [],
       })));
+    },
+
+    /** The source's weighted-rotation credits as stored (JSON), read after lockSourceRotation. */
+    rotationCredits: (sourceId: number): string | null => (readCredits.get(sourceId) as string | null | undefined) ?? null,
+
+    setRotationCredits(sourceId: number, credits: string): void {
+      writeCredits.run(credits, sourceId);
+    },
+
+    /** Every GENERAL lead these agents won at or after `since`: the agent and when (ms). */
+    generalWinsSince(agentIds: readonly number[], since: Date): { agentId: number; at: number }[] {
+      if (agentIds.length === 0) return [];
+      return (winsSince.all(JSON.stringify(agentIds), since.getTime()) as { agentId: number; at: number }[])
+        .map((r) => ({ agentId: r.agentId, at: Number(r.at) }));
     },
 
     findLead: (id: number): LeadRow | null => leadById.get(id),

@@ -1,6 +1,7 @@
 // Offices, tags, lead groups and the company settings row.
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from './database.js';
+import type { SqliteConnection } from './connection.js';
+import { rosterChanged } from './roster-cache.js';
 import { leadGroupMembers, leadGroups, offices, settings, tags } from './schema.js';
 
 type OfficeRow = typeof offices.$inferSelect;
@@ -8,7 +9,8 @@ type TagRow = typeof tags.$inferSelect;
 type LeadGroupRow = typeof leadGroups.$inferSelect;
 type SettingsRow = typeof settings.$inferSelect;
 
-export function createOrgStore(db: Db) {
+export function createOrgStore(conn: SqliteConnection) {
+  const { db } = conn;
   return {
     insertOffice(name: string): OfficeRow {
       return db.insert(offices).values({ name }).returning().get();
@@ -78,6 +80,8 @@ export function createOrgStore(db: Db) {
       return row;
     },
     updateSettings(patch: Partial<typeof settings.$inferInsert>): SettingsRow {
+      // The company's zone is every zone-less agent's zone in the cached roster.
+      if (patch.timeZone !== undefined) rosterChanged(conn);
       const row = db.update(settings).set(patch).where(eq(settings.id, 1)).returning().get();
       if (!row) throw new Error('settings row missing: the database was not seeded');
       return row;

@@ -24,6 +24,10 @@ export const settings = sqliteTable('settings', {
   agentsCanChangeUsers: integer('agents_can_change_users', { mode: 'boolean' }).notNull().default(false),
   /** HMAC key for the accept/decline links; generated once so links survive restarts. */
   actionLinkSecret: text('action_link_secret'),
+  /** IANA zone of every user who has not set their own (working hours, daily caps). */
+  timeZone: text('time_zone').notNull().default('UTC'),
+  /** An agent whose last N offers all expired unanswered is halted until resumed; null: never. */
+  haltAfterMissedOffers: integer('halt_after_missed_offers'),
 });
 
 export const offices = sqliteTable('offices', {
@@ -48,6 +52,18 @@ export const users = sqliteTable('users', {
   haltedAt: integer('halted_at', { mode: 'timestamp_ms' }),
   haltUntil: integer('halt_until', { mode: 'timestamp_ms' }),
   haltReason: text('halt_reason'),
+  /** IANA zone of the agent's working hours and daily cap; null: the company's (settings.time_zone). */
+  timeZone: text('time_zone'),
+  /** JSON [{day, start, end}] in local "HH:MM"; [] means always available. */
+  workingHours: text('working_hours').notNull().default('[]'),
+  /** 1..100: how often the agent heads a source's distribution list, relative to the others. */
+  routingWeight: integer('routing_weight').notNull().default(1),
+  /** GENERAL leads the agent may win per local day; null: no cap. */
+  dailyLeadCap: integer('daily_lead_cap'),
+  /** JSON ["787", "78610"]: normalised postal codes or prefixes the agent serves. */
+  serviceAreas: text('service_areas').notNull().default('[]'),
+  /** Offers in a row that expired unanswered (reset by any answer, and when a halt is set or lifted). */
+  missedOffers: integer('missed_offers').notNull().default(0),
   /** scrypt hash ("scrypt$N$r$p$salt$hash"); null when the user signs in with API tokens only. */
   passwordHash: text('password_hash'),
   createdAt: createdAt(),
@@ -124,6 +140,12 @@ export const leadSources = sqliteTable('lead_sources', {
    * lead. The next lead's list starts at the first eligible agent after this id (wrapping).
    */
   rrLastAgentId: integer('rr_last_agent_id'),
+  /** Weighted rotation state (domain/weighted-rotation.ts): JSON {"<agentId>": credit}; advanced under the rotation's lock. */
+  rrCredits: text('rr_credits'),
+  /** A lead with a postal code is offered only to agents whose serviceAreas match it. */
+  matchServiceArea: integer('match_service_area', { mode: 'boolean' }).notNull().default(false),
+  /** After this many rounds without a taker the service-area rule no longer applies; null: never. */
+  widenAfterRounds: integer('widen_after_rounds'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('lead_sources_public_key_unique').on(t.publicKey)]);
 

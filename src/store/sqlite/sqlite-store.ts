@@ -48,7 +48,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
   // Each store's facade class, made once; instances are made per gate (the lock, or a transaction).
   const facades = {
     identity: facadeOf(createIdentityStore(conn)),
-    org: facadeOf(createOrgStore(db)),
+    org: facadeOf(createOrgStore(conn)),
     sources: facadeOf(createSourceStore(db)),
     intakeSources: facadeOf(createIntakeSourceStore(db)),
     statusCodes: facadeOf(createStatusStore(db)),

@@ -95,20 +95,26 @@ export type Role =
   /** Is offered leads, and works the leads they own or were added to (within the company settings). */
   | 'AGENT';
 
-/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE. */
+/** Why an agent was or was not offered a lead in one routing round. The first rule that applies is given, in the order INACTIVE, NOT_IN_OFFICE, NOT_IN_LEAD_GROUP, ALREADY_OFFERED, HALTED, OUT_OF_OFFICE, OUTSIDE_HOURS, AT_CAPACITY, NOT_IN_AREA. */
 export type RoutingReason =
   /** Was offered this lead in an earlier round: nobody is offered the same lead twice. */
   | 'ALREADY_OFFERED'
+  /** Had won their dailyLeadCap of GENERAL leads today (their local day) already. */
+  | 'AT_CAPACITY'
   /** An admin halt was in force (haltUser): no general leads until it ends. */
   | 'HALTED'
   /** The user is deactivated. */
   | 'INACTIVE'
+  /** None of their serviceAreas matches the lead's postalCode (the source's matchServiceArea). */
+  | 'NOT_IN_AREA'
   /** Not a member of the source's lead group. */
   | 'NOT_IN_LEAD_GROUP'
   /** Works in none of the source's offices (a source without offices takes every office). */
   | 'NOT_IN_OFFICE'
   /** Offered the lead in this round. */
   | 'OFFERED'
+  /** Outside their working hours (User.workingHours, in the agent's own time zone). */
+  | 'OUTSIDE_HOURS'
   /** Had taken themselves out of general routing (setMyAvailability(inOffice: false)). */
   | 'OUT_OF_OFFICE'
   /** Eligible, but later in the distribution list than the raceAgentCount agents offered in this round. */

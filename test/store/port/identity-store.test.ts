@@ -133,6 +133,7 @@ describeEachStore('identity store', (open) => {
       expect(user).toEqual({
         id: expect.any(Number), name: 'Dana Reyes', email: 'dana@brokerage.example', phone: '+15125550142', role: 'AGENT', handle: 'dana',
         active: true, inOffice: true, haltedAt: null, haltUntil: null, haltReason: null, passwordHash: null, createdAt: expect.any(Date),
+        timeZone: null, workingHours: '[]', routingWeight: 1, dailyLeadCap: null, serviceAreas: '[]', missedOffers: 0,
       });
       expect(await store.identity.findUser(user.id)).toEqual(user);
       expect(await store.identity.findUserByEmail('dana@brokerage.example')).toEqual(user);
@@ -206,12 +207,44 @@ describeEachStore('identity store', (open) => {
   describe('the routing roster', () => {
     const roster = async (store: Store) => (await store.leads.loadRoster()).map((a) => ({ ...a }));
 
+    it('carries the routing profile, the company zone for agents without their own, and is read again when that zone changes', async () => {
+      const store = await open();
+      const a = await seedUser(store);
+      const b = await seedUser(store);
+      await store.identity.updateUser(a.id, {
+        timeZone: 'Europe/London', workingHours: '[{"day":"MON","start":"09:00","end":"17:30"}]', routingWeight: 3,
+        dailyLeadCap: 5, serviceAreas: '["787","SW1"]',
+      });
+      const [ra, rb] = await store.leads.loadRoster();
+      expect(ra).toMatchObject({ id: a.id, timeZone: 'Europe/London', routingWeight: 3, dailyLeadCap: 5, serviceAreas: ['787', 'SW1'] });
+      expect(ra?.hours?.[0]).toEqual([540, 1050]);
+      expect(ra?.hours?.[1]).toEqual([]);
+      expect(rb).toMatchObject({ id: b.id, timeZone: 'UTC', hours: null, routingWeight: 1, dailyLeadCap: null, serviceAreas: [] });
+      await store.transaction((tx) => tx.org.updateSettings({ timeZone: 'America/Chicago' }));
+      expect((await store.leads.loadRoster()).map((r) => r.timeZone)).toEqual(['Europe/London', 'America/Chicago']);
+    });
+
+    it('addMissedOffers counts each agent\'s expired offers and gives their streaks; clearMissedOffers ends one', async () => {
+      const store = await open();
+      const a = await seedUser(store);
+      const b = await seedUser(store);
+      expect(await store.transaction((tx) => tx.identity.addMissedOffers([a.id, b.id, a.id]))).toEqual(new Map([[a.id, 2], [b.id, 1]]));
+      expect(await store.transaction((tx) => tx.identity.addMissedOffers([a.id]))).toEqual(new Map([[a.id, 3]]));
+      await store.transaction((tx) => tx.identity.clearMissedOffers(a.id));
+      expect((await store.identity.findUser(a.id))?.missedOffers).toBe(0);
+      expect((await store.identity.findUser(b.id))?.missedOffers).toBe(1);
+      expect(await store.transaction((tx) => tx.identity.addMissedOffers([a.id]))).toEqual(new Map([[a.id, 1]]));
+    });
+
     it('is read again after each write to users or their offices, outside and inside transactions', async () => {
       const store = await open();
       const office = await store.org.insertOffice('North');
       const a = await seedUser(store);
       await seedUser(store, { role: 'ADMIN' });
-      const snapshot = { id: a.id, active: true, inOffice: true, haltedAt: null, haltUntil: null, officeIds: [] };
+      const snapshot = {
+        id: a.id, active: true, inOffice: true, haltedAt: null, haltUntil: null, officeIds: [],
+        timeZone: 'UTC', hours: null, routingWeight: 1, dailyLeadCap: null, serviceAreas: [],
+      };
       expect(await roster(store)).toEqual([snapshot]);
 
       await store.identity.updateUser(a.id, { inOffice: false });

@@ -229,6 +229,46 @@ describeEachStore('LeadStore', (open, kind) => {
     });
   });
 
+  describe('routing rules', () => {
+    it('rotationCredits reads what setRotationCredits stored, per source; weighted picks under the rotation lock never lose an update', async () => {
+      const store = await open();
+      const { sourceId } = await fixture(store, 1);
+      const other = await fixture(store, 0);
+      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBeNull();
+      await store.transaction((tx) => tx.leads.setRotationCredits(sourceId, '{"1":3}'));
+      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBe('{"1":3}');
+      expect(await store.transaction((tx) => tx.leads.rotationCredits(other.sourceId))).toBeNull();
+      // Each "instance" locks the rotation, then reads, bumps and writes the credits: none is lost.
+      const bump = () => store.transaction(async (tx) => {
+        await tx.leads.lockSourceRotation(sourceId);
+        const n = (JSON.parse((await tx.leads.rotationCredits(sourceId)) ?? '{}') as Record<string, number>)['1'] ?? 0;
+        await new Promise((r) => setTimeout(r, 3));
+        await tx.leads.setRotationCredits(sourceId, JSON.stringify({ 1: n + 1 }));
+      });
+      await Promise.all(Array.from({ length: 8 }, bump));
+      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBe('{"1":11}');
+    });
+
+    it('generalWinsSince gives the GENERAL leads (accepted, not direct) the agents won from a time on', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a, b, c] = agentIds as [number, number, number];
+      const offer = (agentId: number, state: 'ACCEPTED' | 'DECLINED', respondedAt: Date, direct = false) => store.transaction(async (tx) => {
+        const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ASSIGNED', firstName: 'Lead', createdAt: T0 });
+        await tx.leads.insertOffers([{ leadId: lead.id, agentId, round: 1, direct, state, offeredAt: T0, expiresAt: at(900), respondedAt }]);
+      });
+      await offer(a, 'ACCEPTED', at(10));
+      await offer(a, 'ACCEPTED', at(-10));
+      await offer(a, 'ACCEPTED', at(20), true);
+      await offer(b, 'DECLINED', at(30));
+      await offer(b, 'ACCEPTED', at(40));
+      await offer(c, 'ACCEPTED', at(50));
+      const wins = await store.transaction((tx) => tx.leads.generalWinsSince([a, b], T0));
+      expect(wins.sort((x, y) => x.at - y.at)).toEqual([{ agentId: a, at: at(10).getTime() }, { agentId: b, at: at(40).getTime() }]);
+      expect(await store.leads.generalWinsSince([], T0)).toEqual([]);
+    });
+  });
+
   describe('reads', () => {
     it('offeredAgentIds, relationOf, routing rounds, events and stalled leads', async () => {
       const store = await open();

@@ -74,14 +74,14 @@ describeEachStore('org store', (open) => {
 
   it('the settings row starts with every rule off and no secret, and takes patches', async () => {
     const store = await open();
-    expect(await store.org.getSettings()).toEqual({ id: 1, agentsCanChangeOwner: false, agentsCanChangeUsers: false, actionLinkSecret: null });
+    expect(await store.org.getSettings()).toEqual({ id: 1, agentsCanChangeOwner: false, agentsCanChangeUsers: false, actionLinkSecret: null, timeZone: 'UTC', haltAfterMissedOffers: null });
     expect(await store.org.updateSettings({ agentsCanChangeUsers: true })).toEqual({
-      id: 1, agentsCanChangeOwner: false, agentsCanChangeUsers: true, actionLinkSecret: null,
+      id: 1, agentsCanChangeOwner: false, agentsCanChangeUsers: true, actionLinkSecret: null, timeZone: 'UTC', haltAfterMissedOffers: null,
     });
     expect(await store.org.updateSettings({ agentsCanChangeOwner: true, agentsCanChangeUsers: false })).toEqual({
-      id: 1, agentsCanChangeOwner: true, agentsCanChangeUsers: false, actionLinkSecret: null,
+      id: 1, agentsCanChangeOwner: true, agentsCanChangeUsers: false, actionLinkSecret: null, timeZone: 'UTC', haltAfterMissedOffers: null,
     });
-    expect(await store.org.getSettings()).toEqual({ id: 1, agentsCanChangeOwner: true, agentsCanChangeUsers: false, actionLinkSecret: null });
+    expect(await store.org.getSettings()).toEqual({ id: 1, agentsCanChangeOwner: true, agentsCanChangeUsers: false, actionLinkSecret: null, timeZone: 'UTC', haltAfterMissedOffers: null });
   });
 
   it('the first secret offered for the offer links is kept; later candidates get it back', async () => {

@@ -31,6 +31,9 @@ export const REASON_TEXT: Record<RoutingReason, string> = {
   INACTIVE: 'Deactivated',
   NOT_IN_OFFICE: "Not in the source's offices",
   NOT_IN_LEAD_GROUP: "Not in the source's lead group",
+  OUTSIDE_HOURS: 'Outside their working hours',
+  AT_CAPACITY: 'At their daily lead cap',
+  NOT_IN_AREA: "Does not serve the lead's area",
 };
 
 /**
@@ -44,7 +47,10 @@ export const REASON_ORDER: Record<RoutingReason, { rank: number; folded: boolean
   ALREADY_OFFERED: { rank: 2, folded: false },
   HALTED: { rank: 3, folded: false },
   OUT_OF_OFFICE: { rank: 4, folded: false },
-  NOT_IN_OFFICE: { rank: 5, folded: true },
-  NOT_IN_LEAD_GROUP: { rank: 6, folded: true },
-  INACTIVE: { rank: 7, folded: true },
+  OUTSIDE_HOURS: { rank: 5, folded: false },
+  AT_CAPACITY: { rank: 6, folded: false },
+  NOT_IN_AREA: { rank: 7, folded: false },
+  NOT_IN_OFFICE: { rank: 8, folded: true },
+  NOT_IN_LEAD_GROUP: { rank: 9, folded: true },
+  INACTIVE: { rank: 10, folded: true },
 };
