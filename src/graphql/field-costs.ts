@@ -9,6 +9,7 @@
 // set from measured resolution times of a seeded brokerage with these estimates
 // (scripts/bench-query-cost.ts).
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/lead-list-service.js';
+import { MAX_DELIVERIES_LISTED } from '../webhooks/webhooks.js';
 
 /** The coerced arguments of a field. */
 export type Args = Readonly<Record<string, unknown>>;
@@ -59,6 +60,8 @@ const LEAD_USERS = 5;
 const PENDING_OFFERS = 20;
 /** A lead's notifications: an SMS and an email per offer, and a confirmation of each. */
 const LEAD_NOTIFICATIONS = 4 * LEAD_OFFERS;
+/** The lead event types (an enum: its values, with room for new ones). */
+const LEAD_EVENT_TYPES = 20;
 /** Members of one lead group. */
 const GROUP_MEMBERS = 100;
 /** A user's API tokens: one per device or integration, a handful each. */
@@ -148,4 +151,11 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'LeadStats.perAgent': { size: ROSTER },
   'User.offices': { size: USER_OFFICES },
   'User.tags': { size: USER_TAGS },
+  // A brokerage's integrations (CRM, dialer, reporting): a short list an admin keeps.
+  'Query.webhooks': { size: ADMIN_LIST },
+  // At most every lead event type (an enum's values, with room for new ones).
+  'Webhook.eventTypes': { size: LEAD_EVENT_TYPES },
+  'CreatedWebhook.eventTypes': { size: LEAD_EVENT_TYPES },
+  // `first`, at most MAX_DELIVERIES_LISTED (a larger one is refused).
+  'Webhook.deliveries': { size: (args) => Math.min(Math.max(typeof args.first === 'number' ? args.first : 20, 0), MAX_DELIVERIES_LISTED) },
 };

@@ -32,6 +32,8 @@ export const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'Mutation.setUserTags(tagIds:)': 100,
   // Every status code, in their new order.
   'Mutation.reorderStatusCodes(ids:)': 1000,
+  // Each lead event type at most once (repeats are dropped), with room for new types.
+  'WebhookInput.eventTypes': 50,
 };
 
 /** The longest string any argument or input field takes: a lead's message is at most 5,000 characters. */
