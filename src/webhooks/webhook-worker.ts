@@ -29,7 +29,7 @@ export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** How long a claim holds a delivery: past ATTEMPT_TIMEOUT_MS, so a live attempt ends before its lease. */
-export const CLAIM_LEASE_MS = 30_000;
+export const CLAIM_LEASE_MS = 15_000;
 
 /** Deliveries in flight at once, in all and per webhook. */
 export const MAX_IN_FLIGHT = 32;
