@@ -12,7 +12,6 @@ CREATE TABLE `webhook_deliveries` (
 	`next_attempt_at` integer,
 	`created_at` integer NOT NULL,
 	`delivered_at` integer,
-	FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`lead_id`) REFERENCES `leads`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

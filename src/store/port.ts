@@ -298,7 +298,7 @@ export interface NotificationStore {
  */
 export interface WebhookStore {
   insertWebhook(row: NewWebhook): Promise<WebhookRow>;
-  /** Deletes the webhook and every delivery of it (pending ones are never sent); false: no such webhook. */
+  /** Deletes the webhook and every delivery of it, in one transaction (pending ones are never sent); false: no such webhook. */
   deleteWebhook(id: number): Promise<boolean>;
   /** Every webhook, oldest first: the cached list (see above). */
   listWebhooks(): Promise<readonly WebhookRow[]>;

@@ -53,6 +53,8 @@ interface Outcome {
   status: number | null;
   /** null: delivered (2xx). */
   error: string | null;
+  /** Not to be retried: the webhook is gone. */
+  final: boolean;
   written: () => void;
 }
 
@@ -206,23 +208,35 @@ export class WebhookWorker {
       }
     }
     if (claimed.length > 0) {
-      const hooks = new Map((await this.webhooks()).map((w) => [w.id, w]));
-      for (const row of claimed) this.send(row, hooks.get(row.webhookId) ?? null);
+      const hooks = await this.webhooksOf(claimed);
+      // Unreadable: the claimed deliveries are attempted again once their lease runs out (the timer below).
+      if (hooks) for (const row of claimed) this.send(row, hooks.get(row.webhookId) ?? null);
     }
     if (!this.stopped) await this.arm(now);
   }
 
-  private async webhooks(): Promise<readonly WebhookRow[]> {
+  /**
+   * The webhooks of the claimed deliveries: from the cached list, and one read each for any not in it
+   * (made on another instance a moment ago, before this one heard of it). Missing: deleted.
+   */
+  private async webhooksOf(rows: readonly WebhookDeliveryRow[]): Promise<Map<number, WebhookRow> | null> {
+    const hooks = new Map<number, WebhookRow>();
     try {
-      return await this.store.webhooks.listWebhooks();
+      for (const w of await this.store.webhooks.listWebhooks()) hooks.set(w.id, w);
+      for (const id of new Set(rows.map((r) => r.webhookId))) {
+        if (hooks.has(id)) continue;
+        const found = await this.store.webhooks.findWebhook(id);
+        if (found) hooks.set(id, found);
+      }
     } catch (err) {
-      this.logger.error({ err }, 'webhook delivery: reading the webhooks failed');
-      return [];
+      this.logger.error({ err }, 'webhook delivery: reading the webhooks failed; the claimed deliveries wait for their lease');
+      return null;
     }
+    return hooks;
   }
 
   /** Records how an attempt ended (inside the turn's commit) and logs it. */
-  private async write(tx: StoreTx, { row, status, error }: Outcome, now: number): Promise<void> {
+  private async write(tx: StoreTx, { row, status, error, final }: Outcome, now: number): Promise<void> {
     const attempt = row.attempts;
     const about = { deliveryId: row.id, webhookId: row.webhookId, leadId: row.leadId, eventType: row.eventType, attempt, responseStatus: status };
     if (error === null && status !== null) {
@@ -231,7 +245,7 @@ export class WebhookWorker {
       return;
     }
     const reason = error ?? 'no answer';
-    const giveUp = attempt >= MAX_ATTEMPTS;
+    const giveUp = final || attempt >= MAX_ATTEMPTS;
     const delay = retryDelayMs(attempt);
     await tx.webhooks.markDeliveryFailed(row.id, attempt, status, reason.slice(0, 500), giveUp ? null : new Date(now + delay));
     if (giveUp) this.logger.error({ ...about, error: reason }, 'webhook delivery failed for good');
@@ -263,6 +277,16 @@ export class WebhookWorker {
 
   /** One attempt, in the background; its outcome is written by the next turn. */
   private send(row: WebhookDeliveryRow, webhook: WebhookRow | null): void {
+    if (!webhook) {
+      // Written by a change that read the webhook list just as the webhook was deleted elsewhere:
+      // there is nobody to send it to.
+      const done = new Promise<void>((written) => {
+        this.outcomes.push({ row, status: null, error: 'the webhook was deleted', final: true, written });
+        this.schedule();
+      });
+      this.inFlight.set(row.id, { row, done });
+      return;
+    }
     const abort = new AbortController();
     this.aborts.add(abort);
     const timeout = this.clock.setTimer(ATTEMPT_TIMEOUT_MS, () => abort.abort(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`)));
@@ -275,7 +299,7 @@ export class WebhookWorker {
       const ended = (status: number | null, error: string | null) => {
         timeout.cancel();
         this.aborts.delete(abort);
-        this.outcomes.push({ row, status, error, written });
+        this.outcomes.push({ row, status, error, final: false, written });
         this.schedule();
       };
       attempt.then(
@@ -287,9 +311,7 @@ export class WebhookWorker {
   }
 
   /** Checks the URL's addresses again (DNS may have changed), then POSTs the signed body: the answer's status. */
-  private async attempt(row: WebhookDeliveryRow, webhook: WebhookRow | null, signal: AbortSignal): Promise<number> {
-    // Deleted since the claim: its deliveries are gone too, so the outcome writes nothing.
-    if (!webhook) throw new Error('the webhook was deleted');
+  private async attempt(row: WebhookDeliveryRow, webhook: WebhookRow, signal: AbortSignal): Promise<number> {
     const target = await checkTarget(parseWebhookUrl(webhook.url), this.options.allowPrivate);
     const body = deliveryBody(row);
     const timestamp = Math.floor(this.clock.now() / 1000);

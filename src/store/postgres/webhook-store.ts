@@ -29,7 +29,8 @@ export function createWebhookStore(ctx: PgContext): WebhookStore {
 
     async deleteWebhook(id: number): Promise<boolean> {
       return ctx.atomically(async (tx) => {
-        // The deliveries go with it (ON DELETE CASCADE): a pending one is never sent.
+        // Its deliveries go with it: a pending one is never sent.
+        await tx.db.delete(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id));
         const gone = await tx.db.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id });
         await tx.webhooksChanged();
         return gone.length > 0;

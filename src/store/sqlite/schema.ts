@@ -315,7 +315,10 @@ export const webhooks = sqliteTable('webhooks', {
  */
 export const webhookDeliveries = sqliteTable('webhook_deliveries', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  webhookId: integer('webhook_id').notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+  // No foreign key: a routing transaction that read the (cached) webhook list just before another
+  // instance deleted a webhook must not fail on it. deleteWebhook deletes the deliveries itself, and
+  // the worker ends one whose webhook is gone (FAILED, never sent).
+  webhookId: integer('webhook_id').notNull(),
   leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
   eventId: integer('event_id').notNull(),
   eventType: text('event_type').$type<LeadEventType>().notNull(),

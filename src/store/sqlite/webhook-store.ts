@@ -11,6 +11,7 @@ import { and, asc, desc, eq, gt, inArray, lte, min, notInArray, sql } from 'driz
 import type { NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../rows.js';
 import { CANDIDATES_PER_CLAIM, pickClaims, webhookOf } from '../webhook-claims.js';
 import type { SqliteConnection } from './connection.js';
+import { transaction } from './transaction.js';
 import { webhookDeliveries, webhooks } from './schema.js';
 
 export function createWebhookStore(conn: SqliteConnection) {
@@ -36,8 +37,11 @@ export function createWebhookStore(conn: SqliteConnection) {
     },
 
     deleteWebhook(id: number): boolean {
-      // The deliveries go with it (ON DELETE CASCADE): a pending one is never sent.
-      const gone = db.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id }).all();
+      // Its deliveries go with it, in one transaction: a pending one is never sent.
+      const gone = transaction(db, () => {
+        db.delete(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id)).run();
+        return db.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id }).all();
+      });
       listChanged();
       return gone.length > 0;
     },
