@@ -9,7 +9,7 @@
 // LOCKED` (rows another claim holds are passed over, not waited for; a row whose claim committed
 // meanwhile is checked again on its new version, due no more), then the chosen ones are leased. So each
 // delivery is attempted by one instance at a time. Outcomes are guarded by status and attempt.
-import { and, asc, desc, eq, gt, inArray, lte, min, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, min, notInArray, sql } from 'drizzle-orm';
 import type { WebhookStore } from '../port.js';
 import type { NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../rows.js';
 import { CANDIDATES_PER_CLAIM, pickClaims, webhookOf } from '../webhook-claims.js';
@@ -87,9 +87,20 @@ export function createWebhookStore(ctx: PgContext): WebhookStore {
     },
 
     async markDeliveryFailed(id: number, attempt: number, responseStatus: number | null, error: string, retryAt: Date | null): Promise<void> {
-      await ctx.db.update(webhookDeliveries)
-        .set({ responseStatus, lastError: error, nextAttemptAt: retryAt, ...(retryAt === null ? { status: 'FAILED' as const } : {}) })
-        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'PENDING'), eq(webhookDeliveries.attempts, attempt)));
+      await ctx.atomically(async (tx) => {
+        const failed = await tx.db.update(webhookDeliveries)
+          .set({ responseStatus, lastError: error, nextAttemptAt: retryAt, ...(retryAt === null ? { status: 'FAILED' as const } : {}) })
+          .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'PENDING'), eq(webhookDeliveries.attempts, attempt)))
+          .returning({ webhookId: webhookDeliveries.webhookId, leadId: webhookDeliveries.leadId });
+        const [pair] = failed;
+        if (!pair || retryAt === null) return;
+        // The lead's later deliveries to this webhook wait for this one: not due before its retry, so that
+        // claims do not read them over and over meanwhile.
+        await tx.db.update(webhookDeliveries).set({ nextAttemptAt: retryAt }).where(and(
+          eq(webhookDeliveries.status, 'PENDING'), eq(webhookDeliveries.webhookId, pair.webhookId), eq(webhookDeliveries.leadId, pair.leadId),
+          gt(webhookDeliveries.id, id), lt(webhookDeliveries.nextAttemptAt, retryAt),
+        ));
+      });
     },
 
     async nextDeliveryDueAfter(after: Date): Promise<number | null> {

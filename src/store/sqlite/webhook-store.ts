@@ -7,12 +7,23 @@
 //
 // Claims run in the delivery worker's transaction (one writer at a time): the candidates are read,
 // the per-webhook bound applied here, and the chosen rows leased with one UPDATE … RETURNING.
-import { and, asc, desc, eq, gt, inArray, lte, min, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, lte, min, notInArray, sql } from 'drizzle-orm';
 import type { NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../rows.js';
 import { CANDIDATES_PER_CLAIM, pickClaims, webhookOf } from '../webhook-claims.js';
 import type { SqliteConnection } from './connection.js';
 import { transaction } from './transaction.js';
 import { webhookDeliveries, webhooks } from './schema.js';
+
+/** The PENDING deliveries after `id` of the same webhook and lead, due before `at`. */
+function laterOfSamePair(id: number, at: Date) {
+  return and(
+    eq(webhookDeliveries.status, 'PENDING'),
+    gt(webhookDeliveries.id, id),
+    lt(webhookDeliveries.nextAttemptAt, at),
+    sql`${webhookDeliveries.webhookId} = (SELECT d.webhook_id FROM webhook_deliveries d WHERE d.id = ${id})`,
+    sql`${webhookDeliveries.leadId} = (SELECT d.lead_id FROM webhook_deliveries d WHERE d.id = ${id})`,
+  );
+}
 
 export function createWebhookStore(conn: SqliteConnection) {
   const { db } = conn;
@@ -94,9 +105,12 @@ export function createWebhookStore(conn: SqliteConnection) {
     },
 
     markDeliveryFailed(id: number, attempt: number, responseStatus: number | null, error: string, retryAt: Date | null): void {
-      db.update(webhookDeliveries)
+      const { changes } = db.update(webhookDeliveries)
         .set({ responseStatus, lastError: error, nextAttemptAt: retryAt, ...(retryAt === null ? { status: 'FAILED' as const } : {}) })
         .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'PENDING'), eq(webhookDeliveries.attempts, attempt))).run();
+      // The lead's later deliveries to this webhook wait for this one: not due before its retry, so that
+      // claims do not read them over and over meanwhile.
+      if (changes > 0 && retryAt !== null) db.update(webhookDeliveries).set({ nextAttemptAt: retryAt }).where(laterOfSamePair(id, retryAt)).run();
     },
 
     nextDeliveryDueAfter(after: Date): number | null {

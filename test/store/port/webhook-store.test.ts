@@ -70,6 +70,8 @@ describeEachStore('WebhookStore', (open) => {
     expect(await claim(7)).toEqual([]);
     expect((await all(store, hook))[0]).toMatchObject({ status: 'PENDING', attempts: 1, responseStatus: 500, lastError: 'the receiver answered 500' });
     expect(await store.webhooks.nextDeliveryDueAfter(at(7))).toBe(at(20).getTime());
+    // a2 is not due before a1's retry (claims need not read it meanwhile); b1, another lead, is untouched.
+    expect((await all(store, hook)).map((d) => d.nextAttemptAt)).toEqual([at(20), at(20), at(6 + LEASE)]);
     const [retry] = await claim(20);
     expect(retry).toMatchObject({ id: a1?.id, attempts: 2 });
     await store.webhooks.markDelivered(a1?.id ?? 0, 2, 204, at(21));
