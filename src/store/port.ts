@@ -307,11 +307,11 @@ export interface WebhookStore {
   enqueueDeliveries(rows: NewWebhookDelivery[]): Promise<void>;
   /**
    * Claims up to `limit` deliveries due at `now` for their next attempt (counts it, leases each until
-   * `leaseUntil`), oldest first, none of `exclude` and at most `perWebhook` of any one webhook, none of
-   * the webhooks in `skipWebhooks`. A delivery waits while an earlier one of the same webhook and lead
-   * is still PENDING (events of a lead arrive in order, as far as retries allow).
+   * `leaseUntil`), oldest first, none of `exclude`, and of each webhook at most `perWebhook` less what
+   * `inFlight` says the caller is sending to it already. A delivery waits while an earlier one of the
+   * same webhook and lead is still PENDING (events of a lead arrive in order, as far as retries allow).
    */
-  claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], skipWebhooks: readonly number[],
+  claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], inFlight: ReadonlyMap<number, number>,
     leaseUntil: Date): Promise<WebhookDeliveryRow[]>;
   /** The receiver answered 2xx: DELIVERED. Ignored unless still PENDING in attempt `attempt`. */
   markDelivered(id: number, attempt: number, responseStatus: number, at: Date): Promise<void>;

@@ -11,9 +11,18 @@ export function webhookOf(row: Omit<WebhookRow, 'eventTypes'> & { eventTypes: st
   return { ...row, eventTypes: JSON.parse(row.eventTypes) as LeadEventType[] };
 }
 
-/** Of the candidates (oldest first), the ids of at most `limit` in all and `perWebhook` of any one webhook. */
-export function pickClaims(candidates: readonly { id: number; webhookId: number }[], limit: number, perWebhook: number): number[] {
-  const taken = new Map<number, number>();
+/** The webhooks with no room left: `perWebhook` of theirs already in flight (the claim leaves them out). */
+export function fullWebhooks(inFlight: ReadonlyMap<number, number>, perWebhook: number): number[] {
+  return [...inFlight].filter(([, n]) => n >= perWebhook).map(([id]) => id);
+}
+
+/**
+ * Of the candidates (oldest first), the ids of at most `limit` in all, and of each webhook no more than
+ * `perWebhook` less what it has in flight already.
+ */
+export function pickClaims(candidates: readonly { id: number; webhookId: number }[], limit: number, perWebhook: number,
+  inFlight: ReadonlyMap<number, number>): number[] {
+  const taken = new Map(inFlight);
   const ids: number[] = [];
   for (const c of candidates) {
     if (ids.length >= limit) break;

@@ -164,11 +164,11 @@ export class WebhookWorker {
     });
   }
 
-  /** Webhooks at their bound of deliveries in flight: the claim passes them over. */
-  private busyWebhooks(): number[] {
+  /** Deliveries in flight per webhook: a claim takes no more of one than PER_WEBHOOK_IN_FLIGHT allows. */
+  private inFlightPerWebhook(): Map<number, number> {
     const counts = new Map<number, number>();
     for (const { row } of this.inFlight.values()) counts.set(row.webhookId, (counts.get(row.webhookId) ?? 0) + 1);
-    return [...counts].filter(([, n]) => n >= PER_WEBHOOK_IN_FLIGHT).map(([id]) => id);
+    return counts;
   }
 
   /** Writes the outcomes that ended since the last turn and claims what there is room for, in one commit. */
@@ -190,7 +190,7 @@ export class WebhookWorker {
         if (!this.mayHaveDue || free <= 0) return;
         // An attempt of this process still running past its lease looks due: never two at once here.
         const overdue = [...this.inFlight.values()].filter((f) => (f.row.nextAttemptAt?.getTime() ?? 0) <= now).map((f) => f.row.id);
-        claimed = await tx.webhooks.claimDueDeliveries(new Date(now), free, PER_WEBHOOK_IN_FLIGHT, overdue, this.busyWebhooks(),
+        claimed = await tx.webhooks.claimDueDeliveries(new Date(now), free, PER_WEBHOOK_IN_FLIGHT, overdue, this.inFlightPerWebhook(),
           new Date(now + CLAIM_LEASE_MS));
         // Fewer than asked for: nothing else is claimable now (a webhook at its bound brings a turn when a slot frees).
         this.mayHaveDue = claimed.length === free;

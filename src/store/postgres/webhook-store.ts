@@ -12,7 +12,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, lte, min, notInArray, sql } from 'drizzle-orm';
 import type { WebhookStore } from '../port.js';
 import type { NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../rows.js';
-import { CANDIDATES_PER_CLAIM, pickClaims, webhookOf } from '../webhook-claims.js';
+import { CANDIDATES_PER_CLAIM, fullWebhooks, pickClaims, webhookOf } from '../webhook-claims.js';
 import type { PgContext } from './context.js';
 import { webhookDeliveries, webhooks } from './schema.js';
 
@@ -54,9 +54,10 @@ export function createWebhookStore(ctx: PgContext): WebhookStore {
       await ctx.db.insert(webhookDeliveries).values(rows);
     },
 
-    async claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], skipWebhooks: readonly number[],
+    async claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], inFlight: ReadonlyMap<number, number>,
       leaseUntil: Date): Promise<WebhookDeliveryRow[]> {
       if (limit <= 0) return [];
+      const skipWebhooks = fullWebhooks(inFlight, perWebhook);
       return ctx.atomically(async (tx) => {
         const candidates = await tx.db.select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId }).from(webhookDeliveries)
           .where(and(
@@ -71,7 +72,7 @@ export function createWebhookStore(ctx: PgContext): WebhookStore {
           .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
           .limit(limit * CANDIDATES_PER_CLAIM)
           .for('update', { skipLocked: true });
-        const ids = pickClaims(candidates, limit, perWebhook);
+        const ids = pickClaims(candidates, limit, perWebhook, inFlight);
         if (ids.length === 0) return [];
         const rows = await tx.db.update(webhookDeliveries)
           .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, nextAttemptAt: leaseUntil })

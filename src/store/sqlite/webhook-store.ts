@@ -9,7 +9,7 @@
 // the per-webhook bound applied here, and the chosen rows leased with one UPDATE … RETURNING.
 import { and, asc, desc, eq, gt, inArray, lt, lte, min, notInArray, sql } from 'drizzle-orm';
 import type { NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../rows.js';
-import { CANDIDATES_PER_CLAIM, pickClaims, webhookOf } from '../webhook-claims.js';
+import { CANDIDATES_PER_CLAIM, fullWebhooks, pickClaims, webhookOf } from '../webhook-claims.js';
 import type { SqliteConnection } from './connection.js';
 import { transaction } from './transaction.js';
 import { webhookDeliveries, webhooks } from './schema.js';
@@ -75,9 +75,10 @@ export function createWebhookStore(conn: SqliteConnection) {
       db.insert(webhookDeliveries).values(rows).run();
     },
 
-    claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], skipWebhooks: readonly number[],
+    claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], inFlight: ReadonlyMap<number, number>,
       leaseUntil: Date): WebhookDeliveryRow[] {
       if (limit <= 0) return [];
+      const skipWebhooks = fullWebhooks(inFlight, perWebhook);
       const candidates = db.select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId }).from(webhookDeliveries)
         .where(and(
           eq(webhookDeliveries.status, 'PENDING'),
@@ -90,7 +91,7 @@ export function createWebhookStore(conn: SqliteConnection) {
         ))
         .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
         .limit(limit * CANDIDATES_PER_CLAIM).all();
-      const ids = pickClaims(candidates, limit, perWebhook);
+      const ids = pickClaims(candidates, limit, perWebhook, inFlight);
       if (ids.length === 0) return [];
       const rows = db.update(webhookDeliveries)
         .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, nextAttemptAt: leaseUntil })

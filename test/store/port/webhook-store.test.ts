@@ -60,7 +60,7 @@ describeEachStore('WebhookStore', (open) => {
       delivery(hook, leadA, 0, 1), delivery(hook, leadA, 0, 2), delivery(hook, leadB, 5, 3), delivery(other, leadA, 0, 1),
     ]);
     const [a1, a2, b1, o1] = await all(store, hook).then(async (rows) => [...rows, ...await all(store, other)]);
-    const claim = (now: number) => store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(now), 10, 10, [], [], at(now + LEASE)));
+    const claim = (now: number) => store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(now), 10, 10, [], new Map(), at(now + LEASE)));
     // a2 waits for a1 (same webhook and lead); b1 is not due; the other webhook's is independent.
     expect(ids(await claim(1))).toEqual([a1?.id, o1?.id]);
     // Leased: not claimed again, and a2 still waits (a1 is PENDING while it is sent).
@@ -84,7 +84,7 @@ describeEachStore('WebhookStore', (open) => {
     const { hook, leadA } = await setUp(store);
     await store.webhooks.enqueueDeliveries([delivery(hook, leadA, 0, 1), delivery(hook, leadA, 0, 2)]);
     const [first, second] = await all(store, hook);
-    const claim = (now: number) => store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(now), 10, 10, [], [], at(now + LEASE)));
+    const claim = (now: number) => store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(now), 10, 10, [], new Map(), at(now + LEASE)));
     await claim(0);
     // The lease ran out and it was claimed again: the first attempt's late outcome changes nothing.
     await claim(LEASE);
@@ -95,17 +95,24 @@ describeEachStore('WebhookStore', (open) => {
     expect(ids(await claim(LEASE + 2))).toEqual([second?.id]);
   });
 
-  it('takes at most perWebhook of one webhook per claim, none of skipWebhooks or exclude, and fills up with others', async () => {
+  it('takes of one webhook at most perWebhook less what is in flight to it, none of exclude, and fills up with others', async () => {
     const store = await open();
     const source = await seedSource(store);
     const { hook, other } = await setUp(store);
     const leads: number[] = [];
     for (let i = 0; i < 6; i++) leads.push((await seedLead(store, source.id)).id);
     await store.webhooks.enqueueDeliveries([...leads.map((l) => delivery(hook, l, 0)), ...leads.slice(0, 3).map((l) => delivery(other, l, 1))]);
-    const claimed = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(2), 5, 2, [], [], at(2 + LEASE)));
+    const claimed = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(2), 5, 2, [], new Map(), at(2 + LEASE)));
     expect(claimed.map((r) => r.webhookId)).toEqual([hook, hook, other, other]);
-    const skip = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(3), 5, 5, [], [hook], at(3 + LEASE)));
+    const skip = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(3), 5, 5, [], new Map([[hook, 5]]), at(3 + LEASE)));
     expect(skip.map((r) => r.webhookId)).toEqual([other]);
+    // One of its two slots in flight: one more of that webhook, however many are due; none of `exclude`.
+    const [next, ...more] = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(4), 5, 2, [], new Map([[hook, 1]]), at(4 + LEASE)));
+    expect([next?.webhookId, more]).toEqual([hook, []]);
+    const waiting = (await all(store, hook)).filter((d) => d.attempts === 0).map((d) => d.id);
+    expect(waiting).toHaveLength(3);
+    const excluded = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(5), 5, 5, [waiting[0] ?? 0], new Map(), at(5 + LEASE)));
+    expect(ids(excluded)).toEqual(waiting.slice(1));
   });
 
   it('concurrent claims never take the same delivery, and leave none behind', async () => {
@@ -118,10 +125,10 @@ describeEachStore('WebhookStore', (open) => {
     const workers = 4;
     await openConnections(store, workers);
     const claims = await Promise.all(Array.from({ length: workers }, () => store.transaction((tx) =>
-      tx.webhooks.claimDueDeliveries(at(1), 15, 40, [], [], at(1 + LEASE)))));
+      tx.webhooks.claimDueDeliveries(at(1), 15, 40, [], new Map(), at(1 + LEASE)))));
     // A claim locks the candidates it reads (more than it takes, to pass over busy webhooks): a claim running
     // alongside may find fewer, never the same. What none took is taken by the next claim.
-    const rest = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(1), 40, 40, [], [], at(1 + LEASE)));
+    const rest = await store.transaction((tx) => tx.webhooks.claimDueDeliveries(at(1), 40, 40, [], new Map(), at(1 + LEASE)));
     const taken = [...claims.flatMap(ids), ...ids(rest)];
     expect(new Set(taken).size).toBe(taken.length);
     expect(taken.length).toBe(40);
