@@ -350,6 +350,8 @@ class SignalListener {
     } catch {
       return;
     }
+    // This instance's own signals come back to it too: it dropped its cache at its own commit already.
+    if (parsed.i === this.shared.instanceId) return;
     if (parsed.s === 'roster') {
       this.shared.roster.invalidate();
       return;
@@ -358,7 +360,6 @@ class SignalListener {
       this.shared.webhooks.invalidate();
       return;
     }
-    if (parsed.i === this.shared.instanceId) return;
     this.onCluster(parsed.s);
   }
 
