@@ -11,6 +11,7 @@
 import { MAX_WORKING_HOURS } from '../domain/local-time.js';
 import { MAX_SERVICE_AREAS } from '../domain/service-areas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/lead-list-service.js';
+import { MAX_DELIVERIES_LISTED } from '../webhooks/webhooks.js';
 
 /** The coerced arguments of a field. */
 export type Args = Readonly<Record<string, unknown>>;
@@ -61,6 +62,8 @@ const LEAD_USERS = 5;
 const PENDING_OFFERS = 20;
 /** A lead's notifications: an SMS and an email per offer, and a confirmation of each. */
 const LEAD_NOTIFICATIONS = 4 * LEAD_OFFERS;
+/** The lead event types (an enum: its values, with room for new ones). */
+const LEAD_EVENT_TYPES = 20;
 /** Members of one lead group. */
 const GROUP_MEMBERS = 100;
 /** A user's API tokens: one per device or integration, a handful each. */
@@ -154,4 +157,11 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'User.tags': { size: USER_TAGS },
   'User.workingHours': { size: MAX_WORKING_HOURS },
   'User.serviceAreas': { size: MAX_SERVICE_AREAS },
+  // A brokerage's integrations (CRM, dialer, reporting): a short list an admin keeps.
+  'Query.webhooks': { size: ADMIN_LIST },
+  // At most every lead event type (an enum's values, with room for new ones).
+  'Webhook.eventTypes': { size: LEAD_EVENT_TYPES },
+  'CreatedWebhook.eventTypes': { size: LEAD_EVENT_TYPES },
+  // `first`, at most MAX_DELIVERIES_LISTED (a larger one is refused).
+  'Webhook.deliveries': { size: (args) => Math.min(Math.max(typeof args.first === 'number' ? args.first : 20, 0), MAX_DELIVERIES_LISTED) },
 };

@@ -37,6 +37,8 @@ export const LIST_BOUNDS: Readonly<Record<string, number>> = {
   // A week of split shifts; a county's worth of postal codes (the services give the exact message).
   'RoutingProfileInput.workingHours': MAX_WORKING_HOURS,
   'RoutingProfileInput.serviceAreas': MAX_SERVICE_AREAS,
+  // Each lead event type at most once (repeats are dropped), with room for new types.
+  'WebhookInput.eventTypes': 50,
 };
 
 /** The longest string any argument or input field takes: a lead's message is at most 5,000 characters. */

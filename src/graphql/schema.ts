@@ -10,6 +10,7 @@ import { LeadGroupResolver, OrgResolver } from './resolvers/org-resolver.js';
 import { SourceResolver } from './resolvers/source-resolver.js';
 import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
 import { NotificationResolver } from './resolvers/notification-resolver.js';
+import { WebhookResolver } from './resolvers/webhook-resolver.js';
 import {
   LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
 } from './resolvers/lead-resolver.js';
@@ -23,7 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
-  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver, WebhookResolver,
 ];
 
 let cached: GraphQLSchema | null = null;

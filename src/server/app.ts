@@ -128,6 +128,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const resumed = await services.routing.resumeStalledLeads();
   await services.deadlines.start();
   services.notifications.start();
+  services.webhooks.start();
   await services.searchIndexing.start();
   if (resumed > 0) logger.warn({ leads: resumed }, 'resumed leads that were left between rounds');
 
@@ -409,6 +410,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await services.deadlines.stop();
         await services.searchIndexing.stop();
         await services.notifications.stop();
+        await services.webhooks.stop();
         aligned?.stop();
         await redisBus?.close();
         await store.close();

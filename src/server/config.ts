@@ -119,6 +119,12 @@ export interface Config {
    * characters). Unset (the default): /metrics answers 404, so nothing about the instance is exposed.
    */
   metricsToken: string | null;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_NETWORKS: webhooks may point at loopback, private, link-local and other
+   * non-public addresses. Default false: such a URL is refused when the webhook is created, and an
+   * attempt whose host has come to resolve to one fails (server-side request forgery).
+   */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 export interface SmtpConfig {
@@ -424,5 +430,6 @@ export function loadConfig(env: Env = process.env): Config {
     smtp: parseSmtp(env, domain.toLowerCase()),
     sms: parseSms(env),
     metricsToken,
+    webhookAllowPrivateNetworks: parseBool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', env.WEBHOOK_ALLOW_PRIVATE_NETWORKS, false),
   };
 }

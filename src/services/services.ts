@@ -25,6 +25,7 @@ import { createLeadStatsService } from './lead-stats-service.js';
 import { createSearchIndexing } from './search-indexing.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createLeadLog } from '../ops/lead-log.js';
+import { createWebhooks } from '../webhooks/webhooks.js';
 
 /**
  * With several instances on one database (PostgreSQL), how often each looks in the database for
@@ -61,6 +62,10 @@ export async function createServices(deps: ServiceDeps) {
   const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt, pollMs });
   leadChanges.beforeCommit(notifications.writeOutbox);
   leadChanges.onCommitted(notifications.onCommitted);
+  // Webhooks: delivery rows written in the event's transaction, like the notification outbox.
+  const webhooks = createWebhooks({ store, clock, logger, allowPrivateNetworks: config.webhookAllowPrivateNetworks, pollMs });
+  leadChanges.beforeCommit(webhooks.writeOutbox);
+  leadChanges.onCommitted(webhooks.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
   const searchIndexing = createSearchIndexing({ list: store.leadList, logger });
   leadChanges.onCommitted((changes) => {
@@ -100,6 +105,7 @@ export async function createServices(deps: ServiceDeps) {
     leadStats: createLeadStatsService({ stats: store.leadStats }),
     actionLinks,
     notifications,
+    webhooks,
     searchIndexing,
     intake: createLeadIntake({ store, routing, config, logger }),
   };

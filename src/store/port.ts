@@ -15,6 +15,7 @@ import type {
   NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationChannel, NotificationRow, OfficeRow,
   OfferRow, Role,
   SettingsPatch, SettingsRow, StatusCodeRow, TagRow, UserPatch, UserRow,
+  NewWebhook, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow,
 } from './rows.js';
 import type { StatsRange } from './lead-stats-rules.js';
 
@@ -330,6 +331,43 @@ export interface NotificationStore {
   find(id: number): Promise<NotificationRow | null>;
 }
 
+/**
+ * Webhooks and their delivery outbox. The webhook list is read for every lead change (is anyone
+ * listening?), so each store keeps it cached and drops the copy whenever any instance changes the
+ * list (PostgreSQL: a signal to every instance, as for the roster; while the signal connection is
+ * down nothing is cached). Deliveries work as the notification outbox does: while one is being sent
+ * its next_attempt_at is its lease, and attempts is the fencing token of its outcome.
+ */
+export interface WebhookStore {
+  insertWebhook(row: NewWebhook): Promise<WebhookRow>;
+  /** Deletes the webhook and every delivery of it, in one transaction (pending ones are never sent); false: no such webhook. */
+  deleteWebhook(id: number): Promise<boolean>;
+  /** Every webhook, oldest first: the cached list (see above). */
+  listWebhooks(): Promise<readonly WebhookRow[]>;
+  findWebhook(id: number): Promise<WebhookRow | null>;
+  /** Writes deliveries to the outbox in one statement (in the caller's transaction). */
+  enqueueDeliveries(rows: NewWebhookDelivery[]): Promise<void>;
+  /**
+   * Claims up to `limit` deliveries due at `now` for their next attempt (counts it, leases each until
+   * `leaseUntil`), oldest first, none of `exclude`, and of each webhook at most `perWebhook` less what
+   * `inFlight` says the caller is sending to it already. A delivery waits while an earlier one of the
+   * same webhook and lead is still PENDING (events of a lead arrive in order, as far as retries allow).
+   */
+  claimDueDeliveries(now: Date, limit: number, perWebhook: number, exclude: readonly number[], inFlight: ReadonlyMap<number, number>,
+    leaseUntil: Date): Promise<WebhookDeliveryRow[]>;
+  /** The receiver answered 2xx: DELIVERED. Ignored unless still PENDING in attempt `attempt`. */
+  markDelivered(id: number, attempt: number, responseStatus: number, at: Date): Promise<void>;
+  /**
+   * Attempt `attempt` failed (`responseStatus` null: no answer): due again at `retryAt`, or FAILED
+   * for good when it is null. Ignored unless the delivery is still PENDING in that attempt.
+   */
+  markDeliveryFailed(id: number, attempt: number, responseStatus: number | null, error: string, retryAt: Date | null): Promise<void>;
+  /** When the next PENDING delivery falls due after `after` (ms), or null: what the worker arms for. */
+  nextDeliveryDueAfter(after: Date): Promise<number | null>;
+  /** The webhook's latest `limit` deliveries, newest first. */
+  recentDeliveries(webhookId: number, limit: number): Promise<WebhookDeliveryRow[]>;
+}
+
 export interface PhoneRewrite {
   rewritten: number;
   /** Stored phones without a "+" that are not a possible number in the region: left as they were. */
@@ -357,6 +395,7 @@ export interface Stores {
   readonly leadList: LeadListStore;
   readonly leadStats: LeadStatsStore;
   readonly notifications: NotificationStore;
+  readonly webhooks: WebhookStore;
   readonly maintenance: MaintenanceStore;
 }
 

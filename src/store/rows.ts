@@ -281,3 +281,58 @@ export interface NewNotification {
   createdAt: Date;
   sentAt?: Date | null;
 }
+
+export type WebhookDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** A webhook an admin registered: where lead events are POSTed, and which ones. */
+export interface WebhookRow {
+  id: number;
+  url: string;
+  /** The lead event types it wants; empty: every type. */
+  eventTypes: LeadEventType[];
+  /** The HMAC-SHA256 key of the signatures (shown to the admin once, at creation). */
+  secret: string;
+  createdAt: Date;
+}
+
+export interface NewWebhook {
+  url: string;
+  eventTypes: LeadEventType[];
+  secret: string;
+  createdAt: Date;
+}
+
+/**
+ * One lead event to POST to one webhook: written in the event's own transaction, then sent (and
+ * retried) by the webhook worker. `payload` is the JSON body without its `id` (the row's id, added
+ * when sending), fixed when the event commits so every retry sends the same bytes.
+ */
+export interface WebhookDeliveryRow {
+  id: number;
+  webhookId: number;
+  leadId: number;
+  eventId: number;
+  eventType: LeadEventType;
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  /** The HTTP status of the last attempt's answer; null before the first, or when none came. */
+  responseStatus: number | null;
+  lastError: string | null;
+  /** When the next attempt is due (a claimed delivery: its lease); null once DELIVERED or FAILED. */
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export interface NewWebhookDelivery {
+  webhookId: number;
+  leadId: number;
+  eventId: number;
+  eventType: LeadEventType;
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts?: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+}

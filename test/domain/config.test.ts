@@ -45,11 +45,14 @@ describe('defaults', () => {
       smtp: null,
       sms: null,
       metricsToken: null,
+      webhookAllowPrivateNetworks: false,
     });
   });
 
   it('METRICS_TOKEN is kept when long enough; a short one, or one with spaces, is refused without echoing it', () => {
     expect(loadConfig({ METRICS_TOKEN: ' scrape-token-0123456789 ' }).metricsToken).toBe('scrape-token-0123456789');
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }).webhookAllowPrivateNetworks).toBe(true);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'sometimes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_NETWORKS/);
     const short = configError({ METRICS_TOKEN: 'scrape-tok' });
     expect(short.variable).toBe('METRICS_TOKEN');
     expect(short.message).not.toContain('scrape-tok');

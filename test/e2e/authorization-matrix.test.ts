@@ -59,6 +59,7 @@ const RULES: Record<string, Rule> = {
   'Query.statusCodes': 'signed-in',
   'Query.tags': 'signed-in',
   'Query.users': 'admin',
+  'Query.webhooks': 'admin',
   // Mutation
   'Mutation.acceptOffer': 'offer-recipient',
   'Mutation.addLeadUser': 'lead-owner-if-settings',
@@ -68,6 +69,8 @@ const RULES: Record<string, Rule> = {
   'Mutation.createStatusCode': 'admin',
   'Mutation.createTag': 'admin',
   'Mutation.createUser': 'admin',
+  'Mutation.createWebhook': 'admin',
+  'Mutation.deleteWebhook': 'admin',
   'Mutation.declineOffer': 'offer-recipient',
   'Mutation.haltUser': 'admin',
   'Mutation.issueApiToken': 'admin',
@@ -196,6 +199,14 @@ async function offerTo(userId: string): Promise<string> {
   return offer.id;
 }
 
+/** Where the matrix's webhooks point: a closed local port (their deliveries fail and are retried). */
+const WEBHOOK_URL = 'http://127.0.0.1:9/matrix';
+
+async function newWebhook(): Promise<string> {
+  return (await asAdmin<{ createWebhook: { id: string } }>('mutation($input: WebhookInput!) { createWebhook(input: $input) { id } }',
+    { input: { url: WEBHOOK_URL } })).createWebhook.id;
+}
+
 const tokenOf = (who: Who): string | null =>
   who === 'anonymous' ? null : who === 'admin' ? ADMIN_TOKEN : who === 'agentA' ? A.token : B.token;
 const idOf = (who: Who): string => (who === 'agentA' ? A.id : who === 'agentB' ? B.id : adminId);
@@ -224,6 +235,9 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
   'Query.statusCodes': async () => ({ variables: {} }),
   'Query.tags': async () => ({ variables: {} }),
   'Query.users': async () => ({ variables: {} }),
+  'Query.webhooks': async () => ({ variables: {} }),
+  'Mutation.createWebhook': async () => ({ variables: { input: { url: WEBHOOK_URL } } }),
+  'Mutation.deleteWebhook': async () => ({ variables: { id: await newWebhook() } }),
 
   'Mutation.acceptOffer': async () => ({ variables: { offerId: await offerTo(A.id) } }),
   'Mutation.declineOffer': async () => ({ variables: { offerId: await offerTo(A.id) } }),
@@ -304,6 +318,7 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
 const SELECTIONS: Record<string, string> = {
   // A Boolean: no selection.
   'Mutation.revokeApiToken': '',
+  'Mutation.deleteWebhook': '',
   'Subscription.offers': '{ type offer { id lead { id lastName email phone } } }',
   'Subscription.leadEvents': '{ type lead { id lastName email phone } }',
 };
@@ -353,8 +368,10 @@ const schemaFields = roots.flatMap(([kind, type]) =>
 
 beforeAll(async () => {
   // Hundreds of probes replay a web form's submission and sign in: lift the abuse limits here.
-  t = await startTestServer({ env: { INTAKE_RATE_PER_MINUTE: '1000000', LOGIN_RATE_PER_MINUTE: '1000000' } });
+  // Webhooks to a closed local port: their deliveries exist (and fail), for the WebhookDelivery probes.
+  t = await startTestServer({ env: { INTAKE_RATE_PER_MINUTE: '1000000', LOGIN_RATE_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
   adminId = (await asAdmin<{ me: { id: string } }>('{ me { id } }')).me.id;
+  await newWebhook();
   const { createOffice } = await asAdmin<{ createOffice: { id: string } }>(
     'mutation($input: CreateOfficeInput!) { createOffice(input: $input) { id } }', { input: { name: unique('Office') } });
   A = await newAgent(createOffice.id);
@@ -602,6 +619,10 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   ApiToken: { open: ['id', 'label', 'createdAt', 'lastUsedAt'] },
   AuthPayload: { open: ['token', 'user'] },
   OfferEvent: { open: ['type', 'offer'] },
+  // Reached only through webhooks and createWebhook, which only admins may call.
+  Webhook: { open: ['id', 'url', 'eventTypes', 'createdAt', 'deliveries'] },
+  WebhookDelivery: { open: ['id', 'eventType', 'leadId', 'status', 'attempts', 'responseStatus', 'lastError', 'createdAt', 'deliveredAt'] },
+  CreatedWebhook: { open: ['id', 'url', 'eventTypes', 'secret'] },
 };
 
 /** A way for one caller to reach objects of a type: an operation with SEL where the object's selection goes. */
@@ -706,6 +727,10 @@ const REACH: Record<string, () => Probe[]> = {
   ApiTokenPayload: () => everyone(root('mutation($id: ID!) { issueApiToken(userId: $id) SEL }', ['issueApiToken'], async () => ({ id: await newUser() }))),
   AuthPayload: () => everyone(root(LOGIN, ['login'], () => ({ ...passwordUser }))),
   ApiToken: () => everyone(root('query($id: ID!) { apiTokens(userId: $id) SEL }', ['apiTokens', 0], () => ({ id: A.id }))),
+  Webhook: () => everyone(root('{ webhooks SEL }', ['webhooks', 0])),
+  WebhookDelivery: () => everyone(root('{ webhooks { deliveries(first: 5) SEL } }', ['webhooks', 0, 'deliveries', 0])),
+  CreatedWebhook: () => everyone(root('mutation($input: WebhookInput!) { createWebhook(input: $input) SEL }', ['createWebhook'],
+    () => ({ input: { url: WEBHOOK_URL } }))),
   OfferEvent: () => everyone((who) => ({
     ...root(OFFERS_SUBSCRIPTION, ['offers'])(who),
     ws: { trigger: async () => { if (who !== 'anonymous') await offerTo(who === 'admin' ? adminId : A.id); } },

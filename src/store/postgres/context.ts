@@ -6,6 +6,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { AgentSnapshot } from '../../domain/routing.js';
+import type { WebhookRow } from '../rows.js';
 import type * as schema from './schema.js';
 
 export type PgSchema = typeof schema;
@@ -79,9 +80,48 @@ export class RosterCache {
   }
 }
 
+/**
+ * A list read often and changed rarely (the webhooks), cached per store the way the roster is: any
+ * instance that changes it sends a signal in the writing transaction, every instance drops its copy
+ * on it, this one at its own commit; nothing is cached while a write of this instance is unsettled
+ * or while the signal connection is down.
+ */
+export class ListenedCache<T> {
+  private cached: T | null = null;
+  private unsettled = 0;
+  /** Bumped by every drop: a load that saw one meanwhile keeps nothing. */
+  private generation = 0;
+  listening = false;
+
+  invalidate(): void {
+    this.cached = null;
+    this.generation++;
+  }
+
+  writing(): void {
+    this.unsettled++;
+    this.invalidate();
+  }
+
+  settled(): void {
+    this.unsettled--;
+    this.invalidate();
+  }
+
+  async get(load: () => Promise<T>): Promise<T> {
+    if (this.cached !== null) return this.cached;
+    const generation = this.generation;
+    const value = await load();
+    if (this.unsettled === 0 && this.listening && generation === this.generation) this.cached = value;
+    return value;
+  }
+}
+
 /** State shared by every context of one store. */
 export interface PgShared {
   readonly roster: RosterCache;
+  /** The webhook list (webhook-store.ts). */
+  readonly webhooks: ListenedCache<readonly WebhookRow[]>;
   /** Identifies this instance in the signals it sends (its own come back to it, and are ignored). */
   readonly instanceId: string;
 }
@@ -102,6 +142,8 @@ export interface PgContext {
    * at once, outside a transaction). Call after the write, on the same context.
    */
   rosterChanged(): Promise<void>;
+  /** The webhook list changed: every instance drops its copy at this transaction's commit (as rosterChanged). */
+  webhooksChanged(): Promise<void>;
 }
 
 /** node-postgres error codes the store reacts to. */

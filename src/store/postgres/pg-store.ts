@@ -18,10 +18,10 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
-  MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions,
+  MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
 } from '../port.js';
 import { nameHotStatements, StatementNames } from './statement-names.js';
-import { PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
+import { ListenedCache, PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
 import * as schema from './schema.js';
 import { createIdentityStore } from './identity-store.js';
@@ -35,6 +35,7 @@ import { createNotificationStore } from './notification-store.js';
 import { createOrgStore } from './org-store.js';
 import { createSourceStore } from './source-store.js';
 import { createStatusStore } from './status-store.js';
+import { createWebhookStore } from './webhook-store.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (DATABASE_POOL_SIZE). */
@@ -56,8 +57,8 @@ const MAX_ATTEMPTS = 5;
 interface SignalPayload {
   /** The sending instance. */
   i: string;
-  /** 'roster', or a cluster signal. */
-  s: 'roster' | ClusterSignal;
+  /** 'roster', 'webhooks' (the list changed), or a cluster signal. */
+  s: 'roster' | 'webhooks' | ClusterSignal;
 }
 
 const isRetryable = (err: unknown): boolean => {
@@ -88,7 +89,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   scheduledPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const scheduledDb: PgExecutor = drizzle(scheduledPool, { schema });
 
-  const shared: PgShared = { roster: new RosterCache(), instanceId: randomBytes(6).toString('hex') };
+  const shared: PgShared = { roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex') };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
   const listener = new SignalListener(url, shared, (signal) => {
     for (const l of clusterListeners) {
@@ -120,12 +121,21 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         await notify(exec, { i: shared.instanceId, s: 'roster' });
         if (!tx) shared.roster.invalidate();
       },
+      async webhooksChanged() {
+        if (tx && !tx.webhooksWritten) {
+          tx.webhooksWritten = true;
+          shared.webhooks.writing();
+        }
+        await notify(exec, { i: shared.instanceId, s: 'webhooks' });
+        if (!tx) shared.webhooks.invalidate();
+      },
     };
     return ctx;
   }
 
   interface TxState {
     rosterWritten: boolean;
+    webhooksWritten: boolean;
     ctx: PgContext;
     open: boolean;
   }
@@ -134,7 +144,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
     const on = options.lane === 'scheduled' ? scheduledDb : db;
     for (let attempt = 1; ; attempt++) {
-      const state: TxState = { rosterWritten: false, ctx: null as unknown as PgContext, open: true };
+      const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
       try {
         return await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state);
@@ -153,6 +163,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       } finally {
         state.open = false;
         if (state.rosterWritten) shared.roster.settled();
+        if (state.webhooksWritten) shared.webhooks.settled();
       }
     }
   }
@@ -169,6 +180,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     private leadListS?: LeadListStore;
     private leadStatsS?: LeadStatsStore;
     private notificationsS?: NotificationStore;
+    private webhooksS?: WebhookStore;
     private maintenanceS?: MaintenanceStore;
 
     constructor(protected readonly ctx: PgContext) {}
@@ -182,6 +194,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     get leadWork(): LeadWorkStore { return this.leadWorkS ??= createLeadWorkStore(this.ctx); }
     get leadList(): LeadListStore { return this.leadListS ??= createLeadListStore(this.ctx); }
     get notifications(): NotificationStore { return this.notificationsS ??= createNotificationStore(this.ctx); }
+    get webhooks(): WebhookStore { return this.webhooksS ??= createWebhookStore(this.ctx); }
     get maintenance(): MaintenanceStore { return this.maintenanceS ??= createMaintenanceStore(this.ctx); }
     get leadStats(): LeadStatsStore {
       return this.leadStatsS ??= createLeadStatsStore(this.ctx, (fn) => runTransaction((s) => fn(s.ctx), { isolation: 'repeatable read' }));
@@ -197,7 +210,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     savepoint<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       const parent = this.state;
       return this.ctx.db.transaction(async (exec) => {
-        const inner: TxState = { rosterWritten: false, ctx: null as unknown as PgContext, open: true };
+        const inner: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
         inner.ctx = contextOf(exec as PgExecutor, parent);
         try {
           return await fn(new TxStores(inner));
@@ -235,6 +248,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       rosterChanged: () => {
         refuse();
         return ctx.rosterChanged();
+      },
+      webhooksChanged: () => {
+        refuse();
+        return ctx.webhooksChanged();
       },
     };
   }
@@ -335,6 +352,8 @@ class SignalListener {
     // Whatever changed while not listening is unknown: start from the database.
     this.shared.roster.invalidate();
     this.shared.roster.listening = true;
+    this.shared.webhooks.invalidate();
+    this.shared.webhooks.listening = true;
     this.retryMs = 100;
   }
 
@@ -352,6 +371,10 @@ class SignalListener {
       this.shared.roster.invalidate();
       return;
     }
+    if (parsed.s === 'webhooks') {
+      this.shared.webhooks.invalidate();
+      return;
+    }
     this.onCluster(parsed.s);
   }
 
@@ -360,6 +383,8 @@ class SignalListener {
     this.client = null;
     this.shared.roster.listening = false;
     this.shared.roster.invalidate();
+    this.shared.webhooks.listening = false;
+    this.shared.webhooks.invalidate();
     client.removeAllListeners('end');
     client.end().catch(() => {});
     if (this.stopped) return;
@@ -385,6 +410,7 @@ class SignalListener {
     const client = this.client;
     this.client = null;
     this.shared.roster.listening = false;
+    this.shared.webhooks.listening = false;
     if (client) {
       client.removeAllListeners('end');
       await client.end().catch(() => {});

@@ -23,6 +23,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { LeadEventType } from '../rows.js';
 
 /** A point in time with millisecond precision (like SQLite's integer milliseconds), read as a Date. */
 const time = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -297,6 +298,39 @@ export const notifications = pgTable('notifications', {
   index('notifications_lead').on(t.leadId, t.id),
   // Claimed per channel (FOR UPDATE SKIP LOCKED), as on SQLite.
   index('notifications_due').on(t.channel, t.nextAttemptAt).where(sql`status = 'PENDING'`),
+]);
+
+/** Webhooks admins registered (see the SQLite schema for `event_types`). */
+export const webhooks = pgTable('webhooks', {
+  id: id(),
+  url: text('url').notNull(),
+  eventTypes: text('event_types').notNull(),
+  secret: text('secret').notNull(),
+  createdAt: time('created_at').notNull(),
+});
+
+/** The webhook outbox (see the SQLite schema); claimed with FOR UPDATE SKIP LOCKED, as notifications are. */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: id(),
+  // No foreign key: a routing transaction that read the (cached) webhook list just before another
+  // instance deleted a webhook must not fail on it. deleteWebhook deletes the deliveries itself, and
+  // the worker ends one whose webhook is gone (FAILED, never sent).
+  webhookId: integer('webhook_id').notNull(),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  eventId: integer('event_id').notNull(),
+  eventType: text('event_type').$type<LeadEventType>().notNull(),
+  payload: text('payload').notNull(),
+  status: text('status', { enum: ['PENDING', 'DELIVERED', 'FAILED'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  responseStatus: integer('response_status'),
+  lastError: text('last_error'),
+  nextAttemptAt: time('next_attempt_at'),
+  createdAt: time('created_at').notNull(),
+  deliveredAt: time('delivered_at'),
+}, (t) => [
+  index('webhook_deliveries_webhook').on(t.webhookId, t.id),
+  index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+  index('webhook_deliveries_pending_lead').on(t.webhookId, t.leadId, t.id).where(sql`status = 'PENDING'`),
 ]);
 
 // The dashboard's rollups (leadStats): the same tables as SQLite's, kept by triggers in the writer's

@@ -11,6 +11,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import type { LeadEventType } from '../rows.js';
 
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
@@ -315,6 +316,48 @@ export const notifications = sqliteTable('notifications', {
   // The delivery worker claims per channel, so a backlog of one channel is never scanned past to
   // reach the other's due rows.
   index('notifications_due').on(t.channel, t.nextAttemptAt).where(sql`status = 'PENDING'`),
+]);
+
+/**
+ * Webhooks admins registered (src/webhooks/). `event_types`: a JSON array of lead event types, `[]`
+ * for all (the types are the lead events' own, so new ones need no change here).
+ */
+export const webhooks = sqliteTable('webhooks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  eventTypes: text('event_types').notNull(),
+  secret: text('secret').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * The webhook outbox: one row per lead event and webhook, written in the event's transaction. Works
+ * as the notification outbox does (next_attempt_at is a claimed delivery's lease, attempts the
+ * fencing token of its outcome). `payload`: the JSON body without its id, fixed at the event's commit.
+ */
+export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  // No foreign key: a routing transaction that read the (cached) webhook list just before another
+  // instance deleted a webhook must not fail on it. deleteWebhook deletes the deliveries itself, and
+  // the worker ends one whose webhook is gone (FAILED, never sent).
+  webhookId: integer('webhook_id').notNull(),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  eventId: integer('event_id').notNull(),
+  eventType: text('event_type').$type<LeadEventType>().notNull(),
+  payload: text('payload').notNull(),
+  status: text('status', { enum: ['PENDING', 'DELIVERED', 'FAILED'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  responseStatus: integer('response_status'),
+  lastError: text('last_error'),
+  nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  deliveredAt: integer('delivered_at', { mode: 'timestamp_ms' }),
+}, (t) => [
+  // A webhook's latest deliveries (the `deliveries` field).
+  index('webhook_deliveries_webhook').on(t.webhookId, t.id),
+  // The worker's claim: due PENDING rows, and whether an earlier one of the same webhook and lead waits.
+  index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+  index('webhook_deliveries_pending_lead').on(t.webhookId, t.leadId, t.id).where(sql`status = 'PENDING'`),
 ]);
 
 // ---------------------------------------------------------------------------------------------

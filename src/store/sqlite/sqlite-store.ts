@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type {
   IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore, MaintenanceStore, NotificationStore,
-  OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx, TransactionOptions,
+  OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
 } from '../port.js';
 import { facadeOf } from './async-facade.js';
 import { SqliteConnection, type Gate, type TxScope } from './connection.js';
@@ -21,6 +21,7 @@ import { createOrgStore } from './org-store.js';
 import { createMaintenanceStore } from './maintenance-store.js';
 import { createSourceStore } from './source-store.js';
 import { createStatusStore } from './status-store.js';
+import { createWebhookStore } from './webhook-store.js';
 
 /** The SQLite store, with its connection for tests and tools that read the tables directly. */
 export interface SqliteStore extends Store {
@@ -56,6 +57,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     leadWork: facadeOf(createLeadWorkStore(db)),
     leadList: facadeOf(createLeadListStore(db)),
     notifications: facadeOf(createNotificationStore(db)),
+    webhooks: facadeOf(createWebhookStore(conn)),
     maintenance: facadeOf(createMaintenanceStore(db)),
   };
 
@@ -74,6 +76,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     private leadWorkF: LeadWorkStore | undefined;
     private leadListF: LeadListStore | undefined;
     private notificationsF: NotificationStore | undefined;
+    private webhooksF: WebhookStore | undefined;
     private maintenanceF: MaintenanceStore | undefined;
     private leadStatsF: LeadStatsStore | undefined;
 
@@ -91,6 +94,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     get leadWork(): LeadWorkStore { return this.leadWorkF ??= facades.leadWork(this.gate); }
     get leadList(): LeadListStore { return this.leadListF ??= facades.leadList(this.gate); }
     get notifications(): NotificationStore { return this.notificationsF ??= facades.notifications(this.gate); }
+    get webhooks(): WebhookStore { return this.webhooksF ??= facades.webhooks(this.gate); }
     get maintenance(): MaintenanceStore { return this.maintenanceF ??= facades.maintenance(this.gate); }
     get leadStats(): LeadStatsStore { return this.leadStatsF ??= this.makeLeadStats(); }
   }
