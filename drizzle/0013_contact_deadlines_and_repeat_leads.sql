@@ -10,6 +10,9 @@ CREATE TABLE `lead_contacts` (
 );
 --> statement-breakpoint
 CREATE INDEX `lead_contacts_lead` ON `lead_contacts` (`lead_id`,`id`);--> statement-breakpoint
+DROP INDEX `offers_one_accepted_per_lead`;--> statement-breakpoint
+ALTER TABLE `offers` ADD `reclaimed_at` integer;--> statement-breakpoint
+CREATE UNIQUE INDEX `offers_one_accepted_per_lead` ON `offers` (`lead_id`) WHERE state = 'ACCEPTED' AND reclaimed_at IS NULL;--> statement-breakpoint
 ALTER TABLE `lead_sources` ADD `contact_deadline_seconds` integer;--> statement-breakpoint
 ALTER TABLE `lead_sources` ADD `repeat_leads_to_owner` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `leads` ADD `repeat_of_id` integer;--> statement-breakpoint

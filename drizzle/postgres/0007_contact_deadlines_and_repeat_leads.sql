@@ -7,15 +7,18 @@ CREATE TABLE "lead_contacts" (
 	"by_user_id" integer NOT NULL
 );
 --> statement-breakpoint
+DROP INDEX "offers_one_accepted_per_lead";--> statement-breakpoint
 ALTER TABLE "lead_sources" ADD COLUMN "contact_deadline_seconds" integer;--> statement-breakpoint
 ALTER TABLE "lead_sources" ADD COLUMN "repeat_leads_to_owner" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "repeat_of_id" integer;--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "contact_due_at" timestamp (3) with time zone;--> statement-breakpoint
 ALTER TABLE "leads" ADD COLUMN "last_contact_at" timestamp (3) with time zone;--> statement-breakpoint
+ALTER TABLE "offers" ADD COLUMN "reclaimed_at" timestamp (3) with time zone;--> statement-breakpoint
 ALTER TABLE "lead_contacts" ADD CONSTRAINT "lead_contacts_lead_id_leads_id_fk" FOREIGN KEY ("lead_id") REFERENCES "public"."leads"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lead_contacts" ADD CONSTRAINT "lead_contacts_by_user_id_users_id_fk" FOREIGN KEY ("by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "lead_contacts_lead" ON "lead_contacts" USING btree ("lead_id","id");--> statement-breakpoint
 CREATE INDEX "lead_events_reclaimed" ON "lead_events" USING btree ("at","agent_id") WHERE type = 'RECLAIMED';--> statement-breakpoint
 CREATE INDEX "leads_contact_due" ON "leads" USING btree ("contact_due_at") WHERE contact_due_at IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "leads_email_id" ON "leads" USING btree ("email","id") WHERE email IS NOT NULL;--> statement-breakpoint
-CREATE INDEX "leads_phone_id" ON "leads" USING btree ("phone","id") WHERE phone IS NOT NULL;
+CREATE INDEX "leads_phone_id" ON "leads" USING btree ("phone","id") WHERE phone IS NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "offers_one_accepted_per_lead" ON "offers" USING btree ("lead_id") WHERE state = 'ACCEPTED' AND reclaimed_at IS NULL;

@@ -11,10 +11,10 @@ import { SourceResolver } from './resolvers/source-resolver.js';
 import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
 import { NotificationResolver } from './resolvers/notification-resolver.js';
 import {
-  LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
+  LeadContactResolver, LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
 } from './resolvers/lead-resolver.js';
 import {
-  AgentOfferStatsResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
+  AgentOfferStatsResolver, AgentReclaimCountResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
   LeadStatusCountResolver, LeadWorkResolver, PageInfoResolver,
 } from './resolvers/lead-work-resolver.js';
 
@@ -23,7 +23,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
-  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver, LeadContactResolver, AgentReclaimCountResolver,
 ];
 
 let cached: GraphQLSchema | null = null;

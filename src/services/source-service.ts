@@ -27,6 +27,9 @@ export interface LeadSourceInput {
   acceptanceWindowSeconds?: number | null;
   raceAgentCount?: number | null;
   thankYouUrl?: string | null;
+  /** Seconds, or 0 to remove the deadline. */
+  contactDeadlineSeconds?: number | null;
+  repeatLeadsToOwner?: boolean | null;
 }
 
 /** The contract's defaults for a new source (officeIds: every office, leadGroupId: none). */
@@ -37,6 +40,8 @@ export const SOURCE_DEFAULTS = {
   referralFeePercent: 0,
   acceptanceWindowSeconds: 900,
   raceAgentCount: 1,
+  contactDeadlineSeconds: null,
+  repeatLeadsToOwner: false,
 } as const;
 
 /** An unguessable key for public web forms: 24 random bytes. */
@@ -78,6 +83,12 @@ export function createSourceService(deps: { store: Store }) {
     if (input.referralFeePercent != null) {
       patch.referralFeePercent = numberInRange('referralFeePercent', input.referralFeePercent, 0, 100);
     }
+    if (input.contactDeadlineSeconds != null) {
+      // 0 removes the deadline: null on update keeps the current value, as for every other field.
+      patch.contactDeadlineSeconds = input.contactDeadlineSeconds === 0 ? null
+        : intInRange('contactDeadlineSeconds', input.contactDeadlineSeconds, 1, MAX_WINDOW_SECONDS, ' seconds (or 0: no deadline)');
+    }
+    if (input.repeatLeadsToOwner != null) patch.repeatLeadsToOwner = input.repeatLeadsToOwner;
     if (input.thankYouUrl != null) {
       patch.thankYouUrl = input.thankYouUrl.trim() === '' ? null : validateUrl('thankYouUrl', input.thankYouUrl);
     }

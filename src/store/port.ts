@@ -80,6 +80,11 @@ export interface LeadStore {
    * they were (owner and state unchanged): the caller reclaims those still ASSIGNED.
    */
   claimDueContactDeadlines(now: Date, limit: number): Promise<LeadRow[]>;
+  /**
+   * The lead's live ACCEPTED offer is marked reclaimed (its owner lost the lead): it stays ACCEPTED,
+   * and another offer of the lead may now be accepted. The marked offer, or null when there is none.
+   */
+  markAcceptedOfferReclaimed(leadId: number, now: Date): Promise<OfferRow | null>;
   /** The earliest contact deadline of any lead (ms), or null: the scheduler arms for it too. */
   earliestContactDeadline(): Promise<number | null>;
   /**

@@ -202,6 +202,8 @@ export interface OfferRow {
   offeredAt: Date;
   expiresAt: Date;
   respondedAt: Date | null;
+  /** Set on the accepted offer of a lead later reclaimed from its owner (missed contact deadline). */
+  reclaimedAt: Date | null;
 }
 
 export interface NewOffer {
@@ -213,6 +215,7 @@ export interface NewOffer {
   offeredAt: Date;
   expiresAt: Date;
   respondedAt?: Date | null;
+  reclaimedAt?: Date | null;
 }
 
 export interface LeadEventRow {

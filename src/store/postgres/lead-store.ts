@@ -194,6 +194,13 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         .returning();
     },
 
+    async markAcceptedOfferReclaimed(leadId: number, now: Date): Promise<OfferRow | null> {
+      // The caller holds the lead's lock (its claim took it).
+      const [row] = await db.update(offers).set({ reclaimedAt: now })
+        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'ACCEPTED'), sql`${offers.reclaimedAt} IS NULL`)).returning();
+      return row ?? null;
+    },
+
     async earliestContactDeadline(): Promise<number | null> {
       const [row] = await db.select({ at: sql<Date | null>`min(${leads.contactDueAt})`.mapWith(leads.contactDueAt) }).from(leads)
         .where(sql`${leads.contactDueAt} IS NOT NULL`);

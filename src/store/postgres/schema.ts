@@ -233,12 +233,17 @@ export const offers = pgTable('offers', {
   /** The deadline is this row, not a timer: every instance's scheduler scans PENDING offers by it. */
   expiresAt: time('expires_at').notNull(),
   respondedAt: time('responded_at'),
+  /**
+   * Set on the ACCEPTED offer of a lead reclaimed from its owner (a missed contact deadline): the accept
+   * stays in the record and the figures, and the lead may be won again by another agent's offer.
+   */
+  reclaimedAt: time('reclaimed_at'),
 }, (t) => [
   index('offers_lead').on(t.leadId),
   index('offers_pending_deadline').on(t.expiresAt).where(sql`state = 'PENDING'`),
   index('offers_agent_stats').on(t.agentId, t.state, t.offeredAt, t.direct, t.respondedAt),
   // One winner per lead, whatever the interleaving of accepts on different instances.
-  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED'`),
+  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED' AND reclaimed_at IS NULL`),
 ]);
 
 /** The audit trail: every state change of a lead, written in the transaction that made it. */

@@ -63,6 +63,8 @@ export function createLeadStore(conn: SqliteConnection) {
   const claimContactDue = preparedReturning(db, leads,
     `UPDATE leads SET contact_due_at = NULL
      WHERE id IN (SELECT id FROM leads WHERE contact_due_at <= @nowMs ORDER BY contact_due_at LIMIT @limit)`);
+  const markReclaimed = preparedReturning(db, offers,
+    `UPDATE offers SET reclaimed_at = @nowMs WHERE lead_id = @leadId AND state = 'ACCEPTED' AND reclaimed_at IS NULL`);
   const earliestContactDue = client.prepare('SELECT min(contact_due_at) FROM leads WHERE contact_due_at IS NOT NULL').pluck();
   // Returning clients: one probe per index, newest first, stopping at the first lead whose owner is active.
   const repeatByEmail = client.prepare(`SELECT l.id AS leadId, l.owner_id AS ownerId FROM leads l INDEXED BY leads_email_id
@@ -171,6 +173,10 @@ export function createLeadStore(conn: SqliteConnection) {
     claimDueContactDeadlines(now: Date, limit: number): LeadRow[] {
       // One writer at a time on SQLite: clearing the deadline in this transaction is the claim.
       return claimContactDue.all({ nowMs: now.getTime(), limit });
+    },
+
+    markAcceptedOfferReclaimed(leadId: number, now: Date): OfferRow | null {
+      return markReclaimed.get({ leadId, nowMs: now.getTime() });
     },
 
     earliestContactDeadline(): number | null {

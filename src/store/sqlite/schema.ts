@@ -252,6 +252,11 @@ export const offers = sqliteTable('offers', {
   /** The deadline is this row, not a timer: the scheduler scans PENDING offers by it. */
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   respondedAt: integer('responded_at', { mode: 'timestamp_ms' }),
+  /**
+   * Set on the ACCEPTED offer of a lead reclaimed from its owner (a missed contact deadline): the accept
+   * stays in the record and the figures, and the lead may be won again by another agent's offer.
+   */
+  reclaimedAt: integer('reclaimed_at', { mode: 'timestamp_ms' }),
 }, (t) => [
   index('offers_lead').on(t.leadId),
   // (No separate (agent_id, state) index: offers_agent_stats below begins with those two columns.)
@@ -261,7 +266,7 @@ export const offers = sqliteTable('offers', {
   index('offers_agent_stats').on(t.agentId, t.state, t.offeredAt, t.direct, t.respondedAt),
   // One winner per lead: the race is decided by a conditional UPDATE, and this index makes a second
   // ACCEPTED offer for a lead impossible whatever the code above it does (the same index on PostgreSQL).
-  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED'`),
+  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED' AND reclaimed_at IS NULL`),
 ]);
 
 /** The audit trail: every state change of a lead, written in the transaction that made it. */
