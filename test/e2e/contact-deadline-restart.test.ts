@@ -10,7 +10,7 @@ import { ADMIN_TOKEN, sdkFor } from '../support/server.js';
 afterAll(killAllChildren);
 
 describe('kill -9 with a contact deadline running', () => {
-  it('the deadline that passed while the server was down reclaims the lead once after the restart', { timeout: 60_000 }, async () => {
+  it('the deadline that passed while the server was down reclaims the lead once after the restart', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leadrace-contact-kill-'));
     const db = join(dir, 'kill.db');
     const port = await freePort();
