@@ -45,8 +45,23 @@ export class ChangeSet {
     for (const id of userIds) if (id !== null) set.add(id);
   }
 
-  /** Writes lead events (in the change's transaction) and remembers them for the announcement. */
+  /** Events added but not written yet: a change's events go to the database in one insert. */
+  private pendingEvents: NewLeadEvent[] = [];
+
+  /**
+   * Lead events of this change: written in its transaction, all in one multi-row insert when the change
+   * is done (flushEvents; on PostgreSQL each statement is a round trip, and a routed lead has two to
+   * four events), and remembered for the announcement. Nothing in a change reads its own events back.
+   */
   async addEvents(rows: NewLeadEvent[]): Promise<void> {
+    this.pendingEvents.push(...rows);
+  }
+
+  /** Writes the events added since the last flush, in the order they were added. */
+  async flushEvents(): Promise<void> {
+    if (this.pendingEvents.length === 0) return;
+    const rows = this.pendingEvents;
+    this.pendingEvents = [];
     this.events.push(...await this.tx.leads.insertEvents(rows));
   }
 
@@ -104,16 +119,9 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   async function describe(changes: ChangeSet, leads: LeadStore): Promise<CommittedChanges | null> {
     const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
     if (leadIds.size === 0) return null;
-    const leadRows = new Map((await leads.findLeads([...leadIds])).map((l) => [l.id, l]));
-    const audiences = new Map<number, number[]>();
-    const audience = async (lead: LeadRow): Promise<number[]> => {
-      let a = audiences.get(lead.id);
-      if (!a) {
-        a = [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...await leads.userIdsOfLead(lead.id)])];
-        audiences.set(lead.id, a);
-      }
-      return a;
-    };
+    const found = await leads.leadsWithUsers([...leadIds]);
+    const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));
+    const audiences = new Map(found.map(({ lead, userIds }) => [lead.id, [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...userIds])]]));
     const committed: CommittedChanges = { offers: [], leadEvents: [] };
     for (const c of changes.offerChanges) {
       const lead = leadRows.get(c.offer.leadId);
@@ -122,7 +130,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     for (const event of changes.events) {
       const lead = leadRows.get(event.leadId);
       if (!lead) continue;
-      const now = await audience(lead);
+      const now = audiences.get(lead.id) ?? [];
       const former = [...(changes.before.get(lead.id) ?? [])].filter((id) => !now.includes(id));
       committed.leadEvents.push({ event, lead, audience: now, former });
     }
@@ -173,6 +181,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     const changes = new ChangeSet(tx);
     // `now` is read once per change, so every row it writes carries the same time.
     const result = await fn(changes, new Date(clock.now()));
+    await changes.flushEvents();
     const described = await beforeCommit(changes);
     return { result, changes, described };
   }

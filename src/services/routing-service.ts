@@ -39,6 +39,8 @@ const RECLAIM_BATCH = 50;
 /** The note of the EXPIRED event of an offer closed because its agent was deactivated. */
 export const DEACTIVATED_NOTE = 'the agent was deactivated';
 
+const NOBODY: ReadonlySet<number> = new Set();
+
 /** A source with what routing needs: its offices and its lead group's members. */
 type SourceForRouting = LeadSourceWithOffices & { leadGroupMemberIds: ReadonlySet<number> | null };
 
@@ -78,23 +80,28 @@ export function createRoutingService(deps: {
     // 0 sorts before every id: "start from the lowest id". A first round reads the source's
     // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor.
     const anchor = lead.routingAnchor ?? (firstRound ? await tx.leads.lockSourceRotation(source.id) : null) ?? 0;
-    const plan = planRound(roster, source, await tx.leads.offeredAgentIds(lead.id), anchor, now.getTime());
-    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
-    if (firstRound && plan.head !== null) await tx.leads.setSourceAnchor(source.id, plan.head);
+    // A lead with no round yet has been offered to nobody: no need to ask the database.
+    const offered = lead.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(lead.id);
+    const plan = planRound(roster, source, offered, anchor, now.getTime());
     const round = lead.round + 1;
-    await tx.leads.insertRoutingRound(lead.id, round, now, plan.decisions);
+    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
+    const newAnchor = firstRound && plan.head !== null ? { sourceId: source.id, agentId: plan.head } : null;
     if (plan.offered.length === 0) {
+      const { lead: unassigned } = await tx.leads.writeRound({
+        lead, patch: { state: 'UNASSIGNED', round, routingAnchor: anchor }, round, at: now, decisions: plan.decisions, offers: [], anchor: newAnchor,
+      });
       await changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
-      return tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', round, routingAnchor: anchor });
+      return unassigned;
     }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    const made = await tx.leads.insertOffers(plan.offered.map((agentId) => ({
-      leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt,
-    })));
-    for (const offer of made) changes.offerChanged('RECEIVED', offer);
-    await changes.addEvents(made.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
+    const written = await tx.leads.writeRound({
+      lead, patch: { round, routingAnchor: anchor }, round, at: now, decisions: plan.decisions, anchor: newAnchor,
+      offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
+    });
+    for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
+    await changes.addEvents(written.offers.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
     changes.deadlineAt(expiresAt.getTime());
-    return tx.leads.updateLead(lead.id, { round, routingAnchor: anchor });
+    return written.lead;
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
@@ -344,7 +351,7 @@ export function createRoutingService(deps: {
     async nextUp(sourceId: number): Promise<number[]> {
       const source = await forRouting(store, await store.sources.findSource(sourceId));
       if (!source) throw notFound('lead source');
-      const anchor = source.rrLastAgentId ?? 0;
+      const anchor = await store.leads.sourceAnchor(sourceId) ?? 0;
       return planRound(await store.leads.loadRoster(), source, new Set(), anchor, clock.now()).offered;
     },
   };

@@ -25,6 +25,17 @@ export interface RoutingRound {
   decisions: [number, RoutingReason][];
 }
 
+/** What LeadStore.writeRound writes. */
+export interface RoundWrite {
+  lead: LeadRow;
+  patch: LeadPatch;
+  round: number;
+  at: Date;
+  decisions: [number, RoutingReason][];
+  offers: NewOffer[];
+  anchor: { sourceId: number; agentId: number } | null;
+}
+
 /** Leads, offers, lead events and routing rounds: the routing engine's store. */
 export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
@@ -35,6 +46,11 @@ export interface LeadStore {
    * take their turns one after the other (SQLite has one writer anyway).
    */
   lockSourceRotation(sourceId: number): Promise<number | null>;
+  /**
+   * The source's round-robin pointer as committed now, without a lock (who is up next). The source rows
+   * the SourceStore finds may be cached (PostgreSQL), so their rrLastAgentId is not to be relied on.
+   */
+  sourceAnchor(sourceId: number): Promise<number | null>;
   /** Every agent as routing sees them, in id order; shared by every round, so never to be changed. */
   loadRoster(): Promise<readonly AgentSnapshot[]>;
   findLead(id: number): Promise<LeadRow | null>;
@@ -96,6 +112,14 @@ export interface LeadStore {
   findRepeatOwner(email: string | null, phone: string | null): Promise<{ leadId: number; ownerId: number } | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
+  /**
+   * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
+   * order), the lead's patch and, when `anchor` is given, the source's new round-robin pointer
+   * (setSourceAnchor). `lead` is the row as this transaction last read or wrote it; the result is it
+   * with the patch. One statement on PostgreSQL: a first round runs while its source's rotation is
+   * locked, and every round trip there holds up that source's next lead.
+   */
+  writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[] }>;
   /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
   routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
   /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */
@@ -105,6 +129,8 @@ export interface LeadStore {
   /** The agent's PENDING offers still inside their window, oldest first. */
   pendingOffersOfAgent(agentId: number, now: Date): Promise<OfferRow[]>;
   userIdsOfLead(leadId: number): Promise<number[]>;
+  /** The leads of these ids that exist, each with its users' ids (ascending): what a change announces. */
+  leadsWithUsers(ids: readonly number[]): Promise<{ lead: LeadRow; userIds: number[] }[]>;
   /** Whether the agent is a user of the lead, and whether they were ever offered it (access checks). */
   relationOf(leadId: number, agentId: number): Promise<{ isUser: boolean; wasOffered: boolean }>;
   /** Leads routing with no PENDING offer (a crash between rounds): resumed at start, newest first. */

@@ -16,40 +16,66 @@ export type PgExecutor = PgDatabase<NodePgQueryResultHKT, PgSchema, ExtractTable
 export const SIGNAL_CHANNEL = 'leadrace';
 
 /**
- * The routing roster cached per store: read for every lead routed, changed only when a user or their
- * offices change. Any instance that changes them sends a 'roster' signal in the same transaction
- * (NOTIFY is delivered at commit, never for a rollback), and every instance drops its copy on it.
- * This instance drops its own at its commit, before the caller hears of it; while it is not
- * listening (the listening connection is down) nothing is cached at all.
+ * What routing reads for every lead and admins change rarely, cached per store: the roster, and (keyed)
+ * each lead source with its offices, a lead group's members and the default status code. Any instance
+ * that changes one of them sends a 'roster' signal in the same transaction (NOTIFY is delivered at
+ * commit, never for a rollback), and every instance drops its whole copy on it. This instance drops
+ * its own at its commit, before the caller hears of it; while it is not listening (the listening
+ * connection is down) nothing is cached at all. Without the cache a routed lead read its source three
+ * times and its offices three times: six of its 34 round trips (scripts/bench/pg-write-path.ts).
  */
 export class RosterCache {
   private cached: readonly AgentSnapshot[] | null = null;
+  private readonly entries = new Map<string, unknown>();
   /** Roster writes inside transactions not ended yet: they may still roll back. */
   private unsettled = 0;
   /** Set by the listener: only while signals from other instances arrive may a copy be kept. */
   listening = false;
 
+  /** Counts invalidations, so that a load overtaken by one keeps nothing. */
+  private generation = 0;
+
   invalidate(): void {
     this.cached = null;
+    this.entries.clear();
+    this.generation++;
   }
 
   /** A transaction wrote the roster: nothing is cached until it ends (`settled`). */
   writing(): void {
     this.unsettled++;
-    this.cached = null;
+    this.invalidate();
   }
 
   settled(): void {
     this.unsettled--;
-    this.cached = null;
+    this.invalidate();
+  }
+
+  /** Whether a value loaded since `generation` may be kept: no write unsettled, signals heard, no invalidation since. */
+  private keepable(generation: number): boolean {
+    return this.unsettled === 0 && this.listening && generation === this.generation;
   }
 
   async get(load: () => Promise<AgentSnapshot[]>): Promise<readonly AgentSnapshot[]> {
     if (this.cached) return this.cached;
+    const generation = this.generation;
     const roster: readonly AgentSnapshot[] = await load();
     // A signal that arrived while loading may mean the rows read are already old: keep nothing then.
-    if (this.unsettled === 0 && this.listening && this.cached === null) this.cached = roster;
+    if (this.keepable(generation)) this.cached = roster;
     return roster;
+  }
+
+  /**
+   * The value cached under `key`, or `load`'s (kept when it may be). A null result is not kept: what
+   * does not exist yet may be created by another instance without a signal (a new source's first read).
+   */
+  async entry<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const generation = this.generation;
+    const value = await load();
+    if (value !== null && this.keepable(generation)) this.entries.set(key, value);
+    return value;
   }
 }
 
@@ -71,8 +97,9 @@ export interface PgContext {
    */
   atomically<T>(fn: (ctx: PgContext) => Promise<T>): Promise<T>;
   /**
-   * The users or their offices changed: every instance drops its roster at this transaction's commit
-   * (or at once, outside a transaction). Call after the write, on the same context.
+   * Something RosterCache holds changed (users or their offices, a source or its offices, a lead group's
+   * members, the default status code): every instance drops its cache at this transaction's commit (or
+   * at once, outside a transaction). Call after the write, on the same context.
    */
   rosterChanged(): Promise<void>;
 }

@@ -15,15 +15,27 @@
 //   instances' schedulers never take the same offer, never wait for each other, and skip a lead an
 //   accept holds (the accept closes its offers, or the next pass expires them). The update is guarded
 //   by state = 'PENDING', so an offer expires once.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LeadStore, RoutingRound } from '../port.js';
+import type { LeadStore, RoundWrite, RoutingRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import type { PgContext } from './context.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, userOffices, users } from './schema.js';
 
 /** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
+const OFFER_COLUMNS = Object.entries(getTableColumns(offers));
+
+/** An offers row as a raw statement returns it (column names, driver values) as drizzle maps it. */
+function offerFromRaw(raw: Record<string, unknown>): OfferRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of OFFER_COLUMNS) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as unknown as OfferRow;
+}
+
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
 
 export function createLeadStore(ctx: PgContext): LeadStore {
@@ -45,6 +57,11 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // FOR NO KEY UPDATE (what the anchor's UPDATE takes anyway) still queues the rotation's readers.
       const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources)
         .where(eq(leadSources.id, sourceId)).for('no key update');
+      return row?.anchor ?? null;
+    },
+
+    async sourceAnchor(sourceId: number): Promise<number | null> {
+      const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources).where(eq(leadSources.id, sourceId));
       return row?.anchor ?? null;
     },
 
@@ -233,6 +250,29 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
+    async writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[] }> {
+      // One statement of data-modifying CTEs (port.ts says why). They run on one snapshot and cannot see
+      // each other's rows; none needs to: the offers' foreign keys are checked at the statement's end.
+      const parts: SQL[] = [];
+      if (write.anchor) {
+        parts.push(sql`w_anchor AS (${db.update(leadSources).set({ rrLastAgentId: write.anchor.agentId }).where(eq(leadSources.id, write.anchor.sourceId)).getSQL()})`);
+      }
+      parts.push(sql`w_round AS (${db.insert(routingRounds).values({
+        leadId: write.lead.id, round: write.round, at: write.at, decisions: encodeDecisions(write.decisions),
+      }).getSQL()})`);
+      if (Object.keys(write.patch).length > 0) {
+        parts.push(sql`w_lead AS (${db.update(leads).set(write.patch).where(eq(leads.id, write.lead.id)).getSQL()})`);
+      }
+      if (write.offers.length === 0) {
+        await db.execute(sql`WITH ${sql.join(parts, sql`, `)} SELECT 1`);
+        return { lead: { ...write.lead, ...write.patch }, offers: [] };
+      }
+      parts.push(sql`w_offers AS (${db.insert(offers).values(write.offers).returning().getSQL()})`);
+      const { rows } = await db.execute<Record<string, unknown>>(sql`WITH ${sql.join(parts, sql`, `)} SELECT * FROM w_offers ORDER BY id`);
+      // The lead is not read back: nothing but the patch changes it here (no trigger writes leads).
+      return { lead: { ...write.lead, ...write.patch }, offers: rows.map(offerFromRaw) };
+    },
+
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {
       const [row] = await db.select({ decisions: routingRounds.decisions }).from(routingRounds)
         .where(and(eq(routingRounds.leadId, leadId), eq(routingRounds.round, round)));
@@ -264,6 +304,16 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     async userIdsOfLead(leadId: number): Promise<number[]> {
       const rows = await db.select({ userId: leadUsers.userId }).from(leadUsers).where(eq(leadUsers.leadId, leadId)).orderBy(asc(leadUsers.userId));
       return rows.map((r) => r.userId);
+    },
+
+    async leadsWithUsers(ids: readonly number[]): Promise<{ lead: LeadRow; userIds: number[] }[]> {
+      if (ids.length === 0) return [];
+      // One round trip for the leads and their users (it runs inside routing transactions).
+      const rows = await db.select({
+        lead: getTableColumns(leads),
+        userIds: sql<number[] | null>`(SELECT array_agg(${leadUsers.userId} ORDER BY ${leadUsers.userId}) FROM ${leadUsers} WHERE ${leadUsers.leadId} = ${leads.id})`,
+      }).from(leads).where(inArray(leads.id, [...ids]));
+      return rows.map((r) => ({ lead: r.lead, userIds: r.userIds ?? [] }));
     },
 
     async relationOf(leadId: number, agentId: number): Promise<{ isUser: boolean; wasOffered: boolean }> {

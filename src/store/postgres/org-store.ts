@@ -76,18 +76,25 @@ export function createOrgStore(ctx: PgContext): OrgStore {
     },
     async setLeadGroupMembers(groupId: number, userIds: readonly number[]): Promise<void> {
       // One change: a reader never sees the group emptied between the delete and the insert.
-      await ctx.atomically(async ({ db: tx }) => {
+      await ctx.atomically(async (txCtx) => {
+        const tx = txCtx.db;
         await tx.delete(leadGroupMembers).where(eq(leadGroupMembers.groupId, groupId));
         if (userIds.length > 0) await tx.insert(leadGroupMembers).values(userIds.map((userId) => ({ groupId, userId })));
+        // Routing reads members through the cache (context.ts): every instance drops it at commit.
+        await txCtx.rosterChanged();
       });
     },
     async memberIdsOfGroups(groupIds: readonly number[]): Promise<Map<number, number[]>> {
-      const out = new Map<number, number[]>(groupIds.map((id) => [id, []]));
-      if (groupIds.length === 0) return out;
-      const rows = await ctx.db.select().from(leadGroupMembers).where(inArray(leadGroupMembers.groupId, [...groupIds]))
-        .orderBy(asc(leadGroupMembers.userId));
-      for (const r of rows) out.get(r.groupId)?.push(r.userId);
-      return out;
+      if (groupIds.length === 0) return new Map();
+      // Cached: routing reads a source's group for every lead. Callers get a copy they may change.
+      const cached = await ctx.shared.roster.entry(`members:${groupIds.join(',')}`, async () => {
+        const out = new Map<number, number[]>(groupIds.map((id) => [id, []]));
+        const rows = await ctx.db.select().from(leadGroupMembers).where(inArray(leadGroupMembers.groupId, [...groupIds]))
+          .orderBy(asc(leadGroupMembers.userId));
+        for (const r of rows) out.get(r.groupId)?.push(r.userId);
+        return out;
+      });
+      return new Map([...(cached ?? [])].map(([id, members]) => [id, [...members]]));
     },
 
     getSettings,

@@ -331,11 +331,12 @@ class SignalListener {
     } catch {
       return;
     }
+    // This instance's own signals come back to it too: it dropped its cache at its own commit already.
+    if (parsed.i === this.shared.instanceId) return;
     if (parsed.s === 'roster') {
       this.shared.roster.invalidate();
       return;
     }
-    if (parsed.i === this.shared.instanceId) return;
     this.onCluster(parsed.s);
   }
 

@@ -20,15 +20,25 @@ export function createSourceStore(ctx: PgContext): SourceStore {
     if (officeIds.length > 0) await tx.insert(leadSourceOffices).values(officeIds.map((officeId) => ({ sourceId, officeId })));
   }
 
+  /** Callers get a copy of a cached source they may change. */
+  const copy = (s: LeadSourceWithOffices | null): LeadSourceWithOffices | null => (s ? { ...s, officeIds: [...s.officeIds] } : null);
+
   return {
+    // Both finds are cached (context.ts): routing reads the source for every lead, and the writes
+    // below drop the cache on every instance. rrLastAgentId is not kept fresh by that (routing moves it
+    // for every lead): it is read with LeadStore.sourceAnchor / lockSourceRotation, never from here.
     async findSource(id: number): Promise<LeadSourceWithOffices | null> {
-      const [row] = await ctx.db.select().from(leadSources).where(eq(leadSources.id, id));
-      return withOffices(ctx.db, row);
+      return copy(await ctx.shared.roster.entry(`source:${id}`, async () => {
+        const [row] = await ctx.db.select().from(leadSources).where(eq(leadSources.id, id));
+        return withOffices(ctx.db, row);
+      }));
     },
 
     async findSourceByPublicKey(key: string): Promise<LeadSourceWithOffices | null> {
-      const [row] = await ctx.db.select().from(leadSources).where(eq(leadSources.publicKey, key));
-      return withOffices(ctx.db, row);
+      return copy(await ctx.shared.roster.entry(`sourceKey:${key}`, async () => {
+        const [row] = await ctx.db.select().from(leadSources).where(eq(leadSources.publicKey, key));
+        return withOffices(ctx.db, row);
+      }));
     },
 
     async publicKeyTaken(key: string): Promise<boolean> {
@@ -49,18 +59,22 @@ export function createSourceStore(ctx: PgContext): SourceStore {
     },
 
     async insertSource(row: NewLeadSource, officeIds: readonly number[]): Promise<LeadSourceWithOffices> {
-      return ctx.atomically(async ({ db: tx }) => {
+      return ctx.atomically(async (txCtx) => {
+        const tx = txCtx.db;
         const [inserted] = await tx.insert(leadSources).values(row).returning();
         if (!inserted) throw new Error('lead source insert returned nothing');
         await setSourceOffices(tx, inserted.id, officeIds);
+        await txCtx.rosterChanged();
         return { ...inserted, officeIds: [...officeIds] };
       });
     },
 
     async updateSource(id: number, patch: LeadSourcePatch, officeIds: readonly number[] | null): Promise<LeadSourceWithOffices | null> {
-      return ctx.atomically(async ({ db: tx }) => {
+      return ctx.atomically(async (txCtx) => {
+        const tx = txCtx.db;
         if (Object.keys(patch).length > 0) await tx.update(leadSources).set(patch).where(eq(leadSources.id, id));
         if (officeIds !== null) await setSourceOffices(tx, id, officeIds);
+        await txCtx.rosterChanged();
         const [row] = await tx.select().from(leadSources).where(eq(leadSources.id, id));
         return withOffices(tx, row);
       });

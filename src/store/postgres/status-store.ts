@@ -21,9 +21,12 @@ export function createStatusStore(ctx: PgContext): StatusStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
   return {
     async defaultStatusCodeId(): Promise<number | null> {
-      const [row] = await ctx.db.select({ id: statusCodes.id }).from(statusCodes)
-        .where(and(eq(statusCodes.isDefault, true), eq(statusCodes.archived, false)));
-      return row?.id ?? null;
+      // Cached (context.ts): every new lead reads it; the writes below drop it on every instance.
+      return ctx.shared.roster.entry('defaultStatus', async () => {
+        const [row] = await ctx.db.select({ id: statusCodes.id }).from(statusCodes)
+          .where(and(eq(statusCodes.isDefault, true), eq(statusCodes.archived, false)));
+        return row?.id ?? null;
+      });
     },
 
     async findStatusCode(id: number): Promise<StatusCodeRow | null> {
@@ -59,14 +62,20 @@ export function createStatusStore(ctx: PgContext): StatusStore {
     },
 
     async updateStatusCode(id: number, patch: { name?: string; archived?: boolean }): Promise<void> {
-      if (Object.keys(patch).length > 0) await ctx.db.update(statusCodes).set(patch).where(eq(statusCodes.id, id));
+      if (Object.keys(patch).length === 0) return;
+      await ctx.atomically(async (tx) => {
+        await tx.db.update(statusCodes).set(patch).where(eq(statusCodes.id, id));
+        // Archiving the default leaves new leads without one: the cached default goes.
+        await tx.rosterChanged();
+      });
     },
 
     async makeDefault(id: number): Promise<void> {
-      return ctx.atomically(async ({ db }) => {
-        await lockStatusCodeList(db);
-        await db.update(statusCodes).set({ isDefault: false }).where(and(ne(statusCodes.id, id), eq(statusCodes.isDefault, true)));
-        await db.update(statusCodes).set({ isDefault: true }).where(eq(statusCodes.id, id));
+      return ctx.atomically(async (tx) => {
+        await lockStatusCodeList(tx.db);
+        await tx.db.update(statusCodes).set({ isDefault: false }).where(and(ne(statusCodes.id, id), eq(statusCodes.isDefault, true)));
+        await tx.db.update(statusCodes).set({ isDefault: true }).where(eq(statusCodes.id, id));
+        await tx.rosterChanged();
       });
     },
 

@@ -2,6 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
+import type { RoundWrite } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -74,9 +75,22 @@ export function createLeadStore(conn: SqliteConnection) {
      JOIN users u ON u.id = l.owner_id
      WHERE l.phone = ? AND l.owner_id IS NOT NULL AND u.active = 1 ORDER BY l.id DESC LIMIT 1`);
 
+  function findLeads(ids: readonly number[]): LeadRow[] {
+    if (ids.length === 0) return [];
+    if (ids.length === 1) {
+      const lead = leadById.get(ids[0]);
+      return lead ? [lead] : [];
+    }
+    return leadsByIds.all(JSON.stringify(ids));
+  }
+
   return {
     /** The source's round-robin pointer (one writer at a time on SQLite: no lock to take). */
     lockSourceRotation(sourceId: number): number | null {
+      return (readAnchor.get(sourceId) as number | null | undefined) ?? null;
+    },
+
+    sourceAnchor(sourceId: number): number | null {
       return (readAnchor.get(sourceId) as number | null | undefined) ?? null;
     },
 
@@ -99,14 +113,7 @@ export function createLeadStore(conn: SqliteConnection) {
     findLead: (id: number): LeadRow | null => leadById.get(id),
     /** One writer at a time on SQLite: reading it is enough. */
     lockLead: (id: number): LeadRow | null => leadById.get(id),
-    findLeads(ids: readonly number[]): LeadRow[] {
-      if (ids.length === 0) return [];
-      if (ids.length === 1) {
-        const lead = leadById.get(ids[0]);
-        return lead ? [lead] : [];
-      }
-      return leadsByIds.all(JSON.stringify(ids));
-    },
+    findLeads,
     findLeadByExternalId: (sourceId: number, externalId: string): LeadRow | null =>
       byExternalId.get(sourceId, externalId),
 
@@ -202,6 +209,16 @@ export function createLeadStore(conn: SqliteConnection) {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
+    /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
+    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): { lead: LeadRow; offers: OfferRow[] } {
+      if (write.anchor) sourceAnchor.run(write.anchor.agentId, write.anchor.sourceId);
+      roundInsert.run(write.lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
+      const made = write.offers.map(offerInsert);
+      const lead = leadUpdate(write.lead.id, write.patch);
+      if (!lead) throw new Error(`lead ${write.lead.id} vanished inside its own transaction`);
+      return { lead, offers: made };
+    },
+
     /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
     routingRoundDecisions(leadId: number, round: number): string | null {
       return db.select({ decisions: routingRounds.decisions }).from(routingRounds)
@@ -233,6 +250,10 @@ export function createLeadStore(conn: SqliteConnection) {
 
     userIdsOfLead(leadId: number): number[] {
       return usersOfLead.all(leadId) as number[];
+    },
+
+    leadsWithUsers(ids: readonly number[]): { lead: LeadRow; userIds: number[] }[] {
+      return findLeads(ids).map((lead) => ({ lead, userIds: usersOfLead.all(lead.id) as number[] }));
     },
 
     /** Which of these leads each has this agent as a user, or an offer to them (for access checks). */

@@ -253,6 +253,51 @@ describeEachStore('LeadStore', (open, kind) => {
       expect((await store.leads.findLeads([lead.id, 999_999])).map((l) => l.id)).toEqual([lead.id]);
     });
 
+    it('writeRound writes a round\'s decisions, its offers in order, the lead\'s patch and the source\'s pointer at once', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      const lead = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Rae' });
+      const written = await store.transaction((tx) => tx.leads.writeRound({
+        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0, anchor: { sourceId, agentId: a2 },
+        decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'HALTED']],
+        offers: [a2, a3].map((agentId) => ({ leadId: lead.id, agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
+      }));
+      expect(written.offers.map((o) => [o.agentId, o.state, o.round, o.direct, o.offeredAt, o.expiresAt, o.respondedAt]))
+        .toEqual([[a2, 'PENDING', 1, false, T0, at(60), null], [a3, 'PENDING', 1, false, T0, at(60), null]]);
+      expect(written.offers.map((o) => o.id)).toEqual((await store.leads.offersOfLead(lead.id)).map((o) => o.id));
+      expect(written.lead).toEqual(await store.leads.findLead(lead.id));
+      expect(written.lead).toMatchObject({ round: 1, routingAnchor: 0, state: 'ROUTING' });
+      expect(await store.leads.routingRounds(lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'HALTED']] }]);
+      expect(await store.leads.sourceAnchor(sourceId)).toBe(a2);
+
+      // A round nobody is left for: no offers, the lead UNASSIGNED, the pointer left where it was.
+      const second = await store.transaction((tx) => tx.leads.writeRound({
+        lead: written.lead, patch: { state: 'UNASSIGNED', round: 2 }, round: 2, at: at(60), anchor: null, decisions: [[a1, 'HALTED']], offers: [],
+      }));
+      expect(second.offers).toEqual([]);
+      expect(second.lead).toEqual(await store.leads.findLead(lead.id));
+      expect(second.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
+      expect((await store.leads.routingRounds(lead.id)).map((r) => r.round)).toEqual([1, 2]);
+      expect(await store.leads.sourceAnchor(sourceId)).toBe(a2);
+    });
+
+    it('leadsWithUsers gives each existing lead with its users, ascending', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      const one = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ASSIGNED', ownerId: a1, firstName: 'One' });
+      const two = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Two' });
+      await store.leadWork.addLeadUser(one.id, a3);
+      await store.leadWork.addLeadUser(one.id, a2);
+      const found = await store.leads.leadsWithUsers([two.id, one.id, 999_999]);
+      expect(found.sort((x, y) => x.lead.id - y.lead.id)).toEqual([
+        { lead: await store.leads.findLead(one.id), userIds: [a2, a3] },
+        { lead: await store.leads.findLead(two.id), userIds: [] },
+      ]);
+      expect(await store.leads.leadsWithUsers([])).toEqual([]);
+    });
+
     it('a transaction\'s stores refuse to be used after it ended', async () => {
       const store = await open();
       let kept: StoreTx | null = null;
