@@ -47,6 +47,10 @@ export const LEAD_FIELD_VISIBILITY: Readonly<Record<string, LeadVisibility>> = {
   users: 'FULL',
   events: 'FULL',
   routing: 'FULL',
+  // Working the lead: who reached the client, when, and what they noted; the client's earlier lead.
+  lastContactAt: 'FULL',
+  contacts: 'FULL',
+  repeatOf: 'FULL',
 };
 
 /** Whether a caller with this visibility sees the field (false for a field the table does not name). */

@@ -5,7 +5,7 @@
 /** How the viewer stands to the lead. OFFERED: was offered it, sees it LIMITED. */
 export type LeadRole = 'ADMIN' | 'OWNER' | 'USER' | 'OFFERED' | 'NONE';
 
-export type LeadChange = 'SET_STATUS' | 'CHANGE_OWNER' | 'CHANGE_USERS' | 'RETURN_TO_BROKER';
+export type LeadChange = 'SET_STATUS' | 'LOG_CONTACT' | 'CHANGE_OWNER' | 'CHANGE_USERS' | 'RETURN_TO_BROKER';
 
 export interface LeadRules {
   agentsCanChangeOwner: boolean;
@@ -26,7 +26,7 @@ export function leadRole(
 }
 
 /**
- * Admins make every change. The owner and users set the status. The owner hands the lead on or
+ * Admins make every change. The owner and users set the status and log contacts with the client. The owner hands the lead on or
  * changes its users only where the company settings allow; only an admin returns it to the pool.
  */
 export function mayChange(role: LeadRole, change: LeadChange, rules: LeadRules): Verdict {
@@ -34,6 +34,7 @@ export function mayChange(role: LeadRole, change: LeadChange, rules: LeadRules):
   if (role === 'ADMIN') return 'ALLOWED';
   switch (change) {
     case 'SET_STATUS':
+    case 'LOG_CONTACT':
       return role === 'OWNER' || role === 'USER' ? 'ALLOWED' : 'FORBIDDEN';
     case 'CHANGE_OWNER':
       return role === 'OWNER' && rules.agentsCanChangeOwner ? 'ALLOWED' : 'FORBIDDEN';

@@ -299,6 +299,25 @@ export function leadKind(
   return source.allowDirectToUser && target !== null && target.active ? 'DIRECT_TO_USER' : 'GENERAL';
 }
 
+/**
+ * Whether a new lead goes straight to a returning client's owner (kind REPEAT): only a lead that would
+ * otherwise be GENERAL, on a source with repeatLeadsToOwner, that matched an earlier lead with an
+ * active owner. A DIRECT_TO_USER lead stays direct: the agent's own site or listing names its agent,
+ * and it is not raced to a stranger either.
+ */
+export function goesToRepeatOwner(kind: LeadKind, source: { repeatLeadsToOwner: boolean }, match: { ownerId: number } | null): boolean {
+  return kind === 'GENERAL' && source.repeatLeadsToOwner && match !== null;
+}
+
+/**
+ * When the winner of a lead must have logged a contact or set its status (ms), or null: a lead won in
+ * a race (not the agent's own direct offer) on a source with contactDeadlineSeconds.
+ */
+export function contactDueAt(source: { contactDeadlineSeconds: number | null }, offer: { direct: boolean }, acceptedAt: number): number | null {
+  if (offer.direct || source.contactDeadlineSeconds === null) return null;
+  return acceptedAt + source.contactDeadlineSeconds * 1000;
+}
+
 export type LeadAccess = 'FULL' | 'LIMITED' | 'NONE';
 
 /**

@@ -56,6 +56,8 @@ export const LEAD_OFFERS = 10;
 export const LEAD_EVENTS = 25;
 /** A lead's routing decisions: every agent considered, in each of about two rounds. */
 const ROUTING_DECISIONS = 2 * ROSTER;
+/** Contacts logged with a lead's client: a call, a text, a meeting or two a week over a few weeks. */
+const LEAD_CONTACTS = 10;
 /** Agents working a lead with its owner. */
 const LEAD_USERS = 5;
 /** An agent's pending offers. */
@@ -142,6 +144,7 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   // routing(round:) and routing(last: true) hold one round: every agent considered once.
   'Lead.routing': { size: (args) => (args.round != null || args.last === true ? ROSTER : ROUTING_DECISIONS) },
   'Lead.users': { size: LEAD_USERS },
+  'Lead.contacts': { size: LEAD_CONTACTS },
   'LeadGroup.members': { size: GROUP_MEMBERS },
   // At most raceAgentCount agents, which is at most 50 (source-service.ts).
   'LeadSource.nextUp': { size: 50 },
@@ -153,6 +156,7 @@ export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
   'LeadStats.bySource': { size: SOURCES },
   'LeadStats.byStatus': { size: STATUS_CODES },
   'LeadStats.perAgent': { size: ROSTER },
+  'LeadStats.reclaimsByAgent': { size: ROSTER },
   'User.offices': { size: USER_OFFICES },
   'User.tags': { size: USER_TAGS },
   'User.workingHours': { size: MAX_WORKING_HOURS },

@@ -12,10 +12,10 @@ import { StatusCodeResolver } from './resolvers/status-code-resolver.js';
 import { NotificationResolver } from './resolvers/notification-resolver.js';
 import { WebhookResolver } from './resolvers/webhook-resolver.js';
 import {
-  LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
+  LeadContactResolver, LeadEventResolver, LeadResolver, OfferResolver, RoutingDecisionResolver, SourceRoutingResolver,
 } from './resolvers/lead-resolver.js';
 import {
-  AgentOfferStatsResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
+  AgentOfferStatsResolver, AgentReclaimCountResolver, LeadConnectionResolver, LeadEventStatusResolver, LeadSourceCountResolver,
   LeadStatusCountResolver, LeadWorkResolver, PageInfoResolver,
 } from './resolvers/lead-work-resolver.js';
 
@@ -24,7 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver, OrgResolver, LeadGroupResolver, SourceResolver, StatusCodeResolver, NotificationResolver,
   LeadResolver, OfferResolver, LeadEventResolver, RoutingDecisionResolver, SourceRoutingResolver,
   LeadWorkResolver, LeadConnectionResolver, LeadSourceCountResolver, LeadStatusCountResolver,
-  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver, WebhookResolver,
+  AgentOfferStatsResolver, LeadEventStatusResolver, PageInfoResolver, WebhookResolver, LeadContactResolver, AgentReclaimCountResolver,
 ];
 
 let cached: GraphQLSchema | null = null;

@@ -169,3 +169,65 @@ export function composeHaltMessages(agent: { name: string; email: string; phone:
   });
   return out;
 }
+
+/**
+ * A lead event that an agent is told of by SMS and email, apart from offers: RECLAIMED (the owner
+ * missed the contact deadline: told why, with the lead's limited view only, as they no longer hold it)
+ * and REPEAT (a returning client went straight to their owner: told as for an auto-accepted direct lead,
+ * with the contact details).
+ */
+export interface LeadEventMessageInput {
+  type: 'RECLAIMED' | 'REPEAT';
+  lead: MessageInput['lead'];
+  sourceName: string;
+  agent: MessageInput['agent'];
+  /** RECLAIMED: the source's contact deadline in seconds (null if it was removed since). */
+  deadlineSeconds?: number | null;
+  /** REPEAT: where the agent opens the lead (the web app). */
+  appUrl: string;
+}
+
+export function composeLeadEventMessages(m: LeadEventMessageInput): ComposedMessage[] {
+  const { lead } = m;
+  const firstShort = oneLine(lead.firstName, NAME_IN_SHORT);
+  const source = oneLine(m.sourceName);
+  const sourceShort = oneLine(m.sourceName, SOURCE_IN_SHORT);
+  const who = `${firstShort} (${sourceShort})`;
+  const greeting = `Hi ${firstNameOf(oneLine(m.agent.name))},`;
+  let sms: string[];
+  let subject: string;
+  let email: string[];
+  if (m.type === 'RECLAIMED') {
+    const within = m.deadlineSeconds == null ? 'in time' : `within ${formatDuration(m.deadlineSeconds * 1000)} of accepting it`;
+    sms = [`The lead ${who} was taken back: no contact or status was logged ${within}. It has gone to the next agent.`];
+    subject = `Lead taken back: ${who}`;
+    email = [
+      greeting, '',
+      `The lead ${who} was taken back from you: no contact with the client and no status change was logged ${within}.`,
+      'It has gone to the next agent, and you no longer see its contact details.', '',
+      'Log each call, text or email with a client (in the app, or the logContact mutation) to keep the leads you win.',
+    ];
+  } else {
+    const fullName = oneLine([lead.firstName, lead.lastName].filter(Boolean).join(' '));
+    const nameShort = oneLine(fullName, 2 * NAME_IN_SHORT);
+    const contact = [lead.email, lead.phone].filter((v): v is string => Boolean(v)).map((v) => oneLine(v)).join(', ');
+    sms = [
+      `A returning client is yours (${sourceShort}): ${m.appUrl}`,
+      `Lead: ${nameShort}${contact ? `, ${contact}` : ''}`,
+      ...(lead.message ? [`Message: ${quotedInline(lead.message, 80)}`] : []),
+    ];
+    subject = `Returning client, yours: ${nameShort} (${sourceShort})`;
+    email = [
+      greeting, '',
+      `A client you worked with before came in again through ${source}: the lead is yours, no race. Contact details:`, '',
+      ...contactLines(fullName, lead),
+      `Source: ${source}`,
+      ...(lead.message ? quotedMessage(lead.message) : []), '',
+      `Open leadrace: ${m.appUrl}`,
+    ];
+  }
+  const out: ComposedMessage[] = [];
+  if (m.agent.phone) out.push({ channel: 'sms', to: m.agent.phone, subject: null, body: sms.join('\n') });
+  out.push({ channel: 'email', to: m.agent.email, subject, body: email.join('\n') });
+  return out;
+}

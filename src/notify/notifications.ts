@@ -7,12 +7,12 @@ import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
 import type { ActionLinks } from '../services/action-links.js';
 import type { Store, StoreTx } from '../store/port.js';
-import type { NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
+import type { LeadRow, NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
 import { DeliveryWorker, type AttemptObserver } from './delivery-worker.js';
 import { createLogChannel } from './log-channel.js';
-import { composeMessages } from './messages.js';
+import { composeLeadEventMessages, composeMessages } from './messages.js';
 import { createSmsChannel } from './sms-channel.js';
 import { createSmtpChannel, type SmtpChannel } from './smtp-channel.js';
 
@@ -28,6 +28,9 @@ export interface NotificationDeps {
   pollMs?: number | null;
 }
 
+/** A lead event an agent is sent a message about (notify/messages.ts composeLeadEventMessages). */
+interface EventMessage { type: 'RECLAIMED' | 'REPEAT'; lead: LeadRow; agentId: number }
+
 export function createNotifications(deps: NotificationDeps) {
   const { store, actionLinks, clock, config } = deps;
   const logger = deps.logger.child({ component: 'notifications' });
@@ -38,20 +41,30 @@ export function createNotifications(deps: NotificationDeps) {
   };
   const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt, deps.pollMs ?? null);
 
+  /** The lead events an agent is sent a message about (besides offers), and whom to send it to. */
+  const messaged = (changes: CommittedChanges): EventMessage[] => changes.leadEvents.flatMap(({ event, lead }): EventMessage[] => {
+    if (event.type === 'RECLAIMED' && event.agentId !== null) return [{ type: 'RECLAIMED', lead, agentId: event.agentId }];
+    if (event.type === 'ASSIGNED' && lead.kind === 'REPEAT' && event.agentId !== null) return [{ type: 'REPEAT', lead, agentId: event.agentId }];
+    return [];
+  });
+
   /** The in-transaction listener: one outbox row per message, written in the routing transaction (`tx`). */
   async function writeOutbox(changes: CommittedChanges, tx: StoreTx): Promise<void> {
-    if (changes.offers.length === 0) return;
+    const fromEvents = messaged(changes);
+    if (changes.offers.length === 0 && fromEvents.length === 0) return;
     const now = clock.now();
-    const agents = new Map((await tx.identity.findUsers([...new Set(changes.offers.map((c) => c.offer.agentId))])).map((u) => [u.id, u]));
-    const sourceNames = new Map<number, string>();
-    const sourceName = async (id: number): Promise<string> => {
-      let name = sourceNames.get(id);
-      if (name === undefined) {
-        name = (await tx.sources.findSource(id))?.name ?? 'a lead source';
-        sourceNames.set(id, name);
+    const agentIds = new Set([...changes.offers.map((c) => c.offer.agentId), ...fromEvents.map((e) => e.agentId)]);
+    const agents = new Map((await tx.identity.findUsers([...agentIds])).map((u) => [u.id, u]));
+    const sources = new Map<number, { name: string; contactDeadlineSeconds: number | null } | null>();
+    const sourceOf = async (id: number) => {
+      let source = sources.get(id);
+      if (source === undefined) {
+        source = await tx.sources.findSource(id);
+        sources.set(id, source);
       }
-      return name;
+      return source;
     };
+    const sourceName = async (id: number): Promise<string> => (await sourceOf(id))?.name ?? 'a lead source';
     const rows: NewNotification[] = [];
     for (const { type, offer, lead, cause } of changes.offers) {
       // A deactivated agent is sent nothing more: they can no longer act on it.
@@ -69,12 +82,27 @@ export function createNotifications(deps: NotificationDeps) {
         });
       }
     }
+    for (const { type, lead, agentId } of fromEvents) {
+      const agent = agents.get(agentId);
+      if (!agent) continue;
+      const source = await sourceOf(lead.sourceId);
+      const messages = composeLeadEventMessages({
+        type, lead, sourceName: source?.name ?? 'a lead source', agent, deadlineSeconds: source?.contactDeadlineSeconds ?? null,
+        appUrl: config.publicUrl,
+      });
+      for (const m of messages) {
+        rows.push({
+          leadId: lead.id, offerId: null, userId: agent.id, channel: m.channel, to: m.to, subject: m.subject,
+          body: m.body, status: 'PENDING', attempts: 0, nextAttemptAt: new Date(now), createdAt: new Date(now),
+        });
+      }
+    }
     await tx.notifications.enqueue(rows);
   }
 
   /** The change listener: once the rows have committed, the worker sends them (soon, not in this call). */
   function onCommitted(changes: CommittedChanges): void {
-    if (changes.offers.length > 0) worker.kick();
+    if (changes.offers.length > 0 || messaged(changes).length > 0) worker.kick();
   }
 
   return {

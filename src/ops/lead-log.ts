@@ -48,6 +48,10 @@ export function createLeadLog(deps: {
         logger.info({ leadId: lead.id, actorId: event.actorId, formerOwnerId: event.agentId }, 'lead returned to the broker');
       } else if (event.type === 'OWNER_CHANGED') {
         logger.info({ leadId: lead.id, actorId: event.actorId, ownerId: event.agentId }, 'lead reassigned');
+      } else if (event.type === 'RECLAIMED') {
+        logger.info({ leadId: lead.id, formerOwnerId: event.agentId }, 'lead reclaimed: no contact logged before the deadline');
+      } else if (event.type === 'ASSIGNED' && lead.kind === 'REPEAT') {
+        logger.info({ leadId: lead.id, ownerId: event.agentId, repeatOf: lead.repeatOfId }, 'returning client sent to their owner');
       }
     }
     for (const { type, offer, cause } of changes.offers) {

@@ -5,7 +5,7 @@ import type { LeadVisibility } from '../domain/lead-visibility.js';
 import { leadAccess, type LeadAccess } from '../domain/routing.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { RoutingRound, Store } from '../store/port.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../store/rows.js';
+import type { LeadContactRow, LeadEventRow, LeadRow, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
 /** A lead with what the viewer may see of it (domain/lead-visibility.ts). */
@@ -32,6 +32,14 @@ export function createLeadService(deps: { store: Store; clock: Clock }) {
       return { ...lead, access };
     },
 
+    /** The lead as this viewer may see it, or null when they may not see it at all (or it is gone). */
+    async visibleLead(viewer: Viewer, id: number): Promise<LeadView | null> {
+      const lead = await leads.findLead(id);
+      if (!lead) return null;
+      const access = await accessOf(viewer, lead);
+      return access === 'NONE' ? null : { ...lead, access };
+    },
+
     /**
      * The lead a submission returns, as its submitter may see it: a receipt (id, kind, state, time)
      * unless they may see the lead anyway. So a replayed externalId shows nobody more than they
@@ -51,6 +59,8 @@ export function createLeadService(deps: { store: Store; clock: Clock }) {
     offersOfLead: (leadId: number): Promise<OfferRow[]> => leads.offersOfLead(leadId),
     eventsOfLead: (leadId: number): Promise<LeadEventRow[]> => leads.eventsOfLead(leadId),
     userIdsOfLead: (leadId: number): Promise<number[]> => leads.userIdsOfLead(leadId),
+    /** The lead's logged contacts, oldest first (who may see them: the Lead's visibility, field-access.ts). */
+    contactsOfLead: (leadId: number): Promise<LeadContactRow[]> => store.leadWork.contactsOfLead(leadId),
     routingRounds: (leadId: number, only: number | 'LAST' | null = null): Promise<RoutingRound[]> => leads.routingRounds(leadId, only),
     findLeads: (ids: readonly number[]): Promise<LeadRow[]> => leads.findLeads(ids),
   };

@@ -35,6 +35,9 @@ export interface LeadStatsResult {
   medianSecondsToAccept: number | null;
   p90SecondsToAccept: number | null;
   perAgent: AgentStats[];
+  /** Leads reclaimed in the range (RECLAIMED events), and per former owner, most first. */
+  reclaims: number;
+  reclaimsByAgent: { agentId: number; count: number }[];
 }
 
 const emptyTotals = (): OfferTotals => ({ made: 0, pending: 0, accepted: 0, declined: 0, expired: 0, taken: 0 });
@@ -151,7 +154,10 @@ export function createLeadStatsService(deps: { stats: LeadStatsStore }) {
           agentMedians.set(agentId, (bucketSeconds(bLo) + bucketSeconds(bHi)) / 2);
         }
 
+        const reclaimRows = await reader.reclaimCounts();
         return {
+          reclaims: reclaimRows.reduce((sum, r) => sum + r.n, 0),
+          reclaimsByAgent: reclaimRows.map((r) => ({ agentId: r.agentId, count: r.n })).sort(byCountThenId((x) => x.agentId)),
           total,
           byState: STATES.map((state) => ({ state, count: states.get(state) ?? 0 })),
           bySource: [...sources].filter(([, count]) => count !== 0).map(([sourceId, count]) => ({ sourceId, count }))

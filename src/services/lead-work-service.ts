@@ -5,7 +5,7 @@ import { leadRole, mayChange, type LeadChange } from '../domain/lead-work.js';
 import { optionalText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Stores } from '../store/port.js';
-import type { LeadRow } from '../store/rows.js';
+import type { ContactKind, LeadRow } from '../store/rows.js';
 import type { LeadView } from './lead-service.js';
 import type { LeadChanges } from './lead-changes.js';
 
@@ -35,6 +35,7 @@ export function createLeadWorkService(deps: { changes: LeadChanges }) {
   function refusal(change: LeadChange): string {
     switch (change) {
       case 'SET_STATUS': return "only an admin or the lead's owner or users may set its status";
+      case 'LOG_CONTACT': return "only an admin or the lead's owner or users may log a contact with its client";
       case 'CHANGE_OWNER': return "only an admin, or the lead's owner where the company settings allow, may change its owner";
       case 'CHANGE_USERS': return "only an admin, or the lead's owner where the company settings allow, may change its users";
       case 'RETURN_TO_BROKER': return 'only an admin may return a lead to the unassigned pool';
@@ -60,8 +61,25 @@ export function createLeadWorkService(deps: { changes: LeadChanges }) {
         if (!code) throw badInput('statusCodeId', 'no such status code');
         if (code.archived) throw badInput('statusCodeId', `"${code.name}" is archived and cannot be chosen`);
         if (lead.statusCodeId === code.id) return full(lead);
-        const updated = await tx.leads.updateLead(lead.id, { statusCodeId: code.id });
+        // A status change is work on the lead: the owner's contact deadline, if running, is met.
+        const updated = await tx.leads.updateLead(lead.id, { statusCodeId: code.id, contactDueAt: null });
         await set.addEvents([{ leadId: lead.id, type: 'STATUS_CHANGED', at: now, actorId: viewer.id, statusCodeId: code.id }]);
+        return full(updated);
+      });
+    },
+
+    /**
+     * The owner, a user or an admin records reaching out to the client: a contact row, a CONTACTED event
+     * (its note the one given), lastContactAt, and the owner's contact deadline (if running) is met.
+     */
+    logContact(viewer: Viewer, leadId: number, kind: ContactKind, rawNote: string | null | undefined): Promise<LeadView> {
+      const note = optionalText('note', rawNote, NOTE_MAX);
+      return changes.run(async (set, now) => {
+        const { tx } = set;
+        const lead = await authorize(tx, viewer, leadId, 'LOG_CONTACT');
+        await tx.leadWork.insertContact({ leadId: lead.id, kind, note, at: now, byUserId: viewer.id });
+        const updated = await tx.leads.updateLead(lead.id, { lastContactAt: now, contactDueAt: null });
+        await set.addEvents([{ leadId: lead.id, type: 'CONTACTED', at: now, actorId: viewer.id, agentId: viewer.id, note }]);
         return full(updated);
       });
     },
@@ -83,7 +101,8 @@ export function createLeadWorkService(deps: { changes: LeadChanges }) {
         set.lostBy(lead.id, [lead.ownerId]);
         await tx.leadWork.removeLeadUser(lead.id, userId);
         if (lead.state === 'ASSIGNED') {
-          const updated = await tx.leads.updateLead(lead.id, { ownerId: userId });
+          // The contact deadline bound the winner of the race; an owner chosen by hand is not raced for.
+          const updated = await tx.leads.updateLead(lead.id, { ownerId: userId, contactDueAt: null });
           await set.addEvents([{ leadId: lead.id, type: 'OWNER_CHANGED', at: now, actorId: viewer.id, agentId: userId, note }]);
           return full(updated);
         }
@@ -113,7 +132,7 @@ export function createLeadWorkService(deps: { changes: LeadChanges }) {
         for (const offer of await tx.leads.takeOtherOffers(lead.id, now)) set.offerChanged('TAKEN', offer);
         set.lostBy(lead.id, [lead.ownerId, ...await tx.leads.userIdsOfLead(lead.id)]);
         await tx.leadWork.clearLeadUsers(lead.id);
-        const updated = await tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null });
+        const updated = await tx.leads.updateLead(lead.id, { state: 'UNASSIGNED', ownerId: null, assignedAt: null, contactDueAt: null });
         await set.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now, actorId: viewer.id, agentId: lead.ownerId, note }]);
         return full(updated);
       });

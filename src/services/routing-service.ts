@@ -4,7 +4,7 @@
 // commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { earliestMidnight, localMidnights, winsToday } from '../domain/daily-caps.js';
-import { isHalted, leadKind, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoutingReason } from '../domain/routing.js';
+import { contactDueAt, goesToRepeatOwner, isHalted, leadKind, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoutingReason } from '../domain/routing.js';
 import { normalizePostal } from '../domain/service-areas.js';
 import { decodeCredits, encodeCredits } from '../domain/weighted-rotation.js';
 import { composeHaltMessages } from '../notify/messages.js';
@@ -36,6 +36,9 @@ export interface SubmitResult {
  * deadline benchmark (10 racers per lead), where 500 had stalled everything for hundreds of ms.
  */
 const EXPIRY_BATCH = 50;
+
+/** Leads reclaimed per transaction: each starts a routing round, like an expiry (EXPIRY_BATCH). */
+const RECLAIM_BATCH = 50;
 
 /** The note of the EXPIRED event of an offer closed because its agent was deactivated. */
 export const DEACTIVATED_NOTE = 'the agent was deactivated';
@@ -177,6 +180,32 @@ export function createRoutingService(deps: {
     if (lead && lead.state === 'ROUTING' && await leads.pendingOfferCount(leadId) === 0) await startNextRound(lead, changes, now);
   }
 
+  /**
+   * A claimed contact deadline (its row locked and cleared by the claim): a lead still ASSIGNED loses
+   * its owner and users, a RECLAIMED event names the former owner (who hears it once, with the lead's
+   * limited view, and is sent why), and routing goes on with the next round. The former owner holds an
+   * offer of the lead, so ALREADY_OFFERED keeps them out of it; with nobody left, it goes UNASSIGNED.
+   * A lead that left its owner meanwhile (the claim found the deadline but not the owner) is skipped.
+   */
+  async function reclaim(claimed: LeadRow, changes: ChangeSet, now: Date): Promise<void> {
+    const formerOwner = claimed.ownerId;
+    if (claimed.state !== 'ASSIGNED' || formerOwner === null) return;
+    const { tx } = changes;
+    const source = await requireSource(tx, claimed.sourceId);
+    changes.lostBy(claimed.id, [formerOwner, ...await tx.leads.userIdsOfLead(claimed.id)]);
+    await tx.leadWork.clearLeadUsers(claimed.id);
+    await tx.leads.markAcceptedOfferReclaimed(claimed.id, now);
+    const lead = await tx.leads.updateLead(claimed.id, {
+      state: 'ROUTING', ownerId: null, assignedAt: null, referralFeePercent: null, contactDueAt: null,
+    });
+    const seconds = source.contactDeadlineSeconds;
+    await changes.addEvents([{
+      leadId: lead.id, type: 'RECLAIMED', at: now, agentId: formerOwner,
+      note: seconds === null ? 'no contact was logged in time' : `no contact was logged within ${seconds} s of accepting`,
+    }]);
+    await startNextRound(lead, changes, now);
+  }
+
   function validateLead(input: SubmitLeadInput) {
     return {
       firstName: requireText('firstName', input.firstName, 100),
@@ -234,6 +263,22 @@ export function createRoutingService(deps: {
           if (!target) throw badInput('targetUserId', 'no such user');
         }
         const kind = leadKind(src, target);
+        // A returning client (indexed probes by email and phone: only on sources that ask for it).
+        const repeat = kind === 'GENERAL' && src.repeatLeadsToOwner && (fields.email !== null || fields.phone !== null)
+          ? await tx.leads.findRepeatOwner(fields.email, fields.phone) : null;
+        if (goesToRepeatOwner(kind, src, repeat) && repeat) {
+          // Straight to the owner who knows the client: no offers, no race, no fee (as a direct lead).
+          const lead = await tx.leads.insertLead({
+            sourceId: src.id, kind: 'REPEAT', state: 'ASSIGNED', targetUserId: target?.id ?? null, ownerId: repeat.ownerId,
+            repeatOfId: repeat.leadId, assignedAt: now,
+            statusCodeId: await tx.statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
+          });
+          await changes.addEvents([
+            { leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null },
+            { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: repeat.ownerId, note: `returning client of lead ${repeat.leadId}` },
+          ]);
+          return { lead, created: true };
+        }
         let lead = await tx.leads.insertLead({
           sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
           statusCodeId: await tx.statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
@@ -289,10 +334,14 @@ export function createRoutingService(deps: {
         const taken = await tx.leads.takeOtherOffers(offer.leadId, now);
         const before = await tx.leads.findLead(offer.leadId);
         if (!before) throw new Error(`lead ${offer.leadId} missing`);
-        const fee = offer.direct ? null : (await requireSource(tx, before.sourceId)).referralFeePercent;
+        const source = offer.direct ? null : await requireSource(tx, before.sourceId);
+        // The winner of a race owes the client a first contact within the source's deadline (a row, as an offer's window).
+        const due = source ? contactDueAt(source, offer, now.getTime()) : null;
         const lead = await tx.leads.updateLead(offer.leadId, {
-          state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: fee, assignedAt: now,
+          state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: source?.referralFeePercent ?? null, assignedAt: now,
+          contactDueAt: due === null ? null : new Date(due),
         });
+        if (due !== null) changes.deadlineAt(due);
         changes.offerChanged('ACCEPTED', offer);
         for (const o of taken) changes.offerChanged('TAKEN', o);
         await changes.addEvents([
@@ -333,7 +382,13 @@ export function createRoutingService(deps: {
         for (const leadId of new Set(rows.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
         return rows.length;
       }, { lane: 'scheduled' });
-      return { processed, more: processed === EXPIRY_BATCH };
+      // Contact deadlines in a transaction of their own: a lead whose owner never reached the client.
+      const reclaimed = await inTransaction(async (changes, now) => {
+        const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
+        for (const lead of claimed) await reclaim(lead, changes, now);
+        return claimed.length;
+      }, { lane: 'scheduled' });
+      return { processed: processed + reclaimed, more: processed === EXPIRY_BATCH || reclaimed === RECLAIM_BATCH };
     },
 
     /**
@@ -359,7 +414,12 @@ export function createRoutingService(deps: {
       return stalled.length;
     },
 
-    earliestPendingDeadline: (): Promise<number | null> => store.leads.earliestPendingDeadline(),
+    /** The earliest offer window or contact deadline still to process (ms), or null: what the scheduler arms for. */
+    async earliestPendingDeadline(): Promise<number | null> {
+      const [offer, contact] = await Promise.all([store.leads.earliestPendingDeadline(), store.leads.earliestContactDeadline()]);
+      if (offer === null) return contact;
+      return contact === null ? offer : Math.min(offer, contact);
+    },
 
     /** Who would be offered this source's next general lead (without a postal code), in order. */
     async nextUp(sourceId: number): Promise<number[]> {

@@ -31,6 +31,9 @@ export interface LeadSourceInput {
   matchServiceArea?: boolean | null;
   /** Rounds the service-area rule holds; 0 removes the limit (the rule holds every round). */
   widenAfterRounds?: number | null;
+  /** Seconds, or 0 to remove the deadline. */
+  contactDeadlineSeconds?: number | null;
+  repeatLeadsToOwner?: boolean | null;
 }
 
 /** The most rounds widenAfterRounds may wait. */
@@ -44,6 +47,8 @@ export const SOURCE_DEFAULTS = {
   referralFeePercent: 0,
   acceptanceWindowSeconds: 900,
   raceAgentCount: 1,
+  contactDeadlineSeconds: null,
+  repeatLeadsToOwner: false,
 } as const;
 
 /** An unguessable key for public web forms: 24 random bytes. */
@@ -90,6 +95,12 @@ export function createSourceService(deps: { store: Store }) {
       const rounds = intInRange('widenAfterRounds', input.widenAfterRounds, 0, MAX_WIDEN_AFTER_ROUNDS);
       patch.widenAfterRounds = rounds === 0 ? null : rounds;
     }
+    if (input.contactDeadlineSeconds != null) {
+      // 0 removes the deadline: null on update keeps the current value, as for every other field.
+      patch.contactDeadlineSeconds = input.contactDeadlineSeconds === 0 ? null
+        : intInRange('contactDeadlineSeconds', input.contactDeadlineSeconds, 1, MAX_WINDOW_SECONDS, ' seconds (or 0: no deadline)');
+    }
+    if (input.repeatLeadsToOwner != null) patch.repeatLeadsToOwner = input.repeatLeadsToOwner;
     if (input.thankYouUrl != null) {
       patch.thankYouUrl = input.thankYouUrl.trim() === '' ? null : validateUrl('thankYouUrl', input.thankYouUrl);
     }

@@ -11,7 +11,7 @@
 import type { PhoneRegion } from '../domain/phone.js';
 import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
 import type {
-  LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
+  LeadContactRow, NewLeadContact, LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
   NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationChannel, NotificationRow, OfficeRow,
   OfferRow, Role,
   SettingsPatch, SettingsRow, StatusCodeRow, TagRow, UserPatch, UserRow,
@@ -99,6 +99,27 @@ export interface LeadStore {
   expireDueOffers(now: Date, limit: number): Promise<OfferRow[]>;
   /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
   earliestPendingDeadline(): Promise<number | null>;
+  /**
+   * Claims up to `limit` leads whose contact deadline has passed at `now` (oldest first) and clears
+   * their deadline, so each is claimed once: on PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED
+   * and stay locked until the transaction ends (another instance's pass skips them). The leads as
+   * they were (owner and state unchanged): the caller reclaims those still ASSIGNED.
+   */
+  claimDueContactDeadlines(now: Date, limit: number): Promise<LeadRow[]>;
+  /**
+   * The lead's live ACCEPTED offer is marked reclaimed (its owner lost the lead): it stays ACCEPTED,
+   * and another offer of the lead may now be accepted. The marked offer, or null when there is none.
+   */
+  markAcceptedOfferReclaimed(leadId: number, now: Date): Promise<OfferRow | null>;
+  /** The earliest contact deadline of any lead (ms), or null: the scheduler arms for it too. */
+  earliestContactDeadline(): Promise<number | null>;
+  /**
+   * A returning client: the newest lead (of any source) with this email or this phone, among those
+   * whose owner is an active user, with that owner; null when there is none. Exact match: intake
+   * stores emails lower-cased and phones in E.164. Read through the leads_email_id and leads_phone_id
+   * indexes, newest first, never a scan of the leads table.
+   */
+  findRepeatOwner(email: string | null, phone: string | null): Promise<{ leadId: number; ownerId: number } | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
   /**
@@ -134,6 +155,10 @@ export interface LeadWorkStore {
   removeLeadUser(leadId: number, userId: number): Promise<boolean>;
   /** Removes every user of the lead; returns who they were. */
   clearLeadUsers(leadId: number): Promise<number[]>;
+  /** Records a contact with the lead's client (logContact). */
+  insertContact(row: NewLeadContact): Promise<LeadContactRow>;
+  /** The lead's logged contacts, oldest first. */
+  contactsOfLead(leadId: number): Promise<LeadContactRow[]>;
 }
 
 /** The user a bearer token belongs to, and the token's id and last recorded use (ms, or null). */
@@ -280,6 +305,8 @@ export interface LeadCount { state: string; sourceId: number; statusCodeId: numb
 /** `band` is the response-time band of an answered offer (ACCEPTED or DECLINED), -1 for the others. */
 export interface OfferCount { agentId: number; state: string; band: number; n: number }
 export interface BucketCount { bucket: number; n: number }
+/** Leads reclaimed from one agent (RECLAIMED events in the range). */
+export interface ReclaimCount { agentId: number; n: number }
 export interface AgentBucketCount { agentId: number; bucket: number; n: number }
 /** Which buckets of an agent's response-time histogram to read (inclusive). */
 export interface AgentBuckets { agentId: number; fromBucket: number; toBucket: number }
@@ -294,6 +321,11 @@ export interface StatsReader {
   acceptBuckets(): Promise<BucketCount[]>;
   /** Answered offers made in the range per agent and bucket, only the asked-for buckets. */
   responseBuckets(want: readonly AgentBuckets[]): Promise<AgentBucketCount[]>;
+  /**
+   * Leads reclaimed in the range (RECLAIMED events whose time is in it) per former owner, by agent
+   * id. Read from the events (a partial index holds only reclaims, which are rare), not the rollups.
+   */
+  reclaimCounts(): Promise<ReclaimCount[]>;
 }
 
 /** The dashboard's figures, from the rollups. */
@@ -412,7 +444,7 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** What one instance tells the others sharing its database (see ClusterChannel). */
 export type ClusterSignal =
-  /** An offer window closes at `at` (ms): sooner than any the instances had heard of. */
+  /** An offer window or a contact deadline closes at `at` (ms): sooner than any the instances had heard of. */
   | { kind: 'deadline'; at: number }
   /** The user was deactivated: their sockets close on every instance. */
   | { kind: 'user-deactivated'; userId: number }

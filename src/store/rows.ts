@@ -4,11 +4,12 @@
 // that its schema's rows are exactly these (src/store/sqlite/rows-match.ts).
 
 export type Role = 'ADMIN' | 'AGENT';
-export type LeadKind = 'DIRECT_TO_USER' | 'GENERAL';
+export type LeadKind = 'DIRECT_TO_USER' | 'GENERAL' | 'REPEAT';
 export type LeadState = 'ROUTING' | 'ASSIGNED' | 'UNASSIGNED';
 export type OfferState = 'PENDING' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
 export type LeadEventType = 'CREATED' | 'OFFERED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'ASSIGNED' | 'UNASSIGNED'
-  | 'OWNER_CHANGED' | 'USER_ADDED' | 'USER_REMOVED' | 'STATUS_CHANGED';
+  | 'OWNER_CHANGED' | 'USER_ADDED' | 'USER_REMOVED' | 'STATUS_CHANGED' | 'CONTACTED' | 'RECLAIMED';
+export type ContactKind = 'CALL' | 'TEXT' | 'EMAIL' | 'MEETING' | 'OTHER';
 export type NotificationChannel = 'sms' | 'email';
 export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
 
@@ -117,6 +118,10 @@ export interface LeadSourceRow {
   rrCredits: string | null;
   matchServiceArea: boolean;
   widenAfterRounds: number | null;
+  /** Seconds the winner of a general lead has to log a contact or set its status; null: no deadline. */
+  contactDeadlineSeconds: number | null;
+  /** A lead matching an earlier lead (email or phone) that has an active owner goes straight to that owner. */
+  repeatLeadsToOwner: boolean;
   createdAt: Date;
 }
 
@@ -135,6 +140,8 @@ export interface NewLeadSource {
   rrCredits?: string | null;
   matchServiceArea?: boolean;
   widenAfterRounds?: number | null;
+  contactDeadlineSeconds?: number | null;
+  repeatLeadsToOwner?: boolean;
 }
 export type LeadSourcePatch = Partial<NewLeadSource>;
 
@@ -177,6 +184,12 @@ export interface LeadRow {
   routingAnchor: number | null;
   createdAt: Date;
   assignedAt: Date | null;
+  /** REPEAT: the earlier lead whose owner this one went to. */
+  repeatOfId: number | null;
+  /** When the owner must have logged a contact or set the status, or the lead is reclaimed; null: no deadline running. */
+  contactDueAt: Date | null;
+  /** The latest logged contact (logContact). */
+  lastContactAt: Date | null;
 }
 
 export interface NewLead {
@@ -200,6 +213,9 @@ export interface NewLead {
   routingAnchor?: number | null;
   createdAt?: Date;
   assignedAt?: Date | null;
+  repeatOfId?: number | null;
+  contactDueAt?: Date | null;
+  lastContactAt?: Date | null;
 }
 export type LeadPatch = Partial<NewLead>;
 
@@ -213,6 +229,8 @@ export interface OfferRow {
   offeredAt: Date;
   expiresAt: Date;
   respondedAt: Date | null;
+  /** Set on the accepted offer of a lead later reclaimed from its owner (missed contact deadline). */
+  reclaimedAt: Date | null;
 }
 
 export interface NewOffer {
@@ -224,6 +242,7 @@ export interface NewOffer {
   offeredAt: Date;
   expiresAt: Date;
   respondedAt?: Date | null;
+  reclaimedAt?: Date | null;
 }
 
 export interface LeadEventRow {
@@ -247,6 +266,24 @@ export interface NewLeadEvent {
   offerId?: number | null;
   statusCodeId?: number | null;
   note?: string | null;
+}
+
+/** One logged contact with a lead's client (logContact). */
+export interface LeadContactRow {
+  id: number;
+  leadId: number;
+  kind: ContactKind;
+  note: string | null;
+  at: Date;
+  byUserId: number;
+}
+
+export interface NewLeadContact {
+  leadId: number;
+  kind: ContactKind;
+  note?: string | null;
+  at: Date;
+  byUserId: number;
 }
 
 export interface NotificationRow {

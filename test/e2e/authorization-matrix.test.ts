@@ -83,6 +83,7 @@ const RULES: Record<string, Rule> = {
   'Mutation.rotateLeadSourceKey': 'admin',
   'Mutation.setLeadOwner': 'lead-owner-if-settings',
   'Mutation.setLeadStatus': 'lead-worker',
+  'Mutation.logContact': 'lead-worker',
   'Mutation.setMyAvailability': 'self',
   'Mutation.setUserTags': 'admin',
   'Mutation.submitLead': 'anonymous-ok',
@@ -250,6 +251,7 @@ const ARGUMENTS: Record<string, (who: Who) => Promise<Call>> = {
   },
   'Mutation.setLeadOwner': async () => ({ variables: { leadId: await leadOwnedBy(A.id), userId: await newUser() } }),
   'Mutation.setLeadStatus': async () => ({ variables: { leadId: await leadOwnedBy(A.id), statusCodeId } }),
+  'Mutation.logContact': async () => ({ variables: { leadId: await leadOwnedBy(A.id), kind: 'CALL' } }),
   'Mutation.returnLeadToBroker': async () => ({ variables: { leadId: await leadOwnedBy(A.id) } }),
   'Mutation.createLeadGroup': async () => ({ variables: { input: { name: unique('Group'), memberIds: [] } } }),
   'Mutation.createLeadSource': async () => ({ variables: { input: { name: unique('Source') } } }),
@@ -411,6 +413,23 @@ beforeAll(async () => {
   // ASSIGNED to A, with B as a user of the lead.
   leads.withUser = await leadOwnedBy(A.id);
   await asAdmin('mutation($l: ID!, $u: ID!) { addLeadUser(leadId: $l, userId: $u) { id } }', { l: leads.withUser, u: B.id });
+  // Contacts logged on the leads the probes read (LeadContact is reached through lead.contacts).
+  for (const id of [leads.routing, leads.assigned]) {
+    await asAdmin('mutation($l: ID!) { logContact(leadId: $l, kind: CALL, note: "probe") { id } }', { l: id });
+  }
+  // A reclaim, for leadStats.reclaimsByAgent: B wins a lead of a source with the shortest contact deadline
+  // (1 s, on this server's real clock) and logs nothing; the server reclaims it.
+  const reclaimSource = await newSource({ leadGroupId: (await group([B.id])).createLeadGroup.id, raceAgentCount: 1, contactDeadlineSeconds: 1 });
+  const toReclaim = await submit(reclaimSource.id);
+  const bOffers = await gql(B.token, '{ myOffers { id lead { id } } }');
+  const bOffer = (bOffers.data?.myOffers as { id: string; lead: { id: string } }[]).find((o) => o.lead.id === toReclaim);
+  expect((await gql(B.token, 'mutation($id: ID!) { acceptOffer(offerId: $id) { id } }', { id: bOffer?.id })).errors).toBeUndefined();
+  for (let i = 0; ; i++) {
+    const stats = await asAdmin<{ leadStats: { reclaims: number } }>('{ leadStats { reclaims } }');
+    if (stats.leadStats.reclaims > 0) break;
+    if (i > 300) throw new Error('the lead was not reclaimed');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });
 afterAll(async () => { await t.close(); });
 
@@ -580,14 +599,15 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   Lead: {
     RECEIPT: ['id', 'kind', 'state', 'createdAt', 'contactHidden'],
     LIMITED: ['firstName', 'message', 'postalCode', 'price', 'source', 'status', 'round', 'offers'],
-    FULL: ['lastName', 'email', 'phone', 'propertyAddress', 'referralFeePercent', 'owner', 'users', 'events'],
+    FULL: ['lastName', 'email', 'phone', 'propertyAddress', 'referralFeePercent', 'owner', 'users', 'events', 'lastContactAt',
+      'contacts', 'repeatOf'],
     admin: ['routing'],
   },
   LeadSource: {
     open: ['id', 'name'],
     admin: ['publicKey', 'allowDirectToUser', 'directToUserAutoAccept', 'directToUserWindowSeconds', 'acceptanceWindowSeconds',
       'raceAgentCount', 'referralFeePercent', 'thankYouUrl', 'createdAt', 'offices', 'leadGroup', 'nextUp', 'matchServiceArea',
-      'widenAfterRounds'],
+      'widenAfterRounds', 'contactDeadlineSeconds', 'repeatLeadsToOwner'],
   },
   User: {
     open: ['id', 'name', 'email', 'phone', 'role', 'handle', 'active', 'inOffice', 'leadEmail', 'offices', 'tags'],
@@ -608,7 +628,12 @@ const FIELD_RULES: Record<string, Partial<Record<FieldRule, readonly string[]>>>
   LeadConnection: { open: ['edges', 'pageInfo', 'totalCount'] },
   LeadEdge: { open: ['cursor', 'node'] },
   PageInfo: { open: ['hasNextPage', 'endCursor', 'hasPreviousPage', 'startCursor'] },
-  LeadStats: { open: ['total', 'byState', 'bySource', 'byStatus', 'offers', 'medianSecondsToAccept', 'p90SecondsToAccept', 'perAgent'] },
+  LeadStats: {
+    open: ['total', 'byState', 'bySource', 'byStatus', 'offers', 'medianSecondsToAccept', 'p90SecondsToAccept', 'perAgent', 'reclaims',
+      'reclaimsByAgent'],
+  },
+  AgentReclaimCount: { open: ['count', 'agent'] },
+  LeadContact: { open: ['id', 'kind', 'note', 'at', 'by'] },
   LeadStateCount: { open: ['state', 'count'] },
   LeadSourceCount: { open: ['count', 'source'] },
   LeadStatusCount: { open: ['count', 'status'] },
@@ -723,6 +748,8 @@ const REACH: Record<string, () => Probe[]> = {
   LeadStatusCount: () => everyone(root('{ leadStats { byStatus SEL } }', ['leadStats', 'byStatus', 0])),
   OfferStats: () => everyone(root('{ leadStats { offers SEL } }', ['leadStats', 'offers'])),
   AgentOfferStats: () => everyone(root('{ leadStats { perAgent SEL } }', ['leadStats', 'perAgent', 0])),
+  AgentReclaimCount: () => everyone(root('{ leadStats { reclaimsByAgent SEL } }', ['leadStats', 'reclaimsByAgent', 0])),
+  LeadContact: () => withLead('contacts[0]'),
   Notification: () => everyone(root('query($id: ID!) { notifications(leadId: $id) SEL }', ['notifications', 0], () => ({ id: leads.assigned }))),
   ApiTokenPayload: () => everyone(root('mutation($id: ID!) { issueApiToken(userId: $id) SEL }', ['issueApiToken'], async () => ({ id: await newUser() }))),
   AuthPayload: () => everyone(root(LOGIN, ['login'], () => ({ ...passwordUser }))),

@@ -398,6 +398,57 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
     for (const i of interruptions) expect(i.resync).not.toBeNull();
   }, 30_000);
 
+  it('a missed contact deadline is reclaimed once, by one of the instances, and the former owner hears it on another', async () => {
+    const LEADS = 6;
+    const office = await newOffice();
+    const agents = await createClusterAgents(A, 3, { officeIds: [office] });
+    const source = (await A.admin.CreateLeadSource({
+      input: { name: name('Source'), officeIds: [office], raceAgentCount: 1, acceptanceWindowSeconds: 600, contactDeadlineSeconds: 1 },
+    })).createLeadSource.id;
+    const C = instance(2);
+    const feeds = agents.map((a) => subscribe<FeedEvent>(C.ws(a.token), FEED));
+    for (const a of agents) await subscribedInRedis(channels.userLeads(Number(a.id)));
+    const leadIds = await Promise.all(Array.from({ length: LEADS }, (_, i) => submit(A, source, `Quiet${i}`)));
+    // Every lead accepted by the agent it was offered to, through a random instance.
+    const owners = new Map<string, ClusterAgent>();
+    for (const a of agents) {
+      for (const offer of (await a.on(A).MyOffers()).myOffers) {
+        if (!leadIds.includes(offer.lead.id)) continue;
+        await a.on(pick(cluster.instances.filter((i) => i.running()))).AcceptOffer({ offerId: offer.id });
+        owners.set(offer.lead.id, a);
+      }
+    }
+    expect(owners.size).toBe(LEADS);
+
+    type Row = { lead_id: number; reclaims: number; agent_id: number | null; round2: number };
+    const rowsOf = () => cluster.query<Row>(`
+      SELECT l.id AS lead_id,
+        (SELECT count(*)::int FROM lead_events e WHERE e.lead_id = l.id AND e.type = 'RECLAIMED') AS reclaims,
+        (SELECT e.agent_id FROM lead_events e WHERE e.lead_id = l.id AND e.type = 'RECLAIMED' LIMIT 1) AS agent_id,
+        (SELECT count(*)::int FROM offers o WHERE o.lead_id = l.id AND o.round = 2) AS round2
+      FROM leads l WHERE l.id = ANY($1::int[]) ORDER BY l.id`, [leadIds]);
+    await eventually(async () => ((await rowsOf()).every((r) => r.reclaims > 0 && r.round2 > 0) ? true : undefined), 'every lead reclaimed', 10_000);
+    // Another poll period of every instance: still one reclaim and one second round per lead.
+    await sleep(CLUSTER_POLL_MS + 200);
+    for (const r of await rowsOf()) {
+      expect(r).toMatchObject({ reclaims: 1, round2: 1 });
+      expect(String(r.agent_id)).toBe(owners.get(String(r.lead_id))?.id);
+    }
+    // Each former owner, connected to C, heard the RECLAIMED event of each lead they lost.
+    for (const [i, a] of agents.entries()) {
+      const lost = [...owners].filter(([, o]) => o === a).map(([leadId]) => leadId).sort();
+      const heard: string[] = [];
+      const feed = feeds[i];
+      if (!feed) throw new Error('feed');
+      while (heard.length < lost.length) {
+        const { leadEvents } = await feed.next(5000);
+        if (leadEvents.type === 'RECLAIMED') heard.push(leadEvents.lead.id);
+      }
+      expect(heard.sort()).toEqual(lost);
+      feed.close();
+    }
+  }, 30_000);
+
   it('SIGKILL of the instance that made the offers: the survivors expire each of them on time, once, and route the leads on', async () => {
     const LEADS = 10;
     const WINDOW_S = 2;

@@ -36,6 +36,12 @@ export class ReferenceTally {
   private readonly totals = emptyTotals();
   private readonly agents = new Map<number, { t: OfferTotals; answers: number[] }>();
   private readonly accepts: number[] = [];
+  private readonly reclaims = new Map<number, number>();
+
+  /** A RECLAIMED event of the range, naming its former owner. */
+  reclaim(agentId: number): void {
+    this.reclaims.set(agentId, (this.reclaims.get(agentId) ?? 0) + 1);
+  }
 
   lead(state: string, sourceId: number, statusCodeId: number | null): void {
     this.total++;
@@ -67,6 +73,8 @@ export class ReferenceTally {
     const accepts = [...this.accepts].sort((x, y) => x - y);
     const byCount = <T extends { count: number }>(id: (x: T) => number) => (a: T, b: T) => b.count - a.count || id(a) - id(b);
     return {
+      reclaims: [...this.reclaims.values()].reduce((sum, n) => sum + n, 0),
+      reclaimsByAgent: [...this.reclaims].map(([agentId, count]) => ({ agentId, count })).sort(byCount((x) => x.agentId)),
       total: this.total,
       byState: STATES.map((state) => ({ state, count: this.states.get(state) ?? 0 })),
       bySource: [...this.sources].map(([sourceId, count]) => ({ sourceId, count })).sort(byCount((x) => x.sourceId)),

@@ -5,10 +5,10 @@ import type { Viewer } from '../../domain/viewer.js';
 import { channels, filterStream } from '../../events/event-bus.js';
 import type { LeadChange, OfferChange } from '../../events/routing-events.js';
 import type { LeadView } from '../../services/lead-service.js';
-import type { LeadEventRow, LeadRow, OfferRow } from '../../store/rows.js';
+import type { LeadContactRow, LeadEventRow, LeadRow, OfferRow } from '../../store/rows.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
-import { Lead, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
+import { Lead, LeadContact, LeadEvent, Offer, OfferEvent, RoutingDecision, SubmitLeadInput } from '../types/lead-types.js';
 import type { RoutingReasonEnum } from '../types/enums.js';
 import { User } from '../types/org-types.js';
 import { ADMIN_ONLY, LeadSource, RoutingPreviewEntry } from '../types/source-types.js';
@@ -94,6 +94,23 @@ export class LeadResolver {
     return (await ctx.loaders.user.loadMany(ids)).filter((u) => u !== null && !(u instanceof Error));
   }
 
+  @FieldResolver(() => [LeadContact], {
+    description: 'Contacts logged with the client (logContact), oldest first; empty when none, or when hidden from you (contactHidden).',
+  })
+  contacts(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<LeadContactRow[]> {
+    return ctx.services.leads.contactsOfLead(lead.id);
+  }
+
+  @FieldResolver(() => Lead, {
+    nullable: true,
+    description: 'REPEAT: the earlier lead of the same client whose owner this one went to (null when you may not see that '
+      + 'lead); null for any other kind, or when hidden from you (contactHidden).',
+  })
+  async repeatOf(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<LeadView | null> {
+    if (lead.repeatOfId === null) return null;
+    return ctx.services.leads.visibleLead(requireViewer(ctx), lead.repeatOfId);
+  }
+
   @FieldResolver(() => [Offer], { description: 'Admins: every offer of the lead; agents: their own.' })
   async offers(@Root() lead: LeadView, @Ctx() ctx: GraphQLContext): Promise<OfferView[]> {
     const viewer = requireViewer(ctx);
@@ -132,6 +149,14 @@ export class LeadResolver {
     const only = last === true ? 'LAST' : round ?? null;
     return (await ctx.services.leads.routingRounds(lead.id, only)).flatMap((r) =>
       r.decisions.map(([agentId, reason]) => Object.assign(new RoutingDecision(), { round: r.round, at: r.at, reason, agentId } as RoutingDecision)));
+  }
+}
+
+@Resolver(() => LeadContact)
+export class LeadContactResolver {
+  @FieldResolver(() => User, { description: 'Who logged it.' })
+  by(@Root() contact: LeadContactRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.user.load(contact.byUserId);
   }
 }
 

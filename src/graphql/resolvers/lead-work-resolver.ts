@@ -8,8 +8,9 @@ import type { LeadListFilter } from '../../store/port.js';
 import { type GraphQLContext, requireAdmin, requireViewer } from '../context.js';
 import { inputId, targetId } from '../ids.js';
 import { Lead, LeadEvent } from '../types/lead-types.js';
+import { ContactKindEnum } from '../types/enums.js';
 import {
-  AgentOfferStats, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount, PageInfo,
+  AgentOfferStats, AgentReclaimCount, LeadConnection, LeadFilter, LeadSourceCount, LeadStats, LeadStatusCount, PageInfo,
 } from '../types/lead-work-types.js';
 import { User } from '../types/org-types.js';
 import { LeadSource } from '../types/source-types.js';
@@ -53,6 +54,22 @@ export class LeadWorkResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<LeadView> {
     return ctx.services.leadWork.setLeadStatus(requireViewer(ctx), targetId(leadId, 'lead'), inputId('statusCodeId', statusCodeId));
+  }
+
+  @Mutation(() => Lead, {
+    description: "The lead's owner, one of its users, or an ADMIN records reaching out to the client: a CONTACTED event, "
+      + "Lead.contacts and Lead.lastContactAt. It meets the owner's contact deadline (the source's contactDeadlineSeconds). "
+      + 'An agent who was only offered the lead is FORBIDDEN; one who cannot see it, NOT_FOUND.',
+  })
+  logContact(
+    @Arg('leadId', () => ID, { description: 'The lead whose client was reached.' }) leadId: string,
+    @Arg('kind', () => ContactKindEnum, { description: 'How the client was reached.' }) kind: ContactKindEnum,
+    @Arg('note', () => String, {
+      nullable: true, description: 'Optional, at most 2000 characters; kept with the contact and its CONTACTED event.',
+    }) note: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<LeadView> {
+    return ctx.services.leadWork.logContact(requireViewer(ctx), targetId(leadId, 'lead'), kind, note);
   }
 
   @Mutation(() => Lead, {
@@ -185,6 +202,16 @@ export class LeadStatusCountResolver {
 export class AgentOfferStatsResolver {
   @FieldResolver(() => User, { description: 'The agent.' })
   async agent(@Root() row: AgentStats, @Ctx() ctx: GraphQLContext) {
+    const user = await ctx.loaders.user.load(row.agentId);
+    if (!user) throw new Error(`user ${row.agentId} is missing`);
+    return user;
+  }
+}
+
+@Resolver(() => AgentReclaimCount)
+export class AgentReclaimCountResolver {
+  @FieldResolver(() => User, { description: 'The agent the leads were reclaimed from.' })
+  async agent(@Root() row: { agentId: number }, @Ctx() ctx: GraphQLContext) {
     const user = await ctx.loaders.user.load(row.agentId);
     if (!user) throw new Error(`user ${row.agentId} is missing`);
     return user;

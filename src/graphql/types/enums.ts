@@ -2,7 +2,8 @@
 import { registerEnumType } from 'type-graphql';
 
 export enum RoleEnum { ADMIN = 'ADMIN', AGENT = 'AGENT' }
-export enum LeadKindEnum { DIRECT_TO_USER = 'DIRECT_TO_USER', GENERAL = 'GENERAL' }
+export enum LeadKindEnum { DIRECT_TO_USER = 'DIRECT_TO_USER', GENERAL = 'GENERAL', REPEAT = 'REPEAT' }
+export enum ContactKindEnum { CALL = 'CALL', TEXT = 'TEXT', EMAIL = 'EMAIL', MEETING = 'MEETING', OTHER = 'OTHER' }
 export enum LeadStateEnum { ROUTING = 'ROUTING', ASSIGNED = 'ASSIGNED', UNASSIGNED = 'UNASSIGNED' }
 export enum OfferStateEnum {
   PENDING = 'PENDING', ACCEPTED = 'ACCEPTED', DECLINED = 'DECLINED', EXPIRED = 'EXPIRED', TAKEN = 'TAKEN',
@@ -13,7 +14,7 @@ export enum OfferEventTypeEnum {
 export enum LeadEventTypeEnum {
   CREATED = 'CREATED', OFFERED = 'OFFERED', ACCEPTED = 'ACCEPTED', DECLINED = 'DECLINED', EXPIRED = 'EXPIRED',
   ASSIGNED = 'ASSIGNED', UNASSIGNED = 'UNASSIGNED', OWNER_CHANGED = 'OWNER_CHANGED', USER_ADDED = 'USER_ADDED',
-  USER_REMOVED = 'USER_REMOVED', STATUS_CHANGED = 'STATUS_CHANGED',
+  USER_REMOVED = 'USER_REMOVED', STATUS_CHANGED = 'STATUS_CHANGED', CONTACTED = 'CONTACTED', RECLAIMED = 'RECLAIMED',
 }
 export enum RoutingReasonEnum {
   OFFERED = 'OFFERED', ALREADY_OFFERED = 'ALREADY_OFFERED', HALTED = 'HALTED', OUT_OF_OFFICE = 'OUT_OF_OFFICE',
@@ -40,6 +41,22 @@ registerEnumType(LeadKindEnum, {
         + 'let it expire, it is routed like a GENERAL lead. Never carries a referral fee.',
     },
     GENERAL: { description: "Offered to the source's eligible agents in round-robin rounds; the first to accept wins it." },
+    REPEAT: {
+      description: 'A returning client: on a source with repeatLeadsToOwner, a lead whose email (any case) or phone matched an '
+        + 'earlier lead with an active owner went straight to that owner (ASSIGNED, no offers, no fee; repeatOf names the '
+        + 'earlier lead). A lead with a targetUserId the source takes as direct stays DIRECT_TO_USER.',
+    },
+  },
+});
+registerEnumType(ContactKindEnum, {
+  name: 'ContactKind',
+  description: 'How an agent reached out to a lead\'s client (logContact).',
+  valuesConfig: {
+    CALL: { description: 'A phone call.' },
+    TEXT: { description: 'A text message.' },
+    EMAIL: { description: 'An email.' },
+    MEETING: { description: 'A meeting in person or by video.' },
+    OTHER: { description: 'Any other way (the note says which).' },
   },
 });
 registerEnumType(LeadStateEnum, {
@@ -100,6 +117,11 @@ registerEnumType(LeadEventTypeEnum, {
     USER_ADDED: { description: '`agent` was added to the users who work the lead.' },
     USER_REMOVED: { description: '`agent` was removed from the users who work the lead.' },
     STATUS_CHANGED: { description: "The lead's status was set to `statusCode`." },
+    CONTACTED: { description: '`agent` (the owner, a user or an admin) logged a contact with the client (logContact); the note is the one given.' },
+    RECLAIMED: {
+      description: "The owner, `agent`, logged no contact and set no status within the source's contactDeadlineSeconds of "
+        + 'accepting: the lead was taken from them and its users and routed on with the next round (the note says why).',
+    },
   },
 });
 registerEnumType(RoutingReasonEnum, {

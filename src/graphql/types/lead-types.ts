@@ -1,7 +1,7 @@
 // GraphQL types of leads, offers, lead events and routing explanations.
 import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from 'type-graphql';
 import {
-  LeadEventTypeEnum, LeadKindEnum, LeadStateEnum, OfferEventTypeEnum, OfferStateEnum, RoutingReasonEnum,
+  ContactKindEnum, LeadEventTypeEnum, LeadKindEnum, LeadStateEnum, OfferEventTypeEnum, OfferStateEnum, RoutingReasonEnum,
 } from './enums.js';
 
 @ObjectType({
@@ -13,7 +13,7 @@ import {
 })
 export class Lead {
   @Field(() => ID, { description: 'The lead\'s id.' }) id!: number;
-  @Field(() => LeadKindEnum, { description: 'DIRECT_TO_USER or GENERAL, decided when the lead came in.' }) kind!: LeadKindEnum;
+  @Field(() => LeadKindEnum, { description: 'DIRECT_TO_USER, GENERAL or REPEAT, decided when the lead came in.' }) kind!: LeadKindEnum;
   @Field(() => LeadStateEnum, { description: 'ROUTING (no owner yet), ASSIGNED (has an owner) or UNASSIGNED (in the admins\' pool).' })
   state!: LeadStateEnum;
   @Field(() => String, { description: 'The prospect\'s first name (never empty). Shown to agents offered the lead.' }) firstName!: string;
@@ -61,6 +61,19 @@ export class Lead {
   @Field(() => GraphQLISODateTime, { description: 'When the lead came in.' }) createdAt!: Date;
   @Field(() => Int, { description: 'The last routing round started (0 before the first; a direct lead\'s offer is round 1).' })
   round!: number;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When a contact with the client was last logged (logContact); null before the first, or when hidden from you (contactHidden).',
+  })
+  lastContactAt!: Date | null;
+}
+
+@ObjectType({ description: 'A contact with a lead\'s client that an agent or admin logged (logContact).' })
+export class LeadContact {
+  @Field(() => ID, { description: 'The contact\'s id.' }) id!: number;
+  @Field(() => ContactKindEnum, { description: 'How the client was reached.' }) kind!: ContactKindEnum;
+  @Field(() => String, { nullable: true, description: 'The note given; null when none.' }) note!: string | null;
+  @Field(() => GraphQLISODateTime, { description: 'When it was logged.' }) at!: Date;
 }
 
 @ObjectType({ description: 'An offer of a lead to one agent, open until expiresAt.' })

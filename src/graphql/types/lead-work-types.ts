@@ -85,6 +85,12 @@ export class AgentOfferStats {
   agentId!: number;
 }
 
+@ObjectType({ description: "Leads reclaimed from one agent in the range (they missed the source's contact deadline)." })
+export class AgentReclaimCount {
+  @Field(() => Int, { description: 'RECLAIMED events naming this agent as the former owner in the range.' }) count!: number;
+  agentId!: number;
+}
+
 @ObjectType({ description: 'The lead management dashboard: leads created and offers made in the range.' })
 export class LeadStats {
   @Field(() => Int, { description: 'Leads created in the range.' }) total!: number;
@@ -100,4 +106,11 @@ export class LeadStats {
   @Field(() => Float, { nullable: true, description: '90th percentile (nearest rank) of the same; null when none.' })
   p90SecondsToAccept!: number | null;
   @Field(() => [AgentOfferStats], { description: 'Agents with offers in the range, by id.' }) perAgent!: AgentOfferStats[];
+  @Field(() => Int, {
+    description: 'Leads reclaimed in the range (RECLAIMED events whose time is in it: an owner who logged no contact and set '
+      + "no status within the source's contactDeadlineSeconds). A lead reclaimed twice counts twice.",
+  })
+  reclaims!: number;
+  @Field(() => [AgentReclaimCount], { description: 'Reclaims in the range per former owner, most first (ties by agent id).' })
+  reclaimsByAgent!: AgentReclaimCount[];
 }

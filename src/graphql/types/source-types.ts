@@ -50,6 +50,18 @@ export class LeadSource {
     description: `Where a web form post redirects after success; null: the server's own page.${ADMIN_ONLY}`,
   })
   thankYouUrl!: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Seconds the winner of one of this source\'s leads (an agent who accepted it in a race) has to log a contact '
+      + '(logContact) or set its status, or the lead is RECLAIMED and routed on without them; null: no deadline.' + ADMIN_ONLY,
+  })
+  contactDeadlineSeconds!: number | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'A lead whose email (any case) or phone matches an earlier lead with an active owner goes straight to that '
+      + `owner as a REPEAT lead: ASSIGNED, no offers, no fee.${ADMIN_ONLY}`,
+  })
+  repeatLeadsToOwner!: boolean;
   @Field(() => GraphQLISODateTime, { nullable: true, description: `When the source was created.${ADMIN_ONLY}` })
   createdAt!: Date;
   @Field(() => Boolean, {
@@ -116,4 +128,16 @@ export class LeadSourceInput {
     description: '[none] After this many rounds without a taker, matchServiceArea no longer applies; 1 to 100; 0 removes it.',
   })
   widenAfterRounds?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: '[none] Seconds the winner of a lead has, from accepting, to log a contact or set its status before the lead is '
+      + 'reclaimed and routed on; 1 to 604800 (7 days), or 0 to remove the deadline. Applies to leads accepted from then on.',
+  })
+  contactDeadlineSeconds?: number | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: '[false] A returning client (email in any case, or phone, of an earlier lead with an active owner) goes straight '
+      + 'to that owner as a REPEAT lead instead of being raced.',
+  })
+  repeatLeadsToOwner?: boolean | null;
 }

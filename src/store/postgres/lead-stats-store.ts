@@ -22,7 +22,7 @@
 //   there is held until that transaction ends, and holds off every other commit of leads or offers meanwhile:
 //   the services read the figures outside transactions.
 import { sql, type SQL } from 'drizzle-orm';
-import type { AgentBucketCount, AgentBuckets, BucketCount, LeadCount, LeadStatsStore, OfferCount, StatsReader } from '../port.js';
+import type { AgentBucketCount, AgentBuckets, BucketCount, LeadCount, LeadStatsStore, OfferCount, ReclaimCount, StatsReader } from '../port.js';
 import {
   BAND_SHIFT, DAY_MS, LIVE_SPAN, mergeCounts, planRange, type Piece, type RangePlan, type RollupExtent, type StatsRange,
 } from '../lead-stats-rules.js';
@@ -199,6 +199,14 @@ function reader(db: PgExecutor, range: StatsRange, { pieces, edges }: RangePlan,
       // Status code 0 in the rollups: the lead has none.
       for (const r of rows) if (r.statusCodeId === 0) r.statusCodeId = null;
       return rows;
+    },
+
+    async reclaimCounts(): Promise<ReclaimCount[]> {
+      // lead_events_reclaimed (partial: reclaims only) holds at and agent_id: an index-only range.
+      return all<ReclaimCount>(db, sql`SELECT agent_id AS "agentId", count(*)::int AS n FROM lead_events
+        WHERE type = 'RECLAIMED' AND agent_id IS NOT NULL
+          ${range.from ? sql`AND at >= ${range.from}` : sql``} ${range.to ? sql`AND at < ${range.to}` : sql``}
+        GROUP BY 1 ORDER BY 1`);
     },
 
     async offerCounts(): Promise<OfferCount[]> {

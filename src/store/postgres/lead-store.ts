@@ -217,6 +217,49 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return row?.at ? row.at.getTime() : null;
     },
 
+    async claimDueContactDeadlines(now: Date, limit: number): Promise<LeadRow[]> {
+      // Claimed FOR UPDATE SKIP LOCKED: another instance's pass, or a change of the lead in progress
+      // (a logContact clearing the deadline), holds the others, and the next pass sees what is left.
+      // Clearing the deadline, guarded by it still being due, makes the claim once-only; owner and
+      // state come back as they were, for the reclaim to check.
+      return db.update(leads).set({ contactDueAt: null })
+        .where(and(sql`${leads.contactDueAt} <= ${now}`, sql`${leads.id} IN (
+          SELECT l.id FROM ${leads} l WHERE l.contact_due_at <= ${now}
+          ORDER BY l.contact_due_at LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)`))
+        .returning();
+    },
+
+    async markAcceptedOfferReclaimed(leadId: number, now: Date): Promise<OfferRow | null> {
+      // The caller holds the lead's lock (its claim took it).
+      const [row] = await db.update(offers).set({ reclaimedAt: now })
+        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'ACCEPTED'), sql`${offers.reclaimedAt} IS NULL`)).returning();
+      return row ?? null;
+    },
+
+    async earliestContactDeadline(): Promise<number | null> {
+      const [row] = await db.select({ at: sql<Date | null>`min(${leads.contactDueAt})`.mapWith(leads.contactDueAt) }).from(leads)
+        .where(sql`${leads.contactDueAt} IS NOT NULL`);
+      return row?.at ? row.at.getTime() : null;
+    },
+
+    async findRepeatOwner(email: string | null, phone: string | null): Promise<{ leadId: number; ownerId: number } | null> {
+      // One probe per index (leads_email_id, leads_phone_id), newest first, stopping at the first lead
+      // whose owner is active; the newer of the two matches wins.
+      const probe = async (column: 'email' | 'phone', value: string | null) => {
+        if (value === null) return null;
+        const [row] = await db.select({ leadId: leads.id, ownerId: sql<number>`${leads.ownerId}` }).from(leads)
+          .innerJoin(users, eq(users.id, leads.ownerId))
+          .where(and(eq(column === 'email' ? leads.email : leads.phone, value), sql`${leads.ownerId} IS NOT NULL`, eq(users.active, true)))
+          .orderBy(desc(leads.id)).limit(1);
+        return row ?? null;
+      };
+      const byEmail = await probe('email', email);
+      const byPhone = await probe('phone', phone);
+      if (byEmail && byPhone) return byEmail.leadId > byPhone.leadId ? byEmail : byPhone;
+      return byEmail ?? byPhone;
+    },
+
     async insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]> {
       if (rows.length === 0) return [];
       return db.insert(leadEvents).values(rows).returning();

@@ -151,6 +151,10 @@ export const leadSources = pgTable('lead_sources', {
   matchServiceArea: boolean('match_service_area').notNull().default(false),
   /** After this many rounds without a taker the service-area rule no longer applies; null: never. */
   widenAfterRounds: integer('widen_after_rounds'),
+  /** Seconds the winner of a general lead has to log a contact or set its status (see the SQLite schema); null: none. */
+  contactDeadlineSeconds: integer('contact_deadline_seconds'),
+  /** A returning client goes straight to the active owner of their earlier lead. */
+  repeatLeadsToOwner: boolean('repeat_leads_to_owner').notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('lead_sources_public_key_unique').on(t.publicKey)]);
 
@@ -173,7 +177,7 @@ export const statusCodes = pgTable('status_codes', {
 export const leads = pgTable('leads', {
   id: id(),
   sourceId: integer('source_id').notNull().references(() => leadSources.id),
-  kind: text('kind', { enum: ['DIRECT_TO_USER', 'GENERAL'] }).notNull(),
+  kind: text('kind', { enum: ['DIRECT_TO_USER', 'GENERAL', 'REPEAT'] }).notNull(),
   state: text('state', { enum: ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] }).notNull(),
   /** The agent whose own site or listing the lead came from (direct leads). */
   targetUserId: integer('target_user_id').references(() => users.id),
@@ -203,6 +207,12 @@ export const leads = pgTable('leads', {
   routingAnchor: integer('routing_anchor'),
   createdAt: createdAt(),
   assignedAt: time('assigned_at'),
+  /** REPEAT leads: the earlier lead of the same client whose owner this one went to. */
+  repeatOfId: integer('repeat_of_id'),
+  /** The owner's contact deadline (see the SQLite schema): a row, claimed FOR UPDATE SKIP LOCKED when due. */
+  contactDueAt: time('contact_due_at'),
+  /** The latest contact logged with the client (logContact). */
+  lastContactAt: time('last_contact_at'),
 }, (t) => [
   uniqueIndex('leads_source_external_unique').on(t.sourceId, t.externalId).where(sql`external_id IS NOT NULL`),
   index('leads_state_id').on(t.state, t.id),
@@ -212,6 +222,9 @@ export const leads = pgTable('leads', {
   index('leads_created_at').on(t.createdAt),
   index('leads_stats').on(t.state, t.sourceId, t.statusCodeId, t.createdAt),
   index('leads_state_source_id').on(t.state, t.sourceId, t.id),
+  index('leads_contact_due').on(t.contactDueAt).where(sql`contact_due_at IS NOT NULL`),
+  index('leads_email_id').on(t.email, t.id).where(sql`email IS NOT NULL`),
+  index('leads_phone_id').on(t.phone, t.id).where(sql`phone IS NOT NULL`),
 ]);
 
 /**
@@ -243,12 +256,17 @@ export const offers = pgTable('offers', {
   /** The deadline is this row, not a timer: every instance's scheduler scans PENDING offers by it. */
   expiresAt: time('expires_at').notNull(),
   respondedAt: time('responded_at'),
+  /**
+   * Set on the ACCEPTED offer of a lead reclaimed from its owner (a missed contact deadline): the accept
+   * stays in the record and the figures, and the lead may be won again by another agent's offer.
+   */
+  reclaimedAt: time('reclaimed_at'),
 }, (t) => [
   index('offers_lead').on(t.leadId),
   index('offers_pending_deadline').on(t.expiresAt).where(sql`state = 'PENDING'`),
   index('offers_agent_stats').on(t.agentId, t.state, t.offeredAt, t.direct, t.respondedAt),
   // One winner per lead, whatever the interleaving of accepts on different instances.
-  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED'`),
+  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED' AND reclaimed_at IS NULL`),
 ]);
 
 /** The audit trail: every state change of a lead, written in the transaction that made it. */
@@ -257,7 +275,7 @@ export const leadEvents = pgTable('lead_events', {
   leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
   type: text('type', {
     enum: ['CREATED', 'OFFERED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'ASSIGNED', 'UNASSIGNED',
-      'OWNER_CHANGED', 'USER_ADDED', 'USER_REMOVED', 'STATUS_CHANGED'],
+      'OWNER_CHANGED', 'USER_ADDED', 'USER_REMOVED', 'STATUS_CHANGED', 'CONTACTED', 'RECLAIMED'],
   }).notNull(),
   at: time('at').notNull(),
   /** Who caused it (null: the system, or an anonymous web form). */
@@ -267,7 +285,20 @@ export const leadEvents = pgTable('lead_events', {
   offerId: integer('offer_id').references(() => offers.id),
   statusCodeId: integer('status_code_id').references(() => statusCodes.id),
   note: text('note'),
-}, (t) => [index('lead_events_lead').on(t.leadId, t.id)]);
+}, (t) => [
+  index('lead_events_lead').on(t.leadId, t.id),
+  index('lead_events_reclaimed').on(t.at, t.agentId).where(sql`type = 'RECLAIMED'`),
+]);
+
+/** Every contact an agent logged with a lead's client (logContact). */
+export const leadContacts = pgTable('lead_contacts', {
+  id: id(),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  kind: text('kind', { enum: ['CALL', 'TEXT', 'EMAIL', 'MEETING', 'OTHER'] }).notNull(),
+  note: text('note'),
+  at: time('at').notNull(),
+  byUserId: integer('by_user_id').notNull().references(() => users.id),
+}, (t) => [index('lead_contacts_lead').on(t.leadId, t.id)]);
 
 /** Why a lead went where it did: one row per routing round (see the SQLite schema for `decisions`). */
 export const routingRounds = pgTable('routing_rounds', {

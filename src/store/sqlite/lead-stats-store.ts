@@ -20,7 +20,7 @@
 //
 // Auto-accepted direct offers (direct, answered the instant they were made) were never offered to
 // anyone: they are left out of every offer figure, here and in the triggers alike.
-import type { AgentBucketCount, LeadCount, StatsReader } from '../port.js';
+import type { AgentBucketCount, LeadCount, ReclaimCount, StatsReader } from '../port.js';
 import { BAND_SHIFT, DAY_MS, LIVE_SPAN, mergeCounts, planRange, type Piece, type RangePlan, type StatsRange } from '../lead-stats-rules.js';
 import type { Db } from './database.js';
 import { clientOf } from './transaction.js';
@@ -131,7 +131,11 @@ export function createLeadStatsStore(db: Db) {
     return planRange(range, { first: Math.min(...firsts), latest: Math.max(...latests) });
   }
 
-  function reader({ pieces, edges }: RangePlan): SyncStatsReader {
+  // Reclaims by former owner over [from, to) in ms, through lead_events_reclaimed (partial: reclaims only).
+  const reclaims = sqlite.prepare(`SELECT agent_id AS agentId, count(*) AS n FROM lead_events INDEXED BY lead_events_reclaimed
+      WHERE type = 'RECLAIMED' AND at >= @from AND at < @to AND agent_id IS NOT NULL GROUP BY agent_id ORDER BY agent_id`);
+
+  function reader({ pieces, edges }: RangePlan, range: StatsRange): SyncStatsReader {
     const json = piecesJson(pieces);
     // The edges' offers, read once: every figure but the lead counts needs them.
     let edgeOffers: { agentId: number; state: string; bucket: number | null; n: number }[] | undefined;
@@ -139,6 +143,10 @@ export function createLeadStatsStore(db: Db) {
       parsed<[number, string, number | null]>(rawOffers.get({ from, to })).map(([agentId, state, bucket]) => ({ agentId, state, bucket, n: 1 })));
 
     return {
+      reclaimCounts() {
+        return reclaims.all({ from: range.from?.getTime() ?? Number.MIN_SAFE_INTEGER, to: range.to?.getTime() ?? Number.MAX_SAFE_INTEGER }) as ReclaimCount[];
+      },
+
       leadCounts() {
         const rows = mergeCounts(leadRollups.all({ pieces: json }) as LeadCount[],
           edges.flatMap(([from, to]) => rawLeads.all({ from, to }) as LeadCount[]),
@@ -189,7 +197,7 @@ export function createLeadStatsStore(db: Db) {
     open(range: StatsRange): SyncStatsReader {
       const p = plan(range);
       sumPastPeriods(p.pieces);
-      return reader(p);
+      return reader(p, range);
     },
   };
 }

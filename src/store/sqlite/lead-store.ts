@@ -70,6 +70,20 @@ export function createLeadStore(conn: SqliteConnection) {
     `UPDATE offers SET state = 'ACCEPTED', responded_at = @nowMs
      WHERE lead_id = @leadId AND agent_id = @agentId AND state = 'PENDING'`);
   const usersOfLead = client.prepare('SELECT user_id FROM lead_users WHERE lead_id = ? ORDER BY user_id').pluck();
+  // Contact deadlines (leads.contact_due_at, partial index leads_contact_due): claimed by clearing.
+  const claimContactDue = preparedReturning(db, leads,
+    `UPDATE leads SET contact_due_at = NULL
+     WHERE id IN (SELECT id FROM leads WHERE contact_due_at <= @nowMs ORDER BY contact_due_at LIMIT @limit)`);
+  const markReclaimed = preparedReturning(db, offers,
+    `UPDATE offers SET reclaimed_at = @nowMs WHERE lead_id = @leadId AND state = 'ACCEPTED' AND reclaimed_at IS NULL`);
+  const earliestContactDue = client.prepare('SELECT min(contact_due_at) FROM leads WHERE contact_due_at IS NOT NULL').pluck();
+  // Returning clients: one probe per index, newest first, stopping at the first lead whose owner is active.
+  const repeatByEmail = client.prepare(`SELECT l.id AS leadId, l.owner_id AS ownerId FROM leads l INDEXED BY leads_email_id
+     JOIN users u ON u.id = l.owner_id
+     WHERE l.email = ? AND l.owner_id IS NOT NULL AND u.active = 1 ORDER BY l.id DESC LIMIT 1`);
+  const repeatByPhone = client.prepare(`SELECT l.id AS leadId, l.owner_id AS ownerId FROM leads l INDEXED BY leads_phone_id
+     JOIN users u ON u.id = l.owner_id
+     WHERE l.phone = ? AND l.owner_id IS NOT NULL AND u.active = 1 ORDER BY l.id DESC LIMIT 1`);
 
   function findLeads(ids: readonly number[]): LeadRow[] {
     if (ids.length === 0) return [];
@@ -183,6 +197,29 @@ export function createLeadStore(conn: SqliteConnection) {
     earliestPendingDeadline: (): number | null => {
       const at = earliestDeadline.get() as number | null;
       return at === null ? null : Number(at);
+    },
+
+    claimDueContactDeadlines(now: Date, limit: number): LeadRow[] {
+      // One writer at a time on SQLite: clearing the deadline in this transaction is the claim.
+      return claimContactDue.all({ nowMs: now.getTime(), limit });
+    },
+
+    markAcceptedOfferReclaimed(leadId: number, now: Date): OfferRow | null {
+      return markReclaimed.get({ leadId, nowMs: now.getTime() });
+    },
+
+    earliestContactDeadline(): number | null {
+      const at = earliestContactDue.get() as number | null;
+      return at === null ? null : Number(at);
+    },
+
+    findRepeatOwner(email: string | null, phone: string | null): { leadId: number; ownerId: number } | null {
+      type Match = { leadId: number; ownerId: number } | undefined;
+      const byEmail = email === null ? undefined : repeatByEmail.get(email) as Match;
+      const byPhone = phone === null ? undefined : repeatByPhone.get(phone) as Match;
+      // The newer of the two: the client's latest lead is the one whose owner knows them now.
+      const best = byEmail && byPhone ? (byEmail.leadId > byPhone.leadId ? byEmail : byPhone) : byEmail ?? byPhone;
+      return best ?? null;
     },
 
     insertEvents(rows: NewLeadEvent[]): LeadEventRow[] {

@@ -1,8 +1,9 @@
 // The store operations of working a lead: its users (lead_users). Owner, state and status changes
 // go through the lead store's updateLead; this file holds what only working a lead needs.
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
+import type { LeadContactRow, NewLeadContact } from '../rows.js';
 import type { Db } from './database.js';
-import { leadUsers } from './schema.js';
+import { leadContacts, leadUsers } from './schema.js';
 
 export function createLeadWorkStore(db: Db) {
   return {
@@ -20,6 +21,14 @@ export function createLeadWorkStore(db: Db) {
     clearLeadUsers(leadId: number): number[] {
       return db.delete(leadUsers).where(eq(leadUsers.leadId, leadId)).returning({ userId: leadUsers.userId }).all()
         .map((r) => r.userId);
+    },
+
+    insertContact(row: NewLeadContact): LeadContactRow {
+      return db.insert(leadContacts).values(row).returning().get();
+    },
+
+    contactsOfLead(leadId: number): LeadContactRow[] {
+      return db.select().from(leadContacts).where(eq(leadContacts.leadId, leadId)).orderBy(asc(leadContacts.id)).all();
     },
   };
 }

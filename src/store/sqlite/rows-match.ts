@@ -2,11 +2,11 @@
 // table gives is exactly the port's row type, and every row the port hands in can be inserted.
 // Nothing here runs; `tsc` fails on this file when schema.ts and rows.ts drift apart.
 import type {
-  LeadEventRow, LeadGroupRow, LeadRow, LeadSourceRow, NewApiToken, NewLead, NewLeadEvent, NewLeadSource,
+  LeadContactRow, NewLeadContact, LeadEventRow, LeadGroupRow, LeadRow, LeadSourceRow, NewApiToken, NewLead, NewLeadEvent, NewLeadSource,
   NewNotification, NewOffer, NewUser, NotificationRow, OfficeRow, OfferRow, SettingsRow, StatusCodeRow, TagRow, UserRow,
 } from '../rows.js';
 import type {
-  apiTokens, leadEvents, leadGroups, leads, leadSources, notifications, offers, offices, settings, statusCodes, tags, users,
+  apiTokens, leadContacts, leadEvents, leadGroups, leads, leadSources, notifications, offers, offices, settings, statusCodes, tags, users,
 } from './schema.js';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -25,6 +25,8 @@ export type SqliteRowsMatchThePort = [
   Holds<Same<typeof offers.$inferSelect, OfferRow>>,
   Holds<Same<typeof leadEvents.$inferSelect, LeadEventRow>>,
   Holds<Same<typeof notifications.$inferSelect, NotificationRow>>,
+  Holds<Same<typeof leadContacts.$inferSelect, LeadContactRow>>,
+  Holds<Fits<NewLeadContact, typeof leadContacts.$inferInsert>>,
   Holds<Fits<NewUser, typeof users.$inferInsert>>,
   Holds<Fits<NewApiToken, typeof apiTokens.$inferInsert>>,
   Holds<Fits<NewLeadSource, typeof leadSources.$inferInsert>>,

@@ -147,6 +147,13 @@ export const leadSources = sqliteTable('lead_sources', {
   matchServiceArea: integer('match_service_area', { mode: 'boolean' }).notNull().default(false),
   /** After this many rounds without a taker the service-area rule no longer applies; null: never. */
   widenAfterRounds: integer('widen_after_rounds'),
+  /**
+   * Seconds the winner of one of this source's leads has, from accepting, to log a contact or set the
+   * lead's status before it is reclaimed (routed on without them); null: no deadline.
+   */
+  contactDeadlineSeconds: integer('contact_deadline_seconds'),
+  /** A returning client (email or phone of an earlier lead with an active owner) goes straight to that owner. */
+  repeatLeadsToOwner: integer('repeat_leads_to_owner', { mode: 'boolean' }).notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('lead_sources_public_key_unique').on(t.publicKey)]);
 
@@ -169,7 +176,7 @@ export const statusCodes = sqliteTable('status_codes', {
 export const leads = sqliteTable('leads', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   sourceId: integer('source_id').notNull().references(() => leadSources.id),
-  kind: text('kind', { enum: ['DIRECT_TO_USER', 'GENERAL'] }).notNull(),
+  kind: text('kind', { enum: ['DIRECT_TO_USER', 'GENERAL', 'REPEAT'] }).notNull(),
   state: text('state', { enum: ['ROUTING', 'ASSIGNED', 'UNASSIGNED'] }).notNull(),
   /** The agent whose own site or listing the lead came from (direct leads). */
   targetUserId: integer('target_user_id').references(() => users.id),
@@ -202,6 +209,16 @@ export const leads = sqliteTable('leads', {
   routingAnchor: integer('routing_anchor'),
   createdAt: createdAt(),
   assignedAt: integer('assigned_at', { mode: 'timestamp_ms' }),
+  /** REPEAT leads: the earlier lead of the same client whose owner this one went to. */
+  repeatOfId: integer('repeat_of_id'),
+  /**
+   * The contact deadline is this row, not a timer (like an offer's expires_at): set when an agent wins
+   * the lead on a source with contactDeadlineSeconds, cleared by a logged contact, a status change or
+   * the lead leaving its owner; the deadline scheduler reclaims leads whose time has passed.
+   */
+  contactDueAt: integer('contact_due_at', { mode: 'timestamp_ms' }),
+  /** The latest contact logged with the client (logContact). */
+  lastContactAt: integer('last_contact_at', { mode: 'timestamp_ms' }),
 }, (t) => [
   // Partial (most leads carry no external id): a lead without one writes no entry here. NULLs never
   // conflict in a unique index, so the rule is the same; the lookup by (source, externalId) uses it.
@@ -219,6 +236,12 @@ export const leads = sqliteTable('leads', {
   index('leads_stats').on(t.state, t.sourceId, t.statusCodeId, t.createdAt),
   // State and source together (the dashboard's usual pair): a page reads in id order, no sort.
   index('leads_state_source_id').on(t.state, t.sourceId, t.id),
+  // Partial: only leads whose owner's contact deadline is running; the scheduler reads its minimum.
+  index('leads_contact_due').on(t.contactDueAt).where(sql`contact_due_at IS NOT NULL`),
+  // Returning clients: the newest earlier lead with this email or phone (emails are stored lower-cased
+  // and phones in E.164 by intake, so equality is the case-insensitive, format-blind match).
+  index('leads_email_id').on(t.email, t.id).where(sql`email IS NOT NULL`),
+  index('leads_phone_id').on(t.phone, t.id).where(sql`phone IS NOT NULL`),
 ]);
 
 /**
@@ -252,6 +275,11 @@ export const offers = sqliteTable('offers', {
   /** The deadline is this row, not a timer: the scheduler scans PENDING offers by it. */
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   respondedAt: integer('responded_at', { mode: 'timestamp_ms' }),
+  /**
+   * Set on the ACCEPTED offer of a lead reclaimed from its owner (a missed contact deadline): the accept
+   * stays in the record and the figures, and the lead may be won again by another agent's offer.
+   */
+  reclaimedAt: integer('reclaimed_at', { mode: 'timestamp_ms' }),
 }, (t) => [
   index('offers_lead').on(t.leadId),
   // (No separate (agent_id, state) index: offers_agent_stats below begins with those two columns.)
@@ -261,7 +289,7 @@ export const offers = sqliteTable('offers', {
   index('offers_agent_stats').on(t.agentId, t.state, t.offeredAt, t.direct, t.respondedAt),
   // One winner per lead: the race is decided by a conditional UPDATE, and this index makes a second
   // ACCEPTED offer for a lead impossible whatever the code above it does (the same index on PostgreSQL).
-  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED'`),
+  uniqueIndex('offers_one_accepted_per_lead').on(t.leadId).where(sql`state = 'ACCEPTED' AND reclaimed_at IS NULL`),
 ]);
 
 /** The audit trail: every state change of a lead, written in the transaction that made it. */
@@ -270,7 +298,7 @@ export const leadEvents = sqliteTable('lead_events', {
   leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
   type: text('type', {
     enum: ['CREATED', 'OFFERED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'ASSIGNED', 'UNASSIGNED',
-      'OWNER_CHANGED', 'USER_ADDED', 'USER_REMOVED', 'STATUS_CHANGED'],
+      'OWNER_CHANGED', 'USER_ADDED', 'USER_REMOVED', 'STATUS_CHANGED', 'CONTACTED', 'RECLAIMED'],
   }).notNull(),
   at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   /** Who caused it (null: the system, or an anonymous web form). */
@@ -280,7 +308,21 @@ export const leadEvents = sqliteTable('lead_events', {
   offerId: integer('offer_id').references(() => offers.id),
   statusCodeId: integer('status_code_id').references(() => statusCodes.id),
   note: text('note'),
-}, (t) => [index('lead_events_lead').on(t.leadId, t.id)]);
+}, (t) => [
+  index('lead_events_lead').on(t.leadId, t.id),
+  // The dashboard's reclaims by agent over a range: reclaims are rare, so a partial index holds few rows.
+  index('lead_events_reclaimed').on(t.at, t.agentId).where(sql`type = 'RECLAIMED'`),
+]);
+
+/** Every contact an agent logged with a lead's client (logContact): the lead's CONTACTED events, with their kind. */
+export const leadContacts = sqliteTable('lead_contacts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  leadId: integer('lead_id').notNull().references(() => leads.id, { onDelete: 'cascade' }),
+  kind: text('kind', { enum: ['CALL', 'TEXT', 'EMAIL', 'MEETING', 'OTHER'] }).notNull(),
+  note: text('note'),
+  at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  byUserId: integer('by_user_id').notNull().references(() => users.id),
+}, (t) => [index('lead_contacts_lead').on(t.leadId, t.id)]);
 
 /**
  * Why a lead went where it did: one row per routing round, each agent considered with a reason.

@@ -37,6 +37,7 @@ function promisedReader(reader: SyncStatsReader, gate: Gate): StatsReader {
     offerCounts: () => gate.run(() => reader.offerCounts()),
     acceptBuckets: () => gate.run(() => reader.acceptBuckets()),
     responseBuckets: (want) => gate.run(() => reader.responseBuckets(want)),
+    reclaimCounts: () => gate.run(() => reader.reclaimCounts()),
   };
 }
 

@@ -9,6 +9,8 @@ export type LeadEventType =
   | 'ACCEPTED'
   /** The lead got its owner, `agent`, and is now ASSIGNED. */
   | 'ASSIGNED'
+  /** `agent` (the owner, a user or an admin) logged a contact with the client (logContact); the note is the one given. */
+  | 'CONTACTED'
   /** The lead came in (actor: the signed-in user who submitted it; null for an anonymous web form or forwarded email). */
   | 'CREATED'
   /** `agent` declined their offer. */
@@ -19,6 +21,8 @@ export type LeadEventType =
   | 'OFFERED'
   /** The owner was changed by hand to `agent` (setLeadOwner); the note is the one given. */
   | 'OWNER_CHANGED'
+  /** The owner, `agent`, logged no contact and set no status within the source's contactDeadlineSeconds of accepting: the lead was taken from them and its users and routed on with the next round (the note says why). */
+  | 'RECLAIMED'
   /** The lead's status was set to `statusCode`. */
   | 'STATUS_CHANGED'
   /** The lead went to the admins' pool: no eligible agent was left, or an admin returned it to the broker (`agent`: the former owner). */
@@ -51,7 +55,9 @@ export type LeadKind =
   /** From an agent's own site or listing (SubmitLeadInput.targetUserId) on a source with allowDirectToUser: offered to that agent alone (or accepted for them at once with directToUserAutoAccept); if they decline or let it expire, it is routed like a GENERAL lead. Never carries a referral fee. */
   | 'DIRECT_TO_USER'
   /** Offered to the source's eligible agents in round-robin rounds; the first to accept wins it. */
-  | 'GENERAL';
+  | 'GENERAL'
+  /** A returning client: on a source with repeatLeadsToOwner, a lead whose email (any case) or phone matched an earlier lead with an active owner went straight to that owner (ASSIGNED, no offers, no fee; repeatOf names the earlier lead). A lead with a targetUserId the source takes as direct stays DIRECT_TO_USER. */
+  | 'REPEAT';
 
 /** Where a lead stands. */
 export type LeadState =

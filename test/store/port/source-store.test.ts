@@ -21,7 +21,8 @@ describeEachStore('source store', (open) => {
     expect(source).toEqual({
       id: expect.any(Number), name: 'Website', publicKey: 'pk-web', allowDirectToUser: true, directToUserAutoAccept: true,
       directToUserWindowSeconds: 900, leadGroupId: null, referralFeePercent: 0, acceptanceWindowSeconds: 900, raceAgentCount: 3,
-      thankYouUrl: null, rrLastAgentId: null, rrCredits: null, matchServiceArea: false, widenAfterRounds: null, createdAt: expect.any(Date), officeIds: [north, south],
+      thankYouUrl: null, rrLastAgentId: null, rrCredits: null, matchServiceArea: false, widenAfterRounds: null,
+      contactDeadlineSeconds: null, repeatLeadsToOwner: false, createdAt: expect.any(Date), officeIds: [north, south],
     });
     expect(await store.sources.findSource(source.id)).toEqual(source);
     expect(await store.sources.findSourceByPublicKey('pk-web')).toEqual(source);

@@ -15,6 +15,8 @@ const EVENT: Record<LeadEventType, (agent: string) => string> = {
   USER_ADDED: (agent) => `${agent} added to the lead`,
   USER_REMOVED: (agent) => `${agent} removed from the lead`,
   STATUS_CHANGED: () => 'status changed',
+  CONTACTED: (agent) => `${agent} logged a contact with the client`,
+  RECLAIMED: (agent) => `taken back from ${agent}: no contact logged in time`,
 };
 
 export function eventText(type: LeadEventType, agent: { name: string } | null | undefined): string {

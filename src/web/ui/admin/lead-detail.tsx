@@ -56,7 +56,7 @@ export function LeadDetail({ id, onClose }: { id: string; onClose: () => void })
           <dl className="facts">
             <dt>State</dt><dd><StateBadge state={lead.state} /></dd>
             <dt>Owner</dt><dd>{lead.owner?.name ?? '—'}{lead.users.length ? ` with ${lead.users.map((u) => u.name).join(', ')}` : ''}</dd>
-            <dt>Source</dt><dd>{lead.source.name}{lead.kind === 'DIRECT_TO_USER' ? ' (direct)' : ''}</dd>
+            <dt>Source</dt><dd>{lead.source.name}{lead.kind === 'DIRECT_TO_USER' ? ' (direct)' : lead.kind === 'REPEAT' ? ' (returning client)' : ''}</dd>
             <dt>Status</dt><dd>{lead.status?.name ?? '—'}</dd>
             <dt>Received</dt><dd>{when(lead.createdAt, now)}</dd>
             {lead.phone && <><dt>Phone</dt><dd><a href={`tel:${lead.phone}`}>{lead.phone}</a></dd></>}
@@ -68,7 +68,7 @@ export function LeadDetail({ id, onClose }: { id: string; onClose: () => void })
 
           <h3 id="routing-title">Why this agent</h3>
           {!lead.routing || lead.routing.length === 0
-            ? <p className="empty">No routing rounds: {lead.kind === 'DIRECT_TO_USER' ? 'a direct lead goes to its agent.' : 'the lead has not been routed yet.'}</p>
+            ? <p className="empty">No routing rounds: {lead.kind === 'DIRECT_TO_USER' ? 'a direct lead goes to its agent.' : lead.kind === 'REPEAT' ? 'a returning client goes to their owner.' : 'the lead has not been routed yet.'}</p>
             : (
               <div className="routing" aria-labelledby="routing-title">
                 {byRound(lead.routing).map(([round, decisions]) => {
