@@ -409,16 +409,21 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
     const feeds = agents.map((a) => subscribe<FeedEvent>(C.ws(a.token), FEED));
     for (const a of agents) await subscribedInRedis(channels.userLeads(Number(a.id)));
     const leadIds = await Promise.all(Array.from({ length: LEADS }, (_, i) => submit(A, source, `Quiet${i}`)));
-    // Every lead accepted by the agent it was offered to, through a random instance.
-    const owners = new Map<string, ClusterAgent>();
+    // Every lead accepted by the agent it was first offered to, through a random instance. The first
+    // round's offers are read before any accept: a lead reclaimed meanwhile (1 s) is offered to someone
+    // else in round 2, and that offer must not be accepted here.
+    const firsts: { agent: ClusterAgent; offerId: string; leadId: string }[] = [];
     for (const a of agents) {
       for (const offer of (await a.on(A).MyOffers()).myOffers) {
-        if (!leadIds.includes(offer.lead.id)) continue;
-        await a.on(pick(cluster.instances.filter((i) => i.running()))).AcceptOffer({ offerId: offer.id });
-        owners.set(offer.lead.id, a);
+        if (leadIds.includes(offer.lead.id)) firsts.push({ agent: a, offerId: offer.id, leadId: offer.lead.id });
       }
     }
-    expect(owners.size).toBe(LEADS);
+    expect(firsts).toHaveLength(LEADS);
+    const owners = new Map<string, ClusterAgent>();
+    for (const { agent, offerId, leadId } of firsts) {
+      await agent.on(pick(cluster.instances.filter((i) => i.running()))).AcceptOffer({ offerId });
+      owners.set(leadId, agent);
+    }
 
     type Row = { lead_id: number; reclaims: number; agent_id: number | null; round2: number };
     const rowsOf = () => cluster.query<Row>(`
