@@ -258,7 +258,7 @@ export function createRoutingService(deps: {
         await changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
         for (const leadId of new Set(rows.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
         return rows.length;
-      });
+      }, { lane: 'scheduled' });
       return { processed, more: processed === EXPIRY_BATCH };
     },
 
