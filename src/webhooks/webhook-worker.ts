@@ -194,7 +194,7 @@ export class WebhookWorker {
           new Date(now + CLAIM_LEASE_MS));
         // Fewer than asked for: nothing else is claimable now (a webhook at its bound brings a turn when a slot frees).
         this.mayHaveDue = claimed.length === free;
-      }, { durability: 'relaxed' });
+      }, { durability: 'relaxed', lane: 'scheduled' });
     } catch (err) {
       // Rolled back: nothing was claimed, and the outcomes' deliveries keep their lease: due again later.
       claimed = [];
