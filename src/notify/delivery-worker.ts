@@ -240,7 +240,7 @@ export class DeliveryWorker {
           lane.mayHaveDue = rows.length === free;
           claims.push({ lane, free, rows });
         }
-      }, { durability: 'relaxed' });
+      }, { durability: 'relaxed', lane: 'scheduled' });
     } catch (err) {
       // Rolled back: nothing of this turn was claimed, and the messages whose outcome it was to
       // write keep their lease, so they are due again later; nothing is lost.

@@ -20,7 +20,7 @@
 // Measured in scripts/bench (the PostgreSQL intake figures in the README).
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
-import type { LeadStore, Store, StoreTx } from '../store/port.js';
+import type { LeadStore, Store, StoreTx, TransactionOptions } from '../store/port.js';
 import type { LeadEventRow, LeadRow, NewLeadEvent, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
@@ -231,8 +231,8 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   }
 
   /** A change in a transaction of its own (the `run` below). */
-  async function runAlone<T>(fn: ChangeFn<T>): Promise<T> {
-    const done = await store.transaction((tx) => apply(tx, fn));
+  async function runAlone<T>(fn: ChangeFn<T>, options?: TransactionOptions): Promise<T> {
+    const done = await store.transaction((tx) => apply(tx, fn), options);
     stats.commits++;
     stats.changes++;
     await announce(done);
@@ -265,6 +265,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
      * Runs `fn` in a transaction of its own, followed in it by the in-transaction listeners, then
      * announces what it changed. `now` is read once, so every row the transaction writes carries the
      * same time. Resolves with `fn`'s result after the commit; rejects with what `fn` threw (rolled back).
+     * `options` go to the store's transaction (the deadline scheduler's lane, say).
      */
     run: runAlone,
 

@@ -332,7 +332,7 @@ export function createRoutingService(deps: {
         if (rows.length > 0) await recordMissedOffers(rows.map((o) => o.agentId), changes, now);
         for (const leadId of new Set(rows.map((o) => o.leadId))) await continueIfRoundOver(leadId, changes, now);
         return rows.length;
-      });
+      }, { lane: 'scheduled' });
       return { processed, more: processed === EXPIRY_BATCH };
     },
 

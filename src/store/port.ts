@@ -406,6 +406,14 @@ export interface TransactionOptions {
    * For check-then-insert work that no unique index settles, such as the first admin at start.
    */
   exclusive?: string;
+  /**
+   * 'scheduled': work the server does on its own clock (closing offer windows, the outbox), on
+   * connections of its own (PostgreSQL: a small second pool), so that it never waits behind requests'
+   * transactions holding every connection of the main pool (leads queued on a source's rotation lock,
+   * say) and a deadline is not missed because intake is busy. SQLite has one connection: ignored there.
+   * Default 'request'.
+   */
+  lane?: 'request' | 'scheduled';
 }
 
 /** The database behind the port. */

@@ -1,6 +1,6 @@
 // What routing reads for every lead and admins change rarely (a source with its offices, a lead group's
-// members, the default status code) is cached per PostgreSQL store (src/store/postgres/context.ts
-// RosterCache), so that a routed lead does not read them again each time. Two stores on one database
+// members, the default status code, the few users a round's offers are written to) is cached per
+// PostgreSQL store (src/store/postgres/context.ts RosterCache), so that a routed lead does not read them again each time. Two stores on one database
 // stand for two instances: a change made through either reaches the other's cache by the NOTIFY signal,
 // and a row changed behind the store's back (raw SQL, no signal) shows that the copy really is cached.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,17 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     // Archiving the default leaves none.
     await b.statusCodes.updateStatusCode(showing?.id ?? 0, { archived: true });
     await until(() => a.statusCodes.defaultStatusCodeId(), (id) => id === null, 'no default on instance a');
+  });
+
+  it('a few users found by id (whom a round\'s offers are written to) are read again after any write to users', async () => {
+    const { a, b, raw } = await twoInstances();
+    const agent = await seedUser(a, { phone: '+15125550100' });
+    expect((await a.identity.findUsers([agent.id]))[0]?.phone).toBe('+15125550100');
+    await raw.query('UPDATE users SET phone = $1 WHERE id = $2', ['+15125550111', agent.id]);
+    expect((await a.identity.findUsers([agent.id]))[0]?.phone).toBe('+15125550100');
+    await b.identity.updateUser(agent.id, { name: 'Renamed' });
+    const seen = await until(() => a.identity.findUsers([agent.id]), (u) => u[0]?.name === 'Renamed', 'the rename reaching instance a');
+    expect(seen[0]?.phone).toBe('+15125550111');
   });
 
   it('a change rolled back leaves the cached copy valid, and a change inside a transaction is seen in it', async () => {

@@ -1,7 +1,8 @@
 // Users, their offices and tags, and API tokens on PostgreSQL (SQLite's are in ../sqlite/identity-store.ts).
 // Every write to users or user_offices is followed by ctx.rosterChanged() on the same context: routing's
-// roster (lead-store.ts loadRoster) is cached per instance, and that call makes every instance drop it.
-// (The missed-offer streak is no roster field: its writes leave the roster cached.)
+// roster (lead-store.ts loadRoster) and findUsers of a few ids are cached per instance, and that call
+// makes every instance drop them. The missed-offer streak is written without it: it is no roster
+// field, and nothing reads it from cached rows (their missedOffers may be behind).
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
@@ -11,6 +12,9 @@ import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
+
+/** findUsers of at most this many ids is cached. */
+const FEW_USERS = 8;
 
 export function createIdentityStore(ctx: PgContext): IdentityStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
@@ -96,7 +100,12 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
 
     async findUsers(ids: readonly number[]): Promise<UserRow[]> {
       if (ids.length === 0) return [];
-      return ctx.db.select().from(users).where(inArray(users.id, [...ids]));
+      const read = () => ctx.db.select().from(users).where(inArray(users.id, [...ids]));
+      // A few users (the agents a round offers a lead to, whom the outbox writes to inside the routing
+      // transaction) come from the cache beside the roster: every write to users drops it (see the top).
+      if (ids.length > FEW_USERS) return read();
+      const cached = await ctx.shared.roster.entry(`users:${ids.join(',')}`, read);
+      return (cached ?? []).map((u) => ({ ...u }));
     },
 
     async listUsers(): Promise<UserRow[]> {

@@ -20,6 +20,7 @@ import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
   MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions,
 } from '../port.js';
+import { nameHotStatements, StatementNames } from './statement-names.js';
 import { PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
 import * as schema from './schema.js';
@@ -64,15 +65,28 @@ const isRetryable = (err: unknown): boolean => {
   return code === PgErrorCode.DEADLOCK_DETECTED || code === PgErrorCode.SERIALIZATION_FAILURE;
 };
 
+/**
+ * Connections of the 'scheduled' lane (TransactionOptions.lane): one for the deadline scheduler, one for
+ * the notification outbox, each of which runs one transaction at a time.
+ */
+const SCHEDULED_POOL_SIZE = 2;
+
 /** Opens the store on the database at `url`, migrating it first (once across instances). */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const logger = options.logger;
   await migratePostgres(url);
+  const names = new StatementNames();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+  nameHotStatements(pool, names);
   // A pooled connection that dies while idle (the server restarted) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const db: PgExecutor = drizzle(pool, { schema });
   await seedDefaults(db);
+  // The 'scheduled' lane (TransactionOptions.lane): deadlines and the outbox, never queued behind requests.
+  const scheduledPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000 });
+  nameHotStatements(scheduledPool, names);
+  scheduledPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+  const scheduledDb: PgExecutor = drizzle(scheduledPool, { schema });
 
   const shared: PgShared = { roster: new RosterCache(), instanceId: randomBytes(6).toString('hex') };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
@@ -118,10 +132,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   /** One transaction on a pooled connection, retried on deadlock or serialization failure. */
   async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
+    const on = options.lane === 'scheduled' ? scheduledDb : db;
     for (let attempt = 1; ; attempt++) {
       const state: TxState = { rosterWritten: false, ctx: null as unknown as PgContext, open: true };
       try {
-        return await db.transaction(async (exec) => {
+        return await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state);
           // For bookkeeping a retry redoes (the outbox): the commit does not wait for the WAL flush.
           if (options.durability === 'relaxed') await exec.execute(sql`SET LOCAL synchronous_commit = off`);
@@ -263,7 +278,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     close(): Promise<void> {
       closed ??= (async () => {
         await listener.stop();
-        await pool.end();
+        await Promise.all([pool.end(), scheduledPool.end()]);
       })();
       return closed;
     }
