@@ -197,6 +197,29 @@ describe('strikes', () => {
   });
 });
 
+describe('strikes: what is not a miss', () => {
+  it('an offer closed because its agent was deactivated is not a miss', async () => {
+    await advanceTo(utc('2026-03-13T18:00'));
+    await t.admin.UpdateRoutingSettings({ input: { haltAfterMissedOffers: 2 } });
+    const o = await office();
+    const m = await createAgent(t, { officeIds: [o] });
+    const source = await createSource(t, { officeIds: [o], raceAgentCount: 1, acceptanceWindowSeconds: 60 });
+    await submit(source.id);
+    // Deactivation closes the pending offer (EXPIRED, with its note): not a miss.
+    await t.admin.UpdateUser({ id: m.id, input: { active: false } });
+    await t.admin.UpdateUser({ id: m.id, input: { active: true } });
+    // One real miss: a streak of 1, below 2.
+    await submit(source.id);
+    await clock.advance(61_000);
+    expect((await t.admin.Users()).users.find((u) => u.id === m.id)?.halt).toBeNull();
+    // A second real miss: halted.
+    await submit(source.id);
+    await clock.advance(61_000);
+    expect((await t.admin.Users()).users.find((u) => u.id === m.id)?.halt?.reason).toBe('missed 2 offers in a row');
+    await t.admin.UpdateRoutingSettings({ input: { haltAfterMissedOffers: null } });
+  });
+});
+
 describe('service areas that widen', () => {
   it('a lead with a postal code goes to agents serving it (NOT_IN_AREA for the others) and to anyone after widenAfterRounds', async () => {
     await advanceTo(utc('2026-03-14T12:00'));

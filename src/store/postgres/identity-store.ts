@@ -1,8 +1,8 @@
 // Users, their offices and tags, and API tokens on PostgreSQL (SQLite's are in ../sqlite/identity-store.ts).
 // Every write to users or user_offices is followed by ctx.rosterChanged() on the same context: routing's
 // roster (lead-store.ts loadRoster) and findUsers of a few ids are cached per instance, and that call
-// makes every instance drop them. (The missed-offer streak is no roster field: its writes leave the cache
-// as it is, and nothing reads the streak through findUsers.)
+// makes every instance drop them. The missed-offer streak is written without it: it is no roster
+// field, and nothing reads it from cached rows (their missedOffers may be behind).
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
