@@ -3,30 +3,8 @@
 // PostgreSQL database), and the repeat match finds the newest earlier lead with an active owner.
 import { expect, it } from 'vitest';
 import type { Store } from '../../../src/store/port.js';
+import { rawFixture as fixture, rawSql as exec } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
-
-async function exec(store: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  if (store.dialect === 'sqlite') {
-    const stmt = (store as unknown as { sqlite: import('better-sqlite3').Database }).sqlite.prepare(text);
-    return stmt.reader ? stmt.all(...params) as Record<string, unknown>[] : (stmt.run(...params), []);
-  }
-  let n = 0;
-  const pool = (store as unknown as { pool: import('pg').Pool }).pool;
-  return (await pool.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as Record<string, unknown>[];
-}
-
-let seq = 0;
-async function fixture(store: Store, agents: number): Promise<{ sourceId: number; agentIds: number[] }> {
-  seq++;
-  const [source] = await exec(store, 'INSERT INTO lead_sources (name, public_key) VALUES (?, ?) RETURNING id', [`S${seq}`, `key-${seq}`]);
-  const agentIds: number[] = [];
-  for (let i = 0; i < agents; i++) {
-    const [u] = await exec(store, "INSERT INTO users (name, email, role, handle) VALUES (?, ?, 'AGENT', ?) RETURNING id",
-      [`A${seq}-${i}`, `a${seq}-${i}@example.com`, `a${seq}x${i}`]);
-    agentIds.push(Number(u?.id));
-  }
-  return { sourceId: Number(source?.id), agentIds };
-}
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);

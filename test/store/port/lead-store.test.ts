@@ -4,33 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Store, StoreTx } from '../../../src/store/port.js';
 import type { OfferRow } from '../../../src/store/rows.js';
+import { rawFixture as fixture, rawSql as exec } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
-
-/** Runs raw SQL with `?` placeholders on either store (the tables and columns are the same). */
-async function exec(store: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  if (store.dialect === 'sqlite') {
-    const stmt = (store as unknown as { sqlite: import('better-sqlite3').Database }).sqlite.prepare(text);
-    return stmt.reader ? stmt.all(...params) as Record<string, unknown>[] : (stmt.run(...params), []);
-  }
-  let n = 0;
-  const pool = (store as unknown as { pool: import('pg').Pool }).pool;
-  return (await pool.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as Record<string, unknown>[];
-}
-
-let seq = 0;
-
-/** A source and `agents` agents, made with raw SQL so that only the lead store is under test. */
-async function fixture(store: Store, agents: number): Promise<{ sourceId: number; agentIds: number[] }> {
-  seq++;
-  const [source] = await exec(store, 'INSERT INTO lead_sources (name, public_key) VALUES (?, ?) RETURNING id', [`S${seq}`, `key-${seq}`]);
-  const agentIds: number[] = [];
-  for (let i = 0; i < agents; i++) {
-    const [u] = await exec(store, "INSERT INTO users (name, email, role, handle) VALUES (?, ?, 'AGENT', ?) RETURNING id",
-      [`A${seq}-${i}`, `a${seq}-${i}@example.com`, `a${seq}x${i}`]);
-    agentIds.push(Number(u?.id));
-  }
-  return { sourceId: Number(source?.id), agentIds };
-}
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
