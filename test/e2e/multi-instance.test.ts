@@ -389,9 +389,13 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
     for (const o of offers) {
       const id = String(o.id);
       if (heard.has(id)) continue;
-      // Not heard: an interruption after the lead was sent (its offer cannot be older), whose resync shows it.
+      // Not heard live: then a resync the client made after being told (1012) must show it. That is an
+      // interruption after the lead was sent, or one just before it whose client had not subscribed again
+      // yet when the offer was published: its resync reads myOffers after subscribing, so it finds the
+      // offer all the same (the case seen in CI: a lead sent 1 ms after a close). An offer is in a resync's
+      // myOffers only if it existed when the client looked, so a resync that shows it found it.
       const at = sentAt.get(o.lead_id) ?? 0;
-      if (!interruptions.some((i) => i.closedAt >= at && i.resync?.has(id))) silentlyLost.push({ offerId: o.id, sentAt: at });
+      if (!interruptions.some((i) => i.resync?.has(id))) silentlyLost.push({ offerId: o.id, sentAt: at });
     }
     expect(silentlyLost, `interrupted at ${JSON.stringify(interruptions.map((i) => i.closedAt))}`).toEqual([]);
     // Every interruption was followed by a resync.

@@ -50,7 +50,10 @@ function nameable(config: unknown): config is { text: string; name?: string; val
 /** Makes every connection the pool opens name its hot statements (see the top of this file). */
 export function nameHotStatements(pool: pg.Pool, names: StatementNames): void {
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
+    // The client class's own query, looked up at each call (not kept from here), so that whatever
+    // wraps pg.Client.prototype.query later (a test counting statements, a tracer) still sees them all.
+    const proto = Object.getPrototypeOf(client) as { query: (...args: unknown[]) => unknown };
+    const query = (...args: unknown[]): unknown => proto.query.apply(client, args);
     (client as unknown as { query: (config: unknown, ...rest: unknown[]) => unknown }).query = (config, ...rest) => {
       // Only statements with parameters: they go by the extended protocol anyway, where a text holds one
       // statement. One without (a simple query) may hold several, which a named statement cannot.
