@@ -132,7 +132,9 @@ describe.skipIf(!available)('the Redis event bus', () => {
       expect(r.got.length).toBeLessThan(s);
       break;
     }
-  });
+    // Up to three rounds of stopping and starting a redis-server and waiting out the client's reconnect
+    // backoff: a few seconds each, past 20 s once in a CI rehearsal.
+  }, 60_000);
 
   it('a gap in a channel sequence ends that channel only', async () => {
     const b = await instance();
