@@ -45,6 +45,18 @@ export class ChangeSet {
     for (const id of userIds) if (id !== null) set.add(id);
   }
 
+  /** Leads this change created, as it left them (`created`): announced without reading them back. */
+  readonly createdLeads = new Map<number, LeadRow>();
+
+  /**
+   * This change created the lead, and `lead` is the row as the change leaves it. A new lead has no
+   * users yet (lead_users rows come from later changes), so announcing it needs no read: on
+   * PostgreSQL that read would be a round trip inside a first round's rotation lock.
+   */
+  created(lead: LeadRow): void {
+    this.createdLeads.set(lead.id, lead);
+  }
+
   /** Events added but not written yet: a change's events go to the database in one insert. */
   private pendingEvents: NewLeadEvent[] = [];
 
@@ -55,6 +67,20 @@ export class ChangeSet {
    */
   async addEvents(rows: NewLeadEvent[]): Promise<void> {
     this.pendingEvents.push(...rows);
+  }
+
+  /** The events added and not written yet, in order: for a store call that writes them with its own (writeRound). */
+  unwrittenEvents(): readonly NewLeadEvent[] {
+    return this.pendingEvents;
+  }
+
+  /**
+   * A store call wrote the unwritten events (unwrittenEvents) and then events of its own: `rows` are
+   * all of them, as written.
+   */
+  eventsWritten(rows: readonly LeadEventRow[]): void {
+    this.pendingEvents = [];
+    this.events.push(...rows);
   }
 
   /** Writes the events added since the last flush, in the order they were added. */
@@ -119,7 +145,10 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   async function describe(changes: ChangeSet, leads: LeadStore): Promise<CommittedChanges | null> {
     const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
     if (leadIds.size === 0) return null;
-    const found = await leads.leadsWithUsers([...leadIds]);
+    const known = [...leadIds].every((id) => changes.createdLeads.has(id));
+    const found = known
+      ? [...leadIds].map((id) => ({ lead: changes.createdLeads.get(id) as LeadRow, userIds: [] as number[] }))
+      : await leads.leadsWithUsers([...leadIds]);
     const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));
     const audiences = new Map(found.map(({ lead, userIds }) => [lead.id, [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...userIds])]]));
     const committed: CommittedChanges = { offers: [], leadEvents: [] };

@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { Store, Stores } from '../store/port.js';
+import type { Rotation, Store, Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -92,15 +92,24 @@ export function createRoutingService(deps: {
     if (!source) throw notFound('lead source');
     const roster = await store.leads.loadRoster();
     const now = clock.now();
-    // The anchor and credits as committed now (the source row itself may come from a cache).
+    // The rotation as committed now (the source row itself may come from a cache).
+    const rotation = await store.leads.readRotation(sourceId);
     return planLeadRound({
-      roster, source, alreadyOffered: new Set(), anchor: await store.leads.sourceAnchor(sourceId) ?? 0, firstRound: true, round: 1,
+      roster, source, alreadyOffered: new Set(), anchor: rotation.anchor ?? 0, firstRound: true, round: 1,
       postalCode: postalCode ? normalizePostal(postalCode) : null,
       winsToday: await capsToday(store, roster, now),
-      credits: rosterTraits(roster).weighted ? decodeCredits(await store.leads.rotationCredits(sourceId)) : null,
+      credits: rosterTraits(roster).weighted ? decodeCredits(rotation.credits) : null,
       now,
     });
   }
+
+  /**
+   * Each source's rotation as this process last wrote it: where a first round starts planning, without
+   * a round trip. Only a guess (another instance may have moved it since, or the write rolled back):
+   * writeRound checks it under the source row's lock, and a round planned from a stale guess is planned
+   * again from the rotation read under that lock. So the lock is held only from writeRound to the commit.
+   */
+  const lastRotation = new Map<number, Rotation>();
 
   /**
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
@@ -111,40 +120,47 @@ export function createRoutingService(deps: {
     const source = await requireSource(tx, lead.sourceId);
     const roster = await tx.leads.loadRoster();
     const firstRound = lead.routingAnchor === null;
-    // 0 sorts before every id: "start from the lowest id". A first round reads the source's
-    // rotation under its row lock (PostgreSQL), held until this transaction commits the new anchor
-    // (and the weighted credits, read after the lock so two instances never pick from the same state).
-    const anchor = lead.routingAnchor ?? (firstRound ? await tx.leads.lockSourceRotation(source.id) : null) ?? 0;
     // A lead with no round yet has been offered to nobody: no need to ask the database.
     const offered = lead.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(lead.id);
-    const credits = firstRound && rosterTraits(roster).weighted ? decodeCredits(await tx.leads.rotationCredits(source.id)) : null;
-    const plan = planLeadRound({
-      roster, source, alreadyOffered: offered, anchor, firstRound, round: lead.round + 1,
-      postalCode: lead.postalCode ? normalizePostal(lead.postalCode) : null,
-      winsToday: await capsToday(tx, roster, now.getTime()),
-      credits, now: now.getTime(),
-    });
-    // Weighted heads: the source's new credits, under the same rotation lock as its anchor.
-    if (plan.credits) await tx.leads.setRotationCredits(source.id, encodeCredits(plan.credits));
+    const winsToday = await capsToday(tx, roster, now.getTime());
+    const postalCode = lead.postalCode ? normalizePostal(lead.postalCode) : null;
     const round = lead.round + 1;
-    // The list's head (listHead, computed in the same pass) becomes the source's anchor.
-    const newAnchor = firstRound && plan.head !== null ? { sourceId: source.id, agentId: plan.head } : null;
-    if (plan.offered.length === 0) {
-      const { lead: unassigned } = await tx.leads.writeRound({
-        lead, patch: { state: 'UNASSIGNED', round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, offers: [], anchor: newAnchor,
-      });
-      await changes.addEvents([{ leadId: lead.id, type: 'UNASSIGNED', at: now }]);
-      return unassigned;
-    }
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    const written = await tx.leads.writeRound({
-      lead, patch: { round, routingAnchor: plan.anchor }, round, at: now, decisions: plan.decisions, anchor: newAnchor,
-      offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
-    });
-    for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
-    await changes.addEvents(written.offers.map((o) => ({ leadId: lead.id, type: 'OFFERED' as const, at: now, agentId: o.agentId, offerId: o.id })));
-    changes.deadlineAt(expiresAt.getTime());
-    return written.lead;
+    for (let attempt = 1; ; attempt++) {
+      // A first round plans from the source's rotation: the guess first, then (the guess stale) as read
+      // under the row lock, which writeRound then cannot find moved.
+      const read = !firstRound ? null
+        : attempt === 1 ? lastRotation.get(source.id) ?? await tx.leads.readRotation(source.id)
+          : await tx.leads.readRotation(source.id, true);
+      // 0 sorts before every id: "start from the lowest id".
+      const plan = planLeadRound({
+        roster, source, alreadyOffered: offered, anchor: lead.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
+        credits: read && rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
+      });
+      // The list's head (listHead, computed in the same pass) becomes the source's anchor; weighted
+      // heads also move the source's credits.
+      const rotation = read ? {
+        sourceId: source.id, read,
+        next: { anchor: plan.head ?? read.anchor, credits: plan.credits ? encodeCredits(plan.credits) : read.credits },
+      } : null;
+      const written = await tx.leads.writeRound({
+        lead, round, at: now, decisions: plan.decisions, rotation,
+        patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
+        offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
+        // The change's events not written yet go in the same statement (then each offer's OFFERED).
+        events: [...changes.unwrittenEvents(), ...(plan.offered.length === 0 ? [{ leadId: lead.id, type: 'UNASSIGNED' as const, at: now }] : [])],
+      });
+      if (!written) {
+        // Another lead of the source took its turn since the rotation was read: nothing was written.
+        if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
+        continue;
+      }
+      if (rotation) lastRotation.set(source.id, rotation.next);
+      changes.eventsWritten(written.events);
+      for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
+      if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());
+      return written.lead;
+    }
   }
 
   /**
@@ -277,6 +293,7 @@ export function createRoutingService(deps: {
             { leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null },
             { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: repeat.ownerId, note: `returning client of lead ${repeat.leadId}` },
           ]);
+          changes.created(lead);
           return { lead, created: true };
         }
         let lead = await tx.leads.insertLead({
@@ -315,6 +332,7 @@ export function createRoutingService(deps: {
         } else {
           lead = await startNextRound(lead, changes, now);
         }
+        changes.created(lead);
         return { lead, created: true };
       });
     },

@@ -26,15 +26,29 @@ export interface RoutingRound {
   decisions: [number, RoutingReason][];
 }
 
+/** A lead source's round-robin state: its pointer (the head of its last general lead's list) and its weighted credits (JSON). */
+export interface Rotation {
+  anchor: number | null;
+  credits: string | null;
+}
+
 /** What LeadStore.writeRound writes. */
 export interface RoundWrite {
   lead: LeadRow;
-  patch: LeadPatch;
+  /** What the round changes on the lead (its other columns are as `lead` has them). */
+  patch: Pick<LeadPatch, 'state' | 'round' | 'routingAnchor'>;
   round: number;
   at: Date;
   decisions: [number, RoutingReason][];
   offers: NewOffer[];
-  anchor: { sourceId: number; agentId: number } | null;
+  /**
+   * A lead's first general round: the source's rotation as the round was planned from it (`read`) and
+   * what it becomes (`next`). The round is written only if the rotation is still `read` when it is
+   * written: checked and moved under the source row's lock, held until the transaction ends.
+   */
+  rotation: { sourceId: number; read: Rotation; next: Rotation } | null;
+  /** Events written before the offers' own (each offer gets an OFFERED event, in offer order, at `at`). */
+  events: NewLeadEvent[];
 }
 
 /** Leads, offers, lead events and routing rounds: the routing engine's store. */
@@ -42,25 +56,16 @@ export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
   setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
   /**
-   * The source's round-robin pointer, read to start a lead's first general round. On PostgreSQL the
-   * source row stays locked until the transaction ends, so leads arriving on two instances at once
-   * take their turns one after the other (SQLite has one writer anyway).
+   * The source's rotation as committed now. With `lock`, the source row stays locked until the
+   * transaction ends (PostgreSQL; SQLite has one writer anyway): a first round whose writeRound found
+   * the rotation moved plans again from it, and then cannot find it moved again.
    */
-  lockSourceRotation(sourceId: number): Promise<number | null>;
-  /** The source's weighted-rotation credits as stored (JSON; null: none yet). Read after lockSourceRotation. */
-  rotationCredits(sourceId: number): Promise<string | null>;
-  /** Stores the source's weighted-rotation credits (under the rotation's lock, in the routing transaction). */
-  setRotationCredits(sourceId: number, credits: string): Promise<void>;
+  readRotation(sourceId: number, lock?: boolean): Promise<Rotation>;
   /**
    * Every GENERAL lead (an accepted offer that was not direct) these agents won at or after `since`:
    * who and when (ms). What daily caps count; read only when some agent has a cap.
    */
   generalWinsSince(agentIds: readonly number[], since: Date): Promise<{ agentId: number; at: number }[]>;
-  /**
-   * The source's round-robin pointer as committed now, without a lock (who is up next). The source rows
-   * the SourceStore finds may be cached (PostgreSQL), so their rrLastAgentId is not to be relied on.
-   */
-  sourceAnchor(sourceId: number): Promise<number | null>;
   /** Every agent as routing sees them, in id order; shared by every round, so never to be changed. */
   loadRoster(): Promise<readonly AgentSnapshot[]>;
   findLead(id: number): Promise<LeadRow | null>;
@@ -124,12 +129,16 @@ export interface LeadStore {
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
   /**
    * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
-   * order), the lead's patch and, when `anchor` is given, the source's new round-robin pointer
-   * (setSourceAnchor). `lead` is the row as this transaction last read or wrote it; the result is it
-   * with the patch. One statement on PostgreSQL: a first round runs while its source's rotation is
-   * locked, and every round trip there holds up that source's next lead.
+   * order), the lead's patch, the events (`events`, then an OFFERED event per offer) and, for a first
+   * round, the source's new rotation. `lead` is the row as this transaction last read or wrote it; the
+   * result is it with the patch. Null, and nothing written, when `rotation` is given and the source's
+   * rotation is no longer `rotation.read` (another lead of the source took its turn since it was read).
+   *
+   * One statement on PostgreSQL, and the only one of a first round that holds its source's rotation:
+   * the row lock its compare-and-set takes is held from it to the commit, and every round trip in
+   * that span holds up the source's next lead, on every instance.
    */
-  writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[] }>;
+  writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null>;
   /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
   routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
   /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */

@@ -1,7 +1,10 @@
 // On PostgreSQL the server's own scheduled work (closing offer windows, the outbox) runs its transactions
 // on connections of its own (TransactionOptions.lane 'scheduled'): requests holding every connection of the
 // main pool (leads queued on a source's rotation lock under heavy intake) do not hold a deadline up.
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StoreTx, TransactionOptions } from '../../src/store/port.js';
+import type { PgExecutor } from '../../src/store/postgres/context.js';
 import { openPostgresStore } from '../../src/store/postgres/pg-store.js';
 import { createTempDatabase, havePostgres } from '../support/services.js';
 
@@ -38,5 +41,22 @@ describe.skipIf(!available)('transaction lanes on PostgreSQL', () => {
     release();
     await Promise.all([...holders, request]);
     expect(requestDone).toBe(true);
+  });
+
+  it('a relaxed transaction commits without waiting for the WAL flush (its connections say so: no SET LOCAL each); the others wait for it', async () => {
+    const database = await createTempDatabase();
+    cleanup.push(() => database.drop());
+    const store = await openPostgresStore(database.url);
+    cleanup.push(() => store.close());
+    // The transaction's own connection, as its stores run statements on it (pg-store.ts ContextStores).
+    const setting = (options?: TransactionOptions) => store.transaction(async (tx: StoreTx) => {
+      const { db } = (tx as unknown as { ctx: { db: PgExecutor } }).ctx;
+      const { rows } = await db.execute<{ synchronous_commit: string }>(sql`SHOW synchronous_commit`);
+      return rows[0]?.synchronous_commit;
+    }, options);
+    expect(await setting({ durability: 'relaxed', lane: 'scheduled' })).toBe('off');
+    expect(await setting({ durability: 'relaxed' })).toBe('off');
+    expect(await setting({ lane: 'scheduled' })).toBe('on');
+    expect(await setting()).toBe('on');
   });
 });

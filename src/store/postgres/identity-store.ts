@@ -9,12 +9,20 @@ import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.j
 import type { PgContext } from './context.js';
 import { byteOrder } from './byte-order.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
+import { Prebuilt } from './prebuilt.js';
 
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
 
 /** findUsers of at most this many ids is cached. */
 const FEW_USERS = 8;
+
+/** Every request with a token asks this: built once (prebuilt.ts). */
+const viewerByTokenHash = new Prebuilt((db) => db
+  .select({ id: users.id, role: users.role, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+  .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
+  .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), eq(users.active, true), isNull(apiTokens.revokedAt),
+    or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql.placeholder('now'))))));
 
 export function createIdentityStore(ctx: PgContext): IdentityStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
@@ -25,10 +33,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
 
   return {
     async findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null> {
-      const [row] = await ctx.db.select({ id: users.id, role: users.role, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
-        .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
-        .where(and(eq(apiTokens.tokenHash, hash), eq(users.active, true), isNull(apiTokens.revokedAt),
-          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now))));
+      const [row] = await viewerByTokenHash.run(ctx.db, { hash, now });
       return row ? { id: row.id, role: row.role, tokenId: row.tokenId, lastUsedAt: row.lastUsedAt?.getTime() ?? null } : null;
     },
 

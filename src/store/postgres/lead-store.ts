@@ -17,26 +17,56 @@
 //   by state = 'PENDING', so an offer expires once.
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LeadStore, RoundWrite, RoutingRound } from '../port.js';
+import type { LeadStore, Rotation, RoundWrite, RoutingRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import type { PgContext } from './context.js';
+import { PrebuiltShapes } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
-/** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
-const OFFER_COLUMNS = Object.entries(getTableColumns(offers));
+/** A time as JSON for json_populate_recordset (writeRound), which reads ISO 8601. */
+const isoTime = (at: Date | null | undefined): string | null => (at ? at.toISOString() : null);
+/** A time of a row_to_json row: ISO 8601 with its offset. */
+const jsonTime = (at: unknown): Date | null => (typeof at === 'string' ? new Date(at) : null);
 
-/** An offers row as a raw statement returns it (column names, driver values) as drizzle maps it. */
-function offerFromRaw(raw: Record<string, unknown>): OfferRow {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of OFFER_COLUMNS) {
-    const value = raw[column.name];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as unknown as OfferRow;
+function offerJson(o: NewOffer): Record<string, unknown> {
+  return {
+    lead_id: o.leadId, agent_id: o.agentId, round: o.round, direct: o.direct ?? false, state: o.state,
+    offered_at: isoTime(o.offeredAt), expires_at: isoTime(o.expiresAt), responded_at: isoTime(o.respondedAt), reclaimed_at: isoTime(o.reclaimedAt),
+  };
 }
 
+function eventJson(e: NewLeadEvent): Record<string, unknown> {
+  return {
+    lead_id: e.leadId, type: e.type, at: isoTime(e.at), actor_id: e.actorId ?? null, agent_id: e.agentId ?? null,
+    offer_id: e.offerId ?? null, status_code_id: e.statusCodeId ?? null, note: e.note ?? null,
+  };
+}
+
+function offerFromJson(text: string): OfferRow {
+  const r = JSON.parse(text) as Record<string, unknown>;
+  return {
+    id: r.id as number, leadId: r.lead_id as number, agentId: r.agent_id as number, round: r.round as number,
+    direct: r.direct as boolean, state: r.state as OfferRow['state'], offeredAt: jsonTime(r.offered_at) as Date,
+    expiresAt: jsonTime(r.expires_at) as Date, respondedAt: jsonTime(r.responded_at), reclaimedAt: jsonTime(r.reclaimed_at),
+  };
+}
+
+function eventFromJson(text: string): LeadEventRow {
+  const r = JSON.parse(text) as Record<string, unknown>;
+  return {
+    id: r.id as number, leadId: r.lead_id as number, type: r.type as LeadEventRow['type'], at: jsonTime(r.at) as Date,
+    actorId: r.actor_id as number | null, agentId: r.agent_id as number | null, offerId: r.offer_id as number | null,
+    statusCodeId: r.status_code_id as number | null, note: r.note as string | null,
+  };
+}
+
+/** A new lead: one insert per set of columns given (prebuilt.ts). */
+const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
+  .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as NewLead).returning());
+
+/** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
 
 export function createLeadStore(ctx: PgContext): LeadStore {
@@ -51,19 +81,15 @@ export function createLeadStore(ctx: PgContext): LeadStore {
   }
 
   return {
-    async lockSourceRotation(sourceId: number): Promise<number | null> {
+    async readRotation(sourceId: number, lock = false): Promise<Rotation> {
       // FOR NO KEY UPDATE, not FOR UPDATE: the routing transaction has already inserted its lead,
       // whose foreign key took FOR KEY SHARE on this row. FOR UPDATE conflicts with that, so two leads
       // of one source arriving together each waited for the other's key share: a deadlock per pair.
-      // FOR NO KEY UPDATE (what the anchor's UPDATE takes anyway) still queues the rotation's readers.
-      const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources)
-        .where(eq(leadSources.id, sourceId)).for('no key update');
-      return row?.anchor ?? null;
-    },
-
-    async sourceAnchor(sourceId: number): Promise<number | null> {
-      const [row] = await db.select({ anchor: leadSources.rrLastAgentId }).from(leadSources).where(eq(leadSources.id, sourceId));
-      return row?.anchor ?? null;
+      // FOR NO KEY UPDATE (what writeRound's UPDATE takes anyway) still queues the rotation's readers.
+      const query = db.select({ anchor: leadSources.rrLastAgentId, credits: leadSources.rrCredits }).from(leadSources)
+        .where(eq(leadSources.id, sourceId));
+      const [row] = lock ? await query.for('no key update') : await query;
+      return { anchor: row?.anchor ?? null, credits: row?.credits ?? null };
     },
 
     async setSourceAnchor(sourceId: number, agentId: number): Promise<void> {
@@ -86,15 +112,6 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           officeIds: r.officeIds ?? [],
         }));
       });
-    },
-
-    async rotationCredits(sourceId: number): Promise<string | null> {
-      const [row] = await db.select({ credits: leadSources.rrCredits }).from(leadSources).where(eq(leadSources.id, sourceId));
-      return row?.credits ?? null;
-    },
-
-    async setRotationCredits(sourceId: number, credits: string): Promise<void> {
-      await db.update(leadSources).set({ rrCredits: credits }).where(eq(leadSources.id, sourceId));
     },
 
     async generalWinsSince(agentIds: readonly number[], since: Date): Promise<{ agentId: number; at: number }[]> {
@@ -126,7 +143,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     },
 
     async insertLead(row: NewLead): Promise<LeadRow> {
-      const [inserted] = await db.insert(leads).values(row).returning();
+      const [inserted] = await leadInsert.run(db, row as unknown as Record<string, unknown>);
       if (!inserted) throw new Error('lead insert returned nothing');
       return inserted;
     },
@@ -269,27 +286,52 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
-    async writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[] }> {
-      // One statement of data-modifying CTEs (port.ts says why). They run on one snapshot and cannot see
-      // each other's rows; none needs to: the offers' foreign keys are checked at the statement's end.
-      const parts: SQL[] = [];
-      if (write.anchor) {
-        parts.push(sql`w_anchor AS (${db.update(leadSources).set({ rrLastAgentId: write.anchor.agentId }).where(eq(leadSources.id, write.anchor.sourceId)).getSQL()})`);
+    async writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null> {
+      const lead = { ...write.lead, ...write.patch };
+      const { rotation } = write;
+      // One text per shape (ROUND_WITH_ROTATION, ROUND): the rows go as JSON, so it is a named prepared
+      // statement whatever the number of offers and events.
+      // The compare-and-set: the UPDATE waits for a concurrent round's lock on the source row, then checks
+      // the row as that round committed it (READ COMMITTED rechecks the WHERE on the newest version).
+      const ok = rotation
+        ? sql`UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
+            WHERE id = ${rotation.sourceId}::int AND rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
+              AND rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
+            RETURNING 1`
+        : sql`SELECT 1`;
+      // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
+      // table's column types): one statement text per shape, whatever the number of offers and events,
+      // and so a named prepared statement (statement-names.ts). Ids follow the rows' order (ORDER BY).
+      const { rows } = await db.execute<{ kind: 'o' | 'e' | 'ok'; row: string | null }>(sql`WITH w_ok AS (${ok}),
+        w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
+          SELECT ${write.lead.id}::int, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
+        w_lead AS (UPDATE ${leads} SET state = ${lead.state}::text, round = ${lead.round}::int, routing_anchor = ${lead.routingAnchor}::int
+          WHERE id = ${write.lead.id}::int AND EXISTS (SELECT 1 FROM w_ok)),
+        w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
+          SELECT r.lead_id, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
+          FROM json_populate_recordset(NULL::offers, ${JSON.stringify(write.offers.map(offerJson))}::json) WITH ORDINALITY r
+          WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY r.ordinality
+          RETURNING *),
+        w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
+          SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
+            SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, r.ordinality AS k
+              FROM json_populate_recordset(NULL::lead_events, ${JSON.stringify(write.events.map(eventJson))}::json) WITH ORDINALITY r
+            UNION ALL
+            SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 1, o.id FROM w_offers o
+          ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
+          RETURNING *)
+        SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
+        UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
+        UNION ALL SELECT 'ok', NULL FROM w_ok`);
+      if (!rows.some((r) => r.kind === 'ok')) return null;
+      const written = { lead, offers: [] as OfferRow[], events: [] as LeadEventRow[] };
+      for (const r of rows) {
+        if (r.kind === 'o') written.offers.push(offerFromJson(r.row as string));
+        else if (r.kind === 'e') written.events.push(eventFromJson(r.row as string));
       }
-      parts.push(sql`w_round AS (${db.insert(routingRounds).values({
-        leadId: write.lead.id, round: write.round, at: write.at, decisions: encodeDecisions(write.decisions),
-      }).getSQL()})`);
-      if (Object.keys(write.patch).length > 0) {
-        parts.push(sql`w_lead AS (${db.update(leads).set(write.patch).where(eq(leads.id, write.lead.id)).getSQL()})`);
-      }
-      if (write.offers.length === 0) {
-        await db.execute(sql`WITH ${sql.join(parts, sql`, `)} SELECT 1`);
-        return { lead: { ...write.lead, ...write.patch }, offers: [] };
-      }
-      parts.push(sql`w_offers AS (${db.insert(offers).values(write.offers).returning().getSQL()})`);
-      const { rows } = await db.execute<Record<string, unknown>>(sql`WITH ${sql.join(parts, sql`, `)} SELECT * FROM w_offers ORDER BY id`);
-      // The lead is not read back: nothing but the patch changes it here (no trigger writes leads).
-      return { lead: { ...write.lead, ...write.patch }, offers: rows.map(offerFromRaw) };
+      written.offers.sort((x, y) => x.id - y.id);
+      written.events.sort((x, y) => x.id - y.id);
+      return written;
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {

@@ -7,19 +7,29 @@
 // version (due no more: its lease moved it ahead), so two workers never get the same message and never wait
 // for each other. Outcomes are guarded as on SQLite: only a PENDING message changes, and a failure only
 // while the message is still in the attempt it was claimed for.
-import { and, asc, eq, gt, min, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, min, sql } from 'drizzle-orm';
 import type { NotificationStore } from '../port.js';
 import type { NewNotification, NotificationChannel, NotificationRow } from '../rows.js';
 import type { PgContext } from './context.js';
+import { rowMapper, rowsJson } from './prebuilt.js';
 import { notifications } from './schema.js';
+
+const NOTIFICATION_COLUMNS = getTableColumns(notifications);
+const notificationFromRaw = rowMapper<NotificationRow>(NOTIFICATION_COLUMNS);
+const INSERT_COLUMNS = Object.values(NOTIFICATION_COLUMNS).filter((c) => c.name !== 'id').map((c) => `"${c.name}"`).join(', ');
 
 export function createNotificationStore(ctx: PgContext): NotificationStore {
   // Every method is async: a statement refused after its transaction ended (ctx.db refuses it) is a rejection.
   return {
     async enqueue(rows: NewNotification[]): Promise<NotificationRow[]> {
       if (rows.length === 0) return [];
-      // One multi-row INSERT: atomic on its own, and in the caller's transaction when there is one.
-      return ctx.db.insert(notifications).values(rows).returning();
+      // One multi-row INSERT: atomic on its own, and in the caller's transaction when there is one. Rows
+      // as JSON: one text for any number of rows (prebuilt.ts rowsJson), built without drizzle's builder.
+      const { rows: inserted } = await ctx.db.execute<Record<string, unknown>>(sql`INSERT INTO ${notifications} (${sql.raw(INSERT_COLUMNS)})
+        SELECT ${sql.raw(INSERT_COLUMNS)} FROM json_populate_recordset(NULL::notifications, ${rowsJson(NOTIFICATION_COLUMNS, rows)}::json)
+          WITH ORDINALITY ORDER BY ordinality
+        RETURNING *`);
+      return inserted.map(notificationFromRaw).sort((a, b) => a.id - b.id);
     },
 
     async claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]> {

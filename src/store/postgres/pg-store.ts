@@ -67,8 +67,9 @@ const isRetryable = (err: unknown): boolean => {
 };
 
 /**
- * Connections of the 'scheduled' lane (TransactionOptions.lane): one for the deadline scheduler, one for
- * the notification outbox, each of which runs one transaction at a time.
+ * Connections of the 'scheduled' lane (TransactionOptions.lane): the deadline scheduler's offer windows
+ * and contact deadlines. And of its relaxed twin: the notification and webhook outboxes, each of which
+ * runs one transaction at a time.
  */
 const SCHEDULED_POOL_SIZE = 2;
 
@@ -88,6 +89,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   nameHotStatements(scheduledPool, names);
   scheduledPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const scheduledDb: PgExecutor = drizzle(scheduledPool, { schema });
+  // Relaxed transactions (TransactionOptions.durability: the outboxes' bookkeeping, one or two per
+  // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
+  const relaxedPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000, options: '-c synchronous_commit=off' });
+  nameHotStatements(relaxedPool, names);
+  relaxedPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+  const relaxedDb: PgExecutor = drizzle(relaxedPool, { schema });
 
   const shared: PgShared = { roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex') };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
@@ -142,14 +149,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   /** One transaction on a pooled connection, retried on deadlock or serialization failure. */
   async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
-    const on = options.lane === 'scheduled' ? scheduledDb : db;
+    const on = options.durability === 'relaxed' ? relaxedDb : options.lane === 'scheduled' ? scheduledDb : db;
     for (let attempt = 1; ; attempt++) {
       const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
       try {
         return await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state);
-          // For bookkeeping a retry redoes (the outbox): the commit does not wait for the WAL flush.
-          if (options.durability === 'relaxed') await exec.execute(sql`SET LOCAL synchronous_commit = off`);
           if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
@@ -295,7 +300,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     close(): Promise<void> {
       closed ??= (async () => {
         await listener.stop();
-        await Promise.all([pool.end(), scheduledPool.end()]);
+        await Promise.all([pool.end(), scheduledPool.end(), relaxedPool.end()]);
       })();
       return closed;
     }

@@ -2,7 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { RoundWrite } from '../port.js';
+import type { Rotation, RoundWrite } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -37,9 +37,10 @@ export function createLeadStore(conn: SqliteConnection) {
   const pendingOfLead = client.prepare("SELECT count(*) FROM offers WHERE lead_id = ? AND state = 'PENDING'").pluck();
   const earliestDeadline = client.prepare("SELECT min(expires_at) FROM offers WHERE state = 'PENDING'").pluck();
   const sourceAnchor = client.prepare('UPDATE lead_sources SET rr_last_agent_id = ? WHERE id = ?');
-  const readAnchor = client.prepare('SELECT rr_last_agent_id FROM lead_sources WHERE id = ?').pluck();
-  const readCredits = client.prepare('SELECT rr_credits FROM lead_sources WHERE id = ?').pluck();
-  const writeCredits = client.prepare('UPDATE lead_sources SET rr_credits = ? WHERE id = ?');
+  const readRotation = client.prepare('SELECT rr_last_agent_id AS anchor, rr_credits AS credits FROM lead_sources WHERE id = ?');
+  // writeRound's compare-and-set (one writer at a time here: it fails only after a savepoint undid a round).
+  const moveRotation = client.prepare(`UPDATE lead_sources SET rr_last_agent_id = ?, rr_credits = ?
+    WHERE id = ? AND rr_last_agent_id IS ? AND rr_credits IS ?`);
   // Wins of GENERAL leads (accepted, not direct) since a time: what a daily cap counts. Served by
   // offers_agent_stats (agent_id, state, …).
   const winsSince = client.prepare(`SELECT agent_id AS agentId, responded_at AS at FROM offers
@@ -95,13 +96,10 @@ export function createLeadStore(conn: SqliteConnection) {
   }
 
   return {
-    /** The source's round-robin pointer (one writer at a time on SQLite: no lock to take). */
-    lockSourceRotation(sourceId: number): number | null {
-      return (readAnchor.get(sourceId) as number | null | undefined) ?? null;
-    },
-
-    sourceAnchor(sourceId: number): number | null {
-      return (readAnchor.get(sourceId) as number | null | undefined) ?? null;
+    /** The source's rotation (one writer at a time on SQLite: no lock to take). */
+    readRotation(sourceId: number): Rotation {
+      const row = readRotation.get(sourceId) as Rotation | undefined;
+      return { anchor: row?.anchor ?? null, credits: row?.credits ?? null };
     },
 
     setSourceAnchor(sourceId: number, agentId: number): void {
@@ -116,13 +114,6 @@ export function createLeadStore(conn: SqliteConnection) {
         haltUntil: r.haltUntil?.getTime() ?? null,
         officeIds: r.officeIds ? r.officeIds.split(',').map(Number) : [],
       })));
-    },
-
-    /** The source's weighted-rotation credits as stored (JSON), read after lockSourceRotation. */
-    rotationCredits: (sourceId: number): string | null => (readCredits.get(sourceId) as string | null | undefined) ?? null,
-
-    setRotationCredits(sourceId: number, credits: string): void {
-      writeCredits.run(credits, sourceId);
     },
 
     /** Every GENERAL lead these agents won at or after `since`: the agent and when (ms). */
@@ -232,13 +223,19 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
-    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): { lead: LeadRow; offers: OfferRow[] } {
-      if (write.anchor) sourceAnchor.run(write.anchor.agentId, write.anchor.sourceId);
+    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): { lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null {
+      const { rotation } = write;
+      if (rotation) {
+        const { read, next } = rotation;
+        if (moveRotation.run(next.anchor, next.credits, rotation.sourceId, read.anchor, read.credits).changes === 0) return null;
+      }
       roundInsert.run(write.lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
       const made = write.offers.map(offerInsert);
       const lead = leadUpdate(write.lead.id, write.patch);
       if (!lead) throw new Error(`lead ${write.lead.id} vanished inside its own transaction`);
-      return { lead, offers: made };
+      const events = [...write.events, ...made.map((o) => ({ leadId: o.leadId, type: 'OFFERED' as const, at: write.at, agentId: o.agentId, offerId: o.id }))]
+        .map(eventInsert);
+      return { lead, offers: made, events };
     },
 
     /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */

@@ -155,20 +155,21 @@ describeEachStore('LeadStore', (open, kind) => {
   });
 
   describe('round robin', () => {
-    it('lockSourceRotation reads the pointer setSourceAnchor moved', async () => {
+    it('readRotation reads the pointer setSourceAnchor moved', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 2);
-      expect(await store.transaction((tx) => tx.leads.lockSourceRotation(sourceId))).toBeNull();
+      expect(await store.transaction((tx) => tx.leads.readRotation(sourceId, true))).toEqual({ anchor: null, credits: null });
       await store.transaction((tx) => tx.leads.setSourceAnchor(sourceId, agentIds[1] as number));
-      expect(await store.transaction((tx) => tx.leads.lockSourceRotation(sourceId))).toBe(agentIds[1]);
+      expect(await store.transaction((tx) => tx.leads.readRotation(sourceId, true))).toEqual({ anchor: agentIds[1], credits: null });
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: agentIds[1], credits: null });
     });
 
-    it('two transactions advancing the rotation at once take turns: each reads what the other committed', async () => {
+    it('two transactions advancing the rotation under its lock at once take turns: each reads what the other committed', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 20);
       // Each "lead" reads the pointer and moves it to the next agent: lost updates would repeat an agent.
       const advance = () => store.transaction(async (tx) => {
-        const current = await tx.leads.lockSourceRotation(sourceId);
+        const { anchor: current } = await tx.leads.readRotation(sourceId, true);
         const next = agentIds[(current === null ? 0 : agentIds.indexOf(current) + 1) % agentIds.length] as number;
         await new Promise((r) => setTimeout(r, 5));
         await tx.leads.setSourceAnchor(sourceId, next);
@@ -183,8 +184,8 @@ describeEachStore('LeadStore', (open, kind) => {
       const { sourceId, agentIds } = await fixture(store, 4);
       let runs = 0;
       let inserted = 0;
-      // As routing does it: the lead is inserted first (its foreign key locks the source row FOR KEY
-      // SHARE on PostgreSQL), then the rotation is read under its row lock and advanced.
+      // The lead is inserted first (its foreign key locks the source row FOR KEY SHARE on PostgreSQL),
+      // then the rotation is read under its row lock and advanced.
       const route = () => store.transaction(async (tx) => {
         runs++;
         await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
@@ -192,7 +193,7 @@ describeEachStore('LeadStore', (open, kind) => {
         // Both leads in before either reads the rotation, where the store lets two transactions overlap
         // (on SQLite they run one after the other: the first stops waiting after 100 ms).
         for (let i = 0; i < 50 && inserted < 2; i++) await new Promise((r) => setTimeout(r, 2));
-        const current = await tx.leads.lockSourceRotation(sourceId);
+        const { anchor: current } = await tx.leads.readRotation(sourceId, true);
         const next = agentIds[(current === null ? 0 : agentIds.indexOf(current) + 1) % agentIds.length] as number;
         await tx.leads.setSourceAnchor(sourceId, next);
         return next;
@@ -202,28 +203,50 @@ describeEachStore('LeadStore', (open, kind) => {
       // Neither was rolled back (by a deadlock) and run again.
       expect(runs).toBe(2);
     });
+
+    it('first rounds planned from one read of the rotation at once: writeRound lets one through and refuses the others, who plan again under the lock; every agent heads once, every credit counts', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 12);
+      let refused = 0;
+      let runs = 0;
+      let inserted = 0;
+      const stale = await store.leads.readRotation(sourceId);
+      // As routing-service does it: plan from a guess (here the same stale read for all), write with the
+      // compare-and-set; refused, read under the lock and write again (which then cannot be refused).
+      const route = () => store.transaction(async (tx) => {
+        runs++;
+        const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
+        inserted++;
+        for (let i = 0; i < 50 && inserted < 12; i++) await new Promise((r) => setTimeout(r, 2));
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const read = attempt === 1 ? stale : await tx.leads.readRotation(sourceId, true);
+          const head = agentIds[(read.anchor === null ? 0 : agentIds.indexOf(read.anchor) + 1) % agentIds.length] as number;
+          const count = (JSON.parse(read.credits ?? '{}') as Record<string, number>)['n'] ?? 0;
+          const written = await tx.leads.writeRound({
+            lead, patch: { round: 1, routingAnchor: head }, round: 1, at: T0, decisions: [[head, 'OFFERED']],
+            offers: [{ leadId: lead.id, agentId: head, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
+            rotation: { sourceId, read, next: { anchor: head, credits: JSON.stringify({ n: count + 1 }) } },
+            events: [{ leadId: lead.id, type: 'CREATED', at: T0 }],
+          });
+          if (written) return head;
+          refused++;
+        }
+        throw new Error('refused under the lock');
+      });
+      const heads = await Promise.all(Array.from({ length: 12 }, route));
+      expect(new Set(heads).size).toBe(12);
+      expect(runs).toBe(12);
+      expect((await store.leads.readRotation(sourceId)).credits).toBe('{"n":12}');
+      // All planned from the same read: only the first to write got through with it (on SQLite, where
+      // the transactions run one after another, the first of all).
+      expect(refused).toBe(11);
+      // A refused write wrote nothing: one round, one offer and two events per lead.
+      const counts = await exec(store, 'SELECT (SELECT count(*) FROM routing_rounds) AS r, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e');
+      expect(counts.map((c) => [Number(c.r), Number(c.o), Number(c.e)])).toEqual([[12, 12, 24]]);
+    });
   });
 
   describe('routing rules', () => {
-    it('rotationCredits reads what setRotationCredits stored, per source; weighted picks under the rotation lock never lose an update', async () => {
-      const store = await open();
-      const { sourceId } = await fixture(store, 1);
-      const other = await fixture(store, 0);
-      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBeNull();
-      await store.transaction((tx) => tx.leads.setRotationCredits(sourceId, '{"1":3}'));
-      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBe('{"1":3}');
-      expect(await store.transaction((tx) => tx.leads.rotationCredits(other.sourceId))).toBeNull();
-      // Each "instance" locks the rotation, then reads, bumps and writes the credits: none is lost.
-      const bump = () => store.transaction(async (tx) => {
-        await tx.leads.lockSourceRotation(sourceId);
-        const n = (JSON.parse((await tx.leads.rotationCredits(sourceId)) ?? '{}') as Record<string, number>)['1'] ?? 0;
-        await new Promise((r) => setTimeout(r, 3));
-        await tx.leads.setRotationCredits(sourceId, JSON.stringify({ 1: n + 1 }));
-      });
-      await Promise.all(Array.from({ length: 8 }, bump));
-      expect(await store.transaction((tx) => tx.leads.rotationCredits(sourceId))).toBe('{"1":11}');
-    });
-
     it('generalWinsSince gives the GENERAL leads (accepted, not direct) the agents won from a time on', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 3);
@@ -268,33 +291,60 @@ describeEachStore('LeadStore', (open, kind) => {
       expect((await store.leads.findLeads([lead.id, 999_999])).map((l) => l.id)).toEqual([lead.id]);
     });
 
-    it('writeRound writes a round\'s decisions, its offers in order, the lead\'s patch and the source\'s pointer at once', async () => {
+    it('writeRound writes a round\'s decisions, its offers in order, their events, the lead\'s patch and the source\'s rotation at once', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 3);
       const [a1, a2, a3] = agentIds as [number, number, number];
       const lead = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Rae' });
       const written = await store.transaction((tx) => tx.leads.writeRound({
-        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0, anchor: { sourceId, agentId: a2 },
+        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
+        rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a2, credits: '{"2":1}' } },
         decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'HALTED']],
         offers: [a2, a3].map((agentId) => ({ leadId: lead.id, agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
+        events: [{ leadId: lead.id, type: 'CREATED', at: T0, actorId: a1, note: 'by "form" \\ é' }],
       }));
-      expect(written.offers.map((o) => [o.agentId, o.state, o.round, o.direct, o.offeredAt, o.expiresAt, o.respondedAt]))
-        .toEqual([[a2, 'PENDING', 1, false, T0, at(60), null], [a3, 'PENDING', 1, false, T0, at(60), null]]);
-      expect(written.offers.map((o) => o.id)).toEqual((await store.leads.offersOfLead(lead.id)).map((o) => o.id));
+      if (!written) throw new Error('writeRound refused a rotation it was given as read');
+      expect(written.offers.map((o) => [o.agentId, o.state, o.round, o.direct, o.offeredAt, o.expiresAt, o.respondedAt, o.reclaimedAt]))
+        .toEqual([[a2, 'PENDING', 1, false, T0, at(60), null, null], [a3, 'PENDING', 1, false, T0, at(60), null, null]]);
+      expect(written.offers).toEqual(await store.leads.offersOfLead(lead.id));
+      // The events given, then each offer's OFFERED, in that order, as stored.
+      expect(written.events.map((e) => [e.type, e.agentId, e.offerId, e.at, e.actorId, e.note])).toEqual([
+        ['CREATED', null, null, T0, a1, 'by "form" \\ é'],
+        ['OFFERED', a2, written.offers[0]?.id, T0, null, null],
+        ['OFFERED', a3, written.offers[1]?.id, T0, null, null],
+      ]);
+      expect(written.events).toEqual(await store.leads.eventsOfLead(lead.id));
       expect(written.lead).toEqual(await store.leads.findLead(lead.id));
       expect(written.lead).toMatchObject({ round: 1, routingAnchor: 0, state: 'ROUTING' });
       expect(await store.leads.routingRounds(lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'HALTED']] }]);
-      expect(await store.leads.sourceAnchor(sourceId)).toBe(a2);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
 
-      // A round nobody is left for: no offers, the lead UNASSIGNED, the pointer left where it was.
-      const second = await store.transaction((tx) => tx.leads.writeRound({
-        lead: written.lead, patch: { state: 'UNASSIGNED', round: 2 }, round: 2, at: at(60), anchor: null, decisions: [[a1, 'HALTED']], offers: [],
+      // Planned from a rotation that has moved since: nothing written, null.
+      const other = await store.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Sam' });
+      const refused = await store.transaction((tx) => tx.leads.writeRound({
+        lead: other, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
+        rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a3, credits: null } },
+        decisions: [[a3, 'OFFERED']], offers: [{ leadId: other.id, agentId: a3, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
+        events: [{ leadId: other.id, type: 'CREATED', at: T0 }],
       }));
-      expect(second.offers).toEqual([]);
-      expect(second.lead).toEqual(await store.leads.findLead(lead.id));
-      expect(second.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
+      expect(refused).toBeNull();
+      expect(await store.leads.offersOfLead(other.id)).toEqual([]);
+      expect(await store.leads.eventsOfLead(other.id)).toEqual([]);
+      expect(await store.leads.routingRounds(other.id)).toEqual([]);
+      expect(await store.leads.findLead(other.id)).toEqual(other);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
+
+      // A later round (no rotation) nobody is left for: no offers, the lead UNASSIGNED, the rotation as it was.
+      const second = await store.transaction((tx) => tx.leads.writeRound({
+        lead: written.lead, patch: { state: 'UNASSIGNED', round: 2 }, round: 2, at: at(60), rotation: null, decisions: [[a1, 'HALTED']], offers: [],
+        events: [{ leadId: lead.id, type: 'UNASSIGNED', at: at(60) }],
+      }));
+      expect(second?.offers).toEqual([]);
+      expect(second?.events.map((e) => e.type)).toEqual(['UNASSIGNED']);
+      expect(second?.lead).toEqual(await store.leads.findLead(lead.id));
+      expect(second?.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
       expect((await store.leads.routingRounds(lead.id)).map((r) => r.round)).toEqual([1, 2]);
-      expect(await store.leads.sourceAnchor(sourceId)).toBe(a2);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
     });
 
     it('leadsWithUsers gives each existing lead with its users, ascending', async () => {
