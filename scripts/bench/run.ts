@@ -10,6 +10,7 @@
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
+//             --speed-trace=<path> (writes <path>.<store><instances>.json: [ms into the run, latency ms] per lead)
 //   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1
 //   live:     --live-agents=10000 --live-targets=1000
 //   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8
@@ -40,7 +41,7 @@ const BENCHES: [string, Bench][] = [
   ['notify', notify],
 ];
 const OPTIONS = [
-  'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup',
+  'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup', 'speed-trace',
   'intake-agents', 'intake-concurrency', 'intake-duration', 'intake-sources', 'live-agents', 'live-targets',
   'race-leads', 'race-agents-per-lead', 'race-agents', 'race-leads-in-flight',
   'deadline-offers', 'deadline-agents-per-lead', 'deadline-rate', 'deadline-intake-rate',

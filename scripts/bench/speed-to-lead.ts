@@ -6,6 +6,7 @@
 // submitted to instance j mod n, so in one run some offers reach an agent on the instance that made
 // them and the others cross instances through Redis: both are reported, and their difference is what
 // crossing instances costs.
+import { writeFileSync } from 'node:fs';
 import type { Args } from './lib/args.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, TRIVIAL, type OfferEvent } from './lib/seed.js';
@@ -39,6 +40,9 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     // to the instance it was submitted to.
     const sentAt = new Map<string, { at: number; via: number }>();
     const latencies: number[] = [];
+    /** [ms since the measured phase began, latency] per lead: where the slow ones fall (--speed-trace). */
+    const trace: [number, number][] = [];
+    let measuredFrom = 0;
     const sameInstance: number[] = [];
     const crossInstance: number[] = [];
     let received = 0;
@@ -53,6 +57,7 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
         received++;
         if (!ev.offer.lead.firstName.startsWith('m')) return;
         latencies.push(at - sent.at);
+        trace.push([Math.round(sent.at - measuredFrom), +(at - sent.at).toFixed(2)]);
         (socketIdx % n === sent.via ? sameInstance : crossInstance).push(at - sent.at);
       };
     });
@@ -75,10 +80,13 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     });
 
     const count = Math.round(rate * seconds);
+    measuredFrom = performance.now();
     await steadyRate(rate, count, (i) => submit(`m${i}`, i)());
     const deadline = performance.now() + 5000;
     while (latencies.length < count && performance.now() < deadline) await sleep(20);
     for (const s of sockets) s.close();
+    const traceFile = args.str('speed-trace', '');
+    if (traceFile) writeFileSync(`${traceFile}.${target.store}${n}.json`, JSON.stringify(trace));
 
     const lead = summary(latencies);
     const base = summary(baseline);

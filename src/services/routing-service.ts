@@ -110,6 +110,21 @@ export function createRoutingService(deps: {
    * again from the rotation read under that lock. So the lock is held only from writeRound to the commit.
    */
   const lastRotation = new Map<number, Rotation>();
+  /** Per source: the turn of the last first round to ask for one (sourceTurn). */
+  const turns = new Map<number, Promise<void>>();
+
+  /** Waits for this process's previous first round of the source to have written; the result ends this one's turn. */
+  async function sourceTurn(sourceId: number): Promise<() => void> {
+    const previous = turns.get(sourceId);
+    let end = () => {};
+    const mine = new Promise<void>((resolve) => { end = resolve; });
+    turns.set(sourceId, mine);
+    if (previous) await previous;
+    return () => {
+      end();
+      if (turns.get(sourceId) === mine) turns.delete(sourceId);
+    };
+  }
 
   /**
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
@@ -126,40 +141,46 @@ export function createRoutingService(deps: {
     const postalCode = lead.postalCode ? normalizePostal(lead.postalCode) : null;
     const round = lead.round + 1;
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    for (let attempt = 1; ; attempt++) {
-      // A first round plans from the source's rotation: the guess first, then (the guess stale) as read
-      // under the row lock, which writeRound then cannot find moved.
-      const read = !firstRound ? null
-        : attempt === 1 ? lastRotation.get(source.id) ?? await tx.leads.readRotation(source.id)
-          : await tx.leads.readRotation(source.id, true);
-      // 0 sorts before every id: "start from the lowest id".
-      const plan = planLeadRound({
-        roster, source, alreadyOffered: offered, anchor: lead.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
-        credits: read && rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
-      });
-      // The list's head (listHead, computed in the same pass) becomes the source's anchor; weighted
-      // heads also move the source's credits.
-      const rotation = read ? {
-        sourceId: source.id, read,
-        next: { anchor: plan.head ?? read.anchor, credits: plan.credits ? encodeCredits(plan.credits) : read.credits },
-      } : null;
-      const written = await tx.leads.writeRound({
-        lead, round, at: now, decisions: plan.decisions, rotation,
-        patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
-        offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
-        // The change's events not written yet go in the same statement (then each offer's OFFERED).
-        events: [...changes.unwrittenEvents(), ...(plan.offered.length === 0 ? [{ leadId: lead.id, type: 'UNASSIGNED' as const, at: now }] : [])],
-      });
-      if (!written) {
-        // Another lead of the source took its turn since the rotation was read: nothing was written.
-        if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
-        continue;
+    // This process's first rounds of one source take turns from planning to their writeRound: a round
+    // plans from the rotation the one before it wrote, so within one instance none is refused.
+    const release = firstRound ? await sourceTurn(source.id) : null;
+    try {
+      // A first round plans from the source's rotation: this process's guess first; refused (another
+      // instance moved it), from the rotation writeRound found, locked, which it then cannot refuse.
+      let read = !firstRound ? null : lastRotation.get(source.id) ?? await tx.leads.readRotation(source.id);
+      for (let attempt = 1; ; attempt++) {
+        // 0 sorts before every id: "start from the lowest id".
+        const plan = planLeadRound({
+          roster, source, alreadyOffered: offered, anchor: lead.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
+          credits: read && rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
+        });
+        // The list's head (listHead, computed in the same pass) becomes the source's anchor; weighted
+        // heads also move the source's credits.
+        const rotation = read ? {
+          sourceId: source.id, read,
+          next: { anchor: plan.head ?? read.anchor, credits: plan.credits ? encodeCredits(plan.credits) : read.credits },
+        } : null;
+        const written = await tx.leads.writeRound({
+          lead, round, at: now, decisions: plan.decisions, rotation,
+          patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
+          offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
+          // The change's events not written yet go in the same statement (then each offer's OFFERED).
+          events: [...changes.unwrittenEvents(), ...(plan.offered.length === 0 ? [{ leadId: lead.id, type: 'UNASSIGNED' as const, at: now }] : [])],
+        });
+        if ('moved' in written) {
+          // Another lead of the source took its turn since the rotation was read: nothing was written.
+          if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
+          read = written.moved;
+          continue;
+        }
+        if (rotation) lastRotation.set(source.id, rotation.next);
+        changes.eventsWritten(written.events);
+        for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
+        if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());
+        return written.lead;
       }
-      if (rotation) lastRotation.set(source.id, rotation.next);
-      changes.eventsWritten(written.events);
-      for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
-      if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());
-      return written.lead;
+    } finally {
+      release?.();
     }
   }
 

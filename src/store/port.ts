@@ -51,6 +51,13 @@ export interface RoundWrite {
   events: NewLeadEvent[];
 }
 
+/** A round as writeRound wrote it. */
+export interface WrittenRound {
+  lead: LeadRow;
+  offers: OfferRow[];
+  events: LeadEventRow[];
+}
+
 /** Leads, offers, lead events and routing rounds: the routing engine's store. */
 export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
@@ -131,14 +138,16 @@ export interface LeadStore {
    * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
    * order), the lead's patch, the events (`events`, then an OFFERED event per offer) and, for a first
    * round, the source's new rotation. `lead` is the row as this transaction last read or wrote it; the
-   * result is it with the patch. Null, and nothing written, when `rotation` is given and the source's
-   * rotation is no longer `rotation.read` (another lead of the source took its turn since it was read).
+   * result has it with the patch. When `rotation` is given and the source's rotation is no longer
+   * `rotation.read` (another lead of the source took its turn since it was read), nothing is written
+   * and the result is `moved`: the rotation as it is now, locked until the transaction ends, so a round
+   * planned again from it is not refused.
    *
-   * One statement on PostgreSQL, and the only one of a first round that holds its source's rotation:
-   * the row lock its compare-and-set takes is held from it to the commit, and every round trip in
-   * that span holds up the source's next lead, on every instance.
+   * One statement on PostgreSQL, and the first of a first round that holds its source's rotation:
+   * the row lock is held from it to the commit, and every round trip in that span holds up the
+   * source's next lead, on every instance.
    */
-  writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null>;
+  writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }>;
   /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
   routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
   /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */
@@ -494,6 +503,12 @@ export interface TransactionOptions {
    * Default 'request'.
    */
   lane?: 'request' | 'scheduled';
+  /**
+   * false: the statements need not commit together, each being safe on its own (the outbox's guarded
+   * claims and outcomes). PostgreSQL then runs each as a transaction of its own, without the BEGIN and
+   * COMMIT round trips; SQLite still commits them together (one commit, one sync). Default true.
+   */
+  atomic?: boolean;
 }
 
 /** The database behind the port. */

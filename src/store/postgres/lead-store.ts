@@ -17,7 +17,7 @@
 //   by state = 'PENDING', so an offer expires once.
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LeadStore, Rotation, RoundWrite, RoutingRound } from '../port.js';
+import type { LeadStore, Rotation, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import type { PgContext } from './context.js';
@@ -286,23 +286,34 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
-    async writeRound(write: RoundWrite): Promise<{ lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null> {
+    async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const lead = { ...write.lead, ...write.patch };
       const { rotation } = write;
       // One text per shape (ROUND_WITH_ROTATION, ROUND): the rows go as JSON, so it is a named prepared
       // statement whatever the number of offers and events.
       // The compare-and-set: the UPDATE waits for a concurrent round's lock on the source row, then checks
       // the row as that round committed it (READ COMMITTED rechecks the WHERE on the newest version).
+      // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
+      // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
+      // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
+      // UPDATE's own WHERE would be checked against the statement's snapshot, taken before that commit
+      // (the newest version is rechecked only for rows the snapshot's version already matched). Refused,
+      // the statement returns the rotation as it is, still locked: a round planned again from it passes.
       const ok = rotation
-        ? sql`UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
-            WHERE id = ${rotation.sourceId}::int AND rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
-              AND rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
-            RETURNING 1`
-        : sql`SELECT 1`;
+        ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
+          w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
+            FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
+              AND l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
+            RETURNING 1)`
+        : sql`w_ok AS (SELECT 1)`;
+      const moved = rotation
+        ? sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
+            WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
+        : sql``;
       // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
       // table's column types): one statement text per shape, whatever the number of offers and events,
       // and so a named prepared statement (statement-names.ts). Ids follow the rows' order (ORDER BY).
-      const { rows } = await db.execute<{ kind: 'o' | 'e' | 'ok'; row: string | null }>(sql`WITH w_ok AS (${ok}),
+      const { rows } = await db.execute<{ kind: 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
           SELECT ${write.lead.id}::int, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
         w_lead AS (UPDATE ${leads} SET state = ${lead.state}::text, round = ${lead.round}::int, routing_anchor = ${lead.routingAnchor}::int
@@ -322,8 +333,13 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           RETURNING *)
         SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
         UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
-        UNION ALL SELECT 'ok', NULL FROM w_ok`);
-      if (!rows.some((r) => r.kind === 'ok')) return null;
+        UNION ALL SELECT 'ok', NULL FROM w_ok
+        ${moved}`);
+      if (!rows.some((r) => r.kind === 'ok')) {
+        const now = rows.find((r) => r.kind === 'moved');
+        if (!now?.row) throw new Error(`lead source ${rotation?.sourceId} vanished inside a routing transaction`);
+        return { moved: JSON.parse(now.row) as Rotation };
+      }
       const written = { lead, offers: [] as OfferRow[], events: [] as LeadEventRow[] };
       for (const r of rows) {
         if (r.kind === 'o') written.offers.push(offerFromJson(r.row as string));

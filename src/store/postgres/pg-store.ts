@@ -150,6 +150,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   /** One transaction on a pooled connection, retried on deadlock or serialization failure. */
   async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
     const on = options.durability === 'relaxed' ? relaxedDb : options.lane === 'scheduled' ? scheduledDb : db;
+    if (options.atomic === false) {
+      // Each statement on a connection of the pool, committing on its own (TransactionOptions.atomic).
+      const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: contextOf(on, null), open: true };
+      try {
+        return await fn(state);
+      } finally {
+        state.open = false;
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
       try {

@@ -2,7 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { Rotation, RoundWrite } from '../port.js';
+import type { Rotation, RoundWrite, WrittenRound } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -223,11 +223,15 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
-    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): { lead: LeadRow; offers: OfferRow[]; events: LeadEventRow[] } | null {
+    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): WrittenRound | { moved: Rotation } {
       const { rotation } = write;
       if (rotation) {
         const { read, next } = rotation;
-        if (moveRotation.run(next.anchor, next.credits, rotation.sourceId, read.anchor, read.credits).changes === 0) return null;
+        if (moveRotation.run(next.anchor, next.credits, rotation.sourceId, read.anchor, read.credits).changes === 0) {
+          const row = readRotation.get(rotation.sourceId) as Rotation | undefined;
+          if (!row) throw new Error(`lead source ${rotation.sourceId} vanished inside a routing transaction`);
+          return { moved: row };
+        }
       }
       roundInsert.run(write.lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
       const made = write.offers.map(offerInsert);

@@ -2,8 +2,8 @@
 // source's rotation, and the reads routing makes. The concurrency promises are what several instances
 // on one PostgreSQL database rely on: each "instance" here is a transaction of its own on the pool.
 import { describe, expect, it } from 'vitest';
-import type { Store, StoreTx } from '../../../src/store/port.js';
-import type { OfferRow } from '../../../src/store/rows.js';
+import type { Rotation, Store, StoreTx } from '../../../src/store/port.js';
+import type { LeadRow, OfferRow } from '../../../src/store/rows.js';
 import { rawFixture as fixture, rawSql as exec } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
 
@@ -204,22 +204,54 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(runs).toBe(2);
     });
 
-    it('first rounds planned from one read of the rotation at once: writeRound lets one through and refuses the others, who plan again under the lock; every agent heads once, every credit counts', async () => {
+    it('a first round planned from the rotation another round is about to commit waits for that commit and is written, not refused', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2] = agentIds as [number, number];
+      const round = (tx: StoreTx, lead: LeadRow, read: Rotation, next: Rotation) => tx.leads.writeRound({
+        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0, decisions: [], offers: [], rotation: { sourceId, read, next }, events: [],
+      });
+      let commit = () => {};
+      const committing = new Promise<void>((resolve) => { commit = resolve; });
+      let firstWrote = () => {};
+      const wrote = new Promise<void>((resolve) => { firstWrote = resolve; });
+      // The first round writes and holds its transaction open; the second, planned from what the first
+      // wrote (as the routing service's guess is), writes while the first has not committed yet.
+      const first = store.transaction(async (tx) => {
+        const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'A', createdAt: T0 });
+        const written = await round(tx, lead, { anchor: null, credits: null }, { anchor: a1, credits: null });
+        firstWrote();
+        await committing;
+        return written;
+      });
+      await wrote;
+      const second = store.transaction(async (tx) => {
+        const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'B', createdAt: T0 });
+        return round(tx, lead, { anchor: a1, credits: null }, { anchor: a2, credits: '{"n":2}' });
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      commit();
+      expect('moved' in await first).toBe(false);
+      expect('moved' in await second).toBe(false);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"n":2}' });
+    });
+
+    it('first rounds planned from one read of the rotation at once: writeRound lets one through and refuses the others with the rotation as it is, locked; planned again from it, none is refused twice; every agent heads once, every credit counts', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 12);
       let refused = 0;
       let runs = 0;
       let inserted = 0;
       const stale = await store.leads.readRotation(sourceId);
-      // As routing-service does it: plan from a guess (here the same stale read for all), write with the
-      // compare-and-set; refused, read under the lock and write again (which then cannot be refused).
+      // As routing-service does it: plan from a guess (here the same stale read for all) and write with
+      // the compare-and-set; refused, plan again from the rotation the refusal gives, and write again.
       const route = () => store.transaction(async (tx) => {
         runs++;
         const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
         inserted++;
         for (let i = 0; i < 50 && inserted < 12; i++) await new Promise((r) => setTimeout(r, 2));
+        let read = stale;
         for (let attempt = 1; attempt <= 2; attempt++) {
-          const read = attempt === 1 ? stale : await tx.leads.readRotation(sourceId, true);
           const head = agentIds[(read.anchor === null ? 0 : agentIds.indexOf(read.anchor) + 1) % agentIds.length] as number;
           const count = (JSON.parse(read.credits ?? '{}') as Record<string, number>)['n'] ?? 0;
           const written = await tx.leads.writeRound({
@@ -228,10 +260,11 @@ describeEachStore('LeadStore', (open, kind) => {
             rotation: { sourceId, read, next: { anchor: head, credits: JSON.stringify({ n: count + 1 }) } },
             events: [{ leadId: lead.id, type: 'CREATED', at: T0 }],
           });
-          if (written) return head;
+          if (!('moved' in written)) return head;
           refused++;
+          read = written.moved;
         }
-        throw new Error('refused under the lock');
+        throw new Error('refused twice');
       });
       const heads = await Promise.all(Array.from({ length: 12 }, route));
       expect(new Set(heads).size).toBe(12);
@@ -303,7 +336,7 @@ describeEachStore('LeadStore', (open, kind) => {
         offers: [a2, a3].map((agentId) => ({ leadId: lead.id, agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
         events: [{ leadId: lead.id, type: 'CREATED', at: T0, actorId: a1, note: 'by "form" \\ é' }],
       }));
-      if (!written) throw new Error('writeRound refused a rotation it was given as read');
+      if ('moved' in written) throw new Error('writeRound refused a rotation it was given as read');
       expect(written.offers.map((o) => [o.agentId, o.state, o.round, o.direct, o.offeredAt, o.expiresAt, o.respondedAt, o.reclaimedAt]))
         .toEqual([[a2, 'PENDING', 1, false, T0, at(60), null, null], [a3, 'PENDING', 1, false, T0, at(60), null, null]]);
       expect(written.offers).toEqual(await store.leads.offersOfLead(lead.id));
@@ -327,7 +360,8 @@ describeEachStore('LeadStore', (open, kind) => {
         decisions: [[a3, 'OFFERED']], offers: [{ leadId: other.id, agentId: a3, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
         events: [{ leadId: other.id, type: 'CREATED', at: T0 }],
       }));
-      expect(refused).toBeNull();
+      // The rotation as it is now comes back with the refusal.
+      expect(refused).toEqual({ moved: { anchor: a2, credits: '{"2":1}' } });
       expect(await store.leads.offersOfLead(other.id)).toEqual([]);
       expect(await store.leads.eventsOfLead(other.id)).toEqual([]);
       expect(await store.leads.routingRounds(other.id)).toEqual([]);
@@ -339,10 +373,11 @@ describeEachStore('LeadStore', (open, kind) => {
         lead: written.lead, patch: { state: 'UNASSIGNED', round: 2 }, round: 2, at: at(60), rotation: null, decisions: [[a1, 'HALTED']], offers: [],
         events: [{ leadId: lead.id, type: 'UNASSIGNED', at: at(60) }],
       }));
-      expect(second?.offers).toEqual([]);
-      expect(second?.events.map((e) => e.type)).toEqual(['UNASSIGNED']);
-      expect(second?.lead).toEqual(await store.leads.findLead(lead.id));
-      expect(second?.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
+      if ('moved' in second) throw new Error('writeRound without a rotation was refused');
+      expect(second.offers).toEqual([]);
+      expect(second.events.map((e) => e.type)).toEqual(['UNASSIGNED']);
+      expect(second.lead).toEqual(await store.leads.findLead(lead.id));
+      expect(second.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
       expect((await store.leads.routingRounds(lead.id)).map((r) => r.round)).toEqual([1, 2]);
       expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
     });
