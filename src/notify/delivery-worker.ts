@@ -205,7 +205,7 @@ export class DeliveryWorker {
     // Nothing ended and no lane may have anything due: no commit at all.
     if (outcomes.length === 0 && (this.stopped || !this.lanes.some((lane) => lane.mayHaveDue))) return;
     const now = this.clock.now();
-    const claims: { lane: Lane; rows: NotificationRow[]; free: number }[] = [];
+    const claims: { lane: Lane; rows: NotificationRow[]; free: number; nextDueAfter: number | null }[] = [];
     const rearm = new Set<Lane>();
     try {
       // Bookkeeping a retry redoes: committed without waiting for the disk (TransactionOptions).
@@ -236,9 +236,10 @@ export class DeliveryWorker {
             if ((f.row.nextAttemptAt?.getTime() ?? 0) > now) break;
             overdue.push(id);
           }
-          const rows = await tx.notifications.claimDue(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
+          // With the time the lane's timer is for when this claim leaves nothing due (no read after it).
+          const { rows, nextDueAfter } = await tx.notifications.claimDueAndNext(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
           lane.mayHaveDue = rows.length === free;
-          claims.push({ lane, free, rows });
+          claims.push({ lane, free, rows, nextDueAfter });
         }
         // Each claim and outcome is guarded and safe on its own (notification-store.ts): they need not
         // commit together, and on PostgreSQL a turn then costs no BEGIN and COMMIT round trips.
@@ -259,13 +260,13 @@ export class DeliveryWorker {
         o.written();
       }
     }
-    for (const { lane, rows, free } of claims) {
+    for (const { lane, rows, free, nextDueAfter } of claims) {
       for (const row of rows) this.send(lane, row);
       // Every message due now is in flight or waits for a slot (a send's end brings a turn): the
       // timer is for the first one due later, a retry or the lease of a claim made by a process
       // that died.
       if (rows.length < free) {
-        await this.arm(lane, now);
+        await this.arm(lane, now, nextDueAfter);
         rearm.delete(lane);
       }
     }
@@ -290,10 +291,11 @@ export class DeliveryWorker {
     else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
   }
 
-  private async arm(lane: Lane, now: number): Promise<void> {
+  /** Arms the lane's timer for its next due message: `known` (the claim's), or as read now. */
+  private async arm(lane: Lane, now: number, known?: number | null): Promise<void> {
     let at: number | null;
     try {
-      at = await this.store.notifications.nextDueAfter(lane.kind, new Date(now));
+      at = known !== undefined ? known : await this.store.notifications.nextDueAfter(lane.kind, new Date(now));
     } catch (err) {
       this.logger.error({ err, channel: lane.kind }, 'notification delivery: reading the next due time failed');
       return;

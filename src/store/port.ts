@@ -366,6 +366,12 @@ export interface NotificationStore {
    * their next attempt: counts the attempt and leases each until `leaseUntil`.
    */
   claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]>;
+  /**
+   * claimDue, and when the next message of `channel` falls due after `now` once the claim has
+   * committed (nextDueAfter(channel, now) then: the claimed leases count), or null. One statement on
+   * PostgreSQL, where the worker's turn is not a transaction (TransactionOptions.atomic).
+   */
+  claimDueAndNext(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<{ rows: NotificationRow[]; nextDueAfter: number | null }>;
   /** The provider took the message: SENT. */
   markSent(id: number, at: Date): Promise<void>;
   /**

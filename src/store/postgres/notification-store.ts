@@ -47,6 +47,27 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       return rows.sort((a, b) => a.id - b.id);
     },
 
+    async claimDueAndNext(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date) {
+      // The claim (as claimDue) and the next due time in one statement. The sibling min() reads the
+      // statement's snapshot, where the claimed rows still have their old (due) times: they are left
+      // out, and their new lease counts instead. One row even when nothing was claimed (LEFT JOIN).
+      const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
+      const { rows } = await ctx.db.execute<Record<string, unknown> & { next_due: number | null }>(sql`WITH claimed AS (
+          UPDATE ${notifications} SET attempts = attempts + 1, next_attempt_at = ${leaseUntil}::timestamptz
+          WHERE id IN (SELECT n.id FROM ${notifications} n
+            WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now}::timestamptz ${notExcluded}
+            ORDER BY n.next_attempt_at, n.id LIMIT ${Math.max(0, limit)}
+            FOR UPDATE SKIP LOCKED)
+          RETURNING *),
+        next AS (SELECT (extract(epoch FROM least(
+          (SELECT min(next_attempt_at) FROM ${notifications} WHERE status = 'PENDING' AND channel = ${channel}
+            AND next_attempt_at > ${now}::timestamptz AND id NOT IN (SELECT id FROM claimed)),
+          (SELECT ${leaseUntil}::timestamptz WHERE EXISTS (SELECT 1 FROM claimed)))) * 1000)::float8 AS next_due)
+        SELECT claimed.*, next.next_due FROM next LEFT JOIN claimed ON true`);
+      const claimed = rows.filter((r) => r.id !== null).map(notificationFromRaw).sort((a, b) => a.id - b.id);
+      return { rows: claimed, nextDueAfter: rows[0]?.next_due ?? null };
+    },
+
     async markSent(id: number, at: Date): Promise<void> {
       await ctx.db.update(notifications).set({ status: 'SENT', sentAt: at, nextAttemptAt: null, lastError: null })
         .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING')));

@@ -45,7 +45,7 @@ export function createNotificationStore(db: Db) {
   const pendingCounts = client.prepare(`SELECT channel, count(*) AS n FROM notifications
     WHERE status = 'PENDING' AND channel IN ('sms', 'email') GROUP BY channel`);
 
-  return {
+  const outbox = {
     /**
      * Writes messages to the outbox. Called in the routing transaction (a savepoint inside it), so the
      * rows commit with the offers they announce; alone, it is one transaction of its own.
@@ -71,6 +71,12 @@ export function createNotificationStore(db: Db) {
         : claimExcluding.all(leaseUntil.getTime(), channel, now.getTime(), JSON.stringify(exclude), limit)));
       // RETURNING gives no order: send the oldest first.
       return rows.sort((a, b) => a.id - b.id);
+    },
+
+    /** claimDue, then nextDueAfter in the same transaction (each a few µs here). */
+    claimDueAndNext(channel: ChannelKind, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): { rows: NotificationRow[]; nextDueAfter: number | null } {
+      const rows = outbox.claimDue(channel, now, limit, exclude, leaseUntil);
+      return { rows, nextDueAfter: outbox.nextDueAfter(channel, now) };
     },
 
     /** The provider took the message: SENT. No fsync of its own (lost, the message is sent again). */
@@ -107,5 +113,6 @@ export function createNotificationStore(db: Db) {
     find: (id: number): NotificationRow | null =>
       db.select().from(notifications).where(eq(notifications.id, id)).get() ?? null,
   };
+  return outbox;
 }
 

@@ -141,6 +141,28 @@ describeEachStore('NotificationStore', (open) => {
     expect(await store.notifications.nextDueAfter('email', at(-1))).toBe(at(5).getTime());
   });
 
+  it('claimDueAndNext claims as claimDue does and tells the next due time as nextDueAfter would after the claim (its leases count)', async () => {
+    const store = await open();
+    expect(await store.notifications.claimDueAndNext('sms', at(0), 5, [], at(LEASE))).toEqual({ rows: [], nextDueAfter: null });
+    const [a, b] = await store.notifications.enqueue([
+      message('sms', -5), message('sms', 0), message('sms', 90), message('sms', 30), message('email', 5), message('sms', 10, { status: 'FAILED' }),
+    ]);
+    // Two due, room for one: the older is claimed; the other is still due (not "after now").
+    const first = await store.transaction((tx) => tx.notifications.claimDueAndNext('sms', at(0), 1, [], at(LEASE)));
+    expect(ids(first.rows)).toEqual([a?.id]);
+    expect(first.rows[0]).toMatchObject({ attempts: 1, nextAttemptAt: at(LEASE) });
+    expect(first.nextDueAfter).toBe(at(30).getTime());
+    expect(first.nextDueAfter).toBe(await store.notifications.nextDueAfter('sms', at(0)));
+    // The rest of what is due: the next due time is then the sooner of the claimed lease and the others.
+    const second = await store.transaction((tx) => tx.notifications.claimDueAndNext('sms', at(0), 5, [], at(20)));
+    expect(ids(second.rows)).toEqual([b?.id]);
+    expect(second.nextDueAfter).toBe(at(20).getTime());
+    expect(second.nextDueAfter).toBe(await store.notifications.nextDueAfter('sms', at(0)));
+    // Nothing due: nothing claimed, and still the next due time.
+    expect(await store.notifications.claimDueAndNext('sms', at(1), 5, [], at(LEASE + 1))).toEqual({ rows: [], nextDueAfter: at(20).getTime() });
+    expect((await store.notifications.claimDueAndNext('email', at(0), 5, [], at(LEASE))).nextDueAfter).toBe(at(5).getTime());
+  });
+
   it('pendingByChannel counts the PENDING messages of each channel, due or not, and 0 for a channel without any', async () => {
     const store = await open();
     expect(await store.notifications.pendingByChannel()).toEqual({ sms: 0, email: 0 });
