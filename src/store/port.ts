@@ -492,7 +492,8 @@ export interface TransactionOptions {
    * 'relaxed': the commit need not survive a power cut, only a crash of the process (SQLite commits
    * it with synchronous=NORMAL; PostgreSQL's counterpart is synchronous_commit off). For bookkeeping
    * that a retry redoes (the outbox's claims and outcomes), never for a lead, an offer or an event.
-   * Default 'full'.
+   * On PostgreSQL such transactions run on connections of their own whose commits never wait for the
+   * WAL flush (pg-store.ts), off the request pool as the 'scheduled' lane is. Default 'full'.
    */
   durability?: 'full' | 'relaxed';
   /**
