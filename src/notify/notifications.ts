@@ -97,7 +97,8 @@ export function createNotifications(deps: NotificationDeps) {
         });
       }
     }
-    await tx.notifications.enqueue(rows);
+    // The transaction's last write: with its COMMIT (one round trip fewer inside a source's rotation lock).
+    await tx.notifications.enqueueAtCommit(rows);
   }
 
   /** The change listener: once the rows have committed, the worker sends them (soon, not in this call). */

@@ -362,6 +362,12 @@ export interface NotificationStore {
   /** Writes messages to the outbox (in the caller's transaction when there is one). */
   enqueue(rows: NewNotification[]): Promise<NotificationRow[]>;
   /**
+   * Writes messages to the outbox with the caller's transaction's commit (PostgreSQL: in the COMMIT's
+   * round trip, commit-batch.ts; a failure fails the commit), or at once outside a transaction or in
+   * a savepoint. For the last write of a transaction, whose rows nothing in it reads back.
+   */
+  enqueueAtCommit(rows: NewNotification[]): Promise<void>;
+  /**
    * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`) for
    * their next attempt: counts the attempt and leases each until `leaseUntil`.
    */

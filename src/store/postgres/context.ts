@@ -130,6 +130,11 @@ export interface PgContext {
   readonly db: PgExecutor;
   /** True inside a transaction (the port's, or one of `atomically`). */
   readonly inTransaction: boolean;
+  /**
+   * True in a transaction's own context (not a savepoint's, not outside one): statements may be
+   * registered to go with its COMMIT (commit-batch.ts).
+   */
+  readonly commitBatch: boolean;
   readonly shared: PgShared;
   /**
    * Runs `fn` in one transaction: this context's own when it is in one, else a new one on the pool.

@@ -11,7 +11,9 @@ import { and, asc, eq, getTableColumns, gt, min, sql } from 'drizzle-orm';
 import type { NotificationStore } from '../port.js';
 import type { NewNotification, NotificationChannel, NotificationRow } from '../rows.js';
 import type { PgContext } from './context.js';
-import { rowMapper, rowsJson } from './prebuilt.js';
+import type pg from 'pg';
+import { sendWithCommit } from './commit-batch.js';
+import { clientOf, rowMapper, rowsJson } from './prebuilt.js';
 import { notifications } from './schema.js';
 
 const NOTIFICATION_COLUMNS = getTableColumns(notifications);
@@ -20,7 +22,7 @@ const INSERT_COLUMNS = Object.values(NOTIFICATION_COLUMNS).filter((c) => c.name 
 
 export function createNotificationStore(ctx: PgContext): NotificationStore {
   // Every method is async: a statement refused after its transaction ended (ctx.db refuses it) is a rejection.
-  return {
+  const store: NotificationStore = {
     async enqueue(rows: NewNotification[]): Promise<NotificationRow[]> {
       if (rows.length === 0) return [];
       // One multi-row INSERT: atomic on its own, and in the caller's transaction when there is one. Rows
@@ -30,6 +32,20 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
           WITH ORDINALITY ORDER BY ordinality
         RETURNING *`);
       return inserted.map(notificationFromRaw).sort((a, b) => a.id - b.id);
+    },
+
+    async enqueueAtCommit(rows: NewNotification[]): Promise<void> {
+      if (rows.length === 0) return;
+      if (!ctx.commitBatch) {
+        await store.enqueue(rows);
+        return;
+      }
+      // The same insert as enqueue's, its rows a quoted literal (a statement sent with the COMMIT has
+      // no parameters): escapeLiteral doubles quotes and backslashes, whatever the text holds.
+      const client = clientOf(ctx.db) as pg.PoolClient;
+      sendWithCommit(client, `INSERT INTO notifications (${INSERT_COLUMNS})
+        SELECT ${INSERT_COLUMNS} FROM json_populate_recordset(NULL::notifications, ${client.escapeLiteral(rowsJson(NOTIFICATION_COLUMNS, rows))}::json)
+          WITH ORDINALITY ORDER BY ordinality`);
     },
 
     async claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]> {
@@ -103,4 +119,5 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       return row ?? null;
     },
   };
+  return store;
 }

@@ -20,6 +20,7 @@ import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
   MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
 } from '../port.js';
+import { batchAtCommit } from './commit-batch.js';
 import { nameHotStatements, StatementNames } from './statement-names.js';
 import { ListenedCache, PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
@@ -80,6 +81,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const names = new StatementNames();
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
   nameHotStatements(pool, names);
+  batchAtCommit(pool);
   // A pooled connection that dies while idle (the server restarted) must not crash the process.
   pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const db: PgExecutor = drizzle(pool, { schema });
@@ -87,12 +89,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // The 'scheduled' lane (TransactionOptions.lane): deadlines and the outbox, never queued behind requests.
   const scheduledPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000 });
   nameHotStatements(scheduledPool, names);
+  batchAtCommit(scheduledPool);
   scheduledPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const scheduledDb: PgExecutor = drizzle(scheduledPool, { schema });
   // Relaxed transactions (TransactionOptions.durability: the outboxes' bookkeeping, one or two per
   // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
   const relaxedPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000, options: '-c synchronous_commit=off' });
   nameHotStatements(relaxedPool, names);
+  batchAtCommit(relaxedPool);
   relaxedPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
   const relaxedDb: PgExecutor = drizzle(relaxedPool, { schema });
 
@@ -113,10 +117,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     exec.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`);
 
   /** The context of one executor: the pool (outer), or a transaction with its end hooks. */
-  function contextOf(exec: PgExecutor, tx: TxState | null): PgContext {
+  function contextOf(exec: PgExecutor, tx: TxState | null, commitBatch = false): PgContext {
     const ctx: PgContext = {
       db: exec,
       inTransaction: tx !== null,
+      commitBatch,
       shared,
       atomically: (fn) => (tx ? fn(ctx) : runTransaction((inner) => fn(inner.ctx))),
       async rosterChanged() {
@@ -163,7 +168,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
       try {
         return await on.transaction(async (exec) => {
-          state.ctx = contextOf(exec as PgExecutor, state);
+          state.ctx = contextOf(exec as PgExecutor, state, true);
           if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
@@ -254,6 +259,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     return {
       db,
       inTransaction: true,
+      commitBatch: ctx.commitBatch,
       shared,
       atomically: (fn) => {
         refuse();

@@ -13,7 +13,7 @@ interface Executable<R> {
 }
 
 /** The connection an executor runs its statements on (drizzle's session keeps it as `client`). */
-function clientOf(db: PgExecutor): unknown {
+export function clientOf(db: PgExecutor): unknown {
   const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
   if (!client) throw new Error('a drizzle executor without a client: drizzle-orm changed its sessions (see prebuilt.ts)');
   return client;

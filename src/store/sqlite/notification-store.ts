@@ -73,6 +73,11 @@ export function createNotificationStore(db: Db) {
       return rows.sort((a, b) => a.id - b.id);
     },
 
+    /** As enqueue: in process, a statement costs no round trip to save. */
+    enqueueAtCommit(rows: NewNotification[]): void {
+      outbox.enqueue(rows);
+    },
+
     /** claimDue, then nextDueAfter in the same transaction (each a few µs here). */
     claimDueAndNext(channel: ChannelKind, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): { rows: NotificationRow[]; nextDueAfter: number | null } {
       const rows = outbox.claimDue(channel, now, limit, exclude, leaseUntil);

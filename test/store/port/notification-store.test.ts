@@ -59,6 +59,45 @@ describeEachStore('NotificationStore', (open) => {
     expect(await store.notifications.find(999_999)).toBeNull();
   });
 
+  it('enqueueAtCommit writes the rows with the transaction\'s commit, in order, whatever their text; none when it rolls back; at once outside one and in a savepoint; a row that cannot be written fails the commit', async () => {
+    const store = await open();
+    const { leadId, agentId } = await aLead(store);
+    // Quotes, backslashes and what would end a statement: the rows go as a quoted literal on PostgreSQL.
+    const tricky = `it's \\ "quoted" '' ; commit; -- é ☎ $1 \u0000`.replace('\u0000', '');
+    await store.transaction(async (tx) => {
+      await tx.notifications.enqueueAtCommit([
+        message('sms', 0, { leadId, userId: agentId, body: tricky }), message('email', 5, { leadId, userId: agentId }),
+      ]);
+      await tx.notifications.enqueueAtCommit([]);
+    });
+    const rows = await store.notifications.ofLead(leadId);
+    expect(rows.map((r) => [r.channel, r.body, r.nextAttemptAt, r.userId, r.attempts, r.status])).toEqual([
+      ['sms', tricky, at(0), agentId, 0, 'PENDING'], ['email', 'due at 5', at(5), agentId, 0, 'PENDING'],
+    ]);
+
+    await expect(store.transaction(async (tx) => {
+      await tx.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'rolled back' })]);
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    await store.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'outside' })]);
+    await store.transaction((tx) => tx.savepoint((sp) => sp.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'in a savepoint' })])));
+    await store.transaction(async (tx) => {
+      await expect(tx.savepoint(async (sp) => {
+        await sp.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'savepoint rolled back' })]);
+        throw new Error('undo the savepoint');
+      })).rejects.toThrow('undo the savepoint');
+    });
+    expect((await store.notifications.ofLead(leadId)).map((r) => r.body)).toEqual([tricky, 'due at 5', 'outside', 'in a savepoint']);
+
+    // A row the database refuses (no such lead): the transaction fails and nothing of it is written.
+    const other = await aLead(store);
+    await expect(store.transaction(async (tx) => {
+      await tx.notifications.enqueue([message('sms', 0, { leadId: other.leadId, body: 'same transaction' })]);
+      await tx.notifications.enqueueAtCommit([message('sms', 0, { leadId: 999_999 })]);
+    })).rejects.toThrow();
+    expect(await store.notifications.ofLead(other.leadId)).toEqual([]);
+  });
+
   it('claimDue takes the due PENDING messages of one channel, oldest due first, at most `limit`, none of `exclude`, counting the attempt and leasing each', async () => {
     const store = await open();
     const [late, early, email, notDue, sent, sameTimeA, sameTimeB] = await store.notifications.enqueue([
