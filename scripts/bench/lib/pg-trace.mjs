@@ -16,6 +16,8 @@ if (out) {
   let byText = new Map();
   let dumps = 0;
   const normalise = (text) => text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?')
+    // Quoted literals (a statement sent with the COMMIT carries its values so): one statement whatever they hold.
+    .replace(/E?'(?:[^']|'')*'/g, "'…'")
     // A multi-row insert is one statement whatever its row count: fold the tuples, keep how many.
     .replace(/\((?:\?|default)(?:, ?(?:\?|default))*\)(?:, ?\((?:\?|default)(?:, ?(?:\?|default))*\))*/g, '(…)')
     .replace(/ in \((?:\d+, ?)*\d+\)/gi, ' in (…)');
