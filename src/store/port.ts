@@ -63,9 +63,11 @@ export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
   setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
   /**
-   * The source's rotation as committed now. With `lock`, the source row stays locked until the
-   * transaction ends (PostgreSQL; SQLite has one writer anyway): a first round whose writeRound found
-   * the rotation moved plans again from it, and then cannot find it moved again.
+   * The source's rotation as committed now: what a first round plans from when its process has not
+   * written the source's rotation yet. With `lock`, the source row stays locked until the transaction
+   * ends (PostgreSQL; SQLite has one writer anyway). Routing does not lock here (writeRound's refusal
+   * returns the rotation locked); the store suite uses it to check the lock's order against a lead's
+   * foreign key.
    */
   readRotation(sourceId: number, lock?: boolean): Promise<Rotation>;
   /**

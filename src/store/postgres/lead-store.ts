@@ -289,10 +289,6 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const lead = { ...write.lead, ...write.patch };
       const { rotation } = write;
-      // One text per shape (ROUND_WITH_ROTATION, ROUND): the rows go as JSON, so it is a named prepared
-      // statement whatever the number of offers and events.
-      // The compare-and-set: the UPDATE waits for a concurrent round's lock on the source row, then checks
-      // the row as that round committed it (READ COMMITTED rechecks the WHERE on the newest version).
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
       // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
       // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
@@ -311,8 +307,9 @@ export function createLeadStore(ctx: PgContext): LeadStore {
             WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
         : sql``;
       // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
-      // table's column types): one statement text per shape, whatever the number of offers and events,
-      // and so a named prepared statement (statement-names.ts). Ids follow the rows' order (ORDER BY).
+      // table's column types): two statement texts (with and without a rotation), whatever the number of
+      // offers and events, and so named prepared statements (statement-names.ts). Ids follow the rows'
+      // order (ORDER BY).
       const { rows } = await db.execute<{ kind: 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
           SELECT ${write.lead.id}::int, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),

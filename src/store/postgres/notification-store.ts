@@ -7,7 +7,7 @@
 // version (due no more: its lease moved it ahead), so two workers never get the same message and never wait
 // for each other. Outcomes are guarded as on SQLite: only a PENDING message changes, and a failure only
 // while the message is still in the attempt it was claimed for.
-import { and, asc, eq, getTableColumns, gt, min, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, min, sql, type SQL } from 'drizzle-orm';
 import type { NotificationStore } from '../port.js';
 import type { NewNotification, NotificationChannel, NotificationRow } from '../rows.js';
 import type { PgContext } from './context.js';
@@ -19,6 +19,24 @@ import { notifications } from './schema.js';
 const NOTIFICATION_COLUMNS = getTableColumns(notifications);
 const notificationFromRaw = rowMapper<NotificationRow>(NOTIFICATION_COLUMNS);
 const INSERT_COLUMNS = Object.values(NOTIFICATION_COLUMNS).filter((c) => c.name !== 'id').map((c) => `"${c.name}"`).join(', ');
+/** The outbox insert around its rows (one JSON value, rowsJson): a parameter (enqueue) or a literal (enqueueAtCommit). */
+const INSERT_HEAD = `INSERT INTO notifications (${INSERT_COLUMNS}) SELECT ${INSERT_COLUMNS} FROM json_populate_recordset(NULL::notifications, `;
+const INSERT_TAIL = '::json) WITH ORDINALITY ORDER BY ordinality';
+
+/**
+ * The claim (claimDue): up to `limit` due messages of `channel`, oldest first, none of `exclude`, get
+ * their attempt counted and are leased until `leaseUntil`. An UPDATE … RETURNING *, for a WITH or alone.
+ */
+function claimStatement(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): SQL {
+  // `exclude` is what this process is still sending past its lease (rare): empty almost always.
+  const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
+  return sql`UPDATE ${notifications} SET attempts = attempts + 1, next_attempt_at = ${leaseUntil}::timestamptz
+    WHERE id IN (SELECT n.id FROM ${notifications} n
+      WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now}::timestamptz ${notExcluded}
+      ORDER BY n.next_attempt_at, n.id LIMIT ${Math.max(0, limit)}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING *`;
+}
 
 export function createNotificationStore(ctx: PgContext): NotificationStore {
   // Every method is async: a statement refused after its transaction ended (ctx.db refuses it) is a rejection.
@@ -27,10 +45,8 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       if (rows.length === 0) return [];
       // One multi-row INSERT: atomic on its own, and in the caller's transaction when there is one. Rows
       // as JSON: one text for any number of rows (prebuilt.ts rowsJson), built without drizzle's builder.
-      const { rows: inserted } = await ctx.db.execute<Record<string, unknown>>(sql`INSERT INTO ${notifications} (${sql.raw(INSERT_COLUMNS)})
-        SELECT ${sql.raw(INSERT_COLUMNS)} FROM json_populate_recordset(NULL::notifications, ${rowsJson(NOTIFICATION_COLUMNS, rows)}::json)
-          WITH ORDINALITY ORDER BY ordinality
-        RETURNING *`);
+      const { rows: inserted } = await ctx.db.execute<Record<string, unknown>>(
+        sql`${sql.raw(INSERT_HEAD)}${rowsJson(NOTIFICATION_COLUMNS, rows)}${sql.raw(INSERT_TAIL)} RETURNING *`);
       return inserted.map(notificationFromRaw).sort((a, b) => a.id - b.id);
     },
 
@@ -43,38 +59,23 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       // The same insert as enqueue's, its rows a quoted literal (a statement sent with the COMMIT has
       // no parameters): escapeLiteral doubles quotes and backslashes, whatever the text holds.
       const client = clientOf(ctx.db) as pg.PoolClient;
-      sendWithCommit(client, `INSERT INTO notifications (${INSERT_COLUMNS})
-        SELECT ${INSERT_COLUMNS} FROM json_populate_recordset(NULL::notifications, ${client.escapeLiteral(rowsJson(NOTIFICATION_COLUMNS, rows))}::json)
-          WITH ORDINALITY ORDER BY ordinality`);
+      sendWithCommit(client, `${INSERT_HEAD}${client.escapeLiteral(rowsJson(NOTIFICATION_COLUMNS, rows))}${INSERT_TAIL}`);
     },
 
     async claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]> {
       if (limit <= 0) return [];
-      // `exclude` is what this process is still sending past its lease (rare): empty almost always.
-      const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
-      const rows = await ctx.db.update(notifications)
-        .set({ attempts: sql`${notifications.attempts} + 1`, nextAttemptAt: leaseUntil })
-        .where(sql`${notifications.id} IN (SELECT n.id FROM ${notifications} n
-          WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now} ${notExcluded}
-          ORDER BY n.next_attempt_at, n.id LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)`)
-        .returning();
+      // One UPDATE over `SELECT … FOR UPDATE SKIP LOCKED` (see the top of this file).
+      const { rows } = await ctx.db.execute<Record<string, unknown>>(claimStatement(channel, now, limit, exclude, leaseUntil));
       // RETURNING gives no order: send the oldest first.
-      return rows.sort((a, b) => a.id - b.id);
+      return rows.map(notificationFromRaw).sort((a, b) => a.id - b.id);
     },
 
     async claimDueAndNext(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date) {
       // The claim (as claimDue) and the next due time in one statement. The sibling min() reads the
       // statement's snapshot, where the claimed rows still have their old (due) times: they are left
       // out, and their new lease counts instead. One row even when nothing was claimed (LEFT JOIN).
-      const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
       const { rows } = await ctx.db.execute<Record<string, unknown> & { next_due: number | null }>(sql`WITH claimed AS (
-          UPDATE ${notifications} SET attempts = attempts + 1, next_attempt_at = ${leaseUntil}::timestamptz
-          WHERE id IN (SELECT n.id FROM ${notifications} n
-            WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now}::timestamptz ${notExcluded}
-            ORDER BY n.next_attempt_at, n.id LIMIT ${Math.max(0, limit)}
-            FOR UPDATE SKIP LOCKED)
-          RETURNING *),
+          ${claimStatement(channel, now, limit, exclude, leaseUntil)}),
         next AS (SELECT (extract(epoch FROM least(
           (SELECT min(next_attempt_at) FROM ${notifications} WHERE status = 'PENDING' AND channel = ${channel}
             AND next_attempt_at > ${now}::timestamptz AND id NOT IN (SELECT id FROM claimed)),

@@ -79,26 +79,22 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const logger = options.logger;
   await migratePostgres(url);
   const names = new StatementNames();
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
-  nameHotStatements(pool, names);
-  batchAtCommit(pool);
-  // A pooled connection that dies while idle (the server restarted) must not crash the process.
-  pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  const db: PgExecutor = drizzle(pool, { schema });
+  /** A pool of connections (one per lane) whose connections name their hot statements and batch at commit. */
+  const lanePool = (max: number, config: pg.PoolConfig = {}): { pool: pg.Pool; db: PgExecutor } => {
+    const lane = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, ...config });
+    nameHotStatements(lane, names);
+    batchAtCommit(lane);
+    // A pooled connection that dies while idle (the server restarted) must not crash the process.
+    lane.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
+    return { pool: lane, db: drizzle(lane, { schema }) };
+  };
+  const { pool, db } = lanePool(options.poolSize ?? 10);
   await seedDefaults(db);
-  // The 'scheduled' lane (TransactionOptions.lane): deadlines and the outbox, never queued behind requests.
-  const scheduledPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000 });
-  nameHotStatements(scheduledPool, names);
-  batchAtCommit(scheduledPool);
-  scheduledPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  const scheduledDb: PgExecutor = drizzle(scheduledPool, { schema });
+  // The 'scheduled' lane (TransactionOptions.lane): deadlines, never queued behind requests.
+  const { pool: scheduledPool, db: scheduledDb } = lanePool(SCHEDULED_POOL_SIZE);
   // Relaxed transactions (TransactionOptions.durability: the outboxes' bookkeeping, one or two per
   // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
-  const relaxedPool = new pg.Pool({ connectionString: url, max: SCHEDULED_POOL_SIZE, idleTimeoutMillis: 30_000, options: '-c synchronous_commit=off' });
-  nameHotStatements(relaxedPool, names);
-  batchAtCommit(relaxedPool);
-  relaxedPool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  const relaxedDb: PgExecutor = drizzle(relaxedPool, { schema });
+  const { pool: relaxedPool, db: relaxedDb } = lanePool(SCHEDULED_POOL_SIZE, { options: '-c synchronous_commit=off' });
 
   const shared: PgShared = { roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex') };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
