@@ -53,6 +53,8 @@ export async function deadlines(args: Args, serverOpts: TargetOptions): Promise<
       };
     }
     await sleep(1000);
+    // Seeded: the database as a running deployment's would be (statistics, no dead rows).
+    await target.settle();
 
     // Intake runs from before the first window opens until after the last one closes.
     let intakeOn = true;

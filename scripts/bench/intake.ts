@@ -39,6 +39,8 @@ export async function intake(args: Args, serverOpts: TargetOptions): Promise<{ f
       s.onNext = () => { pushes++; };
     }
     await sleep(1000);
+    // Seeded: the database as a running deployment's would be (statistics, no dead rows).
+    await target.settle();
 
     const submit = async (seq: number) => {
       const sourceId = sources[seq % sourceCount]?.id;

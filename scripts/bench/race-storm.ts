@@ -42,6 +42,8 @@ export async function raceStorm(args: Args, serverOpts: TargetOptions): Promise<
       };
     });
     await sleep(1000);
+    // Seeded: the database as a running deployment's would be (statistics, no dead rows).
+    await target.settle();
     await pool(leadCount, 16, async (i) => {
       const res = await http(i).post(SUBMIT, { input: { sourceId: source.id, firstName: `r${i}` } }, ADMIN_TOKEN);
       if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);

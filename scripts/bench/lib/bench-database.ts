@@ -15,6 +15,13 @@ export interface BenchDatabase {
   query<T>(text: string): Promise<T[]>;
   /** The cluster's processes by group; only when PostgreSQL runs on this machine (else empty). */
   processGroups(): Promise<Record<string, number[]>>;
+  /**
+   * VACUUM ANALYZE of the whole database: the statistics and visibility a running deployment's
+   * autovacuum keeps. A database created for the run has none, and a cluster may have autovacuum off
+   * (this workplace's CI clusters do: `autovacuum = off` in conf.d), so without this the planner plans
+   * for empty tables and the staging tables of the rollups keep every dead row of the run.
+   */
+  vacuumAnalyze(): Promise<void>;
   /** Samples pg_stat_activity every `everyMs` until stop(). */
   sampleActivity(everyMs?: number): { stop(): Promise<ActivitySummary> };
   /** Drops the database (closing whatever is still connected to it). */
@@ -53,6 +60,15 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
         await reader.connect();
       }
       return (await reader.query(text)).rows as T[];
+    },
+    async vacuumAnalyze() {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        await c.query('VACUUM (ANALYZE)');
+      } finally {
+        await c.end();
+      }
     },
     async processGroups() {
       if (postmaster === null) return {};

@@ -34,6 +34,12 @@ export interface BenchTarget {
   remove(): Promise<void>;
   /** The processes whose CPU time the benchmark accounts for, by group (cpu-usage.ts). */
   processGroups(): Promise<Record<string, number[]>>;
+  /**
+   * After seeding, before measuring: on PostgreSQL, VACUUM ANALYZE (what autovacuum does on a running
+   * deployment; BenchDatabase.vacuumAnalyze). Nothing on SQLite, whose planner needs no statistics for
+   * our statements (every hot one is an index lookup by key).
+   */
+  settle(): Promise<void>;
   /** What the database's connections do over a phase (PostgreSQL; null on SQLite). */
   sampleActivity(): { stop(): Promise<ActivitySummary | null> };
 }
@@ -75,6 +81,7 @@ export async function startTarget(opts: TargetOptions): Promise<BenchTarget> {
         server.removeFiles();
       },
       processGroups: async () => serverGroups(),
+      settle: async () => {},
       sampleActivity: () => ({ stop: async () => null }),
     };
   }
@@ -111,6 +118,7 @@ export async function startTarget(opts: TargetOptions): Promise<BenchTarget> {
         ...(postgres.redisPid !== null ? { [REDIS_GROUP]: [postgres.redisPid] } : {}),
       };
     },
+    settle: () => database.vacuumAnalyze(),
     sampleActivity: () => database.sampleActivity(),
   };
 }
