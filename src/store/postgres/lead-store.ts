@@ -21,46 +21,15 @@ import type { LeadStore, Rotation, RoundWrite, RoutingRound, WrittenRound } from
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import type { PgContext } from './context.js';
-import { PrebuiltShapes } from './prebuilt.js';
+import { PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
-/** A time as JSON for json_populate_recordset (writeRound), which reads ISO 8601. */
-const isoTime = (at: Date | null | undefined): string | null => (at ? at.toISOString() : null);
-/** A time of a row_to_json row: ISO 8601 with its offset. */
-const jsonTime = (at: unknown): Date | null => (typeof at === 'string' ? new Date(at) : null);
-
-function offerJson(o: NewOffer): Record<string, unknown> {
-  return {
-    lead_id: o.leadId, agent_id: o.agentId, round: o.round, direct: o.direct ?? false, state: o.state,
-    offered_at: isoTime(o.offeredAt), expires_at: isoTime(o.expiresAt), responded_at: isoTime(o.respondedAt), reclaimed_at: isoTime(o.reclaimedAt),
-  };
-}
-
-function eventJson(e: NewLeadEvent): Record<string, unknown> {
-  return {
-    lead_id: e.leadId, type: e.type, at: isoTime(e.at), actor_id: e.actorId ?? null, agent_id: e.agentId ?? null,
-    offer_id: e.offerId ?? null, status_code_id: e.statusCodeId ?? null, note: e.note ?? null,
-  };
-}
-
-function offerFromJson(text: string): OfferRow {
-  const r = JSON.parse(text) as Record<string, unknown>;
-  return {
-    id: r.id as number, leadId: r.lead_id as number, agentId: r.agent_id as number, round: r.round as number,
-    direct: r.direct as boolean, state: r.state as OfferRow['state'], offeredAt: jsonTime(r.offered_at) as Date,
-    expiresAt: jsonTime(r.expires_at) as Date, respondedAt: jsonTime(r.responded_at), reclaimedAt: jsonTime(r.reclaimed_at),
-  };
-}
-
-function eventFromJson(text: string): LeadEventRow {
-  const r = JSON.parse(text) as Record<string, unknown>;
-  return {
-    id: r.id as number, leadId: r.lead_id as number, type: r.type as LeadEventRow['type'], at: jsonTime(r.at) as Date,
-    actorId: r.actor_id as number | null, agentId: r.agent_id as number | null, offerId: r.offer_id as number | null,
-    statusCodeId: r.status_code_id as number | null, note: r.note as string | null,
-  };
-}
+/** writeRound's rows go as JSON and come back as row_to_json text: both keyed by column name (prebuilt.ts). */
+const OFFER_COLUMNS = getTableColumns(offers);
+const EVENT_COLUMNS = getTableColumns(leadEvents);
+const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
+const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
 
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
@@ -317,13 +286,13 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           WHERE id = ${write.lead.id}::int AND EXISTS (SELECT 1 FROM w_ok)),
         w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
           SELECT r.lead_id, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
-          FROM json_populate_recordset(NULL::offers, ${JSON.stringify(write.offers.map(offerJson))}::json) WITH ORDINALITY r
+          FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, write.offers)}::json) WITH ORDINALITY r
           WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY r.ordinality
           RETURNING *),
         w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
           SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
             SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, r.ordinality AS k
-              FROM json_populate_recordset(NULL::lead_events, ${JSON.stringify(write.events.map(eventJson))}::json) WITH ORDINALITY r
+              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, write.events)}::json) WITH ORDINALITY r
             UNION ALL
             SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 1, o.id FROM w_offers o
           ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
@@ -339,8 +308,8 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       }
       const written = { lead, offers: [] as OfferRow[], events: [] as LeadEventRow[] };
       for (const r of rows) {
-        if (r.kind === 'o') written.offers.push(offerFromJson(r.row as string));
-        else if (r.kind === 'e') written.events.push(eventFromJson(r.row as string));
+        if (r.kind === 'o') written.offers.push(offerFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
+        else if (r.kind === 'e') written.events.push(eventFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
       }
       written.offers.sort((x, y) => x.id - y.id);
       written.events.sort((x, y) => x.id - y.id);
