@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Args } from './lib/args.js';
 import type { ActivitySummary } from './lib/bench-database.js';
-import type { CpuBreakdown } from './lib/cpu-usage.js';
+import { startMachineShare, type CpuBreakdown, type MachineShare } from './lib/cpu-usage.js';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis.js';
 import { printTable, round, type Figure } from './lib/stats.js';
 import type { PostgresDeployment, TargetOptions } from './lib/target.js';
@@ -84,11 +84,14 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
         const setupOpts: TargetOptions = { ...opts, ...(postgres ? { postgres } : {}) };
         if (opts.cpuProfDir) setupOpts.cpuProfDir = join(opts.cpuProfDir, setup.id);
         const t = performance.now();
+        const share = startMachineShare();
         process.stdout.write(`\n[${name} on ${setup.label}] running… (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
         try {
           const r = await bench(args, setupOpts);
-          perSetup.set(setup.id, { figures: r.figures, detail: { ...r.detail, seconds: Math.round((performance.now() - t) / 100) / 10 } });
+          const machine = share.stop();
+          perSetup.set(setup.id, { figures: r.figures, detail: { ...r.detail, seconds: Math.round((performance.now() - t) / 100) / 10, machine } });
           printTable(r.figures);
+          process.stdout.write(`(the machine over this run: busy ${machine.busyPercent}% of its CPU time; taken by the hypervisor, steal, ${machine.stealPercent}%)\n`);
         } catch (err) {
           // One failed setup must not hide the others' figures.
           process.stderr.write(`[${name} on ${setup.label}] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -127,12 +130,19 @@ function combine(results: Map<string, Map<string, { figures: Figure[]; detail: o
     if (!row) rows.set(key, row = { label, target, cells: new Map() });
     return row;
   };
-  for (const perSetup of results.values()) {
+  for (const [bench, perSetup] of results) {
     for (const setup of setups) {
-      for (const f of perSetup.get(setup.id)?.figures ?? []) {
+      const run = perSetup.get(setup.id);
+      for (const f of run?.figures ?? []) {
         const row = rowOf(rowKey(f), `${f.bench}: ${f.metric}`, f.target);
         row.target ??= f.target;
         row.cells.set(setup.id, { value: f.value, unit: f.unit, baseline: f.baseline, pass: f.pass });
+      }
+      // How much of the machine the hypervisor took during the run: the figures' noise, told apart.
+      const machine = (run?.detail as { machine?: MachineShare } | undefined)?.machine;
+      if (machine) {
+        rowOf(`${bench}|steal`, `${bench}: CPU time taken by the hypervisor (steal) over the run`, null)
+          .cells.set(setup.id, { value: machine.stealPercent, unit: '%', baseline: null, pass: null });
       }
     }
   }

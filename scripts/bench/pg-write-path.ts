@@ -45,6 +45,11 @@ async function collect(server: BenchServer, file: string, lastDump: { n: number 
 }
 
 const kind = (text: string) => /^(begin|commit|rollback|savepoint|release)/i.exec(text.trim())?.[1]?.toUpperCase() ?? null;
+/**
+ * A transaction's COMMIT: alone, or at the end of the statements sent with it (commit-batch.ts). Its
+ * BEGIN is not a statement of its own: it goes with the transaction's first statement.
+ */
+const commits = (text: string) => kind(text) === 'COMMIT' || /;\s*commit\s*$/i.test(text);
 
 async function main(): Promise<void> {
   const args = new Args(process.argv.slice(2));
@@ -133,16 +138,16 @@ async function main(): Promise<void> {
         return { ...st, perLead: Math.max(0, st.n - idlePerSecond * seconds) / leads, msPerCall: st.ms / st.n };
       }).filter((st) => st.perLead >= 0.005).sort((a, b) => b.perLead - a.perLead || b.ms - a.ms);
       const total = perLead.reduce((a, st) => a + st.perLead, 0);
-      const txs = perLead.filter((st) => kind(st.text) === 'BEGIN').reduce((a, st) => a + st.perLead, 0);
+      const txs = perLead.filter((st) => commits(st.text)).reduce((a, st) => a + st.perLead, 0);
       const savepoints = perLead.filter((st) => kind(st.text) === 'SAVEPOINT').reduce((a, st) => a + st.perLead, 0);
       const msPerLead = perLead.reduce((a, st) => a + st.perLead * st.msPerCall, 0);
       const delta = (k: keyof DbCounters) => (after[k] - before[k] - idleRate(k) * span) / leads;
       const lat = summary(latencies);
       process.stdout.write(`\n== ${leads} leads, ${c} in flight: submitLead p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, ${(leads / seconds).toFixed(0)} leads/s ==\n`);
-      process.stdout.write(`per lead: ${total.toFixed(1)} statements (round trips) in ${txs.toFixed(2)} transactions (BEGIN), ${savepoints.toFixed(2)} savepoints; `
+      process.stdout.write(`per lead: ${total.toFixed(1)} statements (round trips) in ${txs.toFixed(2)} transactions (COMMIT), ${savepoints.toFixed(2)} savepoints; `
         + `${msPerLead.toFixed(2)} ms of statements in flight (summed over the lead's statements)\n`);
       process.stdout.write(`CPU per lead (the idle work included): server ${cpuMs('server').toFixed(2)} ms, this database's PostgreSQL backends ${cpuMs(PG_OWN).toFixed(2)} ms; `
-        + `machine busy ${cpuUsage.machinePercentOfCore.toFixed(0)}% of one core (${cpuUsage.cores} cores), load average ${cpuUsage.loadAverage.after.map((l) => l.toFixed(2)).join(' ')}\n`);
+        + `machine busy ${cpuUsage.machinePercentOfCore.toFixed(0)}% of one core (${cpuUsage.cores} cores), taken by the hypervisor (steal) ${cpuUsage.stealPercentOfCore.toFixed(0)}%, load average ${cpuUsage.loadAverage.after.map((l) => l.toFixed(2)).join(' ')}\n`);
       process.stdout.write(`pg_stat_database per lead (the idle rate subtracted): ${delta('xact_commit').toFixed(2)} commits, ${delta('xact_rollback').toFixed(2)} rollbacks, `
         + `${delta('tup_inserted').toFixed(1)} rows inserted, ${delta('tup_updated').toFixed(1)} updated, ${delta('tup_deleted').toFixed(1)} deleted, ${delta('tup_fetched').toFixed(0)} fetched\n`);
       process.stdout.write(`${'per lead'.padStart(8)} ${'ms/call'.padStart(8)} ${'rows'.padStart(5)}  statement\n`);

@@ -1,6 +1,6 @@
 // What the routing engine announces after each committed transaction. Listeners (the GraphQL
 // publisher, the notifier) turn these into subscription messages, SMS and email.
-import type { LeadEventRow, LeadRow, OfferRow } from '../store/rows.js';
+import type { LeadEventRow, LeadRow, NotificationChannel, OfferRow } from '../store/rows.js';
 
 export type OfferEventType = 'RECEIVED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
 
@@ -36,6 +36,12 @@ export interface LeadChange {
 export interface CommittedChanges {
   offers: OfferChange[];
   leadEvents: LeadChange[];
+  /**
+   * The channels of the outbox rows the transaction wrote (ChangeSet.messagesQueued, and the
+   * notification listener's own): the delivery worker looks for new messages in these lanes only.
+   * Absent (changes built elsewhere, tests): every lane.
+   */
+  messageChannels?: Set<NotificationChannel>;
 }
 
 export type ChangeListener = (changes: CommittedChanges) => void;

@@ -103,10 +103,13 @@ export class DeliveryWorker {
     this.kick();
   }
 
-  /** New rows are in the outbox: send them soon, outside the caller's call stack. */
-  kick(): void {
+  /**
+   * New rows are in the outbox (in these channels' lanes; all lanes when not told): send them soon,
+   * outside the caller's call stack.
+   */
+  kick(channels?: ReadonlySet<ChannelKind>): void {
     if (this.stopped) return;
-    for (const lane of this.lanes) lane.mayHaveDue = true;
+    for (const lane of this.lanes) if (!channels || channels.has(lane.kind)) lane.mayHaveDue = true;
     this.schedule();
   }
 

@@ -99,11 +99,19 @@ export function createNotifications(deps: NotificationDeps) {
     }
     // The transaction's last write: with its COMMIT (one round trip fewer inside a source's rotation lock).
     await tx.notifications.enqueueAtCommit(rows);
+    for (const row of rows) changes.messageChannels?.add(row.channel);
   }
 
-  /** The change listener: once the rows have committed, the worker sends them (soon, not in this call). */
+  /**
+   * The change listener: once the rows have committed, the worker sends them (soon, not in this call),
+   * looking in the lanes they were written to (an offer by email alone costs no claim in the SMS lane).
+   */
   function onCommitted(changes: CommittedChanges): void {
-    if (changes.offers.length > 0 || messaged(changes).length > 0) worker.kick();
+    if (changes.messageChannels) {
+      if (changes.messageChannels.size > 0) worker.kick(changes.messageChannels);
+    } else if (changes.offers.length > 0 || messaged(changes).length > 0) {
+      worker.kick();
+    }
   }
 
   return {

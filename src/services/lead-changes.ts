@@ -21,7 +21,7 @@
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
 import type { LeadStore, Store, StoreTx, TransactionOptions } from '../store/port.js';
-import type { LeadEventRow, LeadRow, NewLeadEvent, OfferRow } from '../store/rows.js';
+import type { LeadEventRow, LeadRow, NewLeadEvent, NotificationChannel, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
 /** What one transaction changed, collected while it runs, and the transaction's stores. */
@@ -43,6 +43,18 @@ export class ChangeSet {
     let set = this.before.get(leadId);
     if (!set) this.before.set(leadId, set = new Set());
     for (const id of userIds) if (id !== null) set.add(id);
+  }
+
+  /**
+   * The channels of the outbox rows this change wrote. Whatever writes outbox rows in a change says so
+   * here (or on the CommittedChanges the notification listener is given): after the commit the delivery
+   * worker claims new messages only in these lanes, so a row written without saying so would wait for
+   * its lane's next claim.
+   */
+  readonly messageChannels = new Set<NotificationChannel>();
+
+  messagesQueued(rows: readonly { channel: NotificationChannel }[]): void {
+    for (const row of rows) this.messageChannels.add(row.channel);
   }
 
   /** Leads this change created, as it left them (`created`): announced without reading them back. */
@@ -151,7 +163,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
       : await leads.leadsWithUsers([...leadIds]);
     const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));
     const audiences = new Map(found.map(({ lead, userIds }) => [lead.id, [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...userIds])]]));
-    const committed: CommittedChanges = { offers: [], leadEvents: [] };
+    const committed: CommittedChanges = { offers: [], leadEvents: [], messageChannels: new Set(changes.messageChannels) };
     for (const c of changes.offerChanges) {
       const lead = leadRows.get(c.offer.leadId);
       if (lead) committed.offers.push(c.cause ? { type: c.type, offer: c.offer, lead, cause: c.cause } : { type: c.type, offer: c.offer, lead });

@@ -201,11 +201,12 @@ export function createRoutingService(deps: {
     for (const agent of await tx.identity.findUsers(reached)) {
       if (!agent.active || isHalted({ haltedAt: agent.haltedAt?.getTime() ?? null, haltUntil: agent.haltUntil?.getTime() ?? null }, now.getTime())) continue;
       await tx.identity.updateUser(agent.id, { haltedAt: now, haltUntil: null, haltReason: reason, missedOffers: 0 });
-      await tx.notifications.enqueue(composeHaltMessages({ name: agent.name, email: agent.email, phone: agent.phone }, reason)
-        .map((m) => ({
-          userId: agent.id, channel: m.channel, to: m.to, subject: m.subject, body: m.body,
-          status: 'PENDING' as const, attempts: 0, nextAttemptAt: now, createdAt: now,
-        })));
+      const messages = composeHaltMessages({ name: agent.name, email: agent.email, phone: agent.phone }, reason);
+      await tx.notifications.enqueue(messages.map((m) => ({
+        userId: agent.id, channel: m.channel, to: m.to, subject: m.subject, body: m.body,
+        status: 'PENDING' as const, attempts: 0, nextAttemptAt: now, createdAt: now,
+      })));
+      changes.messagesQueued(messages);
     }
   }
 

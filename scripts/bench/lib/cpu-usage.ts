@@ -48,15 +48,44 @@ export function childrenOf(parent: number): number[] {
   return pids;
 }
 
-/** The whole machine's busy and total CPU time so far (all cores), in ms. */
-function machineCpu(): { busyMs: number; totalMs: number } {
+/**
+ * The whole machine's CPU time so far (all cores), in ms: busy (this machine's own work), stolen (time
+ * its virtual CPUs wanted to run and the hypervisor ran something else), and the total.
+ */
+function machineCpu(): { busyMs: number; stealMs: number; totalMs: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const [, ...values] = line.trim().split(/\s+/);
   // user nice system idle iowait irq softirq steal (guest time is already inside user).
   const v = values.slice(0, 8).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  return { busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND, totalMs: (total * 1000) / TICKS_PER_SECOND };
+  const steal = v[7] ?? 0;
+  const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
+  return { busyMs: ms(total - idle - steal), stealMs: ms(steal), totalMs: ms(total) };
+}
+
+export interface MachineShare {
+  /** The machine's own work, as a share of all its CPU time (100 = every core busy throughout). */
+  busyPercent: number;
+  /**
+   * CPU time the hypervisor took from this virtual machine, as a share of all its CPU time: its virtual
+   * CPUs were ready to run and did not. On these machines it grows with the rate of system calls and
+   * context switches (a CPU-bound loop on both cores sees none), and latency spikes come with it.
+   */
+  stealPercent: number;
+}
+
+/** Starts a reading of the machine's busy and stolen time; `stop()` gives their shares since. */
+export function startMachineShare(): { stop(): MachineShare } {
+  const before = machineCpu();
+  return {
+    stop() {
+      const after = machineCpu();
+      const total = after.totalMs - before.totalMs;
+      const pct = (ms: number) => (total > 0 ? Math.round((1000 * ms) / total) / 10 : 0);
+      return { busyPercent: pct(after.busyMs - before.busyMs), stealPercent: pct(after.stealMs - before.stealMs) };
+    },
+  };
 }
 
 /** Process groups to account for, by label; resolved at the start and again at the end of a phase. */
@@ -73,8 +102,10 @@ export interface CpuGroupUsage {
 export interface CpuBreakdown {
   seconds: number;
   cores: number;
-  /** Busy time of the whole machine as a share of one core (200 = both of 2 cores full). */
+  /** Busy time of the whole machine as a share of one core (200 = both of 2 cores full); steal not counted. */
   machinePercentOfCore: number;
+  /** CPU time the hypervisor took (steal), as a share of one core. */
+  stealPercentOfCore: number;
   /** Machine busy time not in any group: other work on the machine, processes that came and went. */
   otherPercentOfCore: number;
   groups: CpuGroupUsage[];
@@ -118,6 +149,7 @@ export async function startCpuAccounting(groups: ProcessGroups): Promise<{ stop(
         seconds,
         cores: cpus().length,
         machinePercentOfCore: pct(machineMs),
+        stealPercentOfCore: pct(after.machine.stealMs - before.machine.stealMs),
         otherPercentOfCore: pct(Math.max(0, machineMs - accounted)),
         groups: [...byGroup.entries()].map(([group, cpuMs]) => ({ group, cpuMs, percentOfCore: pct(cpuMs) })),
         loadAverage: { before: loadBefore, after: loadavg() },

@@ -1,7 +1,9 @@
 // Preloaded into a server child by scripts/bench/pg-write-path.ts (NODE_OPTIONS="--import=<this file>",
 // LEADRACE_PG_TRACE=<path>): counts every statement the server sends PostgreSQL through node-postgres
 // (each one round trip: node-postgres sends the next only after the previous answered on that
-// connection) and the time from sending it to its answer, by statement text. On SIGUSR2 it writes
+// connection) and the time from sending it to its answer, by statement text. A transaction's BEGIN
+// does not reach node-postgres on its own: it goes with the transaction's first statement (the store's
+// commit-batch.ts), so it is not counted as a statement. On SIGUSR2 it writes
 // what it counted since the last signal to LEADRACE_PG_TRACE and starts counting afresh. The server's
 // own code is not touched. Plain JavaScript, because imports in NODE_OPTIONS load before tsx is
 // registered.

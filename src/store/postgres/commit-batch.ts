@@ -1,20 +1,37 @@
-// Statements sent with the COMMIT. node-postgres sends one statement per round trip, and a routing
-// transaction's last write (its outbox rows) used to be a round trip of its own just before the COMMIT,
-// inside the source's rotation lock, where every round trip holds up the source's next lead. A statement
-// registered here (sendWithCommit) goes in the COMMIT's round trip instead: one simple query,
-// "<statements>; commit". PostgreSQL runs a simple query's statements in order and stops at the first
-// error, so a failing one leaves the COMMIT unrun and the transaction aborted: the query rejects and the
-// transaction is rolled back, as if the statement had failed on its own.
+// A transaction's two ends ride on its statements' round trips. node-postgres sends one statement per
+// round trip, so a plain transaction costs two round trips more than its statements: BEGIN and COMMIT.
+// On the routing path every round trip is latency before the offer, and on these machines' virtual CPUs
+// each one costs about 100 µs of system calls on each side.
 //
-// The statements are whole texts (a simple query has no parameters): values go in as literals, quoted by
-// node-postgres's escapeLiteral. Only a transaction's top-level context may register one (PgContext
-// .commitBatch): a savepoint rolled back would not take back what waits here.
+// - BEGIN goes with the first statement. drizzle's `begin` is answered here at once and not sent; the
+//   transaction's first statement then carries it: its extended-protocol messages start with BEGIN's
+//   own (Parse, Bind, Execute) and end with the one Sync, so PostgreSQL runs BEGIN, then the statement,
+//   and answers both in one reply. A first statement sent as a simple query gets "begin;" in front of
+//   its text. A transaction that sends nothing before its COMMIT or ROLLBACK sends nothing at all.
+// - Statements registered with sendWithCommit go in the COMMIT's round trip: one simple query,
+//   "<statements>; commit". PostgreSQL runs a simple query's statements in order and stops at the first
+//   error, so a failing one leaves the COMMIT unrun and the transaction aborted: the query rejects and
+//   the transaction is rolled back, as if the statement had failed on its own. The statements are whole
+//   texts (a simple query has no parameters): values go in as literals, quoted by node-postgres's
+//   escapeLiteral. Only a transaction's top-level context may register one (PgContext.commitBatch): a
+//   savepoint rolled back would not take back what waits here.
+//
+// The BEGIN is written into the statement's messages by the connection itself (its parse and bind, the
+// calls node-postgres's Query makes to write them), so it rides with whichever statement that connection
+// sends next, however node-postgres queues it. Where the BEGIN goes relative to the statement's Parse
+// matters: an unnamed statement's Parse comes after BEGIN's (BEGIN is parsed as the unnamed statement
+// too, which the statement's own Parse then replaces); a named statement's Parse comes first, so that
+// node-postgres, which marks a name parsed at the first ParseComplete it reads, reads the statement's
+// own. The answer holds BEGIN's result first: the caller gets the statement's alone.
 import type pg from 'pg';
 
 const PENDING = Symbol('leadrace.sendWithCommit');
+/** A BEGIN asked for and not sent yet: the connection's next statement carries it. */
+const OWED = Symbol('leadrace.beginOwed');
 
 interface Batching {
   [PENDING]?: string[];
+  [OWED]?: boolean;
 }
 
 /** Registers `statement` to run just before the open transaction on `client` commits, in the same round trip. */
@@ -23,31 +40,142 @@ export function sendWithCommit(client: pg.PoolClient, statement: string): void {
   (c[PENDING] ??= []).push(statement);
 }
 
+/** The node-postgres connection calls a Query makes to write its extended-protocol messages. */
+interface Wire {
+  parse(query: { text: string; name?: string; types?: unknown[] }): void;
+  bind(config: Record<string, unknown>): void;
+  execute(config: Record<string, unknown>): void;
+}
+
+type Callback = (err: Error | null, result?: unknown) => void;
+type Query = (config: unknown, ...rest: unknown[]) => unknown;
+
 const textOf = (config: unknown): string | null =>
   typeof config === 'object' && config !== null && typeof (config as { text?: unknown }).text === 'string'
     ? (config as { text: string }).text
     : typeof config === 'string' ? config : null;
 
-/** Makes every connection the pool opens send its registered statements with its COMMIT. */
+/** The answer of a statement not sent, in node-postgres's shape. */
+const answered = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
+
+const isBegin = (r: unknown): boolean => (r as { command?: unknown } | null)?.command === 'BEGIN';
+
+/** A statement's answer without BEGIN's result in front of it (one result, or the rest of several). */
+function withoutBegin(result: unknown): unknown {
+  if (!Array.isArray(result) || !isBegin(result[0])) return result;
+  return result.length === 2 ? result[1] : result.slice(1);
+}
+
+/** Makes every connection the pool opens send BEGIN with its first statement and its registered statements with its COMMIT. */
 export function batchAtCommit(pool: pg.Pool): void {
   pool.on('connect', (client) => {
-    const c = client as unknown as Batching & { query: (config: unknown, ...rest: unknown[]) => unknown };
+    const c = client as unknown as Batching & { query: Query; connection: Wire };
+    const wire = c.connection;
+    const parse = wire.parse.bind(wire);
+    const bind = wire.bind.bind(wire);
+    const execute = wire.execute.bind(wire);
+    const begin = () => {
+      c[OWED] = false;
+      parse({ text: 'BEGIN' });
+      bind({});
+      execute({});
+    };
+    wire.parse = (query) => {
+      if (!c[OWED]) return parse(query);
+      if (query.name) {
+        parse(query);
+        begin();
+      } else {
+        begin();
+        parse(query);
+      }
+    };
+    wire.bind = (config) => {
+      if (c[OWED]) begin();
+      bind(config);
+    };
+
     // Whatever query is installed by now (statement-names.ts wraps it first), called at each use.
-    const inner = c.query.bind(client);
+    const inner = c.query.bind(client) as Query;
+    /** The answer to a call, by its callback if it gave one, else as a promise. */
+    const answer = (rest: unknown[], result: unknown): unknown => {
+      const callback = rest.find((r): r is Callback => typeof r === 'function');
+      if (!callback) return Promise.resolve(result);
+      process.nextTick(() => callback(null, result));
+      return undefined;
+    };
+    /** Sends a statement that carries the BEGIN, handing its caller the statement's own answer. */
+    const carrying = (config: unknown, rest: unknown[]): unknown => {
+      const callbackAt = rest.findIndex((r) => typeof r === 'function');
+      if (callbackAt >= 0) {
+        const callback = rest[callbackAt] as Callback;
+        const args = [...rest];
+        args[callbackAt] = (err: Error | null, result?: unknown) => callback(err, err ? result : withoutBegin(result));
+        return inner(config, ...args);
+      }
+      return (inner(config, ...rest) as Promise<unknown>).then(withoutBegin);
+    };
+
     c.query = (config, ...rest) => {
       const text = textOf(config)?.trim().toLowerCase();
-      if (text === 'commit' && c[PENDING]?.length) {
-        const statements = c[PENDING];
-        c[PENDING] = [];
-        // A simple query (no parameters): several statements in one round trip.
-        return inner(`${statements.join(';\n')};\ncommit`, ...rest.filter((r) => typeof r === 'function'));
+      if (text === 'begin') {
+        c[OWED] = true;
+        return answer(rest, answered('BEGIN'));
       }
-      if (text === 'rollback') c[PENDING] = [];
-      return inner(config, ...rest);
+      if (text === 'commit') {
+        const statements = c[PENDING] ?? [];
+        c[PENDING] = [];
+        const callback = rest.filter((r) => typeof r === 'function');
+        if (c[OWED]) {
+          // Nothing was sent in this transaction but what waits for the COMMIT (if anything).
+          c[OWED] = false;
+          if (statements.length === 0) return answer(rest, answered('COMMIT'));
+          return inner(`begin;\n${statements.join(';\n')};\ncommit`, ...callback);
+        }
+        // A simple query (no parameters): several statements in one round trip.
+        if (statements.length > 0) return inner(`${statements.join(';\n')};\ncommit`, ...callback);
+        return inner(config, ...rest);
+      }
+      if (text === 'rollback') {
+        c[PENDING] = [];
+        if (c[OWED]) {
+          c[OWED] = false;
+          return answer(rest, answered('ROLLBACK'));
+        }
+        return inner(config, ...rest);
+      }
+      if (!c[OWED]) return inner(config, ...rest);
+      const values = Array.isArray(rest[0]) ? rest[0] : (config as { values?: unknown } | null)?.values;
+      const { submit, name, queryMode } = (typeof config === 'object' && config !== null ? config : {}) as { submit?: unknown; name?: unknown; queryMode?: unknown };
+      const submittable = typeof submit === 'function';
+      if (!submittable && ((Array.isArray(values) && values.length > 0) || typeof name === 'string' || queryMode === 'extended')) {
+        // Parameters: the extended protocol, whose Parse or Bind writes the BEGIN first (above).
+        return carrying(config, rest);
+      }
+      if (!submittable && text !== undefined && text !== null) {
+        // A simple query: BEGIN in front of its text.
+        c[OWED] = false;
+        const prefixed = `begin;\n${textOf(config) ?? ''}`;
+        return carrying(typeof config === 'string' ? prefixed : { ...(config as object), text: prefixed }, rest);
+      }
+      // Anything else (a submittable such as a cursor): BEGIN on its own first.
+      c[OWED] = false;
+      const callbackAt = rest.findIndex((r) => typeof r === 'function');
+      if (callbackAt >= 0) {
+        const callback = rest[callbackAt] as Callback;
+        inner('begin', (err: Error | null) => {
+          if (err) callback(err);
+          else inner(config, ...rest);
+        });
+        return submittable ? config : undefined;
+      }
+      return (inner('begin') as Promise<unknown>).then(() => inner(config, ...rest));
     };
   });
   // A connection goes back to the pool with nothing waiting (a transaction that ended some other way).
   pool.on('release', (_err: unknown, client: pg.PoolClient) => {
-    (client as unknown as Batching)[PENDING] = [];
+    const c = client as unknown as Batching;
+    c[PENDING] = [];
+    c[OWED] = false;
   });
 }
