@@ -31,6 +31,12 @@ export const SEND_TIMEOUT_MS = 15_000;
  */
 export const CLAIM_LEASE_MS = 30_000;
 
+/**
+ * How long slots reserved for messages written already claimed (reserve) stay reserved if the rows
+ * never come (their transaction failed): far longer than a routing transaction takes.
+ */
+export const RESERVATION_LAPSE_MS = 10_000;
+
 /** After a turn failed (the database did not answer), the next one is tried this much later. */
 const TURN_RETRY_MS = 1000;
 
@@ -57,6 +63,16 @@ interface Lane {
   /** The timer for the lane's next due message, and the time it is armed for. */
   timer: TimerHandle | null;
   armedAt: number | null;
+  /** Slots held for messages written already claimed, not yet handed over (reserve, adopt). */
+  reservations: Set<Reservation>;
+}
+
+/** Slots of a lane held for `n` messages that a transaction writes already claimed by this process. */
+export interface Reservation {
+  readonly kind: ChannelKind;
+  readonly n: number;
+  /** Clock time of the reservation: it lapses RESERVATION_LAPSE_MS later. */
+  readonly at: number;
 }
 
 /** How an attempt ended, waiting to be written with the others of this event-loop turn. */
@@ -93,7 +109,7 @@ export class DeliveryWorker {
     private readonly pollMs: number | null = null,
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
-      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null,
+      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null, reservations: new Set(),
     }));
   }
 
@@ -111,6 +127,46 @@ export class DeliveryWorker {
     if (this.stopped) return;
     for (const lane of this.lanes) if (!channels || channels.has(lane.kind)) lane.mayHaveDue = true;
     this.schedule();
+  }
+
+  /**
+   * Holds up to `n` free slots of the lane for messages a transaction is about to write already claimed
+   * by this process (attempt 1, leased until now + CLAIM_LEASE_MS): the worker then sends them when they
+   * have committed (adopt) without claiming them. How many it holds (maybe none: the lane is full, or
+   * the worker stopped) is the reservation's `n`; the rest are written due, for a claim. A reservation
+   * whose rows never come (the transaction failed) lapses after RESERVATION_LAPSE_MS.
+   */
+  reserve(kind: ChannelKind, n: number): Reservation | null {
+    const lane = this.lanes.find((l) => l.kind === kind);
+    if (!lane || this.stopped || n <= 0) return null;
+    const now = this.clock.now();
+    const free = lane.channel.maxInFlight - lane.inFlight.size - this.held(lane, now);
+    if (free <= 0) return null;
+    const reservation: Reservation = { kind, n: Math.min(n, free), at: now };
+    lane.reservations.add(reservation);
+    return reservation;
+  }
+
+  /**
+   * The messages written already claimed under `reservation` have committed: they are sent now, in
+   * the slots it held. After stop nothing is sent (their lease runs out and they are due again).
+   */
+  adopt(reservation: Reservation, rows: readonly NotificationRow[]): void {
+    const lane = this.lanes.find((l) => l.kind === reservation.kind);
+    if (!lane) return;
+    lane.reservations.delete(reservation);
+    if (this.stopped) return;
+    for (const row of rows) if (!lane.inFlight.has(row.id)) this.send(lane, row);
+  }
+
+  /** Slots the lane holds for reservations that have not lapsed (lapsed ones are dropped). */
+  private held(lane: Lane, now: number): number {
+    let n = 0;
+    for (const r of lane.reservations) {
+      if (now - r.at >= RESERVATION_LAPSE_MS) lane.reservations.delete(r);
+      else n += r.n;
+    }
+    return n;
   }
 
   /**
@@ -216,7 +272,8 @@ export class DeliveryWorker {
         for (const o of outcomes) await this.write(tx, o, now);
         if (this.stopped) return;
         for (const lane of this.lanes) {
-          const wasFull = lane.inFlight.size >= lane.channel.maxInFlight;
+          const held = this.held(lane, now);
+          const wasFull = lane.inFlight.size + held >= lane.channel.maxInFlight;
           // Ended attempts leave the lane only now, once their outcome is in this commit. A failed
           // one has a retry time: the claim below finds it not due and arms the lane's timer for it.
           // One whose lease the lane's timer was armed for leaves that timer stale: arm it again.
@@ -226,18 +283,16 @@ export class DeliveryWorker {
             if (o.error !== null) lane.mayHaveDue = true;
             if (lane.armedAt !== null && o.row.nextAttemptAt?.getTime() === lane.armedAt) rearm.add(lane);
           }
-          if (wasFull && lane.inFlight.size < lane.channel.maxInFlight) lane.mayHaveDue = true;
-          const free = lane.channel.maxInFlight - lane.inFlight.size;
+          if (wasFull && lane.inFlight.size + held < lane.channel.maxInFlight) lane.mayHaveDue = true;
+          const free = lane.channel.maxInFlight - lane.inFlight.size - held;
           // Full: each send in flight brings a turn when it ends.
           if (!lane.mayHaveDue || free <= 0) continue;
           // A send still in flight past its lease looks due to the claim: leave it out (never two
-          // sends of one message in one process). The map is in claim order, so leases only grow (the
-          // clock does not go back):
-          // the scan stops at the first that has not run out (normally the first of all).
+          // sends of one message in one process). Every one is looked at (at most maxInFlight):
+          // messages written already claimed join the map when they commit, not in lease order.
           const overdue: number[] = [];
           for (const [id, f] of lane.inFlight) {
-            if ((f.row.nextAttemptAt?.getTime() ?? 0) > now) break;
-            overdue.push(id);
+            if ((f.row.nextAttemptAt?.getTime() ?? 0) <= now) overdue.push(id);
           }
           // With the time the lane's timer is for when this claim leaves nothing due (no read after it).
           const { rows, nextDueAfter } = await tx.notifications.claimDueAndNext(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));

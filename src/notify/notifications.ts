@@ -10,7 +10,7 @@ import type { Store, StoreTx } from '../store/port.js';
 import type { LeadRow, NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
-import { DeliveryWorker, type AttemptObserver } from './delivery-worker.js';
+import { CLAIM_LEASE_MS, DeliveryWorker, type AttemptObserver, type Reservation } from './delivery-worker.js';
 import { createLogChannel } from './log-channel.js';
 import { composeLeadEventMessages, composeMessages } from './messages.js';
 import { createSmsChannel } from './sms-channel.js';
@@ -97,16 +97,41 @@ export function createNotifications(deps: NotificationDeps) {
         });
       }
     }
+    if (rows.length === 0) return;
+    // Written already claimed by this process, as far as its lanes have room: after the commit the worker
+    // sends them without a claim of its own (a round trip and a locking UPDATE per message on PostgreSQL).
+    // The rest are written due, and the worker claims them as it claims any (onCommitted kicks their lane).
+    const lease = new Date(now + CLAIM_LEASE_MS);
+    const reservations: Reservation[] = [];
+    for (const channel of new Set(rows.map((r) => r.channel))) {
+      const ofChannel = rows.filter((r) => r.channel === channel);
+      const reservation = worker.reserve(channel, ofChannel.length);
+      if (!reservation) {
+        changes.messageChannels?.add(channel);
+        continue;
+      }
+      reservations.push(reservation);
+      for (const row of ofChannel.slice(0, reservation.n)) Object.assign(row, { attempts: 1, nextAttemptAt: lease });
+      if (reservation.n < ofChannel.length) changes.messageChannels?.add(channel);
+    }
     // The transaction's last write: with its COMMIT (one round trip fewer inside a source's rotation lock).
-    await tx.notifications.enqueueAtCommit(rows);
-    for (const row of rows) changes.messageChannels?.add(row.channel);
+    await tx.notifications.enqueueAtCommit(rows, reservations.length === 0 ? undefined : (written) => {
+      adoptions.set(changes, reservations.map((r) => ({
+        reservation: r, rows: written.filter((w) => w.channel === r.kind && w.attempts === 1),
+      })));
+    });
   }
 
+  /** Per committed change: the messages it wrote already claimed, and the slots held for them. */
+  const adoptions = new WeakMap<CommittedChanges, { reservation: Reservation; rows: NotificationRow[] }[]>();
+
   /**
-   * The change listener: once the rows have committed, the worker sends them (soon, not in this call),
-   * looking in the lanes they were written to (an offer by email alone costs no claim in the SMS lane).
+   * The change listener: once the rows have committed, the worker sends those written already claimed
+   * at once, and looks for the others in the lanes they were written to (an offer by email alone costs
+   * no claim in the SMS lane).
    */
   function onCommitted(changes: CommittedChanges): void {
+    for (const { reservation, rows } of adoptions.get(changes) ?? []) worker.adopt(reservation, rows);
     if (changes.messageChannels) {
       if (changes.messageChannels.size > 0) worker.kick(changes.messageChannels);
     } else if (changes.offers.length > 0 || messaged(changes).length > 0) {

@@ -366,9 +366,13 @@ export interface NotificationStore {
   /**
    * Writes messages to the outbox with the caller's transaction's commit (PostgreSQL: in the COMMIT's
    * round trip, commit-batch.ts; a failure fails the commit), or at once outside a transaction or in
-   * a savepoint. For the last write of a transaction, whose rows nothing in it reads back.
+   * a savepoint. For the last write of a transaction, whose rows nothing in it reads back. `written`
+   * is told the rows as written (with their ids, oldest first) once they are: at once where they are
+   * written at once (SQLite; outside a transaction), else when the COMMIT has answered (before the
+   * transaction's promise resolves). A transaction can still roll back rows told at once: act on them
+   * only once it has committed.
    */
-  enqueueAtCommit(rows: NewNotification[]): Promise<void>;
+  enqueueAtCommit(rows: NewNotification[], written?: (rows: NotificationRow[]) => void): Promise<void>;
   /**
    * Claims up to `limit` messages of `channel` due at `now` (oldest first, none of `exclude`) for
    * their next attempt: counts the attempt and leases each until `leaseUntil`.

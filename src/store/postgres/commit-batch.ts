@@ -29,15 +29,48 @@ const PENDING = Symbol('leadrace.sendWithCommit');
 /** A BEGIN asked for and not sent yet: the connection's next statement carries it. */
 const OWED = Symbol('leadrace.beginOwed');
 
+/** A statement waiting for the COMMIT, and who is told its result once the COMMIT has answered. */
+interface Waiting {
+  statement: string;
+  answered?: (result: pg.QueryResult) => void;
+}
+
 interface Batching {
-  [PENDING]?: string[];
+  [PENDING]?: Waiting[];
   [OWED]?: boolean;
 }
 
-/** Registers `statement` to run just before the open transaction on `client` commits, in the same round trip. */
-export function sendWithCommit(client: pg.PoolClient, statement: string): void {
+/**
+ * Registers `statement` to run just before the open transaction on `client` commits, in the same round
+ * trip. `answered` is given its result once the COMMIT has succeeded (before the caller of COMMIT hears
+ * of it); it is not called when the transaction fails or rolls back.
+ */
+export function sendWithCommit(client: pg.PoolClient, statement: string, answered?: (result: pg.QueryResult) => void): void {
   const c = client as unknown as Batching;
-  (c[PENDING] ??= []).push(statement);
+  (c[PENDING] ??= []).push(answered ? { statement, answered } : { statement });
+}
+
+/** Sends `text` (the waiting statements, then COMMIT) and tells each waiting statement its result. */
+function commitWith(inner: Query, text: string, waiting: Waiting[], skip: number, rest: unknown[]): unknown {
+  const callbackAt = rest.findIndex((r) => typeof r === 'function');
+  const tell = (results: unknown) => {
+    const all = Array.isArray(results) ? results as pg.QueryResult[] : [];
+    waiting.forEach((w, i) => {
+      const result = all[skip + i];
+      if (w.answered && result) w.answered(result);
+    });
+  };
+  if (callbackAt >= 0) {
+    const callback = rest[callbackAt] as Callback;
+    return inner(text, (err: Error | null, results?: unknown) => {
+      if (!err) tell(results);
+      callback(err, results);
+    });
+  }
+  return (inner(text) as Promise<unknown>).then((results) => {
+    tell(results);
+    return results;
+  });
 }
 
 /** The node-postgres connection calls a Query makes to write its extended-protocol messages. */
@@ -123,17 +156,17 @@ export function batchAtCommit(pool: pg.Pool): void {
         return answer(rest, answered('BEGIN'));
       }
       if (text === 'commit') {
-        const statements = c[PENDING] ?? [];
+        const waiting = c[PENDING] ?? [];
         c[PENDING] = [];
-        const callback = rest.filter((r) => typeof r === 'function');
+        const statements = waiting.map((w) => w.statement).join(';\n');
         if (c[OWED]) {
           // Nothing was sent in this transaction but what waits for the COMMIT (if anything).
           c[OWED] = false;
-          if (statements.length === 0) return answer(rest, answered('COMMIT'));
-          return inner(`begin;\n${statements.join(';\n')};\ncommit`, ...callback);
+          if (waiting.length === 0) return answer(rest, answered('COMMIT'));
+          return commitWith(inner, `begin;\n${statements};\ncommit`, waiting, 1, rest);
         }
         // A simple query (no parameters): several statements in one round trip.
-        if (statements.length > 0) return inner(`${statements.join(';\n')};\ncommit`, ...callback);
+        if (waiting.length > 0) return commitWith(inner, `${statements};\ncommit`, waiting, 0, rest);
         return inner(config, ...rest);
       }
       if (text === 'rollback') {

@@ -50,16 +50,24 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       return inserted.map(notificationFromRaw).sort((a, b) => a.id - b.id);
     },
 
-    async enqueueAtCommit(rows: NewNotification[]): Promise<void> {
+    async enqueueAtCommit(rows: NewNotification[], written?: (rows: NotificationRow[]) => void): Promise<void> {
       if (rows.length === 0) return;
       if (!ctx.commitBatch) {
-        await store.enqueue(rows);
+        const inserted = await store.enqueue(rows);
+        written?.(inserted);
         return;
       }
       // The same insert as enqueue's, its rows a quoted literal (a statement sent with the COMMIT has
       // no parameters): escapeLiteral doubles quotes and backslashes, whatever the text holds.
       const client = clientOf(ctx.db) as pg.PoolClient;
-      sendWithCommit(client, `${INSERT_HEAD}${client.escapeLiteral(rowsJson(NOTIFICATION_COLUMNS, rows))}${INSERT_TAIL}`);
+      const insert = `${INSERT_HEAD}${client.escapeLiteral(rowsJson(NOTIFICATION_COLUMNS, rows))}${INSERT_TAIL}`;
+      if (!written) {
+        sendWithCommit(client, insert);
+        return;
+      }
+      sendWithCommit(client, `${insert} RETURNING *`, (result) => {
+        written(result.rows.map((r) => notificationFromRaw(r as Record<string, unknown>)).sort((a, b) => a.id - b.id));
+      });
     },
 
     async claimDue(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<NotificationRow[]> {

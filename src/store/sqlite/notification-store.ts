@@ -74,8 +74,9 @@ export function createNotificationStore(db: Db) {
     },
 
     /** As enqueue: in process, a statement costs no round trip to save. */
-    enqueueAtCommit(rows: NewNotification[]): void {
-      outbox.enqueue(rows);
+    enqueueAtCommit(rows: NewNotification[], written?: (rows: NotificationRow[]) => void): void {
+      const inserted = outbox.enqueue(rows);
+      written?.(inserted);
     },
 
     /** claimDue, then nextDueAfter in the same transaction (each a few µs here). */

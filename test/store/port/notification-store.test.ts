@@ -98,6 +98,40 @@ describeEachStore('NotificationStore', (open) => {
     expect(await store.notifications.ofLead(other.leadId)).toEqual([]);
   });
 
+  it('enqueueAtCommit tells `written` the rows with their ids by the time the commit resolves (in a transaction, outside one, in a savepoint); rows of a failed one are not in the outbox', async () => {
+    const store = await open();
+    const { leadId, agentId } = await aLead(store);
+    const told: NotificationRow[][] = [];
+    let toldBeforeCommitResolved = false;
+    await store.transaction(async (tx) => {
+      await tx.notifications.enqueueAtCommit([
+        message('sms', 0, { leadId, userId: agentId, attempts: 1, nextAttemptAt: at(LEASE) }), message('email', 5, { leadId, userId: agentId }),
+      ], (rows) => told.push(rows));
+    }).then(() => { toldBeforeCommitResolved = told.length === 1; });
+    expect(toldBeforeCommitResolved).toBe(true);
+    expect(told[0]).toEqual(await store.notifications.ofLead(leadId));
+    expect(told[0]?.map((r) => [r.channel, r.attempts, r.nextAttemptAt])).toEqual([['sms', 1, at(LEASE)], ['email', 0, at(5)]]);
+
+    // Rolled back, or failed at the commit: told at once or never (SQLite writes at once; PostgreSQL
+    // tells only after the COMMIT answered), and in either case not in the outbox.
+    const failed: NotificationRow[][] = [];
+    await expect(store.transaction(async (tx) => {
+      await tx.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'rolled back' })], (rows) => failed.push(rows));
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    await expect(store.transaction(async (tx) => {
+      await tx.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'fails' })], (rows) => failed.push(rows));
+      await tx.notifications.enqueueAtCommit([message('sms', 0, { leadId: 999_999 })]);
+    })).rejects.toThrow();
+    for (const row of failed.flat()) expect(await store.notifications.find(row.id)).toBeNull();
+
+    await store.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'outside' })], (rows) => told.push(rows));
+    await store.transaction((tx) => tx.savepoint((sp) => sp.notifications.enqueueAtCommit([message('sms', 0, { leadId, body: 'in a savepoint' })], (rows) => told.push(rows))));
+    expect(told.slice(1).map((rows) => rows.map((r) => r.body))).toEqual([['outside'], ['in a savepoint']]);
+    expect(told.slice(1).flat().map((r) => r.id)).toEqual((await store.notifications.ofLead(leadId)).slice(2).map((r) => r.id));
+    expect(told).toHaveLength(3);
+  });
+
   it('claimDue takes the due PENDING messages of one channel, oldest due first, at most `limit`, none of `exclude`, counting the attempt and leasing each', async () => {
     const store = await open();
     const [late, early, email, notDue, sent, sameTimeA, sameTimeB] = await store.notifications.enqueue([
