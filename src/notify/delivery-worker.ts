@@ -37,6 +37,14 @@ export const CLAIM_LEASE_MS = 30_000;
  */
 export const RESERVATION_LAPSE_MS = 10_000;
 
+/**
+ * How long the outcome of a send may wait to be written with others (real time, not the clock: it only
+ * groups writes) while its lane has free slots: one statement for a burst's outcomes instead of one each.
+ * A lane without a free slot writes at once (the slot frees only then); idle() and stop() write at once.
+ * A crash in between means those messages are sent again when their lease runs out (at least once).
+ */
+export const OUTCOME_BATCH_MS = 50;
+
 /** After a turn failed (the database did not answer), the next one is tried this much later. */
 const TURN_RETRY_MS = 1000;
 
@@ -87,6 +95,8 @@ interface Outcome {
 export class DeliveryWorker {
   private readonly lanes: Lane[];
   private immediate: NodeJS.Immediate | null = null;
+  /** A turn due soon to write outcomes that may wait (OUTCOME_BATCH_MS). */
+  private batchTimer: NodeJS.Timeout | null = null;
   /** The turn in progress, if any; `again`: another was asked for meanwhile. */
   private turning: Promise<void> | null = null;
   private again = false;
@@ -175,6 +185,8 @@ export class DeliveryWorker {
    */
   async idle(): Promise<void> {
     for (;;) {
+      // Outcomes waiting to be written with others: write them now.
+      if (this.batchTimer) this.schedule();
       if (this.immediate) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
@@ -197,6 +209,7 @@ export class DeliveryWorker {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.batchTimer) this.schedule();
     for (const lane of this.lanes) {
       lane.timer?.cancel();
       lane.timer = null;
@@ -235,6 +248,10 @@ export class DeliveryWorker {
 
   /** One turn soon (setImmediate: this defers the work, it does not wait for time to pass). */
   private schedule(): void {
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+    }
     if (this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
@@ -269,7 +286,7 @@ export class DeliveryWorker {
     try {
       // Bookkeeping a retry redoes: committed without waiting for the disk (TransactionOptions).
       await this.store.transaction(async (tx) => {
-        for (const o of outcomes) await this.write(tx, o, now);
+        await this.write(tx, outcomes, now);
         if (this.stopped) return;
         for (const lane of this.lanes) {
           const held = this.held(lane, now);
@@ -331,22 +348,45 @@ export class DeliveryWorker {
     for (const lane of rearm) await this.arm(lane, now);
   }
 
-  /** Records how an attempt ended (inside the turn's commit) and logs it. */
-  private async write(tx: StoreTx, { lane, row, error }: Outcome, now: number): Promise<void> {
-    const attempt = row.attempts;
-    const about = { notificationId: row.id, leadId: row.leadId, offerId: row.offerId, userId: row.userId, channel: row.channel, attempt, via: lane.channel.name };
-    if (error === null) {
-      await tx.notifications.markSent(row.id, new Date(now));
-      // Info, one line per attempt: part of the lead's story (`grep leadId`). No address or text in it.
-      this.logger.info({ ...about, ms: now - row.createdAt.getTime() }, 'notification sent');
-      this.onAttempt(row, 'sent', now);
-      return;
+  /** Records how the attempts ended (inside the turn's commit: the sent ones in one statement) and logs them. */
+  private async write(tx: StoreTx, outcomes: readonly Outcome[], now: number): Promise<void> {
+    const sent = outcomes.filter((o) => o.error === null);
+    if (sent.length > 0) {
+      await tx.notifications.markAllSent(sent.map((o) => o.row.id), new Date(now));
+      for (const { lane, row } of sent) {
+        // Info, one line per attempt: part of the lead's story (`grep leadId`). No address or text in it.
+        this.logger.info({ ...this.about(lane, row), ms: now - row.createdAt.getTime() }, 'notification sent');
+        this.onAttempt(row, 'sent', now);
+      }
     }
+    for (const o of outcomes) if (o.error !== null) await this.writeFailure(tx, o, o.error, now);
+  }
+
+  private about(lane: Lane, row: NotificationRow) {
+    return { notificationId: row.id, leadId: row.leadId, offerId: row.offerId, userId: row.userId, channel: row.channel, attempt: row.attempts, via: lane.channel.name };
+  }
+
+  /** Records a failed attempt: retried after its backoff, or FAILED for good after MAX_ATTEMPTS. */
+  private async writeFailure(tx: StoreTx, { lane, row }: Outcome, error: string, now: number): Promise<void> {
+    const attempt = row.attempts;
+    const about = this.about(lane, row);
     const giveUp = attempt >= MAX_ATTEMPTS;
     this.onAttempt(row, giveUp ? 'failed' : 'retry', now);
     await tx.notifications.markAttemptFailed(row.id, attempt, error.slice(0, 500), giveUp ? null : new Date(now + retryDelayMs(attempt)));
     if (giveUp) this.logger.error({ ...about, error }, 'notification failed for good');
     else this.logger.warn({ ...about, error, retryInMs: retryDelayMs(attempt) }, 'notification attempt failed; will retry');
+  }
+
+  /** A turn within OUTCOME_BATCH_MS, unless one is already coming. */
+  private scheduleSoon(): void {
+    if (this.immediate || this.batchTimer || this.stopped) {
+      if (this.stopped) this.schedule();
+      return;
+    }
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = null;
+      this.schedule();
+    }, OUTCOME_BATCH_MS);
   }
 
   /** Arms the lane's timer for its next due message: `known` (the claim's), or as read now. */
@@ -390,7 +430,9 @@ export class DeliveryWorker {
         timeout.cancel();
         this.aborts.delete(abort);
         this.outcomes.push({ lane, row, error, written });
-        this.schedule();
+        // A sent message whose lane has room may wait a little to be written with others.
+        if (error === null && lane.inFlight.size < lane.channel.maxInFlight) this.scheduleSoon();
+        else this.schedule();
       };
       sending.then(() => ended(null), (err: unknown) => ended(err instanceof Error ? err.message : String(err)));
     });

@@ -386,6 +386,8 @@ export interface NotificationStore {
   claimDueAndNext(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<{ rows: NotificationRow[]; nextDueAfter: number | null }>;
   /** The provider took the message: SENT. */
   markSent(id: number, at: Date): Promise<void>;
+  /** markSent of each of `ids` (one statement on PostgreSQL): the provider took them all by `at`. */
+  markAllSent(ids: readonly number[], at: Date): Promise<void>;
   /**
    * Attempt number `attempt` failed: recorded, and the message is due again at `retryAt`, or FAILED
    * for good when `retryAt` is null. Ignored if the message has been claimed again since.

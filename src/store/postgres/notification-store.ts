@@ -98,6 +98,13 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
         .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING')));
     },
 
+    async markAllSent(ids: readonly number[], at: Date): Promise<void> {
+      if (ids.length === 0) return;
+      // One statement for the outcomes of a turn: the ids as one array parameter, so one text for any count.
+      await ctx.db.execute(sql`UPDATE ${notifications} SET status = 'SENT', sent_at = ${at}::timestamptz, next_attempt_at = NULL, last_error = NULL
+        WHERE id = ANY(${`{${ids.map(Number).join(',')}}`}::int[]) AND status = 'PENDING'`);
+    },
+
     async markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void> {
       await ctx.db.update(notifications)
         .set({ lastError: error, nextAttemptAt: retryAt, ...(retryAt === null ? { status: 'FAILED' as const } : {}) })

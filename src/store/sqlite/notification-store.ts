@@ -90,6 +90,13 @@ export function createNotificationStore(db: Db) {
       withoutFsync(db, () => sentOne.run(at.getTime(), id));
     },
 
+    markAllSent(ids: readonly number[], at: Date): void {
+      if (ids.length === 0) return;
+      withoutFsync(db, () => {
+        for (const id of ids) sentOne.run(at.getTime(), id);
+      });
+    },
+
     /**
      * Attempt number `attempt` failed: recorded, and the message is due again at `retryAt`, or FAILED
      * for good when `retryAt` is null. Ignored if the message has been claimed again since.

@@ -181,6 +181,21 @@ describeEachStore('NotificationStore', (open) => {
     expect(await store.notifications.find(b.id)).toMatchObject({ status: 'FAILED', sentAt: null, lastError: 'gave up' });
   });
 
+  it('markAllSent makes each PENDING message of the ids SENT, leaves FAILED ones and other messages alone, and takes no ids', async () => {
+    const store = await open();
+    const [a, b, failed, other] = await store.notifications.enqueue([message('sms', 0), message('email', 0), message('sms', 0), message('sms', 0)]);
+    if (!a || !b || !failed || !other) throw new Error('not enqueued');
+    await store.notifications.claimDue('sms', at(0), 5, [], at(LEASE));
+    await store.notifications.markAttemptFailed(failed.id, 1, 'gave up', null);
+    await store.notifications.markAllSent([], at(2));
+    await store.notifications.markAllSent([a.id, b.id, failed.id], at(3));
+    for (const row of [a, b]) {
+      expect(await store.notifications.find(row.id)).toMatchObject({ status: 'SENT', sentAt: at(3), nextAttemptAt: null, lastError: null });
+    }
+    expect(await store.notifications.find(failed.id)).toMatchObject({ status: 'FAILED', sentAt: null, lastError: 'gave up' });
+    expect(await store.notifications.find(other.id)).toMatchObject({ status: 'PENDING', sentAt: null });
+  });
+
   it('markAttemptFailed records the error and the retry time, or FAILED without one; ignored once the message was claimed again', async () => {
     const store = await open();
     const [retried, failed, stale] = await store.notifications.enqueue([message('sms', 0), message('sms', 0), message('sms', 0)]);
