@@ -5,6 +5,10 @@
 // on its own; when one finishes, the next due one starts at once. The database writes of everything
 // that ended or starts in one pass of the event loop share one commit (a "turn"); turns run one at a
 // time (a turn that waits for the database lets the next one gather everything that ends meanwhile).
+// Two shortcuts save most of the outbox's statements per message: a message written by this process
+// with a free slot reserved for it is written already claimed and handed over at its commit (reserve,
+// adopt: no claim), and the outcomes of sends that end close together wait a little to be written in
+// one statement (OUTCOME_BATCH_MS).
 //
 // A send that outlasts SEND_TIMEOUT_MS is aborted and counts as a failed attempt. A failed attempt is
 // retried with exponential backoff (1 s, 4 s, 16 s, 64 s) until MAX_ATTEMPTS; the retry time is a row,
