@@ -19,6 +19,7 @@ import {
 } from '../support/lead-stats-postgres.js';
 import { referenceLeadStats } from '../support/lead-stats-reference.js';
 import { migrationsBefore, POSTGRES_MIGRATIONS } from '../support/migrations.js';
+import { statementsOf } from '../support/pg-statements.js';
 import { createTempDatabase, havePostgres } from '../support/services.js';
 
 const available = await havePostgres();
@@ -81,28 +82,6 @@ function listSomePeriods(f: StatsFixture, r: Random): void {
 
 const scalar = async (client: pg.ClientBase, sql: string, params: unknown[] = []): Promise<number> =>
   Number(Object.values((await client.query<Record<string, unknown>>(sql, params)).rows[0] ?? {})[0]);
-
-/** The statements every node-postgres client sends while `fn` runs (the store's pool included), with their parameters. */
-async function statementsOf(fn: () => Promise<unknown>): Promise<{ text: string; values: unknown[] }[]> {
-  const seen: { text: string; values: unknown[] }[] = [];
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const query = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const [first, second] = args;
-    if (typeof first === 'string') seen.push({ text: first, values: Array.isArray(second) ? second : [] });
-    else if (first && typeof first === 'object' && 'text' in first) {
-      const config = first as { text: string; values?: unknown[] };
-      seen.push({ text: config.text, values: config.values ?? (Array.isArray(second) ? second : []) });
-    }
-    return query.apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    proto.query = query;
-  }
-  return seen;
-}
 
 describe.skipIf(!available)('rollups on PostgreSQL', () => {
   it('equal SQLite\'s row for row after the same random writes, checked after every transaction (three seeds)', async () => {

@@ -4,11 +4,11 @@
 // statement leaves the connection usable; the caller gets the statement's own answer; and an empty
 // transaction sends nothing.
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgErrorCode, pgErrorCode } from '../../src/store/postgres/context.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.js';
 import { HOT_AFTER } from '../../src/store/postgres/statement-names.js';
+import { statementsOf } from '../support/pg-statements.js';
 import { createTempDatabase, havePostgres } from '../support/services.js';
 
 const available = await havePostgres();
@@ -32,22 +32,7 @@ const count = async (store: PostgresStore): Promise<number> =>
   (await store.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM scratch')).rows[0]?.n ?? -1;
 
 /** The texts that reach node-postgres's own query (each one a round trip) while `fn` runs. */
-async function sent(fn: () => Promise<unknown>): Promise<string[]> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  const texts: string[] = [];
-  proto.query = function counted(this: unknown, ...args: unknown[]) {
-    const config = args[0];
-    texts.push(typeof config === 'string' ? config : String((config as { text?: unknown }).text));
-    return original.apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    proto.query = original;
-  }
-  return texts;
-}
+const sent = async (fn: () => Promise<unknown>): Promise<string[]> => (await statementsOf(fn)).map((s) => s.text);
 
 class Abort extends Error {}
 
