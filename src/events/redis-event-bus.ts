@@ -122,7 +122,13 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     for (const channel of open) registry.fail(channel, new EventsInterrupted(channel, reason));
   }
 
+  /** Publishes that failed since Redis was last ready (logged once, then counted). */
+  let failedPublishes = 0;
+  /** How every message of this instance starts (encode writes the origin first): its echoes are not decoded. */
+  const ownPrefix = `{"o":${JSON.stringify(origin)},`;
   subscriber.on('message', (channel: string, text: string) => {
+    // Our own echo, or a channel whose last local subscriber has just gone: nothing to decode.
+    if (text.startsWith(ownPrefix) || !registry.has(channel)) return;
     let envelope: Envelope;
     try {
       envelope = decode(text);
@@ -130,8 +136,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       log.error({ err, channel }, 'undecodable message');
       return;
     }
-    // Our own echo, or a channel whose last local subscriber has just gone.
-    if (envelope.o === origin || !registry.has(channel)) return;
+    if (envelope.o === origin) return;
     if (envelope.g) {
       registry.fail(channel, new EventsInterrupted(channel, `instance ${envelope.o} could not publish`));
       return;
@@ -154,6 +159,10 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     interruptAll('lost the connection to Redis');
   });
   publisher.on('ready', () => {
+    if (failedPublishes > 0) {
+      log.warn({ failed: failedPublishes, channels: unsent.size }, 'Redis is back: publishes had failed while it was away; their channels get gap notices');
+      failedPublishes = 0;
+    }
     for (const channel of [...unsent]) {
       unsent.delete(channel);
       publisher.publish(channel, encode({ o: origin, s: 0, g: 1 })).catch(() => unsent.add(channel));
@@ -188,7 +197,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       const text = encode({ o: origin, s: nextSequence(channel), p: payload });
       publisher.publish(channel, text).catch((err: unknown) => {
         unsent.add(channel);
-        log.warn({ err, channel }, 'publish failed: the channel gets a gap notice when Redis is back');
+        // One line per outage, not one per event: the count comes when Redis is back (above).
+        if (failedPublishes++ === 0) log.warn({ err, channel }, 'publish failed: its channel gets a gap notice when Redis is back (further failures are counted until then)');
       });
     },
     subscribe: <T>(channel: string): AsyncIterable<T> => registry.subscribe<T>(channel),

@@ -183,4 +183,31 @@ describe.skipIf(!available)('the Redis event bus', () => {
       admin.disconnect();
     }
   });
+
+  it('publishes failing while Redis is away are logged once, then counted in one line when it is back; a channel read here still hears the others', async () => {
+    const lines: { level: number; msg: string; failed?: number; channels?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } });
+    const a = createRedisEventBus({ url: redis.url, logger });
+    await a.ready();
+    buses.push(a);
+    const b = await instance();
+    await redis.stop();
+    await waitFor(() => !a.healthy());
+    for (let i = 0; i < 5; i++) a.publish(`offers:${20 + (i % 2)}`, { i });
+    await waitFor(() => lines.some((l) => l.msg.startsWith('publish failed')));
+    await redis.start();
+    await waitFor(() => lines.some((l) => l.msg.startsWith('Redis is back')));
+    expect(lines.filter((l) => l.msg.startsWith('publish failed'))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg.startsWith('Redis is back'))).toMatchObject([{ failed: 5, channels: 2 }]);
+    // Its own echoes are not taken for another instance's events; another instance's are heard.
+    await waitFor(() => a.healthy() && b.healthy());
+    const onA = reader(a, 'offers:22');
+    await live(b, 'offers:22', onA);
+    a.publish('offers:22', { own: true });
+    b.publish('offers:22', { theirs: true });
+    await waitFor(() => onA.got.some((g) => (g as { theirs?: boolean }).theirs === true));
+    expect(onA.got).toEqual([{ own: true }, { theirs: true }]);
+    expect(onA.error).toBeNull();
+    await onA.stop();
+  });
 });
