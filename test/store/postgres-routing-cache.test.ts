@@ -8,6 +8,7 @@ import pg from 'pg';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.js';
 import { seedSource, seedUser } from '../support/port-suite.js';
 import { createTempDatabase, havePostgres } from '../support/services.js';
+import { statementsOf } from '../support/pg-statements.js';
 import { until } from '../support/until.js';
 
 const available = await havePostgres();
@@ -86,6 +87,23 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     await b.identity.updateUser(agent.id, { name: 'Renamed' });
     const seen = await until(() => a.identity.findUsers([agent.id]), (u) => u[0]?.name === 'Renamed', 'the rename reaching instance a');
     expect(seen[0]?.phone).toBe('+15125550111');
+  });
+
+  it('users found by id are cached each on their own: a set partly seen before reads only the others, in one statement', async () => {
+    const { a } = await twoInstances();
+    const [u1, u2, u3] = [await seedUser(a), await seedUser(a), await seedUser(a)];
+    expect((await a.identity.findUsers([u1.id, u2.id])).map((u) => u.id).sort((x, y) => x - y)).toEqual([u1.id, u2.id]);
+    let found: number[] = [];
+    const statements = await statementsOf(async () => {
+      found = (await a.identity.findUsers([u2.id, u3.id, u3.id + 1000])).map((u) => u.id).sort((x, y) => x - y);
+    });
+    expect(found).toEqual([u2.id, u3.id]);
+    const reads = statements.filter((s) => /from "users"/i.test(s.text));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.values).toEqual([u3.id, u3.id + 1000]);
+    // All cached now but the one that does not exist (absent users are not kept).
+    const again = await statementsOf(() => a.identity.findUsers([u1.id, u2.id, u3.id]));
+    expect(again.filter((s) => /from "users"/i.test(s.text))).toEqual([]);
   });
 
   it('a change rolled back leaves the cached copy valid, and a change inside a transaction is seen in it', async () => {

@@ -105,12 +105,14 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
 
     async findUsers(ids: readonly number[]): Promise<UserRow[]> {
       if (ids.length === 0) return [];
-      const read = () => ctx.db.select().from(users).where(inArray(users.id, [...ids]));
+      const read = (of: readonly number[]) => ctx.db.select().from(users).where(inArray(users.id, [...of]));
       // A few users (the agents a round offers a lead to, whom the outbox writes to inside the routing
       // transaction) come from the cache beside the roster: every write to users drops it (see the top).
-      if (ids.length > FEW_USERS) return read();
-      const cached = await ctx.shared.roster.entry(`users:${ids.join(',')}`, read);
-      return (cached ?? []).map((u) => ({ ...u }));
+      // Cached per user, so a round offered to agents partly seen before reads only the others.
+      if (ids.length > FEW_USERS) return read(ids);
+      const byKey = await ctx.shared.roster.entriesOf([...new Set(ids)].map((id) => `user:${id}`), async (missing) =>
+        new Map((await read(missing.map((key) => Number(key.slice('user:'.length))))).map((u) => [`user:${u.id}`, u])));
+      return [...byKey.values()].map((u) => ({ ...u }));
     },
 
     async listUsers(): Promise<UserRow[]> {
