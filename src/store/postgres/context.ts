@@ -71,34 +71,35 @@ export class RosterCache {
    * The value cached under `key`, or `load`'s (kept when it may be). A null result is not kept: what
    * does not exist yet may be created by another instance without a signal (a new source's first read).
    */
-  /**
-   * The values cached under each of `keys`, the missing ones loaded together by one `load` (given the
-   * missing keys) and kept when they may be; a key `load` leaves out is absent, and not kept.
-   */
-  async entriesOf<T>(keys: readonly string[], load: (missing: readonly string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
-    const found = new Map<string, T>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      if (this.entries.has(key)) found.set(key, this.entries.get(key) as T);
-      else missing.push(key);
-    }
-    if (missing.length === 0) return found;
-    const generation = this.generation;
-    const loaded = await load(missing);
-    const keep = this.keepable(generation);
-    for (const [key, value] of loaded) {
-      found.set(key, value);
-      if (keep) this.entries.set(key, value);
-    }
-    return found;
-  }
-
   async entry<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const generation = this.generation;
     const value = await load();
     if (value !== null && this.keepable(generation)) this.entries.set(key, value);
     return value;
+  }
+
+  /**
+   * The values of `ids` cached under `keyOf(id)`, the missing ones loaded together by one `load` (given
+   * the missing ids) and kept when they may be. An id `load` leaves out is absent, and not kept.
+   */
+  async entriesOf<T>(ids: readonly number[], keyOf: (id: number) => string, load: (missing: readonly number[]) => Promise<Map<number, T>>): Promise<Map<number, T>> {
+    const found = new Map<number, T>();
+    const missing: number[] = [];
+    for (const id of ids) {
+      const key = keyOf(id);
+      if (this.entries.has(key)) found.set(id, this.entries.get(key) as T);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const generation = this.generation;
+    const loaded = await load(missing);
+    const keep = this.keepable(generation);
+    for (const [id, value] of loaded) {
+      found.set(id, value);
+      if (keep) this.entries.set(keyOf(id), value);
+    }
+    return found;
   }
 }
 

@@ -110,9 +110,9 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       // transaction) come from the cache beside the roster: every write to users drops it (see the top).
       // Cached per user, so a round offered to agents partly seen before reads only the others.
       if (ids.length > FEW_USERS) return read(ids);
-      const byKey = await ctx.shared.roster.entriesOf([...new Set(ids)].map((id) => `user:${id}`), async (missing) =>
-        new Map((await read(missing.map((key) => Number(key.slice('user:'.length))))).map((u) => [`user:${u.id}`, u])));
-      return [...byKey.values()].map((u) => ({ ...u }));
+      const byId = await ctx.shared.roster.entriesOf([...new Set(ids)], (id) => `user:${id}`, async (missing) =>
+        new Map((await read(missing)).map((u) => [u.id, u])));
+      return [...byId.values()].map((u) => ({ ...u }));
     },
 
     async listUsers(): Promise<UserRow[]> {
