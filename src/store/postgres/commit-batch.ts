@@ -50,25 +50,27 @@ export function sendWithCommit(client: pg.PoolClient, statement: string, answere
   (c[PENDING] ??= []).push(answered ? { statement, answered } : { statement });
 }
 
+/**
+ * Calls `inner` with `config` and the caller's other arguments, handing the caller `map` of a successful
+ * answer: through its callback if it gave one, else through the promise.
+ */
+function relay(inner: Query, config: unknown, rest: unknown[], map: (result: unknown) => unknown): unknown {
+  const callbackAt = rest.findIndex((r) => typeof r === 'function');
+  if (callbackAt < 0) return (inner(config, ...rest) as Promise<unknown>).then(map);
+  const callback = rest[callbackAt] as Callback;
+  const args = [...rest];
+  args[callbackAt] = (err: Error | null, result?: unknown) => callback(err, err ? result : map(result));
+  return inner(config, ...args);
+}
+
 /** Sends `text` (the waiting statements, then COMMIT) and tells each waiting statement its result. */
 function commitWith(inner: Query, text: string, waiting: Waiting[], skip: number, rest: unknown[]): unknown {
-  const callbackAt = rest.findIndex((r) => typeof r === 'function');
-  const tell = (results: unknown) => {
+  return relay(inner, text, rest.filter((r) => typeof r === 'function'), (results) => {
     const all = Array.isArray(results) ? results as pg.QueryResult[] : [];
     waiting.forEach((w, i) => {
       const result = all[skip + i];
       if (w.answered && result) w.answered(result);
     });
-  };
-  if (callbackAt >= 0) {
-    const callback = rest[callbackAt] as Callback;
-    return inner(text, (err: Error | null, results?: unknown) => {
-      if (!err) tell(results);
-      callback(err, results);
-    });
-  }
-  return (inner(text) as Promise<unknown>).then((results) => {
-    tell(results);
     return results;
   });
 }
@@ -89,7 +91,7 @@ const textOf = (config: unknown): string | null =>
     : typeof config === 'string' ? config : null;
 
 /** The answer of a statement not sent, in node-postgres's shape. */
-const answered = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
+const notSent = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
 
 const isBegin = (r: unknown): boolean => (r as { command?: unknown } | null)?.command === 'BEGIN';
 
@@ -138,22 +140,13 @@ export function batchAtCommit(pool: pg.Pool): void {
       return undefined;
     };
     /** Sends a statement that carries the BEGIN, handing its caller the statement's own answer. */
-    const carrying = (config: unknown, rest: unknown[]): unknown => {
-      const callbackAt = rest.findIndex((r) => typeof r === 'function');
-      if (callbackAt >= 0) {
-        const callback = rest[callbackAt] as Callback;
-        const args = [...rest];
-        args[callbackAt] = (err: Error | null, result?: unknown) => callback(err, err ? result : withoutBegin(result));
-        return inner(config, ...args);
-      }
-      return (inner(config, ...rest) as Promise<unknown>).then(withoutBegin);
-    };
+    const carrying = (config: unknown, rest: unknown[]): unknown => relay(inner, config, rest, withoutBegin);
 
     c.query = (config, ...rest) => {
       const text = textOf(config)?.trim().toLowerCase();
       if (text === 'begin') {
         c[OWED] = true;
-        return answer(rest, answered('BEGIN'));
+        return answer(rest, notSent('BEGIN'));
       }
       if (text === 'commit') {
         const waiting = c[PENDING] ?? [];
@@ -162,7 +155,7 @@ export function batchAtCommit(pool: pg.Pool): void {
         if (c[OWED]) {
           // Nothing was sent in this transaction but what waits for the COMMIT (if anything).
           c[OWED] = false;
-          if (waiting.length === 0) return answer(rest, answered('COMMIT'));
+          if (waiting.length === 0) return answer(rest, notSent('COMMIT'));
           return commitWith(inner, `begin;\n${statements};\ncommit`, waiting, 1, rest);
         }
         // A simple query (no parameters): several statements in one round trip.
@@ -173,7 +166,7 @@ export function batchAtCommit(pool: pg.Pool): void {
         c[PENDING] = [];
         if (c[OWED]) {
           c[OWED] = false;
-          return answer(rest, answered('ROLLBACK'));
+          return answer(rest, notSent('ROLLBACK'));
         }
         return inner(config, ...rest);
       }
