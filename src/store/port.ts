@@ -384,9 +384,10 @@ export interface NotificationStore {
    * PostgreSQL, where the worker's turn is not a transaction (TransactionOptions.atomic).
    */
   claimDueAndNext(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): Promise<{ rows: NotificationRow[]; nextDueAfter: number | null }>;
-  /** The provider took the message: SENT. */
-  markSent(id: number, at: Date): Promise<void>;
-  /** markSent of each of `ids` (one statement on PostgreSQL): the provider took them all by `at`. */
+  /**
+   * The provider took each of `ids` by `at` (one statement on PostgreSQL): a PENDING message becomes
+   * SENT and its lease ends; any other is left as it is.
+   */
   markAllSent(ids: readonly number[], at: Date): Promise<void>;
   /**
    * Attempt number `attempt` failed: recorded, and the message is due again at `retryAt`, or FAILED

@@ -93,11 +93,6 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       return { rows: claimed, nextDueAfter: rows[0]?.next_due ?? null };
     },
 
-    async markSent(id: number, at: Date): Promise<void> {
-      await ctx.db.update(notifications).set({ status: 'SENT', sentAt: at, nextAttemptAt: null, lastError: null })
-        .where(and(eq(notifications.id, id), eq(notifications.status, 'PENDING')));
-    },
-
     async markAllSent(ids: readonly number[], at: Date): Promise<void> {
       if (ids.length === 0) return;
       // One statement for the outcomes of a turn: the ids as one array parameter, so one text for any count.

@@ -85,11 +85,7 @@ export function createNotificationStore(db: Db) {
       return { rows, nextDueAfter: outbox.nextDueAfter(channel, now) };
     },
 
-    /** The provider took the message: SENT. No fsync of its own (lost, the message is sent again). */
-    markSent(id: number, at: Date): void {
-      withoutFsync(db, () => sentOne.run(at.getTime(), id));
-    },
-
+    /** The provider took these messages: SENT. No fsync of its own (lost, the messages are sent again). */
     markAllSent(ids: readonly number[], at: Date): void {
       if (ids.length === 0) return;
       withoutFsync(db, () => {

@@ -167,17 +167,17 @@ describeEachStore('NotificationStore', (open) => {
     expect(again).toMatchObject({ id: row.id, attempts: 2, nextAttemptAt: at(2 * LEASE) });
   });
 
-  it('markSent makes a PENDING message SENT and ends its lease; a message FAILED for good stays FAILED', async () => {
+  it('markAllSent of one message makes a PENDING message SENT and ends its lease; a message FAILED for good stays FAILED', async () => {
     const store = await open();
     const [a, b] = await store.notifications.enqueue([message('sms', 0), message('sms', 0)]);
     if (!a || !b) throw new Error('not enqueued');
     await store.notifications.claimDue('sms', at(0), 5, [], at(LEASE));
     await store.notifications.markAttemptFailed(a.id, 1, 'provider said no', at(30));
-    await store.notifications.markSent(a.id, at(3));
+    await store.notifications.markAllSent([a.id], at(3));
     expect(await store.notifications.find(a.id)).toMatchObject({ status: 'SENT', sentAt: at(3), nextAttemptAt: null, lastError: null, attempts: 1 });
 
     await store.notifications.markAttemptFailed(b.id, 1, 'gave up', null);
-    await store.notifications.markSent(b.id, at(4));
+    await store.notifications.markAllSent([b.id], at(4));
     expect(await store.notifications.find(b.id)).toMatchObject({ status: 'FAILED', sentAt: null, lastError: 'gave up' });
   });
 
@@ -259,7 +259,7 @@ describeEachStore('NotificationStore', (open) => {
     ]);
     expect(await store.notifications.pendingByChannel()).toEqual({ sms: 2, email: 0 });
     await store.notifications.enqueue([message('email', 0)]);
-    await store.notifications.markSent(first?.id ?? 0, at(1));
+    await store.notifications.markAllSent([first?.id ?? 0], at(1));
     expect(await store.notifications.pendingByChannel()).toEqual({ sms: 1, email: 1 });
   });
 
