@@ -69,8 +69,8 @@ export interface MachineShare {
   busyPercent: number;
   /**
    * CPU time the hypervisor took from this virtual machine, as a share of all its CPU time: its virtual
-   * CPUs were ready to run and did not. On these machines it grows with the rate of system calls and
-   * context switches (a CPU-bound loop on both cores sees none), and latency spikes come with it.
+   * CPUs were ready to run and did not. On these machines it was 0 % in most runs and 20–39 % in one,
+   * whose latencies then meant little (a CPU-bound loop on both cores saw none).
    */
   stealPercent: number;
 }
