@@ -23,8 +23,36 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChannelRegistry, EventsInterrupted, type EventBus } from './event-bus.js';
 
-/** Per-channel sequence counters kept by a publisher (least recently used dropped first). */
-const MAX_SEQUENCES = 100_000;
+/**
+ * Per-channel sequence counters kept by a publisher: the channels published on lately, in two
+ * generations of up to this many each. When the newer fills, the older is dropped whole; a channel
+ * found in neither starts again at 1, which receivers take as a restart, not a gap.
+ */
+const SEQUENCES_PER_GENERATION = 50_000;
+
+/**
+ * A turn of the event loop's publishes, sent as one command: a committed change publishes each of its
+ * lead's events on the lead's channel, the admins' feed and its users' channels, the same payload each
+ * time. ARGV[1] is how every message of this instance starts; ARGV[2] how many payloads follow (each
+ * encoded once); then per message its channel, its sequence and the number of its payload. Each message
+ * is built here as encode() would write it, so receivers cannot tell it from one published alone.
+ * In the speed benchmark on PostgreSQL + Redis the server promoted 641 kB per scavenge with a command
+ * per channel, 552 kB with one per turn, and 460 kB publishing nothing (ioredis's commands, their
+ * promises and the encoded copies of each payload are what the change saves).
+ */
+const PUBLISH_ALL = `local head = ARGV[1]
+local payloads = tonumber(ARGV[2])
+local i = 3 + payloads
+while i <= #ARGV do
+  redis.call('PUBLISH', ARGV[i], head .. ARGV[i + 1] .. ',"p":' .. ARGV[2 + tonumber(ARGV[i + 2])] .. '}')
+  i = i + 3
+end
+return 0`;
+
+/** The publisher's connection with PUBLISH_ALL defined on it (ioredis's defineCommand). */
+interface Publisher extends Redis {
+  publishAll(...args: string[]): Promise<number>;
+}
 
 interface Envelope {
   /** Origin: the publishing instance. */
@@ -37,12 +65,14 @@ interface Envelope {
   g?: 1;
 }
 
-/** JSON with Dates kept as Dates (events carry rows whose times are Dates). */
+/** Dates as { $d: ms }: JSON with Dates kept as Dates (events carry rows whose times are Dates). */
+function keepDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Date ? { $d: raw.getTime() } : value;
+}
+
 function encode(envelope: Envelope): string {
-  return JSON.stringify(envelope, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
-    const raw = this[key];
-    return raw instanceof Date ? { $d: raw.getTime() } : value;
-  });
+  return JSON.stringify(envelope, keepDates);
 }
 
 function decode(text: string): Envelope {
@@ -83,12 +113,15 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   // loop) go to Redis in one write, in order, not one system call each.
   const publisher = new Redis(url, {
     enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, connectionName: `leadrace-pub-${origin}`, enableAutoPipelining: true,
-  });
+  }) as Publisher;
+  // EVALSHA, falling back to EVAL when Redis does not know the script (after a restart, say).
+  publisher.defineCommand('publishAll', { numberOfKeys: 0, lua: PUBLISH_ALL });
   // What was published while the subscriber was away is gone: every local subscription is ended when
   // its connection drops, so nothing is re-subscribed after a reconnect but the subscriptions made
   // since (their SUBSCRIBE waits in the offline queue).
   const subscriber = new Redis(url, { lazyConnect: true, autoResubscribe: false, maxRetriesPerRequest: null, connectionName: `leadrace-sub-${origin}` });
-  const sequences = new Map<string, number>();
+  let sequences = new Map<string, number>();
+  let olderSequences = new Map<string, number>();
   /** Per channel with local subscribers: the last sequence seen from each origin. */
   const seen = new Map<string, Map<string, number>>();
   /** Channels on which a publish failed: a gap notice goes out on each when the publisher is back. */
@@ -178,15 +211,31 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   subscriber.on('error', onError('subscriber'));
 
   function nextSequence(channel: string): number {
-    const s = (sequences.get(channel) ?? 0) + 1;
-    // Delete and set: the Map's order is its least-recently-used order.
-    sequences.delete(channel);
+    const s = (sequences.get(channel) ?? olderSequences.get(channel) ?? 0) + 1;
     sequences.set(channel, s);
-    if (sequences.size > MAX_SEQUENCES) {
-      const oldest = sequences.keys().next();
-      if (!oldest.done) sequences.delete(oldest.value);
+    if (sequences.size >= SEQUENCES_PER_GENERATION) {
+      olderSequences = sequences;
+      sequences = new Map();
     }
     return s;
+  }
+
+  /** What every message of this instance starts with, up to its sequence (as encode() writes it). */
+  const head = `{"o":${JSON.stringify(origin)},"s":`;
+  /** This turn's messages not sent yet: PUBLISH_ALL's arguments after the payloads, and the payloads. */
+  let batch: { messages: string[]; payloads: string[]; channels: string[]; last: unknown } | null = null;
+
+  function flush(): void {
+    const sending = batch;
+    batch = null;
+    if (!sending) return;
+    const { channels: sent } = sending;
+    publisher.publishAll(head, String(sending.payloads.length), ...sending.payloads, ...sending.messages).catch((err: unknown) => {
+      for (const channel of sent) unsent.add(channel);
+      // One line per outage, not one per event: the count comes when Redis is back (above).
+      if (failedPublishes === 0) log.warn({ err, channel: sent[0] }, 'publish failed: its channel gets a gap notice when Redis is back (further failures are counted until then)');
+      failedPublishes += sent.length;
+    });
   }
 
   return {
@@ -194,12 +243,17 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     publish(channel, payload) {
       registry.deliver(channel, payload);
       if (closing) return;
-      const text = encode({ o: origin, s: nextSequence(channel), p: payload });
-      publisher.publish(channel, text).catch((err: unknown) => {
-        unsent.add(channel);
-        // One line per outage, not one per event: the count comes when Redis is back (above).
-        if (failedPublishes++ === 0) log.warn({ err, channel }, 'publish failed: its channel gets a gap notice when Redis is back (further failures are counted until then)');
-      });
+      if (!batch) {
+        batch = { messages: [], payloads: [], channels: [], last: undefined };
+        queueMicrotask(flush);
+      }
+      // A change publishes one payload on several channels one after another: encoded once.
+      if (batch.payloads.length === 0 || payload !== batch.last) {
+        batch.payloads.push(JSON.stringify(payload, keepDates) ?? 'null');
+        batch.last = payload;
+      }
+      batch.messages.push(channel, String(nextSequence(channel)), String(batch.payloads.length));
+      batch.channels.push(channel);
     },
     subscribe: <T>(channel: string): AsyncIterable<T> => registry.subscribe<T>(channel),
     async ready() {
@@ -208,6 +262,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     healthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
     async close() {
       closing = true;
+      // This turn's publishes still go, as they would have one by one.
+      flush();
       publisher.disconnect();
       subscriber.disconnect();
     },

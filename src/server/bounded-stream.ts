@@ -28,10 +28,28 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   private ended = false;
   private failure: { error: unknown } | null = null;
 
+  /** The item the consumer was last given, until it asks for the next one (kept only with `release`). */
+  private lent: { item: T } | null = null;
+  /**
+   * Told of each item once the consumer has asked for the one after it (or ended the stream), so that
+   * whatever the item holds can be let go although the consumer may still reference it (see ws-guard.ts).
+   */
+  private release: ((item: T) => void) | null = null;
+
   /** `context` is the GraphQL context of the operation the stream carries, if any (for error logs). */
   constructor(source: AsyncIterable<S>, private readonly map: (item: S) => T | PromiseLike<T>,
     private readonly maxQueued: number, readonly context?: GraphQLContext) {
     this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Calls `release` with each item once the consumer has come back for the next one: a consumer that
+   * reads in a loop is done with an item by then (graphql-ws has serialized and sent it), yet its loop
+   * variable keeps it until the next item arrives.
+   */
+  releasing(release: (item: T) => void): this {
+    this.release = release;
+    return this;
   }
 
   /**
@@ -47,8 +65,9 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    this.giveBack();
     const queued = this.queue?.length ? this.queue.shift() as T : undefined;
-    if (queued !== undefined) return Promise.resolve({ value: queued, done: false });
+    if (queued !== undefined) return Promise.resolve({ value: this.lend(queued), done: false });
     if (this.ended) {
       if (this.failure) {
         const { error } = this.failure;
@@ -61,6 +80,7 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   }
 
   return(): Promise<IteratorResult<T, undefined>> {
+    this.giveBack();
     if (!this.ended) this.stopSource();
     this.queue = null;
     this.failure = null;
@@ -106,7 +126,7 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   private deliver(value: T): void {
     if (this.ended) return;
     const waiter = this.takeWaiter();
-    if (waiter) waiter.resolve({ value, done: false });
+    if (waiter) waiter.resolve({ value: this.lend(value), done: false });
     else {
       const queue = this.queue ??= [];
       queue.push(value);
@@ -137,6 +157,18 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
     if (this.ended) return;
     this.failure = { error };
     this.finish();
+  }
+
+  private lend(item: T): T {
+    if (this.release) this.lent = { item };
+    return item;
+  }
+
+  private giveBack(): void {
+    const lent = this.lent;
+    if (!lent) return;
+    this.lent = null;
+    this.release?.(lent.item);
   }
 
   private takeWaiter() {

@@ -82,6 +82,58 @@ describe.skipIf(!available)('the Redis event bus', () => {
     await onB.stop();
   });
 
+  it("one turn's publishes go as one command, each message as published alone: in order, numbered per channel, one payload on several channels", async () => {
+    const a = await instance();
+    const b = await instance();
+    const onLead = reader(b, 'lead-events:lead:5');
+    const onAll = reader(b, 'lead-events:all');
+    await live(a, 'lead-events:lead:5', onLead);
+    await live(a, 'lead-events:all', onAll);
+    const raw = new Redis(redis.url);
+    const texts: [string, string][] = [];
+    const monitor = await new Redis(redis.url).monitor();
+    /** Each command Redis ran, and whether a script ran it. */
+    const ran: { command: string; fromScript: boolean }[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      ran.push({ command: String(args[0]).toLowerCase(), fromScript: source === 'lua' });
+    });
+    try {
+      await raw.subscribe('lead-events:lead:5', 'lead-events:all');
+      raw.on('message', (channel: string, text: string) => texts.push([channel, text]));
+      const change = { type: 'CREATED', at: new Date('2026-11-30T10:00:00.000Z'), text: 'quote " and \\ and é' };
+      const other = { type: 'OFFERED', n: 2 };
+      // One synchronous turn, as graphql-publisher.ts publishes a committed change.
+      a.publish('lead-events:lead:5', change);
+      a.publish('lead-events:all', change);
+      a.publish('lead-events:lead:5', other);
+      a.publish('lead-events:all', other);
+      await waitFor(() => onLead.got.length === 2 && onAll.got.length === 2 && texts.length === 4);
+      // The four PUBLISHes ran inside one script call (EVALSHA; the first time EVAL follows its NOSCRIPT).
+      expect(ran.filter((r) => r.command === 'publish')).toEqual(Array(4).fill({ command: 'publish', fromScript: true }));
+      expect(ran.filter((r) => r.command === 'evalsha').length).toBe(1);
+      expect(ran.filter((r) => r.command === 'eval').length).toBeLessThanOrEqual(1);
+      expect(onLead.got).toEqual([change, other]);
+      expect(onAll.got).toEqual([change, other]);
+      // Byte for byte what encoding each envelope alone writes (another version of the server reads these).
+      const seq = (channel: string) => texts.filter(([c]) => c === channel).map(([, t]) => (JSON.parse(t) as { s: number }).s);
+      expect(seq('lead-events:lead:5')[1]).toBe(seq('lead-events:lead:5')[0] as number + 1);
+      for (const [channel, text] of texts) {
+        const { s } = JSON.parse(text) as { s: number };
+        const payload = texts.indexOf(texts.find(([c, t]) => c === channel && t === text) as [string, string]) < 2 ? change : other;
+        const alone = JSON.stringify({ o: a.origin, s, p: payload }, function (this: Record<string, unknown>, key: string, value: unknown) {
+          const v = this[key];
+          return v instanceof Date ? { $d: v.getTime() } : value;
+        });
+        expect(text).toBe(alone);
+      }
+    } finally {
+      raw.disconnect();
+      monitor.disconnect();
+    }
+    await onLead.stop();
+    await onAll.stop();
+  });
+
   it('a Redis restart ends every subscription with EventsInterrupted, and new subscriptions work after it', async () => {
     const a = await instance();
     const b = await instance();

@@ -55,6 +55,31 @@ describe('BoundedStream', () => {
     expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('releasing: an item is released once the consumer asks for the next one, or ends the stream; not before', async () => {
+    const src = source<{ n: number }>();
+    const released: number[] = [];
+    const stream = new BoundedStream(src.iterator, (x: { n: number }) => x, 4).releasing((x) => { released.push(x.n); }).start(() => {});
+    src.push({ n: 1 });
+    await tick();
+    src.push({ n: 2 });
+    await tick();
+    expect((await stream.next()).value).toEqual({ n: 1 });
+    expect(released).toEqual([]);
+    // Handed over while the consumer waits (not from the queue): released all the same.
+    expect((await stream.next()).value).toEqual({ n: 2 });
+    expect(released).toEqual([1]);
+    const waiting = stream.next();
+    expect(released).toEqual([1, 2]);
+    src.push({ n: 3 });
+    expect((await waiting).value).toEqual({ n: 3 });
+    expect(released).toEqual([1, 2]);
+    await stream.return();
+    expect(released).toEqual([1, 2, 3]);
+    // Nothing is released twice.
+    await stream.return();
+    expect(released).toEqual([1, 2, 3]);
+  });
+
   it('return() ends the stream at once while the source is still waiting, and stops the source', async () => {
     const src = source<number>();
     const stream = new BoundedStream(src.iterator, (n: number) => n, 4).start(() => {});
