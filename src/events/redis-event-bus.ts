@@ -49,6 +49,9 @@ while i <= #ARGV do
 end
 return 0`;
 
+/** Messages per PUBLISH_ALL at most (three arguments each, spread into one call). */
+const MAX_BATCH = 256;
+
 /** The publisher's connection with PUBLISH_ALL defined on it (ioredis's defineCommand). */
 interface Publisher extends Redis {
   publishAll(...args: string[]): Promise<number>;
@@ -254,6 +257,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       }
       batch.messages.push(channel, String(nextSequence(channel)), String(batch.payloads.length));
       batch.channels.push(channel);
+      // A burst (a batch of expiries, say) goes in several commands: each one's arguments stay few.
+      if (batch.channels.length >= MAX_BATCH) flush();
     },
     subscribe: <T>(channel: string): AsyncIterable<T> => registry.subscribe<T>(channel),
     async ready() {

@@ -134,6 +134,18 @@ describe.skipIf(!available)('the Redis event bus', () => {
     await onAll.stop();
   });
 
+  it('a burst of publishes in one turn (more than one command holds) arrives whole and in order', async () => {
+    const a = await instance();
+    const b = await instance();
+    const onB = reader(b, 'offers:12');
+    await live(a, 'offers:12', onB);
+    for (let i = 0; i < 700; i++) a.publish('offers:12', { i });
+    await waitFor(() => onB.got.length === 700);
+    expect(onB.got).toEqual(Array.from({ length: 700 }, (_, i) => ({ i })));
+    expect(onB.error).toBeNull();
+    await onB.stop();
+  });
+
   it('a Redis restart ends every subscription with EventsInterrupted, and new subscriptions work after it', async () => {
     const a = await instance();
     const b = await instance();
