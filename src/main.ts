@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './server/config.js';
 import { startServer } from './server/app.js';
 import { createLogger } from './server/logger.js';
+import { missingNodeOptions } from './server/node-options.js';
 
 async function main(): Promise<void> {
   let config;
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  const missing = missingNodeOptions();
+  if (missing.length > 0) {
+    logger.warn({ missing }, 'started without the Node.js options `npm start` passes (src/server/node-options.ts says why); speed to lead may suffer');
+  }
   const server = await startServer({ config, logger });
   process.stdout.write(`leadrace is up: ${config.publicUrl}/graphql (playground ${config.playground ? 'on' : 'off'})\n`);
 

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_OPTIONS } from '../../../src/server/node-options.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -67,7 +68,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const dir = mkdtempSync(join(tmpdir(), 'leadrace-bench-'));
   const dbPath = join(dir, 'bench.db');
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx'];
+  // Started as `npm start` starts it (src/server/node-options.ts).
+  const nodeArgs = [...SERVER_NODE_OPTIONS, '--import', 'tsx'];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
     cwd: opts.root ?? ROOT,
