@@ -31,6 +31,8 @@ export const channels = {
   userLeads: (userId: number) => `lead-events:user:${userId}`,
   /** Every lead's events: the admins' feed. */
   allLeads: () => 'lead-events:all',
+  /** Where sources' round-robin rotations stand, between instances (rotation-hints.ts). */
+  rotations: () => 'rotations',
 };
 
 /** A channel's subscribers: most channels have exactly one (an agent's own), held without a Set. */

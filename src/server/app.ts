@@ -412,6 +412,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await services.notifications.stop();
         await services.webhooks.stop();
         aligned?.stop();
+        services.rotationHints?.stop();
         await redisBus?.close();
         await store.close();
         logger.info('leadrace stopped');

@@ -20,7 +20,7 @@
 // Measured in scripts/bench (the PostgreSQL intake figures in the README).
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
-import type { LeadStore, Store, StoreTx, TransactionOptions } from '../store/port.js';
+import type { LeadStore, Rotation, Store, StoreTx, TransactionOptions } from '../store/port.js';
 import type { LeadEventRow, LeadRow, NewLeadEvent, NotificationChannel, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
@@ -110,6 +110,13 @@ export class ChangeSet {
   deadlineAt(at: number): void {
     this.deadlines.push(at);
   }
+
+  /** Sources whose round-robin rotation this change moved, and where to (told to onRotation's listeners after the commit). */
+  readonly rotations: { sourceId: number; rotation: Rotation }[] = [];
+
+  rotationMoved(sourceId: number, rotation: Rotation): void {
+    this.rotations.push({ sourceId, rotation });
+  }
 }
 
 /** A change's body: reads and writes through `changes.tx`; `now` is the change's one time. */
@@ -149,6 +156,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   const listeners: ChangeListener[] = [];
   const inTransactionListeners: InTransactionListener[] = [];
   const deadlineListeners: ((at: number) => void)[] = [];
+  const rotationListeners: ((sourceId: number, rotation: Rotation) => void)[] = [];
 
   /**
    * The change set with the leads' final state, or null if it changed none. `leads` is the
@@ -204,6 +212,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   /** After commit: tells the scheduler of new deadlines and the listeners of the changes. */
   async function announce({ changes, described }: Applied<unknown>): Promise<void> {
     for (const at of changes.deadlines) for (const listener of deadlineListeners) listener(at);
+    for (const moved of changes.rotations) for (const listener of rotationListeners) listener(moved.sourceId, moved.rotation);
     if (listeners.length === 0) return;
     const committed = described ?? await describe(changes, store.leads);
     if (!committed) return;
@@ -295,6 +304,11 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
      */
     beforeCommit(listener: InTransactionListener): void {
       inTransactionListeners.push(listener);
+    },
+
+    /** Told, after the commit, of every source rotation a change moved (rotation-hints.ts). */
+    onRotation(listener: (sourceId: number, rotation: Rotation) => void): void {
+      rotationListeners.push(listener);
     },
 
     /** Told of every new offer deadline, so the scheduler can arm for it. */

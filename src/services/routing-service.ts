@@ -173,7 +173,10 @@ export function createRoutingService(deps: {
           read = written.moved;
           continue;
         }
-        if (rotation) lastRotation.set(source.id, rotation.next);
+        if (rotation) {
+          lastRotation.set(source.id, rotation.next);
+          changes.rotationMoved(source.id, rotation.next);
+        }
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
         if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());
@@ -268,6 +271,15 @@ export function createRoutingService(deps: {
   }
 
   return {
+    /**
+     * Another instance moved the source's rotation (rotation-hints.ts): this process's next first round
+     * of the source plans from there, rather than from its own last write, which the other instance's
+     * has overtaken (and writeRound would refuse). Only a guess, like lastRotation itself.
+     */
+    rotationHeard(sourceId: number, rotation: Rotation): void {
+      lastRotation.set(sourceId, rotation);
+    },
+
     /**
      * A lead comes in. By an admin with sourceId, or by anyone holding the source's publicKey.
      * Idempotent on (source, externalId). Durable once this resolves: the transaction has committed

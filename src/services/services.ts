@@ -11,6 +11,7 @@ import { createOrgService } from './org-service.js';
 import { createSourceService } from './source-service.js';
 import { createStatusCodeService } from './status-code-service.js';
 import { publishToSubscriptions } from '../events/graphql-publisher.js';
+import { shareRotations } from '../events/rotation-hints.js';
 import { DeadlineScheduler } from '../time/deadline-scheduler.js';
 import { createActionLinks, loadActionLinkSecret } from './action-links.js';
 import { createLeadService } from './lead-service.js';
@@ -78,6 +79,10 @@ export async function createServices(deps: ServiceDeps) {
   }, logger.child({ component: 'deadlines' }), pollMs);
   leadChanges.onDeadline((at) => deadlines.notify(at));
   if (store.cluster && config.redisUrl) shareDeadlines(store.cluster, leadChanges, deadlines, clock, logger);
+  // Several instances: each tells the others where it moved a source's round robin (rotation-hints.ts).
+  const rotationHints = store.cluster && config.redisUrl
+    ? shareRotations({ bus, onRotation: (l) => leadChanges.onRotation(l), heard: (id, r) => routing.rotationHeard(id, r), logger })
+    : null;
   // Last uses of API tokens, written a minute at a time rather than on every request.
   const tokenUsage = createTokenUsage({ identity: store.identity, clock, logger });
   return {
@@ -96,6 +101,8 @@ export async function createServices(deps: ServiceDeps) {
     statusCodes: createStatusCodeService({ store }),
     leadChanges,
     routing,
+    /** Null on one instance; stopped at shutdown before the bus closes. */
+    rotationHints,
     deadlines,
     leads: createLeadService({ store, clock }),
     /** Abuse limits (anonymous intake, login), shared by GraphQL and the plain HTTP routes. */
