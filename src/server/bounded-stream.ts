@@ -17,6 +17,9 @@ import type { GraphQLContext } from '../graphql/context.js';
  * async function and per-stream named closures (tsx keeps function names, which makes each a
  * dictionary-mode object) cost over 1 KB per subscription.
  */
+/** BoundedStream.lent when no item is lent (an item itself may be any value). */
+const NOTHING_LENT: unique symbol = Symbol('nothing lent');
+
 export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   private readonly iterator: AsyncIterator<S>;
   private queue: T[] | null = null;
@@ -29,7 +32,7 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   private failure: { error: unknown } | null = null;
 
   /** The item the consumer was last given, until it asks for the next one (kept only with `release`). */
-  private lent: { item: T } | null = null;
+  private lent: T | typeof NOTHING_LENT = NOTHING_LENT;
   /**
    * Told of each item once the consumer has asked for the one after it (or ended the stream), so that
    * whatever the item holds can be let go although the consumer may still reference it (see ws-guard.ts).
@@ -160,15 +163,15 @@ export class BoundedStream<T, S = T> implements AsyncGenerator<T, undefined> {
   }
 
   private lend(item: T): T {
-    if (this.release) this.lent = { item };
+    if (this.release) this.lent = item;
     return item;
   }
 
   private giveBack(): void {
     const lent = this.lent;
-    if (!lent) return;
-    this.lent = null;
-    this.release?.(lent.item);
+    if (lent === NOTHING_LENT) return;
+    this.lent = NOTHING_LENT;
+    this.release?.(lent);
   }
 
   private takeWaiter() {
