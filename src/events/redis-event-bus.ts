@@ -49,7 +49,10 @@ while i <= #ARGV do
 end
 return 0`;
 
-/** Messages per PUBLISH_ALL at most (three arguments each, spread into one call). */
+/** PUBLISH_ALL's arguments per message: its channel, its sequence, the number of its payload. */
+const ARGS_PER_MESSAGE = 3;
+
+/** Messages per PUBLISH_ALL at most (spread into one call with their payloads). */
 const MAX_BATCH = 256;
 
 /** The publisher's connection with PUBLISH_ALL defined on it (ioredis's defineCommand). */
@@ -224,20 +227,20 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   }
 
   /** What every message of this instance starts with, up to its sequence (as encode() writes it). */
-  const head = `{"o":${JSON.stringify(origin)},"s":`;
+  const head = `${ownPrefix}"s":`;
   /** This turn's messages not sent yet: PUBLISH_ALL's arguments after the payloads, and the payloads. */
-  let batch: { messages: string[]; payloads: string[]; channels: string[]; last: unknown } | null = null;
+  let batch: { messages: string[]; payloads: string[]; last: unknown } | null = null;
 
   function flush(): void {
     const sending = batch;
     batch = null;
     if (!sending) return;
-    const { channels: sent } = sending;
-    publisher.publishAll(head, String(sending.payloads.length), ...sending.payloads, ...sending.messages).catch((err: unknown) => {
-      for (const channel of sent) unsent.add(channel);
+    const { messages } = sending;
+    publisher.publishAll(head, String(sending.payloads.length), ...sending.payloads, ...messages).catch((err: unknown) => {
+      for (let i = 0; i < messages.length; i += ARGS_PER_MESSAGE) unsent.add(messages[i] as string);
       // One line per outage, not one per event: the count comes when Redis is back (above).
-      if (failedPublishes === 0) log.warn({ err, channel: sent[0] }, 'publish failed: its channel gets a gap notice when Redis is back (further failures are counted until then)');
-      failedPublishes += sent.length;
+      if (failedPublishes === 0) log.warn({ err, channel: messages[0] }, 'publish failed: its channel gets a gap notice when Redis is back (further failures are counted until then)');
+      failedPublishes += messages.length / ARGS_PER_MESSAGE;
     });
   }
 
@@ -247,7 +250,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       registry.deliver(channel, payload);
       if (closing) return;
       if (!batch) {
-        batch = { messages: [], payloads: [], channels: [], last: undefined };
+        batch = { messages: [], payloads: [], last: undefined };
         queueMicrotask(flush);
       }
       // A change publishes one payload on several channels one after another: encoded once.
@@ -256,9 +259,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
         batch.last = payload;
       }
       batch.messages.push(channel, String(nextSequence(channel)), String(batch.payloads.length));
-      batch.channels.push(channel);
       // A burst (a batch of expiries, say) goes in several commands: each one's arguments stay few.
-      if (batch.channels.length >= MAX_BATCH) flush();
+      if (batch.messages.length >= MAX_BATCH * ARGS_PER_MESSAGE) flush();
     },
     subscribe: <T>(channel: string): AsyncIterable<T> => registry.subscribe<T>(channel),
     async ready() {
