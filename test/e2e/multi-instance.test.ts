@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../src/events/event-bus.js';
-import { WsCloseCode } from '../../src/server/ws-limits.js';
+import { TOKEN_REVOKED_REASON, WsCloseCode } from '../../src/server/ws-limits.js';
 import { CLUSTER_POLL_MS } from '../../src/services/services.js';
 import { killAllChildren } from '../support/child-server.js';
 import { clusterAvailable, createClusterAgents, startCluster, type Cluster, type ClusterAgent, type Instance } from '../support/cluster.js';
@@ -215,6 +215,29 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
       FROM lead_events WHERE lead_id = ANY($1::int[])`, [leadIds])).toEqual([{ accepted: LEADS, assigned: LEADS }]);
     // Decided in one statement under the lead's lock: no transaction met a deadlock and was run again.
     for (const i of cluster.instances) expect(i.logLines(/deadlock/i)).toEqual([]);
+  });
+
+  it('a token revoked on one instance stops working on the others, where it was just used (and is cached), and their sockets close', async () => {
+    const office = await newOffice();
+    const [agent] = await createClusterAgents(A, 1, { officeIds: [office] }) as [ClusterAgent];
+    const doomed = (await A.admin.IssueLabelledApiToken({ userId: agent.id, label: 'lost phone' })).issueApiToken;
+    // Used on every instance first: each has looked the token up, and keeps it until told otherwise.
+    for (const i of cluster.instances) expect((await i.sdk(doomed.token).Me()).me.id).toBe(agent.id);
+    const socketOnB = await openRaw(B.wsUrl, doomed.token);
+    socketOnB.subscribe('1', 'subscription { offers { type } }');
+    await subscribedInRedis(channels.offers(Number(agent.id)));
+
+    expect((await A.admin.RevokeApiToken({ id: doomed.id })).revokeApiToken).toBe(true);
+    // On the instance that revoked it, refused from the next request on; on the others once the
+    // database's signal has reached them (NOTIFY at commit): polled, since they are other processes.
+    expect(failure(await A.sdk(doomed.token).Me().catch((err: unknown) => err))).toBe('UNAUTHENTICATED');
+    for (const i of cluster.instances.slice(1)) {
+      await eventually(async () => failure(await i.sdk(doomed.token).Me().catch((err: unknown) => err)) === 'UNAUTHENTICATED',
+        `the revoked token refused on ${i.url}`);
+    }
+    expect(await socketOnB.closed).toEqual({ code: WsCloseCode.Forbidden, reason: TOKEN_REVOKED_REASON });
+    // The agent's other token was never affected.
+    for (const i of cluster.instances) expect((await agent.on(i).Me()).me.id).toBe(agent.id);
   });
 
   it('round robin across instances: leads arriving on every instance at once are headed by each agent within one of equally often', async () => {

@@ -106,6 +106,46 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     expect(again.filter((s) => /from "users"/i.test(s.text))).toEqual([]);
   });
 
+  it('a token is looked up once per instance, and stops working on every instance when it is revoked or its user deactivated', async () => {
+    const { a, b, raw } = await twoInstances();
+    const T0 = new Date('2026-11-30T12:00:00Z');
+    const agent = await seedUser(a);
+    const tokenId = await a.identity.insertToken({ userId: agent.id, tokenHash: 'h-cached', kind: 'API' });
+    const holder = { id: agent.id, role: agent.role, tokenId, lastUsedAt: null };
+    expect(await a.identity.findViewerByTokenHash('h-cached', T0)).toEqual(holder);
+    expect(await b.identity.findViewerByTokenHash('h-cached', T0)).toEqual(holder);
+    // Cached: the second lookup sends nothing, and a revocation behind the stores' back goes unseen.
+    expect(await statementsOf(() => a.identity.findViewerByTokenHash('h-cached', T0))).toEqual([]);
+    await raw.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1', [tokenId]);
+    expect(await a.identity.findViewerByTokenHash('h-cached', T0)).toEqual(holder);
+    await raw.query('UPDATE api_tokens SET revoked_at = NULL WHERE id = $1', [tokenId]);
+
+    // Revoked through instance b: refused there at once, and on instance a once the signal is there.
+    expect(await b.identity.revokeApiToken(tokenId, T0)).toEqual({ outcome: 'REVOKED', userId: agent.id });
+    expect(await b.identity.findViewerByTokenHash('h-cached', T0)).toBeNull();
+    await until(() => a.identity.findViewerByTokenHash('h-cached', T0), (h) => h === null, 'the revocation reaching instance a');
+
+    // A user deactivated on one instance loses every token on the other, cached or not.
+    const other = await a.identity.insertToken({ userId: agent.id, tokenHash: 'h-other', kind: 'API' });
+    expect((await a.identity.findViewerByTokenHash('h-other', T0))?.tokenId).toBe(other);
+    await b.identity.updateUser(agent.id, { active: false });
+    await until(() => a.identity.findViewerByTokenHash('h-other', T0), (h) => h === null, 'the deactivation reaching instance a');
+  });
+
+  it('a cached session expires on time, and a sign-out on one instance ends it on the other', async () => {
+    const { a, b } = await twoInstances();
+    const T0 = new Date('2026-11-30T12:00:00Z');
+    const agent = await seedUser(a);
+    await a.identity.insertToken({ userId: agent.id, tokenHash: 'h-session', kind: 'SESSION', expiresAt: new Date(T0.getTime() + 1000) });
+    expect((await a.identity.findViewerByTokenHash('h-session', new Date(T0.getTime() + 999)))?.id).toBe(agent.id);
+    expect(await a.identity.findViewerByTokenHash('h-session', new Date(T0.getTime() + 1000))).toBeNull();
+
+    await b.identity.insertToken({ userId: agent.id, tokenHash: 'h-second', kind: 'SESSION', expiresAt: new Date(T0.getTime() + 60_000) });
+    expect((await a.identity.findViewerByTokenHash('h-second', T0))?.id).toBe(agent.id);
+    await b.identity.deleteSession('h-second');
+    await until(() => a.identity.findViewerByTokenHash('h-second', T0), (h) => h === null, 'the sign-out reaching instance a');
+  });
+
   it('a change rolled back leaves the cached copy valid, and a change inside a transaction is seen in it', async () => {
     const { a } = await twoInstances();
     const source = await seedSource(a, 'Website');

@@ -1,8 +1,18 @@
 // Users, their offices and tags, and API tokens on PostgreSQL (SQLite's are in ../sqlite/identity-store.ts).
 // Every write to users or user_offices is followed by ctx.rosterChanged() on the same context: routing's
-// roster (lead-store.ts loadRoster) and findUsers of a few ids are cached per instance, and that call
-// makes every instance drop them. The missed-offer streak is written without it: it is no roster
-// field, and nothing reads it from cached rows (their missedOffers may be behind).
+// roster (lead-store.ts loadRoster), findUsers of a few ids and the token lookup are cached per instance,
+// and that call makes every instance drop them. The missed-offer streak is written without it: it is no
+// roster field, and nothing reads it from cached rows (their missedOffers may be behind).
+//
+// The token lookup (every HTTP request and WebSocket operation asks it) is cached the same way, per
+// token hash: a token that worked is looked up once per instance until the next roster signal. A write
+// that can take a token away sends that signal in its own transaction: a revocation and a sign-out here,
+// a user's deactivation or new role through the user writes above. This instance drops its copy before
+// the write's caller hears of it, so a revoked token is refused here from the next request on; another
+// instance refuses it once the signal has reached it (NOTIFY at commit, normally within a millisecond),
+// and caches nothing while its signal connection is down. Expiry is checked against `now` at every
+// lookup, cached or not. The cached last use may be behind: TokenUsage notes a use at most once a minute
+// either way (src/services/token-usage.ts).
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
@@ -17,12 +27,19 @@ const USES_PER_STATEMENT = 10_000;
 /** findUsers of at most this many ids is cached. */
 const FEW_USERS = 8;
 
-/** Every request with a token asks this: built once (prebuilt.ts). */
-const viewerByTokenHash = new Prebuilt((db) => db
-  .select({ id: users.id, role: users.role, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+/**
+ * A token that works but for its expiry, which each lookup checks against its own `now` (so a cached
+ * holder expires on time): read on a cache miss, built once (prebuilt.ts).
+ */
+const holderByTokenHash = new Prebuilt((db) => db
+  .select({ id: users.id, role: users.role, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, expiresAt: apiTokens.expiresAt })
   .from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId))
-  .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), eq(users.active, true), isNull(apiTokens.revokedAt),
-    or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql.placeholder('now'))))));
+  .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), eq(users.active, true), isNull(apiTokens.revokedAt))));
+
+/** A cached token holder: the port's TokenHolder and the token's expiry (ms; null: never). */
+interface CachedHolder extends TokenHolder {
+  expiresAt: number | null;
+}
 
 export function createIdentityStore(ctx: PgContext): IdentityStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
@@ -33,8 +50,14 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
 
   return {
     async findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null> {
-      const [row] = await viewerByTokenHash.run(ctx.db, { hash, now });
-      return row ? { id: row.id, role: row.role, tokenId: row.tokenId, lastUsedAt: row.lastUsedAt?.getTime() ?? null } : null;
+      const holder = await ctx.shared.roster.entry<CachedHolder>(`token:${hash}`, async () => {
+        const [row] = await holderByTokenHash.run(ctx.db, { hash });
+        return row ? {
+          id: row.id, role: row.role, tokenId: row.tokenId, lastUsedAt: row.lastUsedAt?.getTime() ?? null, expiresAt: row.expiresAt?.getTime() ?? null,
+        } : null;
+      });
+      if (!holder || (holder.expiresAt !== null && holder.expiresAt <= now.getTime())) return null;
+      return { id: holder.id, role: holder.role, tokenId: holder.tokenId, lastUsedAt: holder.lastUsedAt };
     },
 
     async insertToken(row: NewApiToken): Promise<number> {
@@ -52,9 +75,14 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
 
     async revokeApiToken(id: number, now: Date): Promise<{ outcome: 'REVOKED' | 'ALREADY'; userId: number } | null> {
       // The conditional update decides which of two concurrent revokes reports REVOKED (and closes sockets).
-      const [revoked] = await ctx.db.update(apiTokens).set({ revokedAt: now })
-        .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
-        .returning({ userId: apiTokens.userId });
+      // With its roster signal in one transaction: every instance's cached lookup of the token goes (the top).
+      const revoked = await ctx.atomically(async (tx) => {
+        const [row] = await tx.db.update(apiTokens).set({ revokedAt: now })
+          .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API'), isNull(apiTokens.revokedAt)))
+          .returning({ userId: apiTokens.userId });
+        if (row) await tx.rosterChanged();
+        return row;
+      });
       if (revoked) return { outcome: 'REVOKED', userId: revoked.userId };
       const [existing] = await ctx.db.select({ userId: apiTokens.userId }).from(apiTokens)
         .where(and(eq(apiTokens.id, id), eq(apiTokens.kind, 'API')));
@@ -78,7 +106,12 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
     },
 
     async deleteSession(hash: string): Promise<void> {
-      await ctx.db.delete(apiTokens).where(and(eq(apiTokens.tokenHash, hash), eq(apiTokens.kind, 'SESSION')));
+      // A sign-out: the session's cached lookup goes on every instance, as a revocation's (the top).
+      await ctx.atomically(async (tx) => {
+        const gone = await tx.db.delete(apiTokens).where(and(eq(apiTokens.tokenHash, hash), eq(apiTokens.kind, 'SESSION')))
+          .returning({ id: apiTokens.id });
+        if (gone.length > 0) await tx.rosterChanged();
+      });
     },
 
     async tokenExists(hash: string): Promise<boolean> {
