@@ -146,6 +146,21 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     await until(() => a.identity.findViewerByTokenHash('h-second', T0), (h) => h === null, 'the sign-out reaching instance a');
   });
 
+  it('reading the roster caches the agents\' user rows too: the users a round is written to need no statement of their own', async () => {
+    const { a, b } = await twoInstances();
+    const [u1, u2] = [await seedUser(a, { phone: '+15125550100' }), await seedUser(a)];
+    expect((await a.leads.loadRoster()).map((s) => s.id)).toEqual([u1.id, u2.id]);
+    let found: string[] = [];
+    const statements = await statementsOf(async () => {
+      found = (await a.identity.findUsers([u2.id, u1.id])).map((u) => u.email).sort();
+    });
+    expect(statements.filter((s) => /from "users"/i.test(s.text))).toEqual([]);
+    expect(found).toEqual([u1.email, u2.email].sort());
+    // Dropped with the roster: a change on the other instance is read again here.
+    await b.identity.updateUser(u1.id, { phone: '+15125550111' });
+    await until(() => a.identity.findUsers([u1.id]), (u) => u[0]?.phone === '+15125550111', 'the new phone on instance a');
+  });
+
   it('a change rolled back leaves the cached copy valid, and a change inside a transaction is seen in it', async () => {
     const { a } = await twoInstances();
     const source = await seedSource(a, 'Website');

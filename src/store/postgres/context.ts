@@ -25,6 +25,9 @@ export const SIGNAL_CHANNEL = 'leadrace';
  * connection is down) nothing is cached at all. Without the cache a routed lead read its source three
  * times and its offices three times: six of its 34 round trips (scripts/bench/pg-write-path.ts).
  */
+/** The RosterCache entry of a user's row (identity-store.ts findUsers, primed by lead-store.ts loadRoster). */
+export const userEntryKey = (id: number): string => `user:${id}`;
+
 export class RosterCache {
   private cached: readonly AgentSnapshot[] | null = null;
   private readonly entries = new Map<string, unknown>();
@@ -58,12 +61,20 @@ export class RosterCache {
     return this.unsettled === 0 && this.listening && generation === this.generation;
   }
 
-  async get(load: () => Promise<AgentSnapshot[]>): Promise<readonly AgentSnapshot[]> {
+  /**
+   * The roster, or `load`'s (kept when it may be), with the `entries` it read on the way (the agents'
+   * user rows, under userEntryKey), kept with it: what a round's offers are written to is then cached
+   * from the first lead after every roster signal, not read agent by agent.
+   */
+  async get(load: () => Promise<{ roster: readonly AgentSnapshot[]; entries: Iterable<readonly [string, unknown]> }>): Promise<readonly AgentSnapshot[]> {
     if (this.cached) return this.cached;
     const generation = this.generation;
-    const roster: readonly AgentSnapshot[] = await load();
+    const { roster, entries } = await load();
     // A signal that arrived while loading may mean the rows read are already old: keep nothing then.
-    if (this.keepable(generation)) this.cached = roster;
+    if (this.keepable(generation)) {
+      this.cached = roster;
+      for (const [key, value] of entries) this.entries.set(key, value);
+    }
     return roster;
   }
 

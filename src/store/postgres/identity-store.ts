@@ -16,7 +16,7 @@
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
-import type { PgContext } from './context.js';
+import { userEntryKey, type PgContext } from './context.js';
 import { byteOrder } from './byte-order.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 import { Prebuilt } from './prebuilt.js';
@@ -143,7 +143,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       // transaction) come from the cache beside the roster: every write to users drops it (see the top).
       // Cached per user, so a round offered to agents partly seen before reads only the others.
       if (ids.length > FEW_USERS) return read(ids);
-      const byId = await ctx.shared.roster.entriesOf([...new Set(ids)], (id) => `user:${id}`, async (missing) =>
+      const byId = await ctx.shared.roster.entriesOf([...new Set(ids)], userEntryKey, async (missing) =>
         new Map((await read(missing)).map((u) => [u.id, u])));
       return [...byId.values()].map((u) => ({ ...u }));
     },

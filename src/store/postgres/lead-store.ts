@@ -20,7 +20,7 @@ import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type { LeadStore, Rotation, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
-import type { PgContext } from './context.js';
+import { userEntryKey, type PgContext } from './context.js';
 import { PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
@@ -67,19 +67,22 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
     async loadRoster(): Promise<readonly AgentSnapshot[]> {
       return ctx.shared.roster.get(async () => {
+        // The agents' whole rows: findUsers (the agents a round's offers are written to) is served from them.
         const rows = await db.select({
-          id: users.id, active: users.active, inOffice: users.inOffice, haltedAt: users.haltedAt, haltUntil: users.haltUntil,
+          user: users,
           officeIds: sql<number[] | null>`(SELECT array_agg(${userOffices.officeId} ORDER BY ${userOffices.officeId}) FROM ${userOffices} WHERE ${userOffices.userId} = ${users.id})`,
-          timeZone: users.timeZone, workingHours: users.workingHours, routingWeight: users.routingWeight,
-          dailyLeadCap: users.dailyLeadCap, serviceAreas: users.serviceAreas,
           companyTimeZone: sql<string | null>`(SELECT ${settings.timeZone} FROM ${settings} WHERE ${settings.id} = 1)`,
         }).from(users).where(eq(users.role, 'AGENT')).orderBy(asc(users.id));
-        return rows.map((r) => agentSnapshot({
-          ...r,
-          haltedAt: r.haltedAt?.getTime() ?? null,
-          haltUntil: r.haltUntil?.getTime() ?? null,
-          officeIds: r.officeIds ?? [],
-        }));
+        return {
+          roster: rows.map(({ user, officeIds, companyTimeZone }) => agentSnapshot({
+            ...user,
+            companyTimeZone,
+            haltedAt: user.haltedAt?.getTime() ?? null,
+            haltUntil: user.haltUntil?.getTime() ?? null,
+            officeIds: officeIds ?? [],
+          })),
+          entries: rows.map(({ user }) => [userEntryKey(user.id), user] as const),
+        };
       });
     },
 
