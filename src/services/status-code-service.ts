@@ -20,6 +20,15 @@ export function createStatusCodeService(deps: { store: Store }) {
     }
   }
 
+  /**
+   * Every write to the list runs alone (PostgreSQL: an advisory lock taken first; SQLite has one writer
+   * anyway). Only codes in use need distinct names, so no unique index settles that rule: it is this
+   * service's check, and two admins creating or renaming at once could both pass it under READ
+   * COMMITTED. Taking turns, the second is checked against what the first wrote. (Positions and the one
+   * default are serialized by the store itself.)
+   */
+  const LIST_LOCK = { exclusive: 'status-codes' } as const;
+
   return {
     list: (includeArchived: boolean): Promise<StatusCodeRow[]> => store.statusCodes.listStatusCodes(includeArchived),
 
@@ -29,7 +38,7 @@ export function createStatusCodeService(deps: { store: Store }) {
       return store.transaction(async ({ statusCodes }) => {
         await requireFreeName(statusCodes, name);
         return statusCodes.insertStatusCodeLast(name);
-      });
+      }, LIST_LOCK);
     },
 
     /**
@@ -58,7 +67,7 @@ export function createStatusCodeService(deps: { store: Store }) {
         const updated = await statusCodes.findStatusCode(id);
         if (!updated) throw notFound('status code');
         return updated;
-      });
+      }, LIST_LOCK);
     },
 
     /** `ids` must name every code, archived ones included, exactly once; positions become 1..n. */
@@ -76,7 +85,7 @@ export function createStatusCodeService(deps: { store: Store }) {
         if (left.length > 0) throw badInput('ids', `every status code must be listed; missing ${left.join(', ')}`);
         await statusCodes.setPositions(ids);
         return statusCodes.listStatusCodes(true);
-      });
+      }, LIST_LOCK);
     },
   };
 }

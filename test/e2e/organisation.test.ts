@@ -265,3 +265,46 @@ describe('access', () => {
     expect((await userById(h.id)).halt).toEqual({ until, reason: 'Leave' });
   });
 });
+
+describe('names created twice at the same moment', () => {
+  // On SQLite writers take turns; on PostgreSQL (TEST_STORE=postgres) the requests run in concurrent
+  // transactions under READ COMMITTED, where each one's "is the name free?" can pass before either
+  // inserts: the loser must still be told CONFLICT on the field, never an internal error.
+  const AT_ONCE = 6;
+  /** What each call came to: 'created', or its GraphQL error's code and field; sorted. */
+  const outcomes = async (calls: Promise<unknown>[]) => (await Promise.all(calls.map((call) => call.then(
+    () => 'created',
+    async (err: unknown) => {
+      const { code, field } = await graphqlError(Promise.reject(err));
+      return `${code} on ${field}`;
+    },
+  )))).sort();
+  const expected = ['created', ...Array<string>(AT_ONCE - 1).fill('CONFLICT on name')].sort();
+
+  it('an office, a tag, a lead group and a status code: one is created, every other request is CONFLICT on name', async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const times = <T>(make: () => Promise<T>) => Array.from({ length: AT_ONCE }, make);
+    expect(await outcomes(times(() => t.admin.CreateOffice({ name: `Twin Office ${suffix}` })))).toEqual(expected);
+    expect(await outcomes(times(() => t.admin.CreateTag({ name: `Twin Tag ${suffix}` })))).toEqual(expected);
+    expect(await outcomes(times(() => t.admin.CreateLeadGroup({ name: `Twin Group ${suffix}`, memberIds: [] })))).toEqual(expected);
+    expect(await outcomes(times(() => t.admin.CreateStatusCode({ name: `Twin Code ${suffix}` })))).toEqual(expected);
+    expect((await t.admin.Tags()).tags.filter((x) => x.name === `Twin Tag ${suffix}`)).toHaveLength(1);
+    expect((await t.admin.LeadGroups()).leadGroups.filter((x) => x.name === `Twin Group ${suffix}`)).toHaveLength(1);
+  });
+
+  it('status codes created at once, each with its own name, take distinct places at the end of the list', async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const created = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => t.admin.CreateStatusCode({ name: `Parallel ${suffix} ${i}` })));
+    const positions = created.map((c) => c.createStatusCode.position).sort((a, b) => a - b);
+    const last = Math.max(...(await t.admin.AllStatusCodes()).statusCodes.map((c) => c.position));
+    expect(positions).toEqual(Array.from({ length: AT_ONCE }, (_, i) => last - AT_ONCE + 1 + i));
+  });
+
+  it('two users with one email: one is created, every other request is CONFLICT on email', async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const results = await outcomes(Array.from({ length: AT_ONCE }, (_, i) =>
+      t.admin.CreateUser({ input: { name: `Twin ${suffix} ${i}`, email: `twin-${suffix}@example.com`, role: 'AGENT' } })));
+    expect(results).toEqual(['created', ...Array<string>(AT_ONCE - 1).fill('CONFLICT on email')].sort());
+    expect((await t.admin.Users()).users.filter((u) => u.name.startsWith(`Twin ${suffix} `))).toHaveLength(1);
+  });
+});

@@ -51,7 +51,7 @@ export interface PostgresStore extends Store {
   readonly db: PgExecutor;
 }
 
-/** How often a transaction that met a deadlock or serialization failure is tried in all. */
+/** How often a transaction that met a deadlock, a serialization failure or a unique violation is tried in all (retryReason). */
 const MAX_ATTEMPTS = 5;
 
 /** Payloads on SIGNAL_CHANNEL: who sent it, and what. */
@@ -62,9 +62,22 @@ interface SignalPayload {
   s: 'roster' | 'webhooks' | ClusterSignal;
 }
 
-const isRetryable = (err: unknown): boolean => {
-  const code = pgErrorCode(err);
-  return code === PgErrorCode.DEADLOCK_DETECTED || code === PgErrorCode.SERIALIZATION_FAILURE;
+/**
+ * Why a transaction is run again from the start, or null. A unique violation is one of them: the
+ * services check a name, an email or an external id and then insert it, in one transaction. SQLite runs
+ * writers one at a time, so the check holds; here two transactions under READ COMMITTED can both pass
+ * the check before either inserts, and the second insert fails on the unique index. Run again, its
+ * check sees the committed row and says what it says on SQLite (CONFLICT on the field, or the lead that
+ * already exists). A violation that is no such race fails the same way each time and is thrown after
+ * the last attempt.
+ */
+const retryReason = (err: unknown): string | null => {
+  switch (pgErrorCode(err)) {
+    case PgErrorCode.DEADLOCK_DETECTED: return 'a deadlock';
+    case PgErrorCode.SERIALIZATION_FAILURE: return 'a serialization failure';
+    case PgErrorCode.UNIQUE_VIOLATION: return 'a unique violation (a row inserted by a concurrent transaction)';
+    default: return null;
+  }
 };
 
 /**
@@ -148,7 +161,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     open: boolean;
   }
 
-  /** One transaction on a pooled connection, retried on deadlock or serialization failure. */
+  /** One transaction on a pooled connection, run again on a deadlock, a serialization failure or a unique violation. */
   async function runTransaction<T>(fn: (state: TxState) => Promise<T>, options: TransactionOptions & { isolation?: 'repeatable read' } = {}): Promise<T> {
     const on = options.durability === 'relaxed' ? relaxedDb : options.lane === 'scheduled' ? scheduledDb : db;
     if (options.atomic === false) {
@@ -169,8 +182,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
       } catch (err) {
-        if (attempt < MAX_ATTEMPTS && isRetryable(err)) {
-          logger?.warn({ err, attempt }, 'transaction met a deadlock or serialization failure; running it again');
+        const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
+        if (reason !== null) {
+          logger?.warn({ err, attempt }, `transaction met ${reason}; running it again`);
           await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * attempt));
           continue;
         }
