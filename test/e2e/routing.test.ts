@@ -330,6 +330,18 @@ describe('intake', () => {
     const three = (await t.sdk(null).SubmitLead({ input: { sourceKey: other.publicKey, firstName: 'Quinn', externalId: 'zillow-42' } })).submitLead;
     expect(three.id).not.toBe(one.id);
   });
+
+  it('the same externalId sent several times at once (a portal retrying) makes one lead, and every answer is that lead', async () => {
+    const o = await office();
+    await createAgents(t, 1, { officeIds: [o] });
+    const source = await createSource(t, { officeIds: [o] });
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      t.sdk(null).SubmitLead({ input: { sourceKey: source.publicKey, firstName: `Retry ${i}`, externalId: 'portal-retry-7' } })));
+    const ids = new Set(answers.map((a) => a.submitLead.id));
+    expect(ids.size).toBe(1);
+    const { leads } = await t.admin.Leads({ filter: { sourceId: source.id } });
+    expect(leads.edges.map((e) => e.node.id)).toEqual([...ids]);
+  });
 });
 
 describe('privacy', () => {
