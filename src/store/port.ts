@@ -94,7 +94,12 @@ export interface LeadStore {
   findOffer(id: number): Promise<OfferRow | null>;
   /** Every agent ever offered the lead, in any round. */
   offeredAgentIds(leadId: number): Promise<Set<number>>;
-  pendingOfferCount(leadId: number): Promise<number>;
+  /**
+   * The leads of these ids that exist, each locked as lockLead locks one, with its number of PENDING
+   * offers, in id order (one statement on PostgreSQL: a batch of expired offers asks this of all its
+   * leads at once, and the id order is the one lock order two such batches can share).
+   */
+  lockLeadsWithPending(ids: readonly number[]): Promise<{ lead: LeadRow; pending: number }[]>;
   insertOffers(rows: NewOffer[]): Promise<OfferRow[]>;
   /**
    * The race: one conditional statement decides the winner. It changes the offer only while it is

@@ -104,6 +104,16 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return row ?? null;
     },
 
+    async lockLeadsWithPending(ids: readonly number[]): Promise<{ lead: LeadRow; pending: number }[]> {
+      if (ids.length === 0) return [];
+      return db.select({
+        lead: leads,
+        // Qualified by hand: drizzle writes a column of a one-table select without its table, and inside
+        // this subquery a bare "id" would be the offer's.
+        pending: sql<number>`(SELECT count(*)::int FROM ${offers} AS o WHERE o.lead_id = ${leads}.id AND o.state = 'PENDING')`,
+      }).from(leads).where(inArray(leads.id, [...new Set(ids)])).orderBy(asc(leads.id)).for('update', { of: leads });
+    },
+
     async findLeads(ids: readonly number[]): Promise<LeadRow[]> {
       if (ids.length === 0) return [];
       return db.select().from(leads).where(inArray(leads.id, [...ids]));
@@ -136,12 +146,6 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     async offeredAgentIds(leadId: number): Promise<Set<number>> {
       const rows = await db.selectDistinct({ agentId: offers.agentId }).from(offers).where(eq(offers.leadId, leadId));
       return new Set(rows.map((r) => r.agentId));
-    },
-
-    async pendingOfferCount(leadId: number): Promise<number> {
-      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(offers)
-        .where(and(eq(offers.leadId, leadId), eq(offers.state, 'PENDING')));
-      return row?.n ?? 0;
     },
 
     async insertOffers(rows: NewOffer[]): Promise<OfferRow[]> {

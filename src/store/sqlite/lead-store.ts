@@ -140,7 +140,13 @@ export function createLeadStore(conn: SqliteConnection) {
 
     findOffer: (id: number): OfferRow | null => offerById.get(id),
     offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all(leadId) as number[]),
-    pendingOfferCount: (leadId: number): number => pendingOfLead.get(leadId) as number,
+    lockLeadsWithPending(ids: readonly number[]): { lead: LeadRow; pending: number }[] {
+      // One writer: reading is locking. Few ids (a batch of expiries), each one indexed read.
+      return [...new Set(ids)].sort((a, b) => a - b).flatMap((id) => {
+        const lead = leadById.get(id);
+        return lead ? [{ lead, pending: pendingOfLead.get(id) as number }] : [];
+      });
+    },
 
     insertOffers(rows: (typeof offers.$inferInsert)[]): OfferRow[] {
       // One prepared insert per row, in the caller's transaction (routing always runs in one).

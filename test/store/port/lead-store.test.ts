@@ -98,7 +98,19 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(second.map((o) => o.id)).toEqual([late.offers[0]?.id]);
       expect(await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 10))).toEqual([]);
       expect(await store.leads.earliestPendingDeadline()).toBe(at(100).getTime());
-      expect(await store.leads.pendingOfferCount(future.lead.id)).toBe(1);
+      expect((await store.leads.lockLeadsWithPending([future.lead.id])).map((r) => r.pending)).toEqual([1]);
+    });
+
+    it('leads locked with their pending offers: in id order, each once, the missing ones left out', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const a = await leadWithOffers(store, sourceId, agentIds, at(10));
+      const b = await leadWithOffers(store, sourceId, agentIds.slice(0, 1), at(20));
+      await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 1));
+      const rows = await store.transaction((tx) => tx.leads.lockLeadsWithPending([b.lead.id, a.lead.id + b.lead.id + 100, a.lead.id, b.lead.id]));
+      expect(rows.map((r) => [r.lead.id, r.pending])).toEqual([[a.lead.id, agentIds.length - 1], [b.lead.id, 1]]);
+      expect(rows[0]?.lead).toEqual(await store.leads.findLead(a.lead.id));
+      expect(await store.transaction((tx) => tx.leads.lockLeadsWithPending([]))).toEqual([]);
     });
 
     it('two passes at once (two instances) never expire the same offer, and together expire every due one', async () => {
