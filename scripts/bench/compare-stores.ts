@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Args } from './lib/args.js';
 import type { ActivitySummary } from './lib/bench-database.js';
 import { startMachineShare, type CpuBreakdown, type MachineShare } from './lib/cpu-usage.js';
+import { describeProbe, probeMachine } from './lib/machine-probe.js';
 import { startPrivateRedis, type PrivateRedis } from './lib/private-redis.js';
 import { printTable, round, type Figure } from './lib/stats.js';
 import type { PostgresDeployment, TargetOptions } from './lib/target.js';
@@ -71,6 +72,8 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
   let redis: PrivateRedis | null = null;
   if (!redisUrlArg && setups.some((s) => s.id !== 'sqlite')) redis = await startPrivateRedis();
   const redisUrl = redisUrlArg || redis?.url || '';
+  const probe = await probeMachine();
+  process.stdout.write(`this machine: ${describeProbe(probe)}\n`);
   const started = performance.now();
   const loadAtStart = loadavg();
   const results = new Map<string, Map<string, { figures: Figure[]; detail: object }>>();
@@ -106,6 +109,7 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
   const totalSec = Math.round((performance.now() - started) / 1000);
   const rows = combine(results, setups);
   process.stdout.write(`\n== leadrace benchmarks by store (${totalSec} s; ${cpus().length} cores; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ==\n`);
+  process.stdout.write(`(this machine: ${describeProbe(probe)})\n`);
   printCombined(rows, setups);
   const intakeRuns = results.get('intake');
   if (intakeRuns) {
@@ -113,7 +117,7 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
     printActivity(intakeRuns, setups);
   }
   const json: Record<string, unknown> = {
-    machine: { nproc: cpus().length, node: process.version }, totalSeconds: totalSec, loadAverage: { start: loadAtStart, end: loadavg() },
+    machine: { nproc: cpus().length, node: process.version, ...probe }, totalSeconds: totalSec, loadAverage: { start: loadAtStart, end: loadavg() },
     setups: setups.map((s) => s.label),
     results: Object.fromEntries([...results].map(([bench, m]) => [bench, Object.fromEntries(m)])),
   };

@@ -26,6 +26,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Args } from './lib/args.js';
 import type { StartOptions } from './lib/server.js';
+import { describeProbe, probeMachine } from './lib/machine-probe.js';
 import { printTable, type Figure } from './lib/stats.js';
 import { COMPARED, compareStores } from './compare-stores.js';
 import { deadlines } from './deadlines.js';
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
     if (name !== 'list' && !BENCHES.some(([n]) => n === name)) throw new Error(`--only: unknown benchmark "${name}"`);
   }
 
+  const probe = await probeMachine();
+  process.stdout.write(`this machine: ${describeProbe(probe)}\n`);
   const started = performance.now();
   const figures: Figure[] = [];
   const details: Record<string, object> = {};
@@ -133,8 +136,9 @@ async function main(): Promise<void> {
 
   const totalSec = Math.round((performance.now() - started) / 1000);
   process.stdout.write(`\n== leadrace benchmarks (${totalSec} s, SQLITE_SYNCHRONOUS=${synchronous}) ==\n`);
+  process.stdout.write(`(this machine: ${describeProbe(probe)})\n`);
   printTable(figures);
-  process.stdout.write(`${JSON.stringify({ machine: machine(), sqliteSynchronous: synchronous, totalSeconds: totalSec, figures, details, leadList: list })}\n`);
+  process.stdout.write(`${JSON.stringify({ machine: { ...machine(), ...probe }, sqliteSynchronous: synchronous, totalSeconds: totalSec, figures, details, leadList: list })}\n`);
   const missed = figures.filter((f) => f.pass === false);
   if (missed.length) process.stdout.write(`\n${missed.length} figure(s) missed target: ${missed.map((f) => `${f.bench} ${f.metric}`).join('; ')}\n`);
 }
