@@ -16,18 +16,19 @@ export type PgExecutor = PgDatabase<NodePgQueryResultHKT, PgSchema, ExtractTable
 /** The channel every instance LISTENs on (pg-store.ts); payloads are written by signalPayload. */
 export const SIGNAL_CHANNEL = 'leadrace';
 
+/** The RosterCache entry of a user's row (identity-store.ts findUsers, primed by lead-store.ts loadRoster). */
+export const userEntryKey = (id: number): string => `user:${id}`;
+
 /**
  * What routing reads for every lead and admins change rarely, cached per store: the roster, and (keyed)
- * each lead source with its offices, a lead group's members and the default status code. Any instance
+ * each lead source with its offices, a lead group's members, the default status code, users' rows and
+ * the holders of tokens that work (identity-store.ts). Any instance
  * that changes one of them sends a 'roster' signal in the same transaction (NOTIFY is delivered at
  * commit, never for a rollback), and every instance drops its whole copy on it. This instance drops
  * its own at its commit, before the caller hears of it; while it is not listening (the listening
  * connection is down) nothing is cached at all. Without the cache a routed lead read its source three
  * times and its offices three times: six of its 34 round trips (scripts/bench/pg-write-path.ts).
  */
-/** The RosterCache entry of a user's row (identity-store.ts findUsers, primed by lead-store.ts loadRoster). */
-export const userEntryKey = (id: number): string => `user:${id}`;
-
 export class RosterCache {
   private cached: readonly AgentSnapshot[] | null = null;
   private readonly entries = new Map<string, unknown>();

@@ -13,7 +13,7 @@
 // and caches nothing while its signal connection is down. Expiry is checked against `now` at every
 // lookup, cached or not. The cached last use may be behind: TokenUsage notes a use at most once a minute
 // either way (src/services/token-usage.ts).
-import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
 import { userEntryKey, type PgContext } from './context.js';
