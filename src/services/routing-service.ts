@@ -214,10 +214,10 @@ export function createRoutingService(deps: {
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
-  async function continueIfRoundsOver(leadIds: Iterable<number>, changes: ChangeSet, now: Date): Promise<void> {
+  async function continueIfRoundsOver(leadIds: readonly number[], changes: ChangeSet, now: Date): Promise<void> {
     // Locked: two instances resuming or closing offers of one lead at once start one next round. All
     // of them in one statement (a batch of expiries touches a few leads; it was two round trips each).
-    for (const { lead, pending } of await changes.tx.leads.lockLeadsWithPending([...leadIds])) {
+    for (const { lead, pending } of await changes.tx.leads.lockLeadsWithPending(leadIds)) {
       if (lead.state === 'ROUTING' && pending === 0) await startNextRound(lead, changes, now);
     }
   }
