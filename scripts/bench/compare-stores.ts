@@ -94,7 +94,9 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
           const machine = share.stop();
           perSetup.set(setup.id, { figures: r.figures, detail: { ...r.detail, seconds: Math.round((performance.now() - t) / 100) / 10, machine } });
           printTable(r.figures);
-          process.stdout.write(`(the machine over this run: busy ${machine.busyPercent}% of its CPU time; taken by the hypervisor, steal, ${machine.stealPercent}%)\n`);
+          process.stdout.write(`(the machine over this run: busy ${machine.busyPercent}% of its CPU time; taken by the hypervisor, steal, ${machine.stealPercent}%; `
+            + `by other processes on the machine ${machine.others.percentOfCore}% of a core on average, ${machine.others.peakPercentOfCore}% in their busiest half second`
+            + `${machine.others.peakCommand ? ` (mostly ${machine.others.peakCommand})` : ''})\n`);
         } catch (err) {
           // One failed setup must not hide the others' figures.
           process.stderr.write(`[${name} on ${setup.label}] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -147,6 +149,9 @@ function combine(results: Map<string, Map<string, { figures: Figure[]; detail: o
       if (machine) {
         rowOf(`${bench}|steal`, `${bench}: CPU time taken by the hypervisor (steal) over the run`, null)
           .cells.set(setup.id, { value: machine.stealPercent, unit: '%', baseline: null, pass: null });
+        // And how much other services on the machine took at their busiest (a broker's periodic burst).
+        rowOf(`${bench}|others`, `${bench}: other processes' CPU, busiest half second (% of a core)`, null)
+          .cells.set(setup.id, { value: machine.others.peakPercentOfCore, unit: '%', baseline: null, pass: null });
       }
     }
   }

@@ -73,17 +73,114 @@ export interface MachineShare {
    * whose latencies then meant little (a CPU-bound loop on both cores saw none).
    */
   stealPercent: number;
+  /** What the machine's other processes took meanwhile (watchOtherProcesses). */
+  others: OtherProcesses;
 }
 
 /** Starts a reading of the machine's busy and stolen time; `stop()` gives their shares since. */
 export function startMachineShare(): { stop(): MachineShare } {
   const before = machineCpu();
+  const others = watchOtherProcesses();
   return {
     stop() {
       const after = machineCpu();
       const total = after.totalMs - before.totalMs;
       const pct = (ms: number) => (total > 0 ? Math.round((1000 * ms) / total) / 10 : 0);
-      return { busyPercent: pct(after.busyMs - before.busyMs), stealPercent: pct(after.stealMs - before.stealMs) };
+      return { busyPercent: pct(after.busyMs - before.busyMs), stealPercent: pct(after.stealMs - before.stealMs), others: others.stop() };
+    },
+  };
+}
+
+/**
+ * The processes a benchmark runs (its servers and itself, PostgreSQL, Redis, tsx's esbuild, npm and the
+ * shell that started it), by command name. Everything else on the machine is another's work, but for the
+ * kernel's threads, which work for every process, ours included (the loopback network's softirqs).
+ */
+const ours = (command: string): boolean =>
+  command === 'node' || command === 'postgres' || command === 'redis-server' || command === 'esbuild' || command === 'sh' || command.startsWith('npm');
+/** kthreadd's pid: the kernel's threads are it and its children. */
+const KTHREADD = 2;
+
+/** How often the other processes are read: a burst shorter than this still shows, spread over one window. */
+const OTHERS_WINDOW_MS = 500;
+
+/** CPU time of every process on the machine but the benchmark's own and the kernel's (`ours`), over a phase. */
+export interface OtherProcesses {
+  /** Their CPU time as a share of one core, averaged over the phase. */
+  percentOfCore: number;
+  /** Their busiest window (OTHERS_WINDOW_MS) as a share of one core, and the command that took most of it. */
+  peakPercentOfCore: number;
+  peakCommand: string | null;
+}
+
+/** Each process's command name and CPU time (ms), for every process readable now. */
+function everyProcess(): Map<number, { command: string; cpuMs: number; kernel: boolean }> {
+  const all = new Map<number, { command: string; cpuMs: number; kernel: boolean }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    all.set(Number(name), {
+      command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND,
+      kernel: Number(name) === KTHREADD || Number(fields[1]) === KTHREADD,
+    });
+  }
+  return all;
+}
+
+/**
+ * Reads every process every OTHERS_WINDOW_MS until `stop()`. These machines run other services beside
+ * ours (a message broker among them), and one that takes a core for half a second every minute puts a
+ * queue of leads behind it on 2 cores: the slow leads of a run are then its doing, and this says so.
+ * A read of /proc costs a few ms per window (under 1 % of a core).
+ */
+function watchOtherProcesses(): { stop(): OtherProcesses } {
+  const started = performance.now();
+  let last = everyProcess();
+  let lastAt = started;
+  let totalMs = 0;
+  let peak = { percentOfCore: 0, command: null as string | null };
+  const read = () => {
+    const now = everyProcess();
+    const at = performance.now();
+    const byCommand = new Map<string, number>();
+    let windowMs = 0;
+    for (const [pid, p] of now) {
+      if (p.kernel || ours(p.command)) continue;
+      const before = last.get(pid);
+      const used = before && before.command === p.command ? p.cpuMs - before.cpuMs : 0;
+      if (used <= 0) continue;
+      windowMs += used;
+      byCommand.set(p.command, (byCommand.get(p.command) ?? 0) + used);
+    }
+    totalMs += windowMs;
+    const percentOfCore = at > lastAt ? (100 * windowMs) / (at - lastAt) : 0;
+    if (percentOfCore > peak.percentOfCore) {
+      const [command] = [...byCommand].sort((a, b) => b[1] - a[1])[0] ?? [null];
+      peak = { percentOfCore, command };
+    }
+    last = now;
+    lastAt = at;
+  };
+  const timer = setInterval(read, OTHERS_WINDOW_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      const seconds = (performance.now() - started) / 1000;
+      const round = (x: number) => Math.round(x * 10) / 10;
+      return {
+        percentOfCore: round(seconds > 0 ? totalMs / (10 * seconds) : 0),
+        peakPercentOfCore: round(peak.percentOfCore),
+        peakCommand: peak.command,
+      };
     },
   };
 }
