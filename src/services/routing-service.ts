@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { Rotation, Store, Stores } from '../store/port.js';
+import type { LeadToInsert, Rotation, RoundWrite, Store, Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -130,16 +130,19 @@ export function createRoutingService(deps: {
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
    * The first general round fixes the lead's place in the source's round robin.
    */
-  async function startNextRound(lead: LeadRow, changes: ChangeSet, now: Date): Promise<LeadRow> {
+  async function startNextRound(lead: LeadRow | LeadToInsert, changes: ChangeSet, now: Date, leadEvents: RoundWrite['leadEvents'] = []): Promise<LeadRow> {
     const { tx } = changes;
-    const source = await requireSource(tx, lead.sourceId);
+    // A new lead (submitLead) is written with its first round: `current` is null until then.
+    const current = 'insert' in lead ? null : lead;
+    const fields = 'insert' in lead ? lead.insert : lead;
+    const source = await requireSource(tx, fields.sourceId);
     const roster = await tx.leads.loadRoster();
-    const firstRound = lead.routingAnchor === null;
+    const firstRound = current === null || current.routingAnchor === null;
     // A lead with no round yet has been offered to nobody: no need to ask the database.
-    const offered = lead.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(lead.id);
+    const offered = current === null || current.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(current.id);
     const winsToday = await capsToday(tx, roster, now.getTime());
-    const postalCode = lead.postalCode ? normalizePostal(lead.postalCode) : null;
-    const round = lead.round + 1;
+    const postalCode = fields.postalCode ? normalizePostal(fields.postalCode) : null;
+    const round = (current?.round ?? 0) + 1;
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
     // This process's first rounds of one source take turns from planning to their writeRound: a round
     // plans from the rotation the one before it wrote, so within one instance none is refused.
@@ -151,7 +154,7 @@ export function createRoutingService(deps: {
       for (let attempt = 1; ; attempt++) {
         // 0 sorts before every id: "start from the lowest id".
         const plan = planLeadRound({
-          roster, source, alreadyOffered: offered, anchor: lead.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
+          roster, source, alreadyOffered: offered, anchor: current?.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
           credits: read && rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
         });
         // The list's head (listHead, computed in the same pass) becomes the source's anchor; weighted
@@ -163,9 +166,10 @@ export function createRoutingService(deps: {
         const written = await tx.leads.writeRound({
           lead, round, at: now, decisions: plan.decisions, rotation,
           patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
-          offers: plan.offered.map((agentId) => ({ leadId: lead.id, agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
-          // The change's events not written yet go in the same statement (then each offer's OFFERED).
-          events: [...changes.unwrittenEvents(), ...(plan.offered.length === 0 ? [{ leadId: lead.id, type: 'UNASSIGNED' as const, at: now }] : [])],
+          offers: plan.offered.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
+          // The change's events not written yet go in the same statement, then the lead's own (then each offer's OFFERED).
+          events: [...changes.unwrittenEvents()],
+          leadEvents: [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])],
         });
         if ('moved' in written) {
           // Another lead of the source took its turn since the rotation was read: nothing was written.
@@ -331,41 +335,45 @@ export function createRoutingService(deps: {
           changes.created(lead);
           return { lead, created: true };
         }
-        let lead = await tx.leads.insertLead({
+        const newLead: NewLead = {
           sourceId: src.id, kind, state: 'ROUTING', targetUserId: target?.id ?? null,
           statusCodeId: await tx.statusCodes.defaultStatusCodeId(), createdAt: now, ...fields,
-        });
-        await changes.addEvents([{ leadId: lead.id, type: 'CREATED', at: now, actorId: actor?.id ?? null }]);
-
-        if (kind === 'DIRECT_TO_USER' && target) {
-          if (src.directToUserAutoAccept) {
-            // Straight to the agent: an ACCEPTED offer records it; no fee on their own lead.
-            const [offer] = await tx.leads.insertOffers([{
-              leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'ACCEPTED',
-              offeredAt: now, expiresAt: now, respondedAt: now,
-            }]);
-            if (!offer) throw new Error('direct offer insert returned nothing');
-            await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
-            lead = await tx.leads.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
-            changes.offerChanged('ACCEPTED', offer);
-            await changes.addEvents([
-              { leadId: lead.id, type: 'ACCEPTED', at: now, agentId: target.id, offerId: offer.id },
-              { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: target.id },
-            ]);
-          } else {
-            const expiresAt = new Date(now.getTime() + src.directToUserWindowSeconds * 1000);
-            const [offer] = await tx.leads.insertOffers([{
-              leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'PENDING', offeredAt: now, expiresAt,
-            }]);
-            if (!offer) throw new Error('direct offer insert returned nothing');
-            await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
-            lead = await tx.leads.updateLead(lead.id, { round: 1 });
-            changes.offerChanged('RECEIVED', offer);
-            await changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
-            changes.deadlineAt(expiresAt.getTime());
-          }
+        };
+        const createdEvent = { type: 'CREATED' as const, at: now, actorId: actor?.id ?? null };
+        if (kind !== 'DIRECT_TO_USER' || !target) {
+          // Inserted with its first round (writeRound): on PostgreSQL one statement, not two round trips.
+          const lead = await startNextRound({ insert: newLead }, changes, now, [createdEvent]);
+          changes.created(lead);
+          return { lead, created: true };
+        }
+        // A direct lead, to the agent its source names.
+        let lead = await tx.leads.insertLead(newLead);
+        await changes.addEvents([{ leadId: lead.id, ...createdEvent }]);
+        if (src.directToUserAutoAccept) {
+          // Straight to the agent: an ACCEPTED offer records it; no fee on their own lead.
+          const [offer] = await tx.leads.insertOffers([{
+            leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'ACCEPTED',
+            offeredAt: now, expiresAt: now, respondedAt: now,
+          }]);
+          if (!offer) throw new Error('direct offer insert returned nothing');
+          await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+          lead = await tx.leads.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
+          changes.offerChanged('ACCEPTED', offer);
+          await changes.addEvents([
+            { leadId: lead.id, type: 'ACCEPTED', at: now, agentId: target.id, offerId: offer.id },
+            { leadId: lead.id, type: 'ASSIGNED', at: now, agentId: target.id },
+          ]);
         } else {
-          lead = await startNextRound(lead, changes, now);
+          const expiresAt = new Date(now.getTime() + src.directToUserWindowSeconds * 1000);
+          const [offer] = await tx.leads.insertOffers([{
+            leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'PENDING', offeredAt: now, expiresAt,
+          }]);
+          if (!offer) throw new Error('direct offer insert returned nothing');
+          await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+          lead = await tx.leads.updateLead(lead.id, { round: 1 });
+          changes.offerChanged('RECEIVED', offer);
+          await changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);
+          changes.deadlineAt(expiresAt.getTime());
         }
         changes.created(lead);
         return { lead, created: true };

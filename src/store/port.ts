@@ -32,23 +32,38 @@ export interface Rotation {
   credits: string | null;
 }
 
+/**
+ * A lead not written yet, written by writeRound with its first round: on PostgreSQL its insert then
+ * rides in the round's statement instead of costing a round trip of its own.
+ */
+export interface LeadToInsert {
+  insert: NewLead;
+}
+
 /** What LeadStore.writeRound writes. */
 export interface RoundWrite {
-  lead: LeadRow;
+  /** The round's lead: as this transaction last read or wrote it, or a new lead to insert with the round. */
+  lead: LeadRow | LeadToInsert;
   /** What the round changes on the lead (its other columns are as `lead` has them). */
   patch: Pick<LeadPatch, 'state' | 'round' | 'routingAnchor'>;
   round: number;
   at: Date;
   decisions: [number, RoutingReason][];
-  offers: NewOffer[];
+  /** The round's offers, of its lead. */
+  offers: Omit<NewOffer, 'leadId'>[];
   /**
    * A lead's first general round: the source's rotation as the round was planned from it (`read`) and
    * what it becomes (`next`). The round is written only if the rotation is still `read` when it is
    * written: checked and moved under the source row's lock, held until the transaction ends.
    */
   rotation: { sourceId: number; read: Rotation; next: Rotation } | null;
-  /** Events written before the offers' own (each offer gets an OFFERED event, in offer order, at `at`). */
+  /** Events of the transaction not written yet, each of the lead it names: written first. */
   events: NewLeadEvent[];
+  /**
+   * The round's lead's own events, written next (a new lead has no id to name yet); then each offer
+   * gets an OFFERED event, in offer order, at `at`.
+   */
+  leadEvents: Omit<NewLeadEvent, 'leadId'>[];
 }
 
 /** A round as writeRound wrote it. */
@@ -143,9 +158,10 @@ export interface LeadStore {
   insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
   /**
    * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
-   * order), the lead's patch, the events (`events`, then an OFFERED event per offer) and, for a first
-   * round, the source's new rotation. `lead` is the row as this transaction last read or wrote it; the
-   * result has it with the patch. When `rotation` is given and the source's rotation is no longer
+   * order), the lead's patch, the events (`events`, `leadEvents`, then an OFFERED event per offer) and,
+   * for a first round, the source's new rotation. `lead` is the row as this transaction last read or
+   * wrote it, or a new lead (`insert`) written first, with the patch; the result has the lead with the
+   * patch. When `rotation` is given and the source's rotation is no longer
    * `rotation.read` (another lead of the source took its turn since it was read), nothing is written
    * and the result is `moved`: the rotation as it is now, locked until the transaction ends, so a round
    * planned again from it is not refused.

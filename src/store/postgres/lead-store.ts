@@ -28,8 +28,12 @@ import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, setti
 /** writeRound's rows go as JSON and come back as row_to_json text: both keyed by column name (prebuilt.ts). */
 const OFFER_COLUMNS = getTableColumns(offers);
 const EVENT_COLUMNS = getTableColumns(leadEvents);
+const LEAD_COLUMNS = getTableColumns(leads);
 const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
 const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
+const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
+/** A new lead's columns as writeRound inserts them: every one but its id (the sequence's). */
+const LEAD_INSERT_COLUMNS = Object.values(LEAD_COLUMNS).filter((c) => c.name !== 'id').map((c) => `"${c.name}"`).join(', ');
 
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
@@ -51,8 +55,8 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
   return {
     async readRotation(sourceId: number, lock = false): Promise<Rotation> {
-      // FOR NO KEY UPDATE, not FOR UPDATE: the routing transaction has already inserted its lead,
-      // whose foreign key took FOR KEY SHARE on this row. FOR UPDATE conflicts with that, so two leads
+      // FOR NO KEY UPDATE, not FOR UPDATE: a transaction that has inserted a lead of the source holds
+      // FOR KEY SHARE on this row (the lead's foreign key). FOR UPDATE conflicts with that, so two leads
       // of one source arriving together each waited for the other's key share: a deadlock per pair.
       // FOR NO KEY UPDATE (what writeRound's UPDATE takes anyway) still queues the rotation's readers.
       const query = db.select({ anchor: leadSources.rrLastAgentId, credits: leadSources.rrCredits }).from(leadSources)
@@ -263,8 +267,9 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     },
 
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
-      const lead = { ...write.lead, ...write.patch };
       const { rotation } = write;
+      const insert = 'insert' in write.lead ? { ...write.lead.insert, ...write.patch } : null;
+      const existing = 'insert' in write.lead ? null : write.lead;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
       // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
       // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
@@ -282,17 +287,30 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         ? sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
             WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
         : sql``;
+      // A new lead (a first round as the lead comes in) is inserted here, with the patch, and the round's
+      // rows take its id from w_lead: the lead's own insert would be one more round trip before the offer.
+      // Its foreign key's check (KEY SHARE on the source row) runs at the end of the statement, after
+      // w_lock's FOR NO KEY UPDATE, which it does not conflict with. An existing lead gets the patch.
+      const leadId = existing ? sql`${existing.id}::int` : sql`(SELECT id FROM w_lead)`;
+      const patched: LeadRow | null = existing ? { ...existing, ...write.patch } : null;
+      const lead = patched
+        ? sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
+            WHERE id = ${patched.id}::int AND EXISTS (SELECT 1 FROM w_ok))`
+        : sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(LEAD_INSERT_COLUMNS)})
+            SELECT ${sql.raw(LEAD_INSERT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', '))}
+            FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [insert as object])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
+            RETURNING *)`;
+      const newLead = existing ? sql`` : sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n`;
       // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
-      // table's column types): two statement texts (with and without a rotation), whatever the number of
-      // offers and events, and so named prepared statements (statement-names.ts). Ids follow the rows'
-      // order (ORDER BY).
-      const { rows } = await db.execute<{ kind: 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok},
+      // table's column types): one statement text per kind of round (an existing lead's or a new one's,
+      // with or without a rotation), whatever the number of offers and events, and so named prepared
+      // statements (statement-names.ts). Ids follow the rows' order (ORDER BY): the transaction's
+      // earlier events (g 0), the lead's own (g 1), then each offer's OFFERED (g 2).
+      const { rows } = await db.execute<{ kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
-          SELECT ${write.lead.id}::int, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
-        w_lead AS (UPDATE ${leads} SET state = ${lead.state}::text, round = ${lead.round}::int, routing_anchor = ${lead.routingAnchor}::int
-          WHERE id = ${write.lead.id}::int AND EXISTS (SELECT 1 FROM w_ok)),
+          SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
         w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
-          SELECT r.lead_id, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
+          SELECT ${leadId}, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
           FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, write.offers)}::json) WITH ORDINALITY r
           WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY r.ordinality
           RETURNING *),
@@ -301,26 +319,33 @@ export function createLeadStore(ctx: PgContext): LeadStore {
             SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, r.ordinality AS k
               FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, write.events)}::json) WITH ORDINALITY r
             UNION ALL
-            SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 1, o.id FROM w_offers o
+            SELECT ${leadId}, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 1, r.ordinality
+              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, write.leadEvents)}::json) WITH ORDINALITY r
+            UNION ALL
+            SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 2, o.id FROM w_offers o
           ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
           RETURNING *)
         SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
         UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
         UNION ALL SELECT 'ok', NULL FROM w_ok
+        ${newLead}
         ${moved}`);
       if (!rows.some((r) => r.kind === 'ok')) {
         const now = rows.find((r) => r.kind === 'moved');
         if (!now?.row) throw new Error(`lead source ${rotation?.sourceId} vanished inside a routing transaction`);
         return { moved: JSON.parse(now.row) as Rotation };
       }
-      const written = { lead, offers: [] as OfferRow[], events: [] as LeadEventRow[] };
+      let written = patched;
+      const made = { offers: [] as OfferRow[], events: [] as LeadEventRow[] };
       for (const r of rows) {
-        if (r.kind === 'o') written.offers.push(offerFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
-        else if (r.kind === 'e') written.events.push(eventFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
+        if (r.kind === 'o') made.offers.push(offerFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
+        else if (r.kind === 'e') made.events.push(eventFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
+        else if (r.kind === 'l') written = leadFromRow(JSON.parse(r.row as string) as Record<string, unknown>);
       }
-      written.offers.sort((x, y) => x.id - y.id);
-      written.events.sort((x, y) => x.id - y.id);
-      return written;
+      if (!written) throw new Error('a new lead\'s insert returned nothing');
+      made.offers.sort((x, y) => x.id - y.id);
+      made.events.sort((x, y) => x.id - y.id);
+      return { lead: written, ...made };
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {

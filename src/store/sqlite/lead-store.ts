@@ -229,7 +229,7 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
-    writeRound(write: Omit<RoundWrite, 'lead'> & { lead: LeadRow }): WrittenRound | { moved: Rotation } {
+    writeRound(write: RoundWrite): WrittenRound | { moved: Rotation } {
       const { rotation } = write;
       if (rotation) {
         const { read, next } = rotation;
@@ -239,12 +239,16 @@ export function createLeadStore(conn: SqliteConnection) {
           return { moved: row };
         }
       }
-      roundInsert.run(write.lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
-      const made = write.offers.map(offerInsert);
-      const lead = leadUpdate(write.lead.id, write.patch);
-      if (!lead) throw new Error(`lead ${write.lead.id} vanished inside its own transaction`);
-      const events = [...write.events, ...made.map((o) => ({ leadId: o.leadId, type: 'OFFERED' as const, at: write.at, agentId: o.agentId, offerId: o.id }))]
-        .map(eventInsert);
+      // A new lead is inserted with the patch: nothing to update after.
+      const lead = 'insert' in write.lead ? leadInsert({ ...write.lead.insert, ...write.patch }) : leadUpdate(write.lead.id, write.patch);
+      if (!lead) throw new Error(`lead ${'insert' in write.lead ? '(new)' : write.lead.id} vanished inside its own transaction`);
+      roundInsert.run(lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
+      const made = write.offers.map((o) => offerInsert({ ...o, leadId: lead.id }));
+      const events = [
+        ...write.events,
+        ...write.leadEvents.map((e) => ({ ...e, leadId: lead.id })),
+        ...made.map((o) => ({ leadId: o.leadId, type: 'OFFERED' as const, at: write.at, agentId: o.agentId, offerId: o.id })),
+      ].map(eventInsert);
       return { lead, offers: made, events };
     },
 

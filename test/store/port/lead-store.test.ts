@@ -221,7 +221,7 @@ describeEachStore('LeadStore', (open, kind) => {
       const { sourceId, agentIds } = await fixture(store, 3);
       const [a1, a2] = agentIds as [number, number];
       const round = (tx: StoreTx, lead: LeadRow, read: Rotation, next: Rotation) => tx.leads.writeRound({
-        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0, decisions: [], offers: [], rotation: { sourceId, read, next }, events: [],
+        lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0, decisions: [], offers: [], rotation: { sourceId, read, next }, events: [], leadEvents: [],
       });
       let commit = () => {};
       const committing = new Promise<void>((resolve) => { commit = resolve; });
@@ -248,29 +248,33 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"n":2}' });
     });
 
-    it('first rounds planned from one read of the rotation at once: writeRound lets one through and refuses the others with the rotation as it is, locked; planned again from it, none is refused twice; every agent heads once, every credit counts', async () => {
+    it.each([
+      ['inserted first', false],
+      ['inserted with the round', true],
+    ])('first rounds planned from one read of the rotation at once (leads %s): writeRound lets one through and refuses the others with the rotation as it is, locked; planned again from it, none is refused twice; every agent heads once, every credit counts', async (_how, withRound) => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 12);
       let refused = 0;
       let runs = 0;
-      let inserted = 0;
+      let started = 0;
       const stale = await store.leads.readRotation(sourceId);
       // As routing-service does it: plan from a guess (here the same stale read for all) and write with
       // the compare-and-set; refused, plan again from the rotation the refusal gives, and write again.
       const route = () => store.transaction(async (tx) => {
         runs++;
-        const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
-        inserted++;
-        for (let i = 0; i < 50 && inserted < 12; i++) await new Promise((r) => setTimeout(r, 2));
+        const newLead = { sourceId, kind: 'GENERAL' as const, state: 'ROUTING' as const, firstName: 'Lead', createdAt: T0 };
+        const lead = withRound ? { insert: newLead } : await tx.leads.insertLead(newLead);
+        started++;
+        for (let i = 0; i < 50 && started < 12; i++) await new Promise((r) => setTimeout(r, 2));
         let read = stale;
         for (let attempt = 1; attempt <= 2; attempt++) {
           const head = agentIds[(read.anchor === null ? 0 : agentIds.indexOf(read.anchor) + 1) % agentIds.length] as number;
           const count = (JSON.parse(read.credits ?? '{}') as Record<string, number>)['n'] ?? 0;
           const written = await tx.leads.writeRound({
             lead, patch: { round: 1, routingAnchor: head }, round: 1, at: T0, decisions: [[head, 'OFFERED']],
-            offers: [{ leadId: lead.id, agentId: head, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
+            offers: [{ agentId: head, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
             rotation: { sourceId, read, next: { anchor: head, credits: JSON.stringify({ n: count + 1 }) } },
-            events: [{ leadId: lead.id, type: 'CREATED', at: T0 }],
+            events: [], leadEvents: [{ type: 'CREATED', at: T0 }],
           });
           if (!('moved' in written)) return head;
           refused++;
@@ -285,9 +289,9 @@ describeEachStore('LeadStore', (open, kind) => {
       // All planned from the same read: only the first to write got through with it (on SQLite, where
       // the transactions run one after another, the first of all).
       expect(refused).toBe(11);
-      // A refused write wrote nothing: one round, one offer and two events per lead.
-      const counts = await exec(store, 'SELECT (SELECT count(*) FROM routing_rounds) AS r, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e');
-      expect(counts.map((c) => [Number(c.r), Number(c.o), Number(c.e)])).toEqual([[12, 12, 24]]);
+      // A refused write wrote nothing (a new lead neither): one lead, one round, one offer and two events per route.
+      const counts = await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM routing_rounds) AS r, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e');
+      expect(counts.map((c) => [Number(c.l), Number(c.r), Number(c.o), Number(c.e)])).toEqual([[12, 12, 12, 24]]);
     });
   });
 
@@ -345,8 +349,8 @@ describeEachStore('LeadStore', (open, kind) => {
         lead, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
         rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a2, credits: '{"2":1}' } },
         decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'HALTED']],
-        offers: [a2, a3].map((agentId) => ({ leadId: lead.id, agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
-        events: [{ leadId: lead.id, type: 'CREATED', at: T0, actorId: a1, note: 'by "form" \\ é' }],
+        offers: [a2, a3].map((agentId) => ({ agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
+        events: [], leadEvents: [{ type: 'CREATED', at: T0, actorId: a1, note: 'by "form" \\ é' }],
       }));
       if ('moved' in written) throw new Error('writeRound refused a rotation it was given as read');
       expect(written.offers.map((o) => [o.agentId, o.state, o.round, o.direct, o.offeredAt, o.expiresAt, o.respondedAt, o.reclaimedAt]))
@@ -369,8 +373,8 @@ describeEachStore('LeadStore', (open, kind) => {
       const refused = await store.transaction((tx) => tx.leads.writeRound({
         lead: other, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
         rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a3, credits: null } },
-        decisions: [[a3, 'OFFERED']], offers: [{ leadId: other.id, agentId: a3, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
-        events: [{ leadId: other.id, type: 'CREATED', at: T0 }],
+        decisions: [[a3, 'OFFERED']], offers: [{ agentId: a3, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
+        events: [{ leadId: other.id, type: 'CREATED', at: T0 }], leadEvents: [],
       }));
       // The rotation as it is now comes back with the refusal.
       expect(refused).toEqual({ moved: { anchor: a2, credits: '{"2":1}' } });
@@ -383,7 +387,7 @@ describeEachStore('LeadStore', (open, kind) => {
       // A later round (no rotation) nobody is left for: no offers, the lead UNASSIGNED, the rotation as it was.
       const second = await store.transaction((tx) => tx.leads.writeRound({
         lead: written.lead, patch: { state: 'UNASSIGNED', round: 2 }, round: 2, at: at(60), rotation: null, decisions: [[a1, 'HALTED']], offers: [],
-        events: [{ leadId: lead.id, type: 'UNASSIGNED', at: at(60) }],
+        events: [{ leadId: lead.id, type: 'UNASSIGNED', at: at(60) }], leadEvents: [],
       }));
       if ('moved' in second) throw new Error('writeRound without a rotation was refused');
       expect(second.offers).toEqual([]);
@@ -392,6 +396,53 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(second.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
       expect((await store.leads.routingRounds(lead.id)).map((r) => r.round)).toEqual([1, 2]);
       expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
+    });
+
+    it('writeRound with a new lead inserts it with the patch and writes its round: the events given, its own, then each OFFERED; refused, it inserts nothing', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      // An expired offer's lead, whose EXPIRED event the transaction has not written yet.
+      const { lead: earlier } = await leadWithOffers(store, sourceId, [a1]);
+      const fields = {
+        sourceId, kind: 'GENERAL' as const, state: 'ROUTING' as const, firstName: 'Noa', lastName: "O'Neil", email: 'noa@example.com',
+        phone: '+15551234567', message: 'two beds \\ "garden"', postalCode: '90210', price: 450_000, externalId: 'ext-1', createdAt: T0,
+      };
+      const written = await store.transaction((tx) => tx.leads.writeRound({
+        lead: { insert: fields }, patch: { round: 1, routingAnchor: a1 }, round: 1, at: T0,
+        rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a2, credits: null } },
+        decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'WAITING']],
+        offers: [a2, a3].map((agentId) => ({ agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
+        events: [{ leadId: earlier.id, type: 'EXPIRED', at: T0, agentId: a1 }],
+        leadEvents: [{ type: 'CREATED', at: T0, actorId: a1 }],
+      }));
+      if ('moved' in written) throw new Error('writeRound refused a rotation it was given as read');
+      const lead = written.lead;
+      expect(lead).toEqual(await store.leads.findLead(lead.id));
+      expect(lead).toMatchObject({ ...fields, round: 1, routingAnchor: a1, ownerId: null, contactDueAt: null });
+      expect(lead.id).toBeGreaterThan(earlier.id);
+      expect(written.offers).toEqual(await store.leads.offersOfLead(lead.id));
+      expect(written.offers.map((o) => [o.leadId, o.agentId])).toEqual([[lead.id, a2], [lead.id, a3]]);
+      expect(written.events.map((e) => [e.leadId, e.type, e.agentId, e.offerId])).toEqual([
+        [earlier.id, 'EXPIRED', a1, null],
+        [lead.id, 'CREATED', null, null],
+        [lead.id, 'OFFERED', a2, written.offers[0]?.id],
+        [lead.id, 'OFFERED', a3, written.offers[1]?.id],
+      ]);
+      expect(await store.leads.routingRounds(lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'WAITING']] }]);
+      expect(await store.leads.findLeadByExternalId(sourceId, 'ext-1')).toEqual(lead);
+
+      // Refused (the rotation moved): no lead, no round, no offer, no event.
+      const before = await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e, (SELECT count(*) FROM routing_rounds) AS r');
+      const refused = await store.transaction((tx) => tx.leads.writeRound({
+        lead: { insert: { ...fields, externalId: 'ext-2' } }, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
+        rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a3, credits: null } },
+        decisions: [[a3, 'OFFERED']], offers: [{ agentId: a3, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: at(60) }],
+        events: [], leadEvents: [{ type: 'CREATED', at: T0 }],
+      }));
+      expect(refused).toEqual({ moved: { anchor: a2, credits: null } });
+      expect(await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e, (SELECT count(*) FROM routing_rounds) AS r')).toEqual(before);
+      expect(await store.leads.findLeadByExternalId(sourceId, 'ext-2')).toBeNull();
     });
 
     it('leadsWithUsers gives each existing lead with its users, ascending', async () => {
