@@ -91,7 +91,7 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
         process.stdout.write(`\n[${name} on ${setup.label}] running… (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
         try {
           const r = await bench(args, setupOpts);
-          const machine = share.stop();
+          const machine = await share.stop();
           perSetup.set(setup.id, { figures: r.figures, detail: { ...r.detail, seconds: Math.round((performance.now() - t) / 100) / 10, machine } });
           printTable(r.figures);
           process.stdout.write(`(the machine over this run: busy ${machine.busyPercent}% of its CPU time; taken by the hypervisor, steal, ${machine.stealPercent}%; `
@@ -101,6 +101,8 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
           // One failed setup must not hide the others' figures.
           process.stderr.write(`[${name} on ${setup.label}] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
           perSetup.set(setup.id, { figures: [], detail: { failed: err instanceof Error ? err.message : String(err) } });
+          // Its watcher thread stops with it.
+          await share.stop().catch(() => {});
         }
       }
     }

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /** Kernel clock ticks per second (USER_HZ), the unit of /proc's CPU times. */
 const TICKS_PER_SECOND = (() => {
@@ -78,33 +79,23 @@ export interface MachineShare {
 }
 
 /** Starts a reading of the machine's busy and stolen time; `stop()` gives their shares since. */
-export function startMachineShare(): { stop(): MachineShare } {
+export function startMachineShare(): { stop(): Promise<MachineShare> } {
   const before = machineCpu();
   const others = watchOtherProcesses();
   return {
-    stop() {
+    async stop() {
       const after = machineCpu();
       const total = after.totalMs - before.totalMs;
       const pct = (ms: number) => (total > 0 ? Math.round((1000 * ms) / total) / 10 : 0);
-      return { busyPercent: pct(after.busyMs - before.busyMs), stealPercent: pct(after.stealMs - before.stealMs), others: others.stop() };
+      return { busyPercent: pct(after.busyMs - before.busyMs), stealPercent: pct(after.stealMs - before.stealMs), others: await others.stop() };
     },
   };
 }
 
-/**
- * The processes a benchmark runs (its servers and itself, PostgreSQL, Redis, tsx's esbuild, npm and the
- * shell that started it), by command name. Everything else on the machine is another's work, but for the
- * kernel's threads, which work for every process, ours included (the loopback network's softirqs).
- */
-const ours = (command: string): boolean =>
-  command === 'node' || command === 'postgres' || command === 'redis-server' || command === 'esbuild' || command === 'sh' || command.startsWith('npm');
-/** kthreadd's pid: the kernel's threads are it and its children. */
-const KTHREADD = 2;
-
 /** How often the other processes are read: a burst shorter than this still shows, spread over one window. */
 const OTHERS_WINDOW_MS = 500;
 
-/** CPU time of every process on the machine but the benchmark's own and the kernel's (`ours`), over a phase. */
+/** CPU time of every process on the machine but the benchmark's own and the kernel's, over a phase. */
 export interface OtherProcesses {
   /** Their CPU time as a share of one core, averaged over the phase. */
   percentOfCore: number;
@@ -113,74 +104,97 @@ export interface OtherProcesses {
   peakCommand: string | null;
 }
 
-/** Each process's command name and CPU time (ms), for every process readable now. */
-function everyProcess(): Map<number, { command: string; cpuMs: number; kernel: boolean }> {
-  const all = new Map<number, { command: string; cpuMs: number; kernel: boolean }>();
+/**
+ * The watcher's code, run in a worker thread of its own: the load generator's event loop is busy for
+ * long stretches (seeding a thousand agents, say), and a window read late is a burst spread thin.
+ * Plain CommonJS, so that it runs without tsx. Every OTHERS_WINDOW_MS it reads every process's CPU time
+ * (/proc/<pid>/stat) and adds what the others used since the last read: not the benchmark's own
+ * processes by command name (its servers and itself, PostgreSQL, Redis, tsx's esbuild, npm and the shell
+ * that started it), nor the kernel's threads (kthreadd, pid 2, and its children), which work for every
+ * process, ours included (the loopback network's softirqs).
+ */
+const WATCHER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { readdirSync, readFileSync } = require('node:fs');
+const { windowMs, ticksPerSecond } = workerData;
+const ours = (c) => c === 'node' || c === 'postgres' || c === 'redis-server' || c === 'esbuild' || c === 'sh' || c.startsWith('npm');
+function everyProcess() {
+  const all = new Map();
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
+    if (!/^\\d+$/.test(name)) continue;
+    let text;
+    try { text = readFileSync('/proc/' + name + '/stat', 'utf8'); } catch { continue; }
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     all.set(Number(name), {
       command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
-      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND,
-      kernel: Number(name) === KTHREADD || Number(fields[1]) === KTHREADD,
+      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond,
+      kernel: Number(name) === 2 || Number(fields[1]) === 2,
     });
   }
   return all;
 }
+const started = performance.now();
+let last = everyProcess();
+let lastAt = started;
+let totalMs = 0;
+let peak = { percentOfCore: 0, command: null };
+function read() {
+  const now = everyProcess();
+  const at = performance.now();
+  const byCommand = new Map();
+  let used = 0;
+  for (const [pid, p] of now) {
+    if (p.kernel || ours(p.command)) continue;
+    const before = last.get(pid);
+    const d = before && before.command === p.command ? p.cpuMs - before.cpuMs : 0;
+    if (d <= 0) continue;
+    used += d;
+    byCommand.set(p.command, (byCommand.get(p.command) || 0) + d);
+  }
+  totalMs += used;
+  const percentOfCore = at > lastAt ? (100 * used) / (at - lastAt) : 0;
+  if (percentOfCore > peak.percentOfCore) {
+    const top = [...byCommand].sort((a, b) => b[1] - a[1])[0];
+    peak = { percentOfCore, command: top ? top[0] : null };
+  }
+  last = now;
+  lastAt = at;
+}
+const timer = setInterval(read, windowMs);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  read();
+  const seconds = (performance.now() - started) / 1000;
+  const round = (x) => Math.round(x * 10) / 10;
+  parentPort.postMessage({
+    percentOfCore: round(seconds > 0 ? totalMs / (10 * seconds) : 0),
+    peakPercentOfCore: round(peak.percentOfCore),
+    peakCommand: peak.command,
+  });
+});
+`;
 
 /**
- * Reads every process every OTHERS_WINDOW_MS until `stop()`. These machines run other services beside
- * ours (a message broker among them), and one that takes a core for half a second every minute puts a
- * queue of leads behind it on 2 cores: the slow leads of a run are then its doing, and this says so.
- * A read of /proc costs a few ms per window (under 1 % of a core).
+ * What the machine's other processes take until `stop()` (WATCHER). These machines run other services
+ * beside ours (a message broker among them), and one that takes most of a core for a few hundred ms
+ * puts a queue of leads behind it on 2 cores: the slow leads of a run are then its doing, and this says
+ * so. A read costs a few ms per window (under 1 % of a core).
  */
-function watchOtherProcesses(): { stop(): OtherProcesses } {
-  const started = performance.now();
-  let last = everyProcess();
-  let lastAt = started;
-  let totalMs = 0;
-  let peak = { percentOfCore: 0, command: null as string | null };
-  const read = () => {
-    const now = everyProcess();
-    const at = performance.now();
-    const byCommand = new Map<string, number>();
-    let windowMs = 0;
-    for (const [pid, p] of now) {
-      if (p.kernel || ours(p.command)) continue;
-      const before = last.get(pid);
-      const used = before && before.command === p.command ? p.cpuMs - before.cpuMs : 0;
-      if (used <= 0) continue;
-      windowMs += used;
-      byCommand.set(p.command, (byCommand.get(p.command) ?? 0) + used);
-    }
-    totalMs += windowMs;
-    const percentOfCore = at > lastAt ? (100 * windowMs) / (at - lastAt) : 0;
-    if (percentOfCore > peak.percentOfCore) {
-      const [command] = [...byCommand].sort((a, b) => b[1] - a[1])[0] ?? [null];
-      peak = { percentOfCore, command };
-    }
-    last = now;
-    lastAt = at;
-  };
-  const timer = setInterval(read, OTHERS_WINDOW_MS);
-  timer.unref();
+function watchOtherProcesses(): { stop(): Promise<OtherProcesses> } {
+  const worker = new Worker(WATCHER, { eval: true, workerData: { windowMs: OTHERS_WINDOW_MS, ticksPerSecond: TICKS_PER_SECOND } });
+  worker.unref();
   return {
-    stop() {
-      clearInterval(timer);
-      read();
-      const seconds = (performance.now() - started) / 1000;
-      const round = (x: number) => Math.round(x * 10) / 10;
-      return {
-        percentOfCore: round(seconds > 0 ? totalMs / (10 * seconds) : 0),
-        peakPercentOfCore: round(peak.percentOfCore),
-        peakCommand: peak.command,
-      };
+    async stop() {
+      const result = new Promise<OtherProcesses>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage('stop');
+      try {
+        return await result;
+      } finally {
+        await worker.terminate();
+      }
     },
   };
 }
