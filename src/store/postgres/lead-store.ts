@@ -32,8 +32,14 @@ const LEAD_COLUMNS = getTableColumns(leads);
 const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
 const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
 const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
-/** A new lead's columns as writeRound inserts them: every one but its id (the sequence's). */
-const LEAD_INSERT_COLUMNS = Object.values(LEAD_COLUMNS).filter((c) => c.name !== 'id').map((c) => `"${c.name}"`).join(', ');
+/**
+ * The columns writeRound inserts a new lead with: those the row gives a value (the others, and the id,
+ * take the table's defaults, as insertLead's do). One statement text per set of columns given: submitLead
+ * gives the same set every time.
+ */
+const leadInsertColumns = (row: object): string[] => Object.entries(LEAD_COLUMNS)
+  .filter(([key, c]) => c.name !== 'id' && (row as Record<string, unknown>)[key] !== undefined)
+  .map(([, c]) => `"${c.name}"`);
 
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
@@ -296,8 +302,8 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       const lead = patched
         ? sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
             WHERE id = ${patched.id}::int AND EXISTS (SELECT 1 FROM w_ok))`
-        : sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(LEAD_INSERT_COLUMNS)})
-            SELECT ${sql.raw(LEAD_INSERT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', '))}
+        : sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(leadInsertColumns(insert as object).join(', '))})
+            SELECT ${sql.raw(leadInsertColumns(insert as object).map((c) => `r.${c}`).join(', '))}
             FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [insert as object])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
             RETURNING *)`;
       const newLead = existing ? sql`` : sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n`;

@@ -432,6 +432,18 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(await store.leads.routingRounds(lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'WAITING']] }]);
       expect(await store.leads.findLeadByExternalId(sourceId, 'ext-1')).toEqual(lead);
 
+      // Columns the new lead leaves out take the table's defaults (its creation time), as insertLead's do.
+      const bare = await store.transaction((tx) => tx.leads.writeRound({
+        lead: { insert: { sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Bo' } }, patch: { state: 'UNASSIGNED', round: 1, routingAnchor: 0 },
+        round: 1, at: T0, rotation: null, decisions: [], offers: [], events: [], leadEvents: [{ type: 'UNASSIGNED', at: T0 }],
+      }));
+      if ('moved' in bare) throw new Error('writeRound without a rotation was refused');
+      expect(bare.lead).toEqual(await store.leads.findLead(bare.lead.id));
+      expect(bare.lead).toMatchObject({ firstName: 'Bo', state: 'UNASSIGNED', round: 1, routingAnchor: 0, email: null, price: null });
+      expect(bare.lead.createdAt).toBeInstanceOf(Date);
+      expect(Math.abs(bare.lead.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+      expect(bare.events.map((e) => [e.leadId, e.type])).toEqual([[bare.lead.id, 'UNASSIGNED']]);
+
       // Refused (the rotation moved): no lead, no round, no offer, no event.
       const before = await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e, (SELECT count(*) FROM routing_rounds) AS r');
       const refused = await store.transaction((tx) => tx.leads.writeRound({
