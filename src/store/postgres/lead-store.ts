@@ -33,13 +33,19 @@ const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
 const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
 const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
 /**
- * The columns writeRound inserts a new lead with: those the row gives a value (the others, and the id,
- * take the table's defaults, as insertLead's do). One statement text per set of columns given: submitLead
- * gives the same set every time.
+ * writeRound's w_lead for a new lead: inserted with the columns the row gives a value (the others, and
+ * the id, take the table's defaults, as insertLead's do), if the round's w_ok passed. One statement text
+ * per set of columns given: submitLead gives the same set every time.
  */
-const leadInsertColumns = (row: object): string[] => Object.entries(LEAD_COLUMNS)
-  .filter(([key, c]) => c.name !== 'id' && (row as Record<string, unknown>)[key] !== undefined)
-  .map(([, c]) => `"${c.name}"`);
+function insertNewLead(row: NewLead): SQL {
+  const columns = Object.entries(LEAD_COLUMNS)
+    .filter(([key, c]) => c.name !== 'id' && (row as unknown as Record<string, unknown>)[key] !== undefined)
+    .map(([, c]) => `"${c.name}"`);
+  return sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(columns.join(', '))})
+    SELECT ${sql.raw(columns.map((c) => `r.${c}`).join(', '))}
+    FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [row])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
+    RETURNING *)`;
+}
 
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
@@ -274,8 +280,6 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const { rotation } = write;
-      const insert = 'insert' in write.lead ? { ...write.lead.insert, ...write.patch } : null;
-      const existing = 'insert' in write.lead ? null : write.lead;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
       // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
       // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
@@ -296,17 +300,19 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // A new lead (a first round as the lead comes in) is inserted here, with the patch, and the round's
       // rows take its id from w_lead: the lead's own insert would be one more round trip before the offer.
       // Its foreign key's check (KEY SHARE on the source row) runs at the end of the statement, after
-      // w_lock's FOR NO KEY UPDATE, which it does not conflict with. An existing lead gets the patch.
-      const leadId = existing ? sql`${existing.id}::int` : sql`(SELECT id FROM w_lead)`;
-      const patched: LeadRow | null = existing ? { ...existing, ...write.patch } : null;
-      const lead = patched
-        ? sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
-            WHERE id = ${patched.id}::int AND EXISTS (SELECT 1 FROM w_ok))`
-        : sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(leadInsertColumns(insert as object).join(', '))})
-            SELECT ${sql.raw(leadInsertColumns(insert as object).map((c) => `r.${c}`).join(', '))}
-            FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [insert as object])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
-            RETURNING *)`;
-      const newLead = existing ? sql`` : sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n`;
+      // w_lock's FOR NO KEY UPDATE, which it does not conflict with. An existing lead gets the patch
+      // (`patched`: the lead as the round leaves it; a new lead comes back from the statement).
+      let patched: LeadRow | null = null;
+      let lead: SQL;
+      if ('insert' in write.lead) {
+        lead = insertNewLead({ ...write.lead.insert, ...write.patch });
+      } else {
+        patched = { ...write.lead, ...write.patch };
+        lead = sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
+          WHERE id = ${patched.id}::int AND EXISTS (SELECT 1 FROM w_ok))`;
+      }
+      const leadId = patched ? sql`${patched.id}::int` : sql`(SELECT id FROM w_lead)`;
+      const newLead = patched ? sql`` : sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n`;
       // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
       // table's column types): one statement text per kind of round (an existing lead's or a new one's,
       // with or without a rotation), whatever the number of offers and events, and so named prepared
