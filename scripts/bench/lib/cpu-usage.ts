@@ -104,75 +104,8 @@ export interface OtherProcesses {
   peakCommand: string | null;
 }
 
-/**
- * The watcher's code, run in a worker thread of its own: the load generator's event loop is busy for
- * long stretches (seeding a thousand agents, say), and a window read late is a burst spread thin.
- * Plain CommonJS, so that it runs without tsx. Every OTHERS_WINDOW_MS it reads every process's CPU time
- * (/proc/<pid>/stat) and adds what the others used since the last read: not the benchmark's own
- * processes by command name (its servers and itself, PostgreSQL, Redis, tsx's esbuild, npm and the shell
- * that started it), nor the kernel's threads (kthreadd, pid 2, and its children), which work for every
- * process, ours included (the loopback network's softirqs).
- */
-const WATCHER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { readdirSync, readFileSync } = require('node:fs');
-const { windowMs, ticksPerSecond } = workerData;
-const ours = (c) => c === 'node' || c === 'postgres' || c === 'redis-server' || c === 'esbuild' || c === 'sh' || c.startsWith('npm');
-function everyProcess() {
-  const all = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\\d+$/.test(name)) continue;
-    let text;
-    try { text = readFileSync('/proc/' + name + '/stat', 'utf8'); } catch { continue; }
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    all.set(Number(name), {
-      command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
-      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond,
-      kernel: Number(name) === 2 || Number(fields[1]) === 2,
-    });
-  }
-  return all;
-}
-const started = performance.now();
-let last = everyProcess();
-let lastAt = started;
-let totalMs = 0;
-let peak = { percentOfCore: 0, command: null };
-function read() {
-  const now = everyProcess();
-  const at = performance.now();
-  const byCommand = new Map();
-  let used = 0;
-  for (const [pid, p] of now) {
-    if (p.kernel || ours(p.command)) continue;
-    const before = last.get(pid);
-    const d = before && before.command === p.command ? p.cpuMs - before.cpuMs : 0;
-    if (d <= 0) continue;
-    used += d;
-    byCommand.set(p.command, (byCommand.get(p.command) || 0) + d);
-  }
-  totalMs += used;
-  const percentOfCore = at > lastAt ? (100 * used) / (at - lastAt) : 0;
-  if (percentOfCore > peak.percentOfCore) {
-    const top = [...byCommand].sort((a, b) => b[1] - a[1])[0];
-    peak = { percentOfCore, command: top ? top[0] : null };
-  }
-  last = now;
-  lastAt = at;
-}
-const timer = setInterval(read, windowMs);
-parentPort.once('message', () => {
-  clearInterval(timer);
-  read();
-  const seconds = (performance.now() - started) / 1000;
-  const round = (x) => Math.round(x * 10) / 10;
-  parentPort.postMessage({
-    percentOfCore: round(seconds > 0 ? totalMs / (10 * seconds) : 0),
-    peakPercentOfCore: round(peak.percentOfCore),
-    peakCommand: peak.command,
-  });
-});
-`;
+/** The watcher, run in a worker thread of its own (other-processes.mjs says why). */
+const WATCHER = new URL('./other-processes.mjs', import.meta.url);
 
 /**
  * What the machine's other processes take until `stop()` (WATCHER). These machines run other services
@@ -181,7 +114,7 @@ parentPort.once('message', () => {
  * so. A read costs a few ms per window (under 1 % of a core).
  */
 function watchOtherProcesses(): { stop(): Promise<OtherProcesses> } {
-  const worker = new Worker(WATCHER, { eval: true, workerData: { windowMs: OTHERS_WINDOW_MS, ticksPerSecond: TICKS_PER_SECOND } });
+  const worker = new Worker(WATCHER, { workerData: { windowMs: OTHERS_WINDOW_MS, ticksPerSecond: TICKS_PER_SECOND } });
   worker.unref();
   return {
     async stop() {
