@@ -11,6 +11,9 @@ const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
 
 /** A ROUTING lead with one PENDING offer per agent, closing at `closesAt`. */
+/** How many leads, routing rounds, offers and lead events the database holds (l, r, o, e). */
+const ROUTING_ROWS = 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM routing_rounds) AS r, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e';
+
 async function leadWithOffers(store: Store, sourceId: number, agentIds: number[], closesAt = at(60)) {
   return store.transaction(async (tx) => {
     const lead = await tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Lead', createdAt: T0 });
@@ -290,7 +293,7 @@ describeEachStore('LeadStore', (open, kind) => {
       // the transactions run one after another, the first of all).
       expect(refused).toBe(11);
       // A refused write wrote nothing (a new lead neither): one lead, one round, one offer and two events per route.
-      const counts = await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM routing_rounds) AS r, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e');
+      const counts = await exec(store, ROUTING_ROWS);
       expect(counts.map((c) => [Number(c.l), Number(c.r), Number(c.o), Number(c.e)])).toEqual([[12, 12, 12, 24]]);
     });
   });
@@ -445,7 +448,7 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(bare.events.map((e) => [e.leadId, e.type])).toEqual([[bare.lead.id, 'UNASSIGNED']]);
 
       // Refused (the rotation moved): no lead, no round, no offer, no event.
-      const before = await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e, (SELECT count(*) FROM routing_rounds) AS r');
+      const before = await exec(store, ROUTING_ROWS);
       const refused = await store.transaction((tx) => tx.leads.writeRound({
         lead: { insert: { ...fields, externalId: 'ext-2' } }, patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
         rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a3, credits: null } },
@@ -453,7 +456,7 @@ describeEachStore('LeadStore', (open, kind) => {
         events: [], leadEvents: [{ type: 'CREATED', at: T0 }],
       }));
       expect(refused).toEqual({ moved: { anchor: a2, credits: null } });
-      expect(await exec(store, 'SELECT (SELECT count(*) FROM leads) AS l, (SELECT count(*) FROM offers) AS o, (SELECT count(*) FROM lead_events) AS e, (SELECT count(*) FROM routing_rounds) AS r')).toEqual(before);
+      expect(await exec(store, ROUTING_ROWS)).toEqual(before);
       expect(await store.leads.findLeadByExternalId(sourceId, 'ext-2')).toBeNull();
     });
 
