@@ -113,6 +113,23 @@ export function createRoutingService(deps: {
   /** Per source: the turn of the last first round to ask for one (sourceTurn). */
   const turns = new Map<number, Promise<void>>();
 
+  /**
+   * No contact deadline falls before this time (ms) as far as this process knows; null: none is known.
+   * A deadline pass claims contact deadlines only from then on: the claim is a transaction of its own
+   * (two round trips on PostgreSQL), and a burst of expired offers runs a pass per 50. Lowered by every
+   * contact deadline this process sets (acceptOffer), and read from the database by
+   * earliestPendingDeadline, which the scheduler calls after every pass that leaves no backlog, and at
+   * least every second with several instances: another instance's contact deadline is claimed here no
+   * later than its offer windows would be. 0 at start: the first pass claims what fell due while down.
+   */
+  let contactsDueFrom: number | null = 0;
+  /** Counts the lowerings of contactsDueFrom, so that a read that began before one does not undo it. */
+  let contactsLowered = 0;
+  function contactDeadlineSet(at: number): void {
+    contactsLowered++;
+    if (contactsDueFrom === null || at < contactsDueFrom) contactsDueFrom = at;
+  }
+
   /** Waits for this process's previous first round of the source to have written; the result ends this one's turn. */
   async function sourceTurn(sourceId: number): Promise<() => void> {
     const previous = turns.get(sourceId);
@@ -130,7 +147,11 @@ export function createRoutingService(deps: {
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
    * The first general round fixes the lead's place in the source's round robin.
    */
-  async function startNextRound(lead: LeadRow | LeadToInsert, changes: ChangeSet, now: Date, leadEvents: RoundWrite['leadEvents'] = []): Promise<LeadRow> {
+  async function startNextRound(
+    lead: LeadRow | LeadToInsert, changes: ChangeSet, now: Date, leadEvents: RoundWrite['leadEvents'] = [],
+    /** Every agent ever offered the lead, when the caller has read it already (lockLeadsWithPending). */
+    known?: ReadonlySet<number>,
+  ): Promise<LeadRow> {
     const { tx } = changes;
     // A new lead (submitLead) is written with its first round: `current` is null until then.
     const current = 'insert' in lead ? null : lead;
@@ -139,7 +160,7 @@ export function createRoutingService(deps: {
     const roster = await tx.leads.loadRoster();
     const firstRound = current === null || current.routingAnchor === null;
     // A lead with no round yet has been offered to nobody: no need to ask the database.
-    const offered = current === null || current.round === 0 ? NOBODY : await tx.leads.offeredAgentIds(current.id);
+    const offered = current === null || current.round === 0 ? NOBODY : known ?? await tx.leads.offeredAgentIds(current.id);
     const winsToday = await capsToday(tx, roster, now.getTime());
     const postalCode = fields.postalCode ? normalizePostal(fields.postalCode) : null;
     const round = (current?.round ?? 0) + 1;
@@ -220,9 +241,10 @@ export function createRoutingService(deps: {
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
   async function continueIfRoundsOver(leadIds: readonly number[], changes: ChangeSet, now: Date): Promise<void> {
     // Locked: two instances resuming or closing offers of one lead at once start one next round. All
-    // of them in one statement (a batch of expiries touches a few leads; it was two round trips each).
-    for (const { lead, pending } of await changes.tx.leads.lockLeadsWithPending(leadIds)) {
-      if (lead.state === 'ROUTING' && pending === 0) await startNextRound(lead, changes, now);
+    // of them in one statement, with whom each was offered to (a batch of expiries touches a few leads;
+    // it was three round trips each).
+    for (const { lead, pending, offered } of await changes.tx.leads.lockLeadsWithPending(leadIds)) {
+      if (lead.state === 'ROUTING' && pending === 0) await startNextRound(lead, changes, now, [], offered);
     }
   }
 
@@ -402,7 +424,10 @@ export function createRoutingService(deps: {
           state: 'ASSIGNED', ownerId: viewer.id, referralFeePercent: source?.referralFeePercent ?? null, assignedAt: now,
           contactDueAt: due === null ? null : new Date(due),
         });
-        if (due !== null) changes.deadlineAt(due);
+        if (due !== null) {
+          changes.deadlineAt(due);
+          contactDeadlineSet(due);
+        }
         changes.offerChanged('ACCEPTED', offer);
         for (const o of taken) changes.offerChanged('TAKEN', o);
         await changes.addEvents([
@@ -443,12 +468,19 @@ export function createRoutingService(deps: {
         await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now);
         return rows.length;
       }, { lane: 'scheduled' });
-      // Contact deadlines in a transaction of their own: a lead whose owner never reached the client.
-      const reclaimed = await inTransaction(async (changes, now) => {
-        const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
-        for (const lead of claimed) await reclaim(lead, changes, now);
-        return claimed.length;
-      }, { lane: 'scheduled' });
+      // Contact deadlines in a transaction of their own (a lead whose owner never reached the client),
+      // once one may be due (contactsDueFrom).
+      let reclaimed = 0;
+      if (contactsDueFrom !== null && contactsDueFrom <= clock.now()) {
+        const lowered = contactsLowered;
+        reclaimed = await inTransaction(async (changes, now) => {
+          const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
+          for (const lead of claimed) await reclaim(lead, changes, now);
+          return claimed.length;
+        }, { lane: 'scheduled' });
+        // A batch short of full left none due; one set meanwhile stays known.
+        if (reclaimed < RECLAIM_BATCH && contactsLowered === lowered) contactsDueFrom = null;
+      }
       return { processed: processed + reclaimed, more: processed === EXPIRY_BATCH || reclaimed === RECLAIM_BATCH };
     },
 
@@ -477,7 +509,11 @@ export function createRoutingService(deps: {
 
     /** The earliest offer window or contact deadline still to process (ms), or null: what the scheduler arms for. */
     async earliestPendingDeadline(): Promise<number | null> {
+      const lowered = contactsLowered;
       const [offer, contact] = await Promise.all([store.leads.earliestPendingDeadline(), store.leads.earliestContactDeadline()]);
+      // What the database holds now, unless this process set one since the read began (it may be missing).
+      if (contactsLowered === lowered) contactsDueFrom = contact;
+      else if (contact !== null) contactDeadlineSet(contact);
       if (offer === null) return contact;
       return contact === null ? offer : Math.min(offer, contact);
     },

@@ -74,6 +74,15 @@ export interface WrittenRound {
 }
 
 /** Leads, offers, lead events and routing rounds: the routing engine's store. */
+/** A lead locked by lockLeadsWithPending, with what deciding its next round needs. */
+export interface LockedLead {
+  lead: LeadRow;
+  /** Its offers still PENDING. */
+  pending: number;
+  /** Every agent ever offered it, in any round. */
+  offered: ReadonlySet<number>;
+}
+
 export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
   setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
@@ -111,10 +120,11 @@ export interface LeadStore {
   offeredAgentIds(leadId: number): Promise<Set<number>>;
   /**
    * The leads of these ids that exist, each locked as lockLead locks one, with its number of PENDING
-   * offers, in id order (one statement on PostgreSQL: a batch of expired offers asks this of all its
-   * leads at once, and the id order is the one lock order two such batches can share).
+   * offers and every agent ever offered it (offeredAgentIds: what its next round leaves out), in id
+   * order (one statement on PostgreSQL: a batch of expired offers asks this of all its leads at once,
+   * and the id order is the one lock order two such batches can share).
    */
-  lockLeadsWithPending(ids: readonly number[]): Promise<{ lead: LeadRow; pending: number }[]>;
+  lockLeadsWithPending(ids: readonly number[]): Promise<LockedLead[]>;
   insertOffers(rows: NewOffer[]): Promise<OfferRow[]>;
   /**
    * The race: one conditional statement decides the winner. It changes the offer only while it is

@@ -175,14 +175,20 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
     async addMissedOffers(agentIds: readonly number[]): Promise<Map<number, number>> {
       const counts = new Map<number, number>();
       for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-      const out = new Map<number, number>();
-      // In id order: the order every multi-user write takes its row locks.
-      for (const [id, n] of [...counts].sort((a, b) => a[0] - b[0])) {
-        const [row] = await ctx.db.update(users).set({ missedOffers: sql`${users.missedOffers} + ${n}` })
-          .where(eq(users.id, id)).returning({ streak: users.missedOffers });
-        if (row) out.set(id, row.streak);
-      }
-      return out;
+      if (counts.size === 0) return new Map();
+      // One statement for the batch (it was an UPDATE per agent: 50 round trips for a batch of expiries,
+      // each waiting its turn on a busy event loop). w_lock takes the rows' locks in id order, the order
+      // every multi-user write takes them: the UPDATE only reaches a row once w_lock has returned it, so
+      // whatever plan joins them, this transaction waits for locks in that order alone.
+      const ids = [...counts.keys()].map(Number);
+      const array = (values: number[]) => `{${values.join(',')}}`;
+      const { rows } = await ctx.db.execute<{ id: number; streak: number }>(sql`WITH w_lock AS (
+          SELECT id FROM ${users} WHERE id = ANY(${array(ids)}::int[]) ORDER BY id FOR NO KEY UPDATE)
+        UPDATE ${users} AS u SET missed_offers = u.missed_offers + v.n
+        FROM w_lock l, unnest(${array(ids)}::int[], ${array(ids.map((id) => counts.get(id) ?? 0))}::int[]) AS v(id, n)
+        WHERE u.id = l.id AND v.id = l.id
+        RETURNING u.id, u.missed_offers AS streak`);
+      return new Map(rows.map((r) => [Number(r.id), Number(r.streak)]));
     },
 
     async clearMissedOffers(agentId: number): Promise<void> {

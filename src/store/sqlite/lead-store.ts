@@ -2,7 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { Rotation, RoundWrite, WrittenRound } from '../port.js';
+import type { LockedLead, Rotation, RoundWrite, WrittenRound } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -140,11 +140,11 @@ export function createLeadStore(conn: SqliteConnection) {
 
     findOffer: (id: number): OfferRow | null => offerById.get(id),
     offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all(leadId) as number[]),
-    lockLeadsWithPending(ids: readonly number[]): { lead: LeadRow; pending: number }[] {
-      // One writer: reading is locking. Few ids (a batch of expiries), each one indexed read.
+    lockLeadsWithPending(ids: readonly number[]): LockedLead[] {
+      // One writer: reading is locking. Few ids (a batch of expiries), each a few indexed reads.
       return [...new Set(ids)].sort((a, b) => a - b).flatMap((id) => {
         const lead = leadById.get(id);
-        return lead ? [{ lead, pending: pendingOfLead.get(id) as number }] : [];
+        return lead ? [{ lead, pending: pendingOfLead.get(id) as number, offered: new Set(offeredAgents.all(id) as number[]) }] : [];
       });
     },
 

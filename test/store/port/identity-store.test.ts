@@ -234,6 +234,12 @@ describeEachStore('identity store', (open) => {
       expect((await store.identity.findUser(a.id))?.missedOffers).toBe(0);
       expect((await store.identity.findUser(b.id))?.missedOffers).toBe(1);
       expect(await store.transaction((tx) => tx.identity.addMissedOffers([a.id]))).toEqual(new Map([[a.id, 1]]));
+      // A batch names agents in any order, some several times; one that does not exist is left out.
+      const c = await seedUser(store);
+      expect(await store.transaction((tx) => tx.identity.addMissedOffers([c.id, b.id, c.id + 1000, a.id, c.id, b.id])))
+        .toEqual(new Map([[a.id, 2], [b.id, 3], [c.id, 2]]));
+      expect((await store.identity.findUser(c.id))?.missedOffers).toBe(2);
+      expect(await store.transaction((tx) => tx.identity.addMissedOffers([]))).toEqual(new Map());
     });
 
     it('is read again after each write to users or their offices, outside and inside transactions', async () => {

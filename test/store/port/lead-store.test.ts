@@ -104,7 +104,7 @@ describeEachStore('LeadStore', (open, kind) => {
       expect((await store.leads.lockLeadsWithPending([future.lead.id])).map((r) => r.pending)).toEqual([1]);
     });
 
-    it('leads locked with their pending offers: in id order, each once, the missing ones left out', async () => {
+    it('leads locked with their pending offers and who was offered them: in id order, each once, the missing ones left out', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 3);
       const a = await leadWithOffers(store, sourceId, agentIds, at(10));
@@ -112,6 +112,9 @@ describeEachStore('LeadStore', (open, kind) => {
       await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 1));
       const rows = await store.transaction((tx) => tx.leads.lockLeadsWithPending([b.lead.id, a.lead.id + b.lead.id + 100, a.lead.id, b.lead.id]));
       expect(rows.map((r) => [r.lead.id, r.pending])).toEqual([[a.lead.id, agentIds.length - 1], [b.lead.id, 1]]);
+      // Every agent offered each lead, the expired offer's too: what offeredAgentIds reads.
+      expect(rows.map((r) => [...r.offered].sort((x, y) => x - y))).toEqual([[...agentIds].sort((x, y) => x - y), agentIds.slice(0, 1)]);
+      expect(rows[0]?.offered).toEqual(await store.leads.offeredAgentIds(a.lead.id));
       expect(rows[0]?.lead).toEqual(await store.leads.findLead(a.lead.id));
       expect(await store.transaction((tx) => tx.leads.lockLeadsWithPending([]))).toEqual([]);
     });
