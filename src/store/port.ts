@@ -73,7 +73,6 @@ export interface WrittenRound {
   events: LeadEventRow[];
 }
 
-/** Leads, offers, lead events and routing rounds: the routing engine's store. */
 /** A lead locked by lockLeadsWithPending, with what deciding its next round needs. */
 export interface LockedLead {
   lead: LeadRow;
@@ -83,6 +82,7 @@ export interface LockedLead {
   offered: ReadonlySet<number>;
 }
 
+/** Leads, offers, lead events and routing rounds: the routing engine's store. */
 export interface LeadStore {
   /** The source's round-robin pointer moves to this agent (the head of its latest general lead's list). */
   setSourceAnchor(sourceId: number, agentId: number): Promise<void>;
