@@ -19,7 +19,7 @@ import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.j
 import { userEntryKey, type PgContext } from './context.js';
 import { byteOrder } from './byte-order.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
-import { Prebuilt } from './prebuilt.js';
+import { intArray, Prebuilt } from './prebuilt.js';
 
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
@@ -180,12 +180,11 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       // each waiting its turn on a busy event loop). w_lock takes the rows' locks in id order, the order
       // every multi-user write takes them: the UPDATE only reaches a row once w_lock has returned it, so
       // whatever plan joins them, this transaction waits for locks in that order alone.
-      const ids = [...counts.keys()].map(Number);
-      const array = (values: number[]) => `{${values.join(',')}}`;
+      const ids = [...counts.keys()];
       const { rows } = await ctx.db.execute<{ id: number; streak: number }>(sql`WITH w_lock AS (
-          SELECT id FROM ${users} WHERE id = ANY(${array(ids)}::int[]) ORDER BY id FOR NO KEY UPDATE)
+          SELECT id FROM ${users} WHERE id = ANY(${intArray(ids)}) ORDER BY id FOR NO KEY UPDATE)
         UPDATE ${users} AS u SET missed_offers = u.missed_offers + v.n
-        FROM w_lock l, unnest(${array(ids)}::int[], ${array(ids.map((id) => counts.get(id) ?? 0))}::int[]) AS v(id, n)
+        FROM w_lock l, unnest(${intArray(ids)}, ${intArray(ids.map((id) => counts.get(id) ?? 0))}) AS v(id, n)
         WHERE u.id = l.id AND v.id = l.id
         RETURNING u.id, u.missed_offers AS streak`);
       return new Map(rows.map((r) => [Number(r.id), Number(r.streak)]));

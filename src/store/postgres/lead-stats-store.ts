@@ -27,6 +27,7 @@ import {
   BAND_SHIFT, DAY_MS, LIVE_SPAN, mergeCounts, planRange, type Piece, type RangePlan, type RollupExtent, type StatsRange,
 } from '../lead-stats-rules.js';
 import type { PgContext, PgExecutor } from './context.js';
+import { intArray } from './prebuilt.js';
 
 /** Runs its callback in a REPEATABLE READ transaction of its own (pg-store.ts). */
 export type OwnTransaction = <T>(fn: (ctx: PgContext) => Promise<T>) => Promise<T>;
@@ -54,8 +55,6 @@ async function all<T extends object>(db: PgExecutor, query: SQL): Promise<T[]> {
   const { rows }: { rows: unknown[] } = await db.execute(query);
   return rows as T[];
 }
-
-const intArray = (xs: readonly number[]): SQL => sql`${`{${xs.map(Number).join(',')}}`}::int[]`;
 
 /**
  * The periods of the pieces, one row each, as g(s, period): a handful (planPieces: at most seven of each finer

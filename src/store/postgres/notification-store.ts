@@ -13,7 +13,7 @@ import type { NewNotification, NotificationChannel, NotificationRow } from '../r
 import type { PgContext } from './context.js';
 import type pg from 'pg';
 import { sendWithCommit } from './commit-batch.js';
-import { clientOf, rowMapper, rowsJson } from './prebuilt.js';
+import { clientOf, intArray, rowMapper, rowsJson } from './prebuilt.js';
 import { notifications } from './schema.js';
 
 const NOTIFICATION_COLUMNS = getTableColumns(notifications);
@@ -29,7 +29,7 @@ const INSERT_TAIL = '::json) WITH ORDINALITY ORDER BY ordinality';
  */
 function claimStatement(channel: NotificationChannel, now: Date, limit: number, exclude: readonly number[], leaseUntil: Date): SQL {
   // `exclude` is what this process is still sending past its lease (rare): empty almost always.
-  const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${`{${exclude.map(Number).join(',')}}`}::int[])`;
+  const notExcluded = exclude.length === 0 ? sql`` : sql`AND n.id <> ALL(${intArray(exclude)})`;
   return sql`UPDATE ${notifications} SET attempts = attempts + 1, next_attempt_at = ${leaseUntil}::timestamptz
     WHERE id IN (SELECT n.id FROM ${notifications} n
       WHERE n.status = 'PENDING' AND n.channel = ${channel} AND n.next_attempt_at <= ${now}::timestamptz ${notExcluded}
@@ -97,7 +97,7 @@ export function createNotificationStore(ctx: PgContext): NotificationStore {
       if (ids.length === 0) return;
       // One statement for the outcomes of a turn: the ids as one array parameter, so one text for any count.
       await ctx.db.execute(sql`UPDATE ${notifications} SET status = 'SENT', sent_at = ${at}::timestamptz, next_attempt_at = NULL, last_error = NULL
-        WHERE id = ANY(${`{${ids.map(Number).join(',')}}`}::int[]) AND status = 'PENDING'`);
+        WHERE id = ANY(${intArray(ids)}) AND status = 'PENDING'`);
     },
 
     async markAttemptFailed(id: number, attempt: number, error: string, retryAt: Date | null): Promise<void> {

@@ -5,6 +5,7 @@
 // A statement of one fixed shape is built here once, with placeholders (sql.placeholder) for its values,
 // and run on whichever connection the caller's executor has: the pool, or an open transaction's. Its
 // text is the same at every call, so it is a named statement, parsed once per connection.
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgExecutor } from './context.js';
 
 /** What drizzle's prepared query is to us: run with the placeholders' values. */
@@ -65,6 +66,12 @@ export class PrebuiltShapes<R> {
     return shape.run(db, values);
   }
 }
+
+/**
+ * Integers of any number as one int[] parameter (for `= ANY(…)`, `<> ALL(…)`, `unnest(…)`): a fixed
+ * statement text whatever their count. Each goes through Number, so nothing but digits reaches the text.
+ */
+export const intArray = (xs: readonly number[]): SQL => sql`${`{${xs.map(Number).join(',')}}`}::int[]`;
 
 /**
  * Rows of any number as one JSON parameter, for a fixed statement text whatever their count:
