@@ -2,9 +2,6 @@
 // ones this process sets, and the earliest the database holds whenever the scheduler re-reads it. A
 // burst of expired offers runs a pass per 50, and each spent two round trips on PostgreSQL on a claim
 // that found nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
@@ -14,22 +11,17 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite
 import { ManualClock } from '../../src/time/clock.js';
 
 const ADMIN = { id: 1, role: 'ADMIN' as const };
-let world: { dir: string; database: SqliteStore } | null = null;
+let database: SqliteStore | null = null;
 
 afterEach(async () => {
-  if (!world) return;
-  await world.database.close();
-  rmSync(world.dir, { recursive: true, force: true });
-  world = null;
+  await database?.close();
+  database = null;
 });
 
 async function build() {
-  const dir = mkdtempSync(join(tmpdir(), 'leadrace-claims-'));
-  const file = join(dir, 'db.sqlite');
-  const database = openSqliteStore(file);
-  world = { dir, database };
+  database = openSqliteStore(':memory:');
   const clock = new ManualClock();
-  const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' });
   // The scheduler is not started: each pass below is run by hand.
   const services = await createServices({ store: database, clock, bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
   const office = (await services.users.createOffice('North')).id;
