@@ -104,12 +104,12 @@ export function createRoutingService(deps: {
   }
 
   /**
-   * Each source's rotation as this process last wrote it: where a first round starts planning, without
-   * a round trip. Only a guess (another instance may have moved it since, or the write rolled back):
-   * writeRound checks it under the source row's lock, and a round planned from a stale guess is planned
-   * again from the rotation read under that lock. So the lock is held only from writeRound to the commit.
+   * Each source's rotation as this process last planned it: where a first round starts planning, without
+   * a round trip. Only a guess (another instance may have moved it since, or the write rolled back): the
+   * store checks it under the source row's lock (at the commit, or in writeRound), and a round planned
+   * from a stale guess is planned again from the rotation read under that lock.
    */
-  const lastRotation = new Map<number, Rotation>();
+  const lastRotation = new Map<number, { rotation: Rotation; ticket: number | null }>();
   /** Per source: the turn of the last first round to ask for one (sourceTurn). */
   const turns = new Map<number, Promise<void>>();
 
@@ -130,7 +130,10 @@ export function createRoutingService(deps: {
     if (contactsDueFrom === null || at < contactsDueFrom) contactsDueFrom = at;
   }
 
-  /** Waits for this process's previous first round of the source to have written; the result ends this one's turn. */
+  /** The last rotation ticket this process gave a first round (RotationTicket). */
+  let tickets = 0;
+
+  /** Waits for this process's previous first round of the source to have planned; the result ends this one's turn. */
   async function sourceTurn(sourceId: number): Promise<() => void> {
     const previous = turns.get(sourceId);
     let end = () => {};
@@ -165,13 +168,27 @@ export function createRoutingService(deps: {
     const postalCode = fields.postalCode ? normalizePostal(fields.postalCode) : null;
     const round = (current?.round ?? 0) + 1;
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
-    // This process's first rounds of one source take turns from planning to their writeRound: a round
-    // plans from the rotation the one before it wrote, so within one instance none is refused.
-    const release = firstRound ? await sourceTurn(source.id) : null;
+    // This process's first rounds of one source take turns to plan: a round plans from the rotation the
+    // one before it planned (lastRotation), so within one instance none is refused. The turn ends once
+    // the plan is made, before the round is written: the store checks the rotation at the commit, after
+    // the round planned before (the ticket; RoundWrite), so rounds of one source are written and
+    // committed at once, and the source row is locked only while a commit runs.
+    let release = firstRound ? await sourceTurn(source.id) : null;
+    // Checked as it is written (SQLite; or PostgreSQL running a transaction again after a refusal), the
+    // round holds the turn until it is written, under the source row's lock: the next round then plans
+    // from a rotation that cannot be refused, and only one of this process's writes waits on the lock.
+    const endsTurnEarly = release !== null && await tx.leads.checksRotationAtCommit();
+    const endTurn = () => {
+      release?.();
+      release = null;
+    };
     try {
       // A first round plans from the source's rotation: this process's guess first; refused (another
       // instance moved it), from the rotation writeRound found, locked, which it then cannot refuse.
-      let read = !firstRound ? null : lastRotation.get(source.id) ?? await tx.leads.readRotation(source.id);
+      const guess = firstRound ? lastRotation.get(source.id) : undefined;
+      let read = !firstRound ? null : guess?.rotation ?? await tx.leads.readRotation(source.id);
+      /** The ticket of the round whose `next` this one plans from (RotationTicket.after). */
+      let after = guess?.ticket ?? null;
       for (let attempt = 1; ; attempt++) {
         // 0 sorts before every id: "start from the lowest id".
         const plan = planLeadRound({
@@ -183,7 +200,12 @@ export function createRoutingService(deps: {
         const rotation = read ? {
           sourceId: source.id, read,
           next: { anchor: plan.head ?? read.anchor, credits: plan.credits ? encodeCredits(plan.credits) : read.credits },
+          ticket: { mine: tickets = (tickets + 1) % 0x7fffffff, after },
         } : null;
+        // Set before the write, never after it: by then this process's next round may have planned from
+        // this one's `next` and set its own, which must not be undone.
+        if (rotation) lastRotation.set(source.id, { rotation: rotation.next, ticket: rotation.ticket.mine });
+        if (endsTurnEarly) endTurn();
         const written = await tx.leads.writeRound({
           lead, round, at: now, decisions: plan.decisions, rotation,
           patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
@@ -196,19 +218,17 @@ export function createRoutingService(deps: {
           // Another lead of the source took its turn since the rotation was read: nothing was written.
           if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
           read = written.moved;
+          after = null;
           continue;
         }
-        if (rotation) {
-          lastRotation.set(source.id, rotation.next);
-          changes.rotationMoved(source.id, rotation.next);
-        }
+        if (rotation) changes.rotationMoved(source.id, rotation.next);
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
         if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());
         return written.lead;
       }
     } finally {
-      release?.();
+      endTurn();
     }
   }
 
@@ -304,7 +324,7 @@ export function createRoutingService(deps: {
      * has overtaken (and writeRound would refuse). Only a guess, like lastRotation itself.
      */
     rotationHeard(sourceId: number, rotation: Rotation): void {
-      lastRotation.set(sourceId, rotation);
+      lastRotation.set(sourceId, { rotation, ticket: null });
     },
 
     /**

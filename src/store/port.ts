@@ -33,6 +33,17 @@ export interface Rotation {
 }
 
 /**
+ * This process's first rounds of one source are planned one after another, each from the rotation the
+ * one before it left (`read` is the previous round's `next`), without waiting for that one's commit. A
+ * round's ticket names it (`mine`) and the round it was planned after (`after`, null when none of this
+ * process's rounds of the source may still be open). Unique within the process.
+ */
+export interface RotationTicket {
+  mine: number;
+  after: number | null;
+}
+
+/**
  * A lead not written yet, written by writeRound with its first round: on PostgreSQL its insert then
  * rides in the round's statement instead of costing a round trip of its own.
  */
@@ -53,10 +64,10 @@ export interface RoundWrite {
   offers: Omit<NewOffer, 'leadId'>[];
   /**
    * A lead's first general round: the source's rotation as the round was planned from it (`read`) and
-   * what it becomes (`next`). The round is written only if the rotation is still `read` when it is
-   * written: checked and moved under the source row's lock, held until the transaction ends.
+   * what it becomes (`next`). The round commits only if the rotation is still `read` when it is
+   * checked and moved, under the source row's lock, held until the transaction ends (writeRound).
    */
-  rotation: { sourceId: number; read: Rotation; next: Rotation } | null;
+  rotation: { sourceId: number; read: Rotation; next: Rotation; ticket?: RotationTicket } | null;
   /** Events of the transaction not written yet, each of the lead it names: written first. */
   events: NewLeadEvent[];
   /**
@@ -111,6 +122,12 @@ export interface LeadStore {
   lockLead(id: number): Promise<LeadRow | null>;
   /** The leads of these ids that exist, in no particular order. */
   findLeads(ids: readonly number[]): Promise<LeadRow[]>;
+  /**
+   * The source's lead with this external id. In a transaction, on PostgreSQL, it first waits for every
+   * other open transaction that asked for the same one, so a lead sent again while its first copy is
+   * being written finds that copy once it commits, rather than racing it to the unique index (and a first
+   * round whose rotation is checked at the commit could then wait for a round waiting for it: writeRound).
+   */
   findLeadByExternalId(sourceId: number, externalId: string): Promise<LeadRow | null>;
   insertLead(row: NewLead): Promise<LeadRow>;
   /** The lead after the patch; throws when it does not exist (it is changed inside its own transaction). */
@@ -176,11 +193,21 @@ export interface LeadStore {
    * and the result is `moved`: the rotation as it is now, locked until the transaction ends, so a round
    * planned again from it is not refused.
    *
-   * One statement on PostgreSQL, and the first of a first round that holds its source's rotation:
-   * the row lock is held from it to the commit, and every round trip in that span holds up the
-   * source's next lead, on every instance.
+   * With a `rotation.ticket`, a store whose transactions run at once (PostgreSQL) may instead write the
+   * round now and check the rotation in the transaction's commit, after the transaction of the ticket's
+   * `after` round has ended: the source row is then locked only while the commit runs, not for the
+   * transaction's round trips, which held up the source's next lead on every instance. Found moved there,
+   * the transaction does not commit, and the store runs it again from the start, checking at once (the
+   * `moved` result) that time. So a change that writes a first round may run more than once; nothing it
+   * does but its writes may count on running once.
    */
   writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }>;
+  /**
+   * Whether a first round written now with a rotation ticket would be checked at the commit (writeRound);
+   * if not, it is checked as it is written, under the source row's lock, and the round planned after it
+   * should wait for that (routing-service.ts holds the source's planning turn until writeRound returns).
+   */
+  checksRotationAtCommit(): Promise<boolean>;
   /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
   routingRoundDecisions(leadId: number, round: number): Promise<string | null>;
   /** The lead's rounds in order: all of them, only round `only`, or only the latest ('LAST'). */

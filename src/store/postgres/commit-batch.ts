@@ -14,7 +14,12 @@
 //   the transaction is rolled back, as if the statement had failed on its own. The statements are whole
 //   texts (a simple query has no parameters): values go in as literals, quoted by node-postgres's
 //   escapeLiteral. Only a transaction's top-level context may register one (PgContext.commitBatch): a
-//   savepoint rolled back would not take back what waits here.
+//   savepoint rolled back would not take back what waits here. Statements registered `last` go after
+//   the others, just before the COMMIT: a first round's check of its source's rotation, whose row lock
+//   is then held only while the COMMIT runs (lead-store.ts, writeRound).
+// - A COMMIT may have to wait for something first (waitBeforeCommit: the round planned before a first
+//   round has to have committed). It is sent once that is settled; refused, it is not sent at all and
+//   the caller's COMMIT rejects with the refusal (drizzle then rolls the transaction back).
 //
 // The BEGIN is written into the statement's messages by the connection itself (its parse and bind, the
 // calls node-postgres's Query makes to write them), so it rides with whichever statement that connection
@@ -26,6 +31,8 @@
 import type pg from 'pg';
 
 const PENDING = Symbol('leadrace.sendWithCommit');
+/** What the next COMMIT waits for (waitBeforeCommit). */
+const GATES = Symbol('leadrace.waitBeforeCommit');
 /** A BEGIN asked for and not sent yet: the connection's next statement carries it. */
 const OWED = Symbol('leadrace.beginOwed');
 
@@ -33,21 +40,46 @@ const OWED = Symbol('leadrace.beginOwed');
 interface Waiting {
   statement: string;
   answered?: (result: pg.QueryResult) => void;
+  last?: boolean;
+}
+
+/** A COMMIT may be sent once `until` resolves true; false: `refusal()` is the COMMIT's error instead. */
+interface Gate {
+  until: Promise<boolean>;
+  refusal: () => Error;
 }
 
 interface Batching {
   [PENDING]?: Waiting[];
+  [GATES]?: Gate[];
   [OWED]?: boolean;
 }
 
 /**
  * Registers `statement` to run just before the open transaction on `client` commits, in the same round
  * trip. `answered` is given its result once the COMMIT has succeeded (before the caller of COMMIT hears
- * of it); it is not called when the transaction fails or rolls back.
+ * of it); it is not called when the transaction fails or rolls back. Statements run in the order they
+ * were registered, except that those registered `last` run after all the others.
  */
-export function sendWithCommit(client: pg.PoolClient, statement: string, answered?: (result: pg.QueryResult) => void): void {
+export function sendWithCommit(client: pg.PoolClient, statement: string, answered?: (result: pg.QueryResult) => void, last = false): void {
   const c = client as unknown as Batching;
-  (c[PENDING] ??= []).push(answered ? { statement, answered } : { statement });
+  (c[PENDING] ??= []).push({ statement, ...(answered ? { answered } : {}), ...(last ? { last } : {}) });
+}
+
+/**
+ * The open transaction on `client` sends its COMMIT only once `until` resolves true; if it resolves
+ * false, the COMMIT is not sent and rejects with `refusal()`.
+ */
+export function waitBeforeCommit(client: pg.PoolClient, until: Promise<boolean>, refusal: () => Error): void {
+  const c = client as unknown as Batching;
+  (c[GATES] ??= []).push({ until, refusal });
+}
+
+/** The statements waiting for the COMMIT on `c`, in the order they run, and none left waiting. */
+function takeWaiting(c: Batching): Waiting[] {
+  const waiting = c[PENDING] ?? [];
+  c[PENDING] = [];
+  return waiting.some((w) => w.last) ? [...waiting.filter((w) => !w.last), ...waiting.filter((w) => w.last)] : waiting;
 }
 
 /**
@@ -148,9 +180,20 @@ export function batchAtCommit(pool: pg.Pool): void {
         c[OWED] = true;
         return answer(rest, notSent('BEGIN'));
       }
+      if (text === 'commit' && (c[GATES]?.length ?? 0) > 0) {
+        const gates = c[GATES] ?? [];
+        c[GATES] = [];
+        const sent = (async () => {
+          for (const gate of gates) if (!await gate.until) throw gate.refusal();
+          return c.query(config, ...rest.filter((r) => typeof r !== 'function'));
+        })();
+        const callback = rest.find((r): r is Callback => typeof r === 'function');
+        if (!callback) return sent;
+        sent.then((result) => callback(null, result), (err: Error) => callback(err));
+        return undefined;
+      }
       if (text === 'commit') {
-        const waiting = c[PENDING] ?? [];
-        c[PENDING] = [];
+        const waiting = takeWaiting(c);
         const statements = waiting.map((w) => w.statement).join(';\n');
         if (c[OWED]) {
           // Nothing was sent in this transaction but what waits for the COMMIT (if anything).
@@ -164,6 +207,7 @@ export function batchAtCommit(pool: pg.Pool): void {
       }
       if (text === 'rollback') {
         c[PENDING] = [];
+        c[GATES] = [];
         if (c[OWED]) {
           c[OWED] = false;
           return answer(rest, notSent('ROLLBACK'));
@@ -202,6 +246,7 @@ export function batchAtCommit(pool: pg.Pool): void {
   pool.on('release', (_err: unknown, client: pg.PoolClient) => {
     const c = client as unknown as Batching;
     c[PENDING] = [];
+    c[GATES] = [];
     c[OWED] = false;
   });
 }

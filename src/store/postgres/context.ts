@@ -152,8 +152,21 @@ export class ListenedCache<T> {
   }
 }
 
+/** One transaction's first rounds whose rotation is checked at its commit (PgContext.rotationAtCommit). */
+export interface RotationCommits {
+  /** The rotation tickets (RoundWrite) of this transaction's rounds. */
+  readonly own: Set<number>;
+  /** Tells `listener`, once, whether the transaction committed: after its COMMIT's answer, or its end. */
+  ended(listener: (committed: boolean) => void): void;
+}
+
 /** State shared by every context of one store. */
 export interface PgShared {
+  /**
+   * Per rotation ticket of a round whose transaction has not ended: whether it commits. The round
+   * planned after it sends its COMMIT only once this is known (lead-store.ts, writeRound).
+   */
+  readonly rotationOutcomes: Map<number, Promise<boolean>>;
   readonly roster: RosterCache;
   /** The webhook list (webhook-store.ts). */
   readonly webhooks: ListenedCache<readonly WebhookRow[]>;
@@ -170,6 +183,12 @@ export interface PgContext {
    * registered to go with its COMMIT (commit-batch.ts).
    */
   readonly commitBatch: boolean;
+  /**
+   * Set when a first round may check its source's rotation at the commit (lead-store.ts, writeRound):
+   * in a transaction's own context, until a check there has found the rotation moved (the transaction
+   * is then run again, and its rounds check at once). Null everywhere else.
+   */
+  readonly rotationAtCommit: RotationCommits | null;
   readonly shared: PgShared;
   /**
    * Runs `fn` in one transaction: this context's own when it is in one, else a new one on the pool.
@@ -191,7 +210,24 @@ export const PgErrorCode = {
   UNIQUE_VIOLATION: '23505',
   SERIALIZATION_FAILURE: '40001',
   DEADLOCK_DETECTED: '40P01',
+  /**
+   * leadrace's own: a first round's source rotation moved before its commit. Raised by the check sent
+   * with the COMMIT (drizzle/postgres/0010_rotation_checked_at_commit.sql), or here, by RotationMovedError.
+   */
+  ROTATION_MOVED: 'LR001',
 } as const;
+
+/**
+ * A first round's COMMIT was not sent: the round was planned from the rotation a round planned before it
+ * would leave, and that round's transaction did not commit. It carries ROTATION_MOVED, so the store runs
+ * the transaction again (pg-store.ts retryReason), as when the check at the commit refuses it.
+ */
+export class RotationMovedError extends Error {
+  readonly code = PgErrorCode.ROTATION_MOVED;
+  constructor(sourceId: number) {
+    super(`lead source ${sourceId}'s rotation was planned from a round that did not commit`);
+  }
+}
 
 /** The SQLSTATE of a node-postgres error (drizzle wraps it as `cause`), or null. */
 export function pgErrorCode(err: unknown): string | null {

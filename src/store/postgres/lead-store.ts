@@ -17,11 +17,13 @@
 //   by state = 'PENDING', so an offer expires once.
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LeadStore, LockedLead, Rotation, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
+import type pg from 'pg';
+import type { LeadStore, LockedLead, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
-import { userEntryKey, type PgContext } from './context.js';
-import { PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
+import { RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
+import { sendWithCommit, waitBeforeCommit } from './commit-batch.js';
+import { clientOf, PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
@@ -51,6 +53,9 @@ function insertNewLead(row: NewLead): SQL {
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
   .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as NewLead).returning());
 
+/** How long a first round's COMMIT waits for the round planned before it to end (rotationCheck). */
+const GATE_TIMEOUT_MS = 2000;
+
 /** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
 
@@ -58,6 +63,67 @@ export function createLeadStore(ctx: PgContext): LeadStore {
   // A transaction's executor refuses every statement once the transaction has ended (pg-store.ts
   // guarded), so keeping it here is safe; every method is async so that refusal is a rejection.
   const { db } = ctx;
+
+  /**
+   * The check of a first round's rotation at the commit: the compare-and-set of writeRound, sent with the
+   * transaction's COMMIT, after its other statements (commit-batch.ts). A refusal raises
+   * (leadrace_rotation_moved, SQLSTATE LR001): the COMMIT never runs, and the store runs the transaction
+   * again (pg-store.ts). So the source row is locked only from the check to the end of the COMMIT, inside
+   * PostgreSQL: no round trip and no turn of this process's event loop comes in between.
+   *
+   * This process plans its next round of the source from this one's `next` as soon as this one is
+   * planned. Its check would be refused whenever it ran before this one's had committed, and their
+   * COMMITs go on different connections, in whatever order PostgreSQL's backends get to them. So a
+   * round's COMMIT waits (waitBeforeCommit) until the transaction of the round it was planned after has
+   * ended: committed, it is sent; not committed, this one is refused without being sent (it was planned
+   * from a rotation that never was). A round planned after another of its own transaction does not wait.
+   *
+   * The wait is in this process, where PostgreSQL's deadlock detector cannot see it: were the round before
+   * ever to wait inside PostgreSQL for a lock this transaction holds, neither would end. Nothing on the
+   * routing path takes such a lock (a first round writes only new rows, and a lead sent again waits for its
+   * first copy before planning: findLeadByExternalId), but the wait gives up after GATE_TIMEOUT_MS anyway:
+   * this one is then refused, rolls back, and runs again, checking its rotation at once.
+   */
+  function rotationCheck(rotation: NonNullable<RoundWrite['rotation']>, before: Promise<boolean> | null): void {
+    const client = clientOf(db) as pg.PoolClient;
+    const { sourceId, read, next } = rotation;
+    if (before) {
+      const until = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), GATE_TIMEOUT_MS);
+        timer.unref();
+        void before.then((committed) => {
+          clearTimeout(timer);
+          resolve(committed);
+        });
+      });
+      waitBeforeCommit(client, until, () => new RotationMovedError(sourceId));
+    }
+    const int = (n: number | null) => (n === null ? 'NULL' : String(Math.trunc(n)));
+    const text = (t: string | null) => (t === null ? 'NULL' : client.escapeLiteral(t));
+    sendWithCommit(client, `WITH l AS (SELECT id, rr_last_agent_id, rr_credits FROM lead_sources WHERE id = ${int(sourceId)} FOR NO KEY UPDATE),
+      u AS (UPDATE lead_sources s SET rr_last_agent_id = ${int(next.anchor)}::int, rr_credits = ${text(next.credits)}::text
+        FROM l WHERE s.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${int(read.anchor)}::int
+          AND l.rr_credits IS NOT DISTINCT FROM ${text(read.credits)}::text
+        RETURNING 1)
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 1 ELSE leadrace_rotation_moved(${int(sourceId)}) END`, undefined, true);
+  }
+
+  /**
+   * A round checked at the commit (rotationCheck): what its COMMIT waits for (the outcome of the round
+   * whose `next` it was planned from, unless that one is of this transaction or has ended), and its own
+   * outcome published for the round planned after it: whether its transaction commits. Called before the
+   * round's statement is sent, so that the next round, planned as soon as this one was, finds it.
+   */
+  function awaitAndPublish(ticket: RotationTicket, commits: RotationCommits): Promise<boolean> | null {
+    const outcomes = ctx.shared.rotationOutcomes;
+    const before = ticket.after === null || commits.own.has(ticket.after) ? null : outcomes.get(ticket.after) ?? null;
+    commits.own.add(ticket.mine);
+    outcomes.set(ticket.mine, new Promise((resolve) => commits.ended((committed) => {
+      resolve(committed);
+      outcomes.delete(ticket.mine);
+    })));
+    return before;
+  }
 
   /** Locks the rows of these leads, in id order (the order every multi-lead lock takes). */
   async function lockLeads(ids: readonly number[]): Promise<void> {
@@ -140,6 +206,12 @@ export function createLeadStore(ctx: PgContext): LeadStore {
     },
 
     async findLeadByExternalId(sourceId: number, externalId: string): Promise<LeadRow | null> {
+      // The wait (LeadStore.findLeadByExternalId): a lock of the pair's hash until the transaction ends
+      // (two pairs with one hash only wait for each other). Its own statement: the read's snapshot must
+      // be taken after the wait, to see the copy that committed meanwhile.
+      if (ctx.inTransaction) {
+        await db.execute(sql`SELECT pg_advisory_xact_lock(hashtext('leadrace:external-id'), hashtext(${`${sourceId}:${externalId}`}))`);
+      }
       const [row] = await db.select().from(leads).where(and(eq(leads.sourceId, sourceId), eq(leads.externalId, externalId)));
       return row ?? null;
     },
@@ -282,22 +354,31 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 
+    async checksRotationAtCommit(): Promise<boolean> {
+      return ctx.rotationAtCommit !== null;
+    },
+
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const { rotation } = write;
+      // Checked at the commit (RoundWrite.ticket, rotationCheck), or else here, as a transaction run
+      // again after a refusal does.
+      const commits = ctx.rotationAtCommit;
+      const ticket = rotation?.ticket !== undefined && commits ? rotation.ticket : null;
+      const before = ticket && commits ? awaitAndPublish(ticket, commits) : null;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
       // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
       // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
       // UPDATE's own WHERE would be checked against the statement's snapshot, taken before that commit
       // (the newest version is rechecked only for rows the snapshot's version already matched). Refused,
       // the statement returns the rotation as it is, still locked: a round planned again from it passes.
-      const ok = rotation
+      const ok = rotation && !ticket
         ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
           w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
             FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
               AND l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
             RETURNING 1)`
         : sql`w_ok AS (SELECT 1)`;
-      const moved = rotation
+      const moved = rotation && !ticket
         ? sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
             WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
         : sql``;
@@ -359,6 +440,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         else if (r.kind === 'l') written = leadFromRow(JSON.parse(r.row as string) as Record<string, unknown>);
       }
       if (!written) throw new Error('a new lead\'s insert returned nothing');
+      if (rotation && ticket) rotationCheck(rotation, before);
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
       return { lead: written, ...made };

@@ -22,7 +22,7 @@ import type {
 } from '../port.js';
 import { batchAtCommit } from './commit-batch.js';
 import { nameHotStatements, StatementNames } from './statement-names.js';
-import { ListenedCache, PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared } from './context.js';
+import { ListenedCache, PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared, type RotationCommits } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
 import * as schema from './schema.js';
 import { createIdentityStore } from './identity-store.js';
@@ -42,6 +42,8 @@ export interface PostgresStoreOptions {
   /** Connections in the pool (DATABASE_POOL_SIZE). */
   poolSize?: number;
   logger?: Logger;
+  /** How long after opening the store it may count itself alone on the database (Presence); tests shorten it. */
+  presenceGraceMs?: number;
 }
 
 /** The PostgreSQL store, with its pool for tests and tools that read the tables directly. */
@@ -51,6 +53,35 @@ export interface PostgresStore extends Store {
   readonly db: PgExecutor;
 }
 
+/** How often each instance says it is there (Presence), on SIGNAL_CHANNEL. */
+const PRESENCE_HEARTBEAT_MS = 5000;
+/** An instance heard within this long is taken to be still there. */
+const PRESENCE_WINDOW_MS = 3 * PRESENCE_HEARTBEAT_MS;
+
+/**
+ * Whether this instance may be the only one on the database. First rounds check their source's rotation
+ * at the commit only then (lead-store.ts writeRound; PgContext.rotationAtCommit): measured on one
+ * instance, it lets a source's leads be written and committed at once instead of one after another. With
+ * several instances each keeps checking at once, under the source row's lock taken by the round's
+ * statement, as before: the multi-instance tests met deadlocks on the source row (PostgreSQL detected and
+ * broke them; the transactions ran again) when rounds checked at the commit and rounds checked at once,
+ * run again after a refusal, met on one source across instances. Each instance says it is there every
+ * PRESENCE_HEARTBEAT_MS on the signal channel; one that hears another within PRESENCE_WINDOW_MS, has been
+ * open less than the grace (it may not have heard the others yet), or is not listening, is not alone.
+ */
+class Presence {
+  private readonly openedAt = performance.now();
+  private otherHeardAt = Number.NEGATIVE_INFINITY;
+  constructor(private readonly graceMs: number, private readonly listening: () => boolean) {}
+  heard(): void {
+    this.otherHeardAt = performance.now();
+  }
+  alone(): boolean {
+    const now = performance.now();
+    return this.listening() && now - this.openedAt >= this.graceMs && now - this.otherHeardAt >= PRESENCE_WINDOW_MS;
+  }
+}
+
 /** How often a transaction that met a deadlock, a serialization failure or a unique violation is tried in all (retryReason). */
 const MAX_ATTEMPTS = 5;
 
@@ -58,8 +89,8 @@ const MAX_ATTEMPTS = 5;
 interface SignalPayload {
   /** The sending instance. */
   i: string;
-  /** 'roster', 'webhooks' (the list changed), or a cluster signal. */
-  s: 'roster' | 'webhooks' | ClusterSignal;
+  /** 'roster', 'webhooks' (the list changed), 'here' (Presence), or a cluster signal. */
+  s: 'roster' | 'webhooks' | 'here' | ClusterSignal;
 }
 
 /**
@@ -76,6 +107,7 @@ const retryReason = (err: unknown): string | null => {
     case PgErrorCode.DEADLOCK_DETECTED: return 'a deadlock';
     case PgErrorCode.SERIALIZATION_FAILURE: return 'a serialization failure';
     case PgErrorCode.UNIQUE_VIOLATION: return 'a unique violation (a row inserted by a concurrent transaction)';
+    case PgErrorCode.ROTATION_MOVED: return 'a source rotation moved before its commit';
     default: return null;
   }
 };
@@ -109,9 +141,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
   const { pool: relaxedPool, db: relaxedDb } = lanePool(SCHEDULED_POOL_SIZE, { options: '-c synchronous_commit=off' });
 
-  const shared: PgShared = { roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex') };
+  const shared: PgShared = {
+    roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex'), rotationOutcomes: new Map(),
+  };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
-  const listener = new SignalListener(url, shared, (signal) => {
+  const presence = new Presence(options.presenceGraceMs ?? PRESENCE_HEARTBEAT_MS + 1000, () => shared.roster.listening);
+  const listener = new SignalListener(url, shared, presence, (signal) => {
     for (const l of clusterListeners) {
       try {
         l(signal);
@@ -124,6 +159,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const notify = (exec: PgExecutor, payload: SignalPayload) =>
     exec.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`);
+  const sayHere = () => {
+    notify(db, { i: shared.instanceId, s: 'here' }).catch((err: unknown) => logger?.debug({ err }, 'could not say this instance is here'));
+  };
+  sayHere();
+  const heartbeat = setInterval(sayHere, PRESENCE_HEARTBEAT_MS);
+  heartbeat.unref();
 
   /** The context of one executor: the pool (outer), or a transaction with its end hooks. */
   function contextOf(exec: PgExecutor, tx: TxState | null, commitBatch = false): PgContext {
@@ -131,6 +172,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       db: exec,
       inTransaction: tx !== null,
       commitBatch,
+      rotationAtCommit: commitBatch ? tx?.rotation ?? null : null,
       shared,
       atomically: (fn) => (tx ? fn(ctx) : runTransaction((inner) => fn(inner.ctx))),
       async rosterChanged() {
@@ -159,6 +201,28 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     webhooksWritten: boolean;
     ctx: PgContext;
     open: boolean;
+    /** A transaction's own state (not a savepoint's) while its rounds may check their rotation at the commit. */
+    rotation?: RotationCommits | null;
+  }
+
+  /** A transaction's RotationCommits, and how to tell its listeners how it ended. */
+  function rotationCommits(): { commits: RotationCommits; end: (committed: boolean) => void } {
+    const listeners: ((committed: boolean) => void)[] = [];
+    let outcome: boolean | null = null;
+    return {
+      commits: {
+        own: new Set(),
+        ended(listener) {
+          if (outcome === null) listeners.push(listener);
+          else listener(outcome);
+        },
+      },
+      end(committed) {
+        if (outcome !== null) return;
+        outcome = committed;
+        for (const listener of listeners.splice(0)) listener(committed);
+      },
+    };
   }
 
   /** One transaction on a pooled connection, run again on a deadlock, a serialization failure or a unique violation. */
@@ -173,17 +237,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         state.open = false;
       }
     }
+    // Once a first round's rotation was found moved at the commit, the runs after it check at once.
+    let rotationAtCommit = presence.alone();
     for (let attempt = 1; ; attempt++) {
-      const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true };
+      const rotation = rotationAtCommit ? rotationCommits() : null;
+      const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true, rotation: rotation?.commits ?? null };
+      let committed = false;
       try {
-        return await on.transaction(async (exec) => {
+        const result = await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state, true);
           if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
+        committed = true;
+        rotation?.end(true);
+        return result;
       } catch (err) {
         const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
         if (reason !== null) {
+          if (pgErrorCode(err) === PgErrorCode.ROTATION_MOVED) {
+            // Not a conflict to back off from: the next run reads the rotation under its lock.
+            logger?.debug({ attempt }, `transaction met ${reason}; running it again, checking the rotation at once`);
+            rotationAtCommit = false;
+            continue;
+          }
           logger?.warn({ err, attempt }, `transaction met ${reason}; running it again`);
           await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 10 * attempt));
           continue;
@@ -191,6 +268,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         throw err;
       } finally {
         state.open = false;
+        rotation?.end(committed);
         if (state.rosterWritten) shared.roster.settled();
         if (state.webhooksWritten) shared.webhooks.settled();
       }
@@ -270,6 +348,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       db,
       inTransaction: true,
       commitBatch: ctx.commitBatch,
+      rotationAtCommit: ctx.rotationAtCommit,
       shared,
       atomically: (fn) => {
         refuse();
@@ -324,6 +403,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
     close(): Promise<void> {
       closed ??= (async () => {
+        clearInterval(heartbeat);
         await listener.stop();
         await Promise.all([pool.end(), scheduledPool.end(), relaxedPool.end()]);
       })();
@@ -363,6 +443,7 @@ class SignalListener {
   constructor(
     private readonly url: string,
     private readonly shared: PgShared,
+    private readonly presence: Presence,
     private readonly onCluster: (signal: ClusterSignal) => void,
     private readonly logger: Logger | undefined,
   ) {}
@@ -403,6 +484,10 @@ class SignalListener {
     }
     if (parsed.s === 'webhooks') {
       this.shared.webhooks.invalidate();
+      return;
+    }
+    if (parsed.s === 'here') {
+      this.presence.heard();
       return;
     }
     this.onCluster(parsed.s);

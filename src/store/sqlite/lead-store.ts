@@ -228,6 +228,11 @@ export function createLeadStore(conn: SqliteConnection) {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
+    /** One writer at a time: a rotation is checked as the round is written (port.ts writeRound). */
+    checksRotationAtCommit(): boolean {
+      return false;
+    },
+
     /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
     writeRound(write: RoundWrite): WrittenRound | { moved: Rotation } {
       const { rotation } = write;
