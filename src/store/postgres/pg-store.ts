@@ -126,7 +126,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const names = new StatementNames();
   /** A pool of connections (one per lane) whose connections name their hot statements and batch at commit. */
   const lanePool = (max: number, config: pg.PoolConfig = {}): { pool: pg.Pool; db: PgExecutor } => {
-    const lane = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, ...config });
+    // Idle connections are kept (idleTimeoutMillis 0), not closed after 30 s: the pools grow in a burst
+    // (the benchmark's seeding) and, 30 s after, closed most of their connections at once. Those backends'
+    // exits stalled every lead in flight for 100-250 ms on the benchmark machine (one instance's speed to
+    // lead, at 18.8 s into each run of the measured phase, in four runs of four). The pools are small
+    // (DATABASE_POOL_SIZE and two lanes of SCHEDULED_POOL_SIZE), so what they keep open is bounded.
+    const lane = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 0, ...config });
     nameHotStatements(lane, names);
     batchAtCommit(lane);
     // A pooled connection that dies while idle (the server restarted) must not crash the process.
