@@ -169,14 +169,13 @@ export function createRoutingService(deps: {
     const round = (current?.round ?? 0) + 1;
     const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
     // This process's first rounds of one source take turns to plan: a round plans from the rotation the
-    // one before it planned (lastRotation), so within one instance none is refused. The turn ends once
-    // the plan is made, before the round is written: the store checks the rotation at the commit, after
-    // the round planned before (the ticket; RoundWrite), so rounds of one source are written and
-    // committed at once, and the source row is locked only while a commit runs.
+    // one before it planned (lastRotation), so within one instance none is refused. Where the store checks
+    // the rotation at the commit (PostgreSQL, one instance: RoundWrite's ticket), the turn ends once the
+    // plan is made, so a source's rounds are written and committed at once and its row is locked only
+    // while a COMMIT runs. Where it checks as the round is written (SQLite; several instances; a
+    // transaction run again after a refusal), the turn ends once the round is written, under the source
+    // row's lock: the next round then plans from a rotation that cannot be refused.
     let release = firstRound ? await sourceTurn(source.id) : null;
-    // Checked as it is written (SQLite; or PostgreSQL running a transaction again after a refusal), the
-    // round holds the turn until it is written, under the source row's lock: the next round then plans
-    // from a rotation that cannot be refused, and only one of this process's writes waits on the lock.
     const endsTurnEarly = release !== null && await tx.leads.checksRotationAtCommit();
     const endTurn = () => {
       release?.();
