@@ -62,26 +62,40 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/**
+ * A first round of a new lead planned from no rotation to `agentId` (ticket 1, after none), its transaction
+ * held open once written: `whileOpen` runs then; the round as written comes back once it has committed.
+ */
+async function roundHeldOpen(store: PostgresStore, sourceId: number, agentId: number, whileOpen: () => Promise<void>) {
+  const written = gate();
+  const commit = gate();
+  const done = store.transaction(async (tx) => {
+    const w = await round(tx, sourceId, agentId, rotation(null), rotation(agentId), { mine: 1, after: null });
+    written.open();
+    await commit.wait;
+    return w;
+  });
+  await written.wait;
+  try {
+    await whileOpen();
+  } finally {
+    commit.open();
+  }
+  return done;
+}
+
 describe.skipIf(!available)('first rounds checking their rotation at the commit (PostgreSQL)', () => {
   it('the round is written without the source row\'s lock, which is taken, and the rotation moved, only by the COMMIT', async () => {
     const { store, url } = await open();
     const { sourceId, agentIds } = await fixture(store, 2);
     const [a1] = agentIds as [number];
-    const written = gate();
-    const commit = gate();
-    const done = store.transaction(async (tx) => {
-      const w = await round(tx, sourceId, a1, rotation(null), rotation(a1), { mine: 1, after: null });
-      written.open();
-      await commit.wait;
-      return w;
+    const done = await roundHeldOpen(store, sourceId, a1, async () => {
+      // Another connection locks the source row at once (NOWAIT): nothing holds it while the round's
+      // transaction is open. The rotation is still as it was.
+      expect(await sourceRowFree(url, sourceId)).toBe(true);
+      expect(await store.leads.readRotation(sourceId)).toEqual(rotation(null));
     });
-    await written.wait;
-    // Another connection locks the source row at once (NOWAIT): nothing holds it while the round's
-    // transaction is open. The rotation is still as it was.
-    expect(await sourceRowFree(url, sourceId)).toBe(true);
-    expect(await store.leads.readRotation(sourceId)).toEqual(rotation(null));
-    commit.open();
-    expect('moved' in await done).toBe(false);
+    expect('moved' in done).toBe(false);
     expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a1));
   });
 
@@ -217,18 +231,10 @@ describe.skipIf(!available)('first rounds checking their rotation at the commit 
       if (checks) await new Promise((r) => setTimeout(r, 20));
     }
     expect(checks).toBe(false);
-    const written = gate();
-    const commit = gate();
-    const done = store.transaction(async (tx) => {
-      const w = await round(tx, sourceId, a1, rotation(null), rotation(a1), { mine: 1, after: null });
-      written.open();
-      await commit.wait;
-      return w;
+    const done = await roundHeldOpen(store, sourceId, a1, async () => {
+      expect(await sourceRowFree(url, sourceId)).toBe(false);
     });
-    await written.wait;
-    expect(await sourceRowFree(url, sourceId)).toBe(false);
-    commit.open();
-    expect('moved' in await done).toBe(false);
+    expect('moved' in done).toBe(false);
     expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a1));
   });
 
