@@ -255,7 +255,6 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
         committed = true;
-        rotation?.end(true);
         return result;
       } catch (err) {
         const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
@@ -273,6 +272,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         throw err;
       } finally {
         state.open = false;
+        // The rounds planned after this transaction's learn how it ended (before a retry begins).
         rotation?.end(committed);
         if (state.rosterWritten) shared.roster.settled();
         if (state.webhooksWritten) shared.webhooks.settled();
