@@ -1,7 +1,8 @@
 // On PostgreSQL a first round with a rotation ticket (port.ts RoundWrite) is written at once and its
 // source's rotation is checked with the COMMIT (lead-store.ts rotationCheck): the source row is locked
-// only while the COMMIT runs, a round planned after another commits only after that one did, and a
-// round whose rotation moved is refused at the commit and run again, checking at once.
+// only while the COMMIT runs, a round planned after another commits only after that one did (waiting for
+// it inside PostgreSQL, on its ticket's lock), and a round whose rotation moved is refused at the commit
+// and run again, checking at once.
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Rotation, RotationTicket, StoreTx } from '../../src/store/port.js';
@@ -37,6 +38,18 @@ async function sourceRowFree(url: string, sourceId: number): Promise<boolean> {
     return true;
   } catch {
     return false;
+  } finally {
+    await other.end();
+  }
+}
+
+/** How many backends wait for an advisory lock now (a rotation check waiting for the round before it). */
+async function ticketLockWaits(url: string): Promise<number> {
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  try {
+    const { rows } = await other.query<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    return Number(rows[0]?.n);
   } finally {
     await other.end();
   }
@@ -139,8 +152,8 @@ describe.skipIf(!available)('first rounds checking their rotation at the commit 
     expect(await leadCount(store)).toBe(2);
   });
 
-  it('a round planned after another one (its ticket) sends its COMMIT only once that one has committed, and is not refused', async () => {
-    const { store } = await open();
+  it('a round planned after another one (its ticket) commits only once that one has, waiting inside PostgreSQL, and is not refused', async () => {
+    const { store, url } = await open();
     const { sourceId, agentIds } = await fixture(store, 3);
     const [a1, a2] = agentIds as [number, number];
     const firstWritten = gate();
@@ -168,8 +181,9 @@ describe.skipIf(!available)('first rounds checking their rotation at the commit 
       return w;
     });
     await new Promise((r) => setTimeout(r, 100));
-    // The second's COMMIT waits for the first's outcome.
+    // The second's COMMIT has gone: its check waits in PostgreSQL for the first's ticket lock.
     expect(order).toEqual(['second asks to commit']);
+    expect(await ticketLockWaits(url)).toBe(1);
     firstCommit.open();
     await Promise.all([first, second]);
     expect(order).toEqual(['second asks to commit', 'first asks to commit', 'first committed', 'second committed']);

@@ -18,8 +18,9 @@
 //   the others, just before the COMMIT: a first round's check of its source's rotation, whose row lock
 //   is then held only while the COMMIT runs (lead-store.ts, writeRound).
 // - A COMMIT may have to wait for something first (waitBeforeCommit: the round planned before a first
-//   round has to have committed). It is sent once that is settled; refused, it is not sent at all and
-//   the caller's COMMIT rejects with the refusal (drizzle then rolls the transaction back).
+//   round has to hold its ticket's lock, lead-store.ts rotationCheck). It is sent once that is settled;
+//   refused, it is not sent at all and the caller's COMMIT rejects with the refusal (drizzle then rolls
+//   the transaction back).
 //
 // The BEGIN is written into the statement's messages by the connection itself (its parse and bind, the
 // calls node-postgres's Query makes to write them), so it rides with whichever statement that connection

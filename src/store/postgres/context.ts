@@ -163,10 +163,16 @@ export interface RotationCommits {
 /** State shared by every context of one store. */
 export interface PgShared {
   /**
-   * Per rotation ticket of a round whose transaction has not ended: whether it commits. The round
-   * planned after it sends its COMMIT only once this is known (lead-store.ts, writeRound).
+   * Per rotation ticket of a round whose transaction has not ended: settles once the round holds its
+   * ticket's lock in PostgreSQL (its statement has been answered) or its transaction has ended. The round
+   * planned after it sends its COMMIT only then (lead-store.ts, rotationCheck).
    */
-  readonly rotationOutcomes: Map<number, Promise<boolean>>;
+  readonly rotationTickets: Map<number, Promise<void>>;
+  /**
+   * The first key of this store's ticket locks (pg_advisory_xact_lock(class, ticket)): random, so that
+   * another process's tickets, numbered from 1 as well, are other locks.
+   */
+  readonly ticketLockClass: number;
   readonly roster: RosterCache;
   /** The webhook list (webhook-store.ts). */
   readonly webhooks: ListenedCache<readonly WebhookRow[]>;

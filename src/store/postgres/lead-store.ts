@@ -72,33 +72,43 @@ export function createLeadStore(ctx: PgContext): LeadStore {
    * PostgreSQL: no round trip and no turn of this process's event loop comes in between.
    *
    * This process plans its next round of the source from this one's `next` as soon as this one is
-   * planned. Its check would be refused whenever it ran before this one's had committed, and their
-   * COMMITs go on different connections, in whatever order PostgreSQL's backends get to them. So a
-   * round's COMMIT waits (waitBeforeCommit) until the transaction of the round it was planned after has
-   * ended: committed, it is sent; not committed, this one is refused without being sent (it was planned
-   * from a rotation that never was). A round planned after another of its own transaction does not wait.
+   * planned, so that round's check must run after this one's transaction has ended, and their COMMITs go
+   * on different connections, in whatever order PostgreSQL's backends get to them. The order is kept in
+   * PostgreSQL: each round's statement takes a lock of its own ticket (pg_advisory_xact_lock(class,
+   * ticket), held to its transaction's end), and the check of the round planned after it first waits for
+   * that lock. Committed, the check finds the rotation where that round left it and passes; rolled back,
+   * it finds the rotation where it was and refuses (LR001), so a round planned from a rotation that never
+   * was is run again. The next COMMIT can then be sent as soon as this round's statement has been
+   * answered (the lock is held), not only once this round's COMMIT has: a burst of one source's leads has
+   * its COMMITs in flight together, each waiting inside PostgreSQL for the one before, instead of one round
+   * trip and one turn of this process's event loop each. (Waiting here for each COMMIT's answer, one
+   * source's commits queued behind one another whenever a COMMIT took 10 ms on a busy machine: 200-300 ms
+   * stalls in the speed benchmark.) Both waits are PostgreSQL locks, which its deadlock detector sees.
    *
-   * The wait is in this process, where PostgreSQL's deadlock detector cannot see it: were the round before
-   * ever to wait inside PostgreSQL for a lock this transaction holds, neither would end. Nothing on the
-   * routing path takes such a lock (a first round writes only new rows, and a lead sent again waits for its
-   * first copy before planning: findLeadByExternalId), but the wait gives up after GATE_TIMEOUT_MS anyway:
-   * this one is then refused, rolls back, and runs again, checking its rotation at once.
+   * The wait for the statement's answer is in this process: were that statement ever to wait inside
+   * PostgreSQL for a lock this transaction holds, neither would end. Nothing on the routing path takes
+   * such a lock (a first round writes only new rows, and a lead sent again waits for its first copy
+   * before planning: findLeadByExternalId), but the wait gives up after GATE_TIMEOUT_MS anyway: this
+   * round is then refused, rolls back, and runs again, checking at once.
    */
-  function rotationCheck(rotation: NonNullable<RoundWrite['rotation']>, before: Promise<boolean> | null): void {
+  function rotationCheck(rotation: NonNullable<RoundWrite['rotation']>, after: number, before: Promise<void> | null): void {
     const client = clientOf(db) as pg.PoolClient;
     const { sourceId, read, next } = rotation;
+    const int = (n: number | null) => (n === null ? 'NULL' : String(Math.trunc(n)));
     if (before) {
       const until = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), GATE_TIMEOUT_MS);
         timer.unref();
-        void before.then((committed) => {
+        void before.then(() => {
           clearTimeout(timer);
-          resolve(committed);
+          resolve(true);
         });
       });
       waitBeforeCommit(client, until, () => new RotationMovedError(sourceId));
+      // Its own statement: under READ COMMITTED the check after it then reads with a snapshot taken
+      // once the round before has ended.
+      sendWithCommit(client, `SELECT pg_advisory_xact_lock_shared(${int(ctx.shared.ticketLockClass)}, ${int(after)})`, undefined, true);
     }
-    const int = (n: number | null) => (n === null ? 'NULL' : String(Math.trunc(n)));
     const text = (t: string | null) => (t === null ? 'NULL' : client.escapeLiteral(t));
     sendWithCommit(client, `WITH l AS (SELECT id, rr_last_agent_id, rr_credits FROM lead_sources WHERE id = ${int(sourceId)} FOR NO KEY UPDATE),
       u AS (UPDATE lead_sources s SET rr_last_agent_id = ${int(next.anchor)}::int, rr_credits = ${text(next.credits)}::text
@@ -109,20 +119,23 @@ export function createLeadStore(ctx: PgContext): LeadStore {
   }
 
   /**
-   * A round checked at the commit (rotationCheck): what its COMMIT waits for (the outcome of the round
-   * whose `next` it was planned from, unless that one is of this transaction or has ended), and its own
-   * outcome published for the round planned after it: whether its transaction commits. Called before the
-   * round's statement is sent, so that the next round, planned as soon as this one was, finds it.
+   * A round checked at the commit (rotationCheck): what its COMMIT waits for (the round whose `next` it
+   * was planned from to hold its ticket's lock, unless that round is of this transaction or has ended),
+   * and its own ticket published for the round planned after it, settled by `held` once this round's
+   * statement has been answered, or by its transaction's end. Called before the round's statement is
+   * sent, so that the next round, planned as soon as this one was, finds it.
    */
-  function awaitAndPublish(ticket: RotationTicket, commits: RotationCommits): Promise<boolean> | null {
-    const outcomes = ctx.shared.rotationOutcomes;
-    const before = ticket.after === null || commits.own.has(ticket.after) ? null : outcomes.get(ticket.after) ?? null;
+  function publishTicket(ticket: RotationTicket, commits: RotationCommits): { before: Promise<void> | null; held: () => void } {
+    const tickets = ctx.shared.rotationTickets;
+    const before = ticket.after === null || commits.own.has(ticket.after) ? null : tickets.get(ticket.after) ?? null;
     commits.own.add(ticket.mine);
-    outcomes.set(ticket.mine, new Promise((resolve) => commits.ended((committed) => {
-      resolve(committed);
-      outcomes.delete(ticket.mine);
-    })));
-    return before;
+    let held = () => {};
+    tickets.set(ticket.mine, new Promise<void>((resolve) => { held = resolve; }));
+    commits.ended(() => {
+      held();
+      tickets.delete(ticket.mine);
+    });
+    return { before, held };
   }
 
   /** Locks the rows of these leads, in id order (the order every multi-lead lock takes). */
@@ -364,20 +377,23 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // again after a refusal does.
       const commits = ctx.rotationAtCommit;
       const ticket = rotation?.ticket !== undefined && commits ? rotation.ticket : null;
-      const before = ticket && commits ? awaitAndPublish(ticket, commits) : null;
+      const published = ticket && commits ? publishTicket(ticket, commits) : null;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
       // commit, then reading the row as that round left it: READ COMMITTED locks the newest version), and
       // the UPDATE compares w_lock's values, not its own, with what the round was planned from: the
       // UPDATE's own WHERE would be checked against the statement's snapshot, taken before that commit
       // (the newest version is rechecked only for rows the snapshot's version already matched). Refused,
       // the statement returns the rotation as it is, still locked: a round planned again from it passes.
+      // Checked at the commit, the round's statement takes its ticket's lock (rotationCheck).
       const ok = rotation && !ticket
         ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
           w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
             FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
               AND l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
             RETURNING 1)`
-        : sql`w_ok AS (SELECT 1)`;
+        : ticket
+          ? sql`w_ok AS (SELECT 1 FROM pg_advisory_xact_lock(${ctx.shared.ticketLockClass}::int, ${ticket.mine}::int))`
+          : sql`w_ok AS (SELECT 1)`;
       const moved = rotation && !ticket
         ? sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
             WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
@@ -403,7 +419,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // with or without a rotation), whatever the number of offers and events, and so named prepared
       // statements (statement-names.ts). Ids follow the rows' order (ORDER BY): the transaction's
       // earlier events (g 0), the lead's own (g 1), then each offer's OFFERED (g 2).
-      const { rows } = await db.execute<{ kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
+      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
           SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
         w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
@@ -427,6 +443,12 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         UNION ALL SELECT 'ok', NULL FROM w_ok
         ${newLead}
         ${moved}`);
+      let rows: { kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }[];
+      try {
+        ({ rows } = await statement);
+      } finally {
+        published?.held();
+      }
       if (!rows.some((r) => r.kind === 'ok')) {
         const now = rows.find((r) => r.kind === 'moved');
         if (!now?.row) throw new Error(`lead source ${rotation?.sourceId} vanished inside a routing transaction`);
@@ -440,7 +462,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         else if (r.kind === 'l') written = leadFromRow(JSON.parse(r.row as string) as Record<string, unknown>);
       }
       if (!written) throw new Error('a new lead\'s insert returned nothing');
-      if (rotation && ticket) rotationCheck(rotation, before);
+      if (rotation && ticket) rotationCheck(rotation, ticket.after ?? 0, published?.before ?? null);
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
       return { lead: written, ...made };

@@ -147,7 +147,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const { pool: relaxedPool, db: relaxedDb } = lanePool(SCHEDULED_POOL_SIZE, { options: '-c synchronous_commit=off' });
 
   const shared: PgShared = {
-    roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex'), rotationOutcomes: new Map(),
+    roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex'), rotationTickets: new Map(),
+    ticketLockClass: randomBytes(4).readInt32BE(0),
   };
   const clusterListeners: ((signal: ClusterSignal) => void)[] = [];
   const presence = new Presence(options.presenceGraceMs ?? PRESENCE_HEARTBEAT_MS + 1000, () => shared.roster.listening);
