@@ -82,7 +82,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
    * answered (the lock is held), not only once this round's COMMIT has: a burst of one source's leads has
    * its COMMITs in flight together, each waiting inside PostgreSQL for the one before, instead of one round
    * trip and one turn of this process's event loop each. (Waiting here for each COMMIT's answer, one
-   * source's commits queued behind one another whenever a COMMIT took 10 ms on a busy machine: 200-300 ms
+   * source's commits queued behind one another whenever a COMMIT took 10 ms on a busy machine: 60-340 ms
    * stalls in the speed benchmark.) Both waits are PostgreSQL locks, which its deadlock detector sees.
    *
    * The wait for the statement's answer is in this process: were that statement ever to wait inside
