@@ -156,8 +156,8 @@ export class ListenedCache<T> {
 export interface RotationCommits {
   /** The rotation tickets (RoundWrite) of this transaction's rounds. */
   readonly own: Set<number>;
-  /** Tells `listener`, once, whether the transaction committed: after its COMMIT's answer, or its end. */
-  ended(listener: (committed: boolean) => void): void;
+  /** Tells `listener`, once, that the transaction has ended (committed or not). */
+  ended(listener: () => void): void;
 }
 
 /** State shared by every context of one store. */
@@ -225,13 +225,14 @@ export const PgErrorCode = {
 
 /**
  * A first round's COMMIT was not sent: the round was planned from the rotation a round planned before it
- * would leave, and that round's transaction did not commit. It carries ROTATION_MOVED, so the store runs
- * the transaction again (pg-store.ts retryReason), as when the check at the commit refuses it.
+ * would leave, and that round's statement was not answered in time for this one's check to wait for it
+ * (lead-store.ts rotationCheck). It carries ROTATION_MOVED, so the store runs the transaction again
+ * (pg-store.ts retryReason), as when the check at the commit refuses it.
  */
 export class RotationMovedError extends Error {
   readonly code = PgErrorCode.ROTATION_MOVED;
   constructor(sourceId: number) {
-    super(`lead source ${sourceId}'s rotation was planned from a round that did not commit`);
+    super(`lead source ${sourceId}'s rotation was planned from a round whose statement was not answered in time`);
   }
 }
 

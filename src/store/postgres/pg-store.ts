@@ -211,22 +211,21 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     rotation?: RotationCommits | null;
   }
 
-  /** A transaction's RotationCommits, and how to tell its listeners how it ended. */
-  function rotationCommits(): { commits: RotationCommits; end: (committed: boolean) => void } {
-    const listeners: ((committed: boolean) => void)[] = [];
-    let outcome: boolean | null = null;
+  /** A transaction's RotationCommits, and how to tell its listeners it has ended. */
+  function rotationCommits(): { commits: RotationCommits; end: () => void } {
+    const listeners: (() => void)[] = [];
+    let over = false;
     return {
       commits: {
         own: new Set(),
         ended(listener) {
-          if (outcome === null) listeners.push(listener);
-          else listener(outcome);
+          if (over) listener();
+          else listeners.push(listener);
         },
       },
-      end(committed) {
-        if (outcome !== null) return;
-        outcome = committed;
-        for (const listener of listeners.splice(0)) listener(committed);
+      end() {
+        over = true;
+        for (const listener of listeners.splice(0)) listener();
       },
     };
   }
@@ -248,15 +247,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     for (let attempt = 1; ; attempt++) {
       const rotation = rotationAtCommit ? rotationCommits() : null;
       const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true, rotation: rotation?.commits ?? null };
-      let committed = false;
       try {
-        const result = await on.transaction(async (exec) => {
+        return await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state, true);
           if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
-        committed = true;
-        return result;
       } catch (err) {
         const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
         if (reason !== null) {
@@ -273,8 +269,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         throw err;
       } finally {
         state.open = false;
-        // The rounds planned after this transaction's learn how it ended (before a retry begins).
-        rotation?.end(committed);
+        // The rounds planned after this transaction's stop waiting for its statements (before a retry begins).
+        rotation?.end();
         if (state.rosterWritten) shared.roster.settled();
         if (state.webhooksWritten) shared.webhooks.settled();
       }
