@@ -90,7 +90,7 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     while (latencies.length < count && performance.now() < deadline) await sleep(20);
     for (const s of sockets) s.close();
     const traceFile = args.str('speed-trace', '');
-    if (traceFile) writeFileSync(`${traceFile}.${target.store}${n}.json`, JSON.stringify(trace));
+    if (traceFile) writeFileSync(`${traceFile}.${target.store}${n}.json`, JSON.stringify({ epoch: performance.timeOrigin + measuredFrom, trace }));
 
     const lead = summary(latencies);
     const base = summary(baseline);

@@ -95,7 +95,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger(config.logLevel);
   const store: Store = config.database.kind === 'postgres'
     ? await openPostgresStore(config.database.url, { poolSize: config.databasePoolSize, logger: logger.child({ component: 'postgres' }) })
-    : openSqliteStore(config.database.path, { synchronous: config.sqliteSynchronous });
+    : openSqliteStore(config.database.path, {
+      synchronous: config.sqliteSynchronous,
+      onCheckpointError: (message) => logger.error({ component: 'sqlite' }, message),
+    });
   // On a shared database every instance reads the database server's clock (aligned-clock.ts).
   const aligned = !options.clock && store.cluster ? await alignedClock(() => store.databaseNow(), logger) : null;
   const clock = options.clock ?? aligned ?? systemClock;

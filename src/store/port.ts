@@ -568,7 +568,14 @@ export interface TransactionOptions {
    * On PostgreSQL such transactions run on connections of their own whose commits never wait for the
    * WAL flush (pg-store.ts), off the request pool as the 'scheduled' lane is. Default 'full'.
    */
-  durability?: 'full' | 'relaxed';
+  /**
+   * 'deferred': committed at once, durable a moment later. SQLite commits it without its fsync and
+   * Store.durable() syncs the WAL off the event loop (sqlite/wal-sync.ts); what it wrote is visible
+   * (and may be announced) from the COMMIT, and survives a crash of the process from then on, a power
+   * cut once durable() has resolved. Acknowledge such a change to whoever sent it only after that.
+   * PostgreSQL: the same as 'full' (its COMMIT waits for its WAL flush).
+   */
+  durability?: 'full' | 'relaxed' | 'deferred';
   /**
    * A name: transactions given the same one run one at a time, across every instance sharing the
    * database (PostgreSQL: an advisory transaction lock taken first; SQLite has one writer anyway).
@@ -601,6 +608,12 @@ export interface Store extends Stores {
    * (the rejection passes on). Everything inside goes through `tx`.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Resolves once every transaction committed before the call with durability 'deferred' survives a
+   * power cut (at once on PostgreSQL, whose commits are durable when made); rejects when the disk
+   * refuses (the fsync failed).
+   */
+  durable(): Promise<void>;
   /** One trivial round trip (for /healthz): rejects when the database cannot answer. */
   ping(): Promise<void>;
   /** The database server's clock (ms since the epoch): the one clock instances sharing it agree on. */

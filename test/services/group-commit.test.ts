@@ -99,6 +99,36 @@ describe('group commit of submitted leads', () => {
     expect(states).toEqual(['ACCEPTED', 'TAKEN', 'TAKEN']);
   });
 
+  it('a lead is announced at its commit and answered once the commit is on disk', async () => {
+    const { database, services, source } = await build();
+    const heard: string[] = [];
+    services.leadChanges.onCommitted((c) => heard.push(...c.offers.map((o) => o.lead.firstName ?? '')));
+    // Holds the store's durable() (the WAL's fsync, off the event loop) until released.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const durable = database.durable.bind(database);
+    let syncedAt = 0;
+    database.durable = async () => {
+      await held;
+      await durable();
+      syncedAt = database.walSync.fsyncs;
+    };
+    const before = database.walSync.fsyncs;
+    let answered = false;
+    const submit = services.routing.submitLead({ sourceId: source, firstName: 'Quick' }, ADMIN).then((r) => { answered = true; return r; });
+    // Committed (without its fsync) and announced: the agent hears of it before the disk has it.
+    while (heard.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(['Quick']);
+    expect(count(database, 'leads')).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    release();
+    const { lead } = await submit;
+    expect(lead.firstName).toBe('Quick');
+    // Answered after one fsync of the WAL, run by durable().
+    expect(syncedAt - before).toBe(1);
+  });
+
   it('a lead submitted in a later turn gets a commit of its own', async () => {
     const { services, source } = await build();
     const before = services.leadChanges.stats.commits;

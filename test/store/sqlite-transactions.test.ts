@@ -130,3 +130,58 @@ describe('SQLite transactions of the store port', () => {
     expect(synchronous()).toBe(2);
   });
 });
+
+describe('deferred durability on SQLite (wal-sync.ts)', () => {
+  const synchronous = () => store.sqlite.pragma('synchronous', { simple: true });
+  const addLead = (name: string) => store.transaction(async (t) => {
+    expect(synchronous()).toBe(1);
+    await t.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: name });
+  }, { durability: 'deferred' });
+
+  it('a deferred commit skips its fsync; durable() syncs the WAL once for the commits made before it', async () => {
+    await addLead('One');
+    await addLead('Two');
+    expect(synchronous()).toBe(2);
+    expect(count('leads')).toBe(2);
+    const before = store.walSync.fsyncs;
+    await Promise.all([store.durable(), store.durable()]);
+    expect(store.walSync.fsyncs - before).toBe(1);
+    // Nothing deferred since: nothing to sync. A full commit syncs itself and is not counted.
+    await store.durable();
+    await store.transaction((t) => t.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Full' }));
+    await store.durable();
+    expect(store.walSync.fsyncs - before).toBe(1);
+  });
+
+  it('a commit made while the WAL is being synced waits for the next sync', async () => {
+    await addLead('First');
+    const first = store.durable();
+    await addLead('During');
+    const second = store.durable();
+    const before = store.walSync.fsyncs;
+    await Promise.all([first, second]);
+    expect(store.walSync.fsyncs - before).toBe(2);
+  });
+
+  it('a rolled-back deferred transaction leaves nothing to sync', async () => {
+    await expect(store.transaction(async (t) => {
+      await t.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: 'Gone' });
+      throw rolledBack;
+    }, { durability: 'deferred' })).rejects.toBe(rolledBack);
+    expect(synchronous()).toBe(2);
+    const before = store.walSync.fsyncs;
+    await store.durable();
+    expect(store.walSync.fsyncs).toBe(before);
+  });
+
+  it('an in-memory database has no WAL to sync', async () => {
+    const memory = openSqliteStore(':memory:');
+    try {
+      await memory.transaction((t) => t.identity.insertUser({ name: 'M', email: 'm@example.com', role: 'AGENT', handle: 'm' }), { durability: 'deferred' });
+      await memory.durable();
+      expect(memory.walSync.fsyncs).toBe(0);
+    } finally {
+      await memory.close();
+    }
+  });
+});

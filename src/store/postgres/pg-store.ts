@@ -391,6 +391,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return runTransaction((state) => fn(new TxStores(state)), options);
     }
 
+    /** A COMMIT here returns once its WAL is flushed: every commit is durable when made. */
+    durable(): Promise<void> {
+      return Promise.resolve();
+    }
+
     async ping(): Promise<void> {
       await pool.query('SELECT 1');
     }

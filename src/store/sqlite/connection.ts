@@ -11,6 +11,7 @@ import type { TransactionOptions } from '../port.js';
 import type { Db } from './database.js';
 import { ConnectionLock } from './connection-lock.js';
 import { relaxFsync } from './relaxed-sync.js';
+import type { WalSync } from './wal-sync.js';
 
 /** Where a facade's calls go: the lock (outside any transaction) or one open transaction or savepoint. */
 export interface Gate {
@@ -71,7 +72,7 @@ export class SqliteConnection {
   private endHooks: (() => void)[] = [];
   private asyncTransactionOpen = false;
 
-  constructor(readonly client: Database.Database, readonly db: Db) {
+  constructor(readonly client: Database.Database, readonly db: Db, readonly walSync: WalSync) {
     this.begin = client.prepare('BEGIN');
     this.commit = client.prepare('COMMIT');
     this.rollback = client.prepare('ROLLBACK');
@@ -79,23 +80,24 @@ export class SqliteConnection {
 
   /**
    * Runs `fn` in a transaction, holding the connection until it settles: COMMIT when it resolves,
-   * ROLLBACK when it (or the commit) fails. Relaxed durability: the commit is made without an fsync
-   * of its own (relaxed-sync.ts).
+   * ROLLBACK when it (or the commit) fails. Relaxed and deferred durability: the commit is made
+   * without an fsync of its own (relaxed-sync.ts); a deferred one is counted for walSync.durable().
    */
   transaction<T>(fn: (scope: TxScope) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.lock.hold(() => (options.durability === 'relaxed' ? this.runRelaxed(fn) : this.run(fn)));
+    const durability = options.durability ?? 'full';
+    return this.lock.hold(() => (durability === 'full' ? this.run(fn) : this.runRelaxed(fn, durability === 'deferred')));
   }
 
-  private async runRelaxed<T>(fn: (scope: TxScope) => Promise<T>): Promise<T> {
+  private async runRelaxed<T>(fn: (scope: TxScope) => Promise<T>, deferred: boolean): Promise<T> {
     const restore = relaxFsync(this.client);
     try {
-      return await this.run(fn);
+      return await this.run(fn, deferred);
     } finally {
       restore();
     }
   }
 
-  private async run<T>(fn: (scope: TxScope) => Promise<T>): Promise<T> {
+  private async run<T>(fn: (scope: TxScope) => Promise<T>, deferred = false): Promise<T> {
     this.begin.run();
     this.asyncTransactionOpen = true;
     const scope = new TxScope(0);
@@ -104,6 +106,7 @@ export class SqliteConnection {
       if (scope.child) throw new Error('a transaction ended while a savepoint of it was still open');
       scope.open = false;
       this.commit.run();
+      if (deferred) this.walSync.committed();
       return result;
     } catch (err) {
       if (this.client.inTransaction) this.rollback.run();

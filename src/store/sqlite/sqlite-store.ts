@@ -8,6 +8,7 @@ import type {
   OrgStore, SourceStore, StatsReader, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
 } from '../port.js';
 import { facadeOf } from './async-facade.js';
+import { Checkpointer } from './checkpointer.js';
 import { SqliteConnection, type Gate, type TxScope } from './connection.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { createIdentityStore } from './identity-store.js';
@@ -21,6 +22,7 @@ import { createOrgStore } from './org-store.js';
 import { createMaintenanceStore } from './maintenance-store.js';
 import { createSourceStore } from './source-store.js';
 import { createStatusStore } from './status-store.js';
+import { WalSync } from './wal-sync.js';
 import { createWebhookStore } from './webhook-store.js';
 
 /** The SQLite store, with its connection for tests and tools that read the tables directly. */
@@ -28,6 +30,8 @@ export interface SqliteStore extends Store {
   readonly dialect: 'sqlite';
   readonly sqlite: Database.Database;
   readonly db: Db;
+  /** The deferred commits' fsync (wal-sync.ts). */
+  readonly walSync: WalSync;
 }
 
 /** The reader's figures as promises, each call through `gate`. */
@@ -42,9 +46,14 @@ function promisedReader(reader: SyncStatsReader, gate: Gate): StatsReader {
 }
 
 /** Opens (creating and migrating as needed) the SQLite database at `path`, or ':memory:'. */
-export function openSqliteStore(path: string, options: OpenOptions = {}): SqliteStore {
+export function openSqliteStore(path: string, options: OpenOptions & { onCheckpointError?: (message: string) => void } = {}): SqliteStore {
   const handle = openDatabase(path, options);
-  const conn = new SqliteConnection(handle.sqlite, handle.db);
+  // A file's WAL is checkpointed in a thread of its own (checkpointer.ts); an in-memory database has none.
+  const checkpointer = handle.sqlite.memory ? null : new Checkpointer(handle.sqlite, options.onCheckpointError);
+  // Nothing to sync for an in-memory database, nor where the operator chose NORMAL for every commit.
+  const walPath = handle.sqlite.memory || options.synchronous === 'NORMAL' ? null : `${handle.sqlite.name}-wal`;
+  const walSync = new WalSync(walPath);
+  const conn = new SqliteConnection(handle.sqlite, handle.db, walSync);
   const { db } = handle;
   const stats = createLeadStatsStore(db);
   // Each store's facade class, made once; instances are made per gate (the lock, or a transaction).
@@ -125,6 +134,7 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
     readonly cluster = null;
     readonly sqlite = handle.sqlite;
     readonly db = db;
+    readonly walSync = walSync;
     private closed: Promise<void> | null = null;
 
     constructor() {
@@ -142,6 +152,10 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
       return conn.transaction((scope) => fn(new SqliteTx(scope)), options);
     }
 
+    durable(): Promise<void> {
+      return walSync.durable();
+    }
+
     ping(): Promise<void> {
       return conn.lock.run(() => {
         ping.get();
@@ -155,7 +169,11 @@ export function openSqliteStore(path: string, options: OpenOptions = {}): Sqlite
 
     /** After the transaction in progress, if any: its COMMIT must not meet a closed connection. */
     close(): Promise<void> {
-      this.closed ??= conn.lock.hold(async () => handle.close());
+      this.closed ??= conn.lock.hold(async () => {
+        await walSync.close();
+        await checkpointer?.stop();
+        handle.close();
+      });
       return this.closed;
     }
   }
