@@ -10,7 +10,11 @@
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
-//             --speed-trace=<path> (writes <path>.<store><instances>.json: [ms into the run, latency ms] per lead)
+//             --speed-trace=<path> (writes <path>.<store><instances>.json: { epoch, trace }, `trace` holding
+//             [ms into the run, latency ms] per lead and `epoch` the run's start in ms since 1970, to line
+//             slow leads up with what the server logged)
+// Environment: BENCH_PRELOAD=<module> starts every server child with `--import <module>` too (a probe
+// of one's own, such as one logging event-loop stalls with their times; none is kept in the repo).
 //   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1
 //   live:     --live-agents=10000 --live-targets=1000
 //   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8

@@ -70,6 +70,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const port = await freePort();
   // Started as `npm start` starts it (src/server/node-options.ts).
   const nodeArgs = [...SERVER_NODE_OPTIONS, '--import', 'tsx'];
+  // A diagnostic probe of one's own in the server (run.ts: BENCH_PRELOAD).
   if (process.env.BENCH_PRELOAD) nodeArgs.push('--import', process.env.BENCH_PRELOAD);
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
