@@ -151,6 +151,15 @@ interface Applied<T> {
  */
 const DEFERRED: TransactionOptions = { durability: 'deferred' };
 
+/** How a change of its own runs (LeadChanges.run). */
+export interface ChangeOptions extends TransactionOptions {
+  /**
+   * Nobody is answered for this change (a deadline pass of the scheduler): it resolves at the commit,
+   * without waiting for the disk. A later acknowledged change's sync covers it as well.
+   */
+  background?: boolean;
+}
+
 /** Most changes one group commit takes: bounds how long one commit holds the connection. */
 const MAX_GROUP = 64;
 
@@ -296,12 +305,13 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   }
 
   /** A change in a transaction of its own (the `run` below). */
-  async function runAlone<T>(fn: ChangeFn<T>, options?: TransactionOptions): Promise<T> {
-    const done = await store.transaction((tx) => apply(tx, fn), { ...DEFERRED, ...options });
+  async function runAlone<T>(fn: ChangeFn<T>, options: ChangeOptions = {}): Promise<T> {
+    const { background, ...transaction } = options;
+    const done = await store.transaction((tx) => apply(tx, fn), { ...DEFERRED, ...transaction });
     stats.commits++;
     stats.changes++;
     await announce(done);
-    await store.durable();
+    if (!background) await store.durable();
     return done.result;
   }
 
@@ -335,8 +345,9 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     /**
      * Runs `fn` in a transaction of its own, followed in it by the in-transaction listeners, then
      * announces what it changed. `now` is read once, so every row the transaction writes carries the
-     * same time. Resolves with `fn`'s result after the commit; rejects with what `fn` threw (rolled back).
-     * `options` go to the store's transaction (the deadline scheduler's lane, say).
+     * same time. Resolves with `fn`'s result once the commit is on disk (at the commit for a
+     * `background` change); rejects with what `fn` threw (rolled back). The other `options` go to the
+     * store's transaction (the deadline scheduler's lane, say).
      */
     run: runAlone,
 

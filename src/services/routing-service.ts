@@ -478,6 +478,7 @@ export function createRoutingService(deps: {
      * never holds the loop (and every other lead's deadline) for long.
      */
     async processDueDeadlines(): Promise<{ processed: number; more: boolean }> {
+      // `background`: a pass answers nobody, so the next one need not wait for the disk (lead-changes.ts).
       const processed = await inTransaction(async (changes, now) => {
         const rows = await changes.tx.leads.expireDueOffers(now, EXPIRY_BATCH);
         for (const offer of rows) changes.offerChanged('EXPIRED', offer);
@@ -486,7 +487,7 @@ export function createRoutingService(deps: {
         if (rows.length > 0) await recordMissedOffers(rows.map((o) => o.agentId), changes, now);
         await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now);
         return rows.length;
-      }, { lane: 'scheduled' });
+      }, { lane: 'scheduled', background: true });
       // Contact deadlines in a transaction of their own (a lead whose owner never reached the client),
       // once one may be due (contactsDueFrom).
       let reclaimed = 0;
@@ -496,7 +497,7 @@ export function createRoutingService(deps: {
           const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
           for (const lead of claimed) await reclaim(lead, changes, now);
           return claimed.length;
-        }, { lane: 'scheduled' });
+        }, { lane: 'scheduled', background: true });
         // A batch short of full left none due; one set meanwhile stays known.
         if (reclaimed < RECLAIM_BATCH && contactsLowered === lowered) contactsDueFrom = null;
       }

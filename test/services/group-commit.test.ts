@@ -30,13 +30,14 @@ async function build() {
   const file = join(dir, 'db.sqlite');
   const database = openSqliteStore(file);
   const config = loadConfig({ DATABASE_URL: file, LOG_LEVEL: 'silent' });
-  const services = await createServices({ store: database, clock: new ManualClock(), bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
+  const clock = new ManualClock();
+  const services = await createServices({ store: database, clock, bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
   const office = (await services.users.createOffice('North')).id;
   const agents = [];
   for (let i = 0; i < 3; i++) agents.push((await services.users.createUser({ name: `A${i}`, email: `a${i}@example.com`, role: 'AGENT', officeIds: [office] })).id);
   const source = (await services.sources.createLeadSource({ name: 'Portal', raceAgentCount: 1, acceptanceWindowSeconds: 60 })).id;
   world = { dir, database, services };
-  return { database, services, agents, source };
+  return { database, services, agents, source, clock };
 }
 
 const count = (database: SqliteStore, table: string): number =>
@@ -127,6 +128,22 @@ describe('group commit of submitted leads', () => {
     expect(lead.firstName).toBe('Quick');
     // Answered after one fsync of the WAL, run by durable().
     expect(syncedAt - before).toBe(1);
+  });
+
+  it('a deadline pass answers nobody: it goes on at its commit, without waiting for the disk', async () => {
+    const { database, services, source, clock } = await build();
+    await services.deadlines.stop();
+    await services.routing.submitLead({ sourceId: source, firstName: 'Late' }, ADMIN);
+    await clock.advance(61_000);
+    let durableCalls = 0;
+    database.durable = () => {
+      durableCalls++;
+      return new Promise<void>(() => {});
+    };
+    // Resolves although durable() never would: the expiry and the lead's next round are committed.
+    await expect(services.routing.processDueDeadlines()).resolves.toMatchObject({ processed: 1 });
+    expect(durableCalls).toBe(0);
+    expect(database.sqlite.prepare("SELECT count(*) AS n FROM offers WHERE state = 'EXPIRED'").get()).toEqual({ n: 1 });
   });
 
   it('a lead submitted in a later turn gets a commit of its own', async () => {
