@@ -175,8 +175,10 @@ describe.skipIf(!available)('the Redis event bus', () => {
       const r = reader(b, 'offers:10');
       // Let the subscription open (its SUBSCRIBE waits in the offline queue), and b's reconnect backoff
       // grow (ioredis waits 50 ms more after each failed try): a fresh client then publishes before b
-      // is back. With 20 ms, on a slower machine (a PVM guest), b came back first in three tries of three.
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // is back. With 20 ms, on a slower machine (a PVM guest), b came back first in three tries of
+      // three; with 400 ms (b then retrying every ~200 ms, start() polling every 50 ms), on a faster
+      // machine, in five of five in one CI rehearsal. 2 s leaves b waiting ~400 ms between tries.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       await redis.start();
       const raw = new Redis(redis.url);
       let s = 0;
