@@ -567,8 +567,7 @@ export interface TransactionOptions {
    * that a retry redoes (the outbox's claims and outcomes), never for a lead, an offer or an event.
    * On PostgreSQL such transactions run on connections of their own whose commits never wait for the
    * WAL flush (pg-store.ts), off the request pool as the 'scheduled' lane is. Default 'full'.
-   */
-  /**
+   *
    * 'deferred': committed at once, durable a moment later. SQLite commits it without its fsync and
    * Store.durable() syncs the WAL off the event loop (sqlite/wal-sync.ts); what it wrote is visible
    * (and may be announced) from the COMMIT, and survives a crash of the process from then on, a power
