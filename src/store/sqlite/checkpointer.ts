@@ -25,7 +25,7 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(private readonly client: Database.Database, onError: (message: string) => void = () => {}) {
+  constructor(client: Database.Database, onError: (message: string) => void = () => {}) {
     this.worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
       workerData: { path: client.name, intervalMs: CHECKPOINT_INTERVAL_MS },
       // No TypeScript loader, nor the server's flags: the worker is plain JavaScript.

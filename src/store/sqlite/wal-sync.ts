@@ -24,7 +24,7 @@ export class WalSync {
   /** Commits counted so far (committed()), and how many of them are known to be on disk. */
   private made = 0;
   private synced = 0;
-  /** The fsync running now, and the count of commits it covers. */
+  /** The fsync running now (sync() records which commits it covers). */
   private running: Promise<void> | null = null;
   private fd: Promise<number> | null = null;
   /** How many fsyncs of the WAL have run (for the tests: commits made together share one). */
