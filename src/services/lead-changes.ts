@@ -148,6 +148,8 @@ interface Applied<T> {
  * offer pushed to the agent) as soon as it is committed, and acknowledged to its caller once
  * Store.durable() says it is on disk. On SQLite the fsync thus runs off the event loop, shared by the
  * commits made meanwhile; a slow one (100-400 ms on a busy virtual disk) delays answers, not offers.
+ * On PostgreSQL the COMMIT does not wait for the WAL flush, and one flush barrier covers the commits
+ * made meanwhile (postgres/flush-barrier.ts).
  */
 const DEFERRED: TransactionOptions = { durability: 'deferred' };
 

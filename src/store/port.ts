@@ -572,7 +572,9 @@ export interface TransactionOptions {
    * Store.durable() syncs the WAL off the event loop (sqlite/wal-sync.ts); what it wrote is visible
    * (and may be announced) from the COMMIT, and survives a crash of the process from then on, a power
    * cut once durable() has resolved. Acknowledge such a change to whoever sent it only after that.
-   * PostgreSQL: the same as 'full' (its COMMIT waits for its WAL flush).
+   * PostgreSQL commits it with synchronous_commit off, and Store.durable() commits a barrier that
+   * waits for the WAL flush (postgres/flush-barrier.ts); there a crash of PostgreSQL itself can lose
+   * what durable() has not covered yet.
    */
   durability?: 'full' | 'relaxed' | 'deferred';
   /**
@@ -609,8 +611,8 @@ export interface Store extends Stores {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Resolves once every transaction committed before the call with durability 'deferred' survives a
-   * power cut (at once on PostgreSQL, whose commits are durable when made); rejects when the disk
-   * refuses (the fsync failed).
+   * power cut; rejects when that cannot be made sure of (SQLite: the fsync failed; PostgreSQL: the
+   * barrier's commit failed).
    */
   durable(): Promise<void>;
   /** One trivial round trip (for /healthz): rejects when the database cannot answer. */

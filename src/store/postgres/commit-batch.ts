@@ -21,6 +21,10 @@
 //   round has to hold its ticket's lock, lead-store.ts rotationCheck). It is sent once that is settled;
 //   refused, it is not sent at all and the caller's COMMIT rejects with the refusal (drizzle then rolls
 //   the transaction back).
+// - A transaction marked commitWithoutFlush (durability 'deferred') gets
+//   "set local synchronous_commit to off" just before its COMMIT, in the same round trip: its COMMIT
+//   returns without waiting for the WAL flush (flush-barrier.ts waits for it later, off the offer's
+//   path). A transaction that sends nothing sends nothing for it either.
 //
 // The BEGIN is written into the statement's messages by the connection itself (its parse and bind, the
 // calls node-postgres's Query makes to write them), so it rides with whichever statement that connection
@@ -36,6 +40,10 @@ const PENDING = Symbol('leadrace.sendWithCommit');
 const GATES = Symbol('leadrace.waitBeforeCommit');
 /** A BEGIN asked for and not sent yet: the connection's next statement carries it. */
 const OWED = Symbol('leadrace.beginOwed');
+/** The open transaction commits without waiting for the WAL flush (commitWithoutFlush). */
+const NO_FLUSH = Symbol('leadrace.commitWithoutFlush');
+/** What a COMMIT of a transaction marked NO_FLUSH sends first. */
+const NO_FLUSH_STATEMENT = 'set local synchronous_commit to off';
 
 /** A statement waiting for the COMMIT, and who is told its result once the COMMIT has answered. */
 interface Waiting {
@@ -54,6 +62,7 @@ interface Batching {
   [PENDING]?: Waiting[];
   [GATES]?: Gate[];
   [OWED]?: boolean;
+  [NO_FLUSH]?: boolean;
 }
 
 /**
@@ -74,6 +83,15 @@ export function sendWithCommit(client: pg.PoolClient, statement: string, answere
 export function waitBeforeCommit(client: pg.PoolClient, until: Promise<boolean>, refusal: () => Error): void {
   const c = client as unknown as Batching;
   (c[GATES] ??= []).push({ until, refusal });
+}
+
+/**
+ * The open transaction on `client` commits without waiting for its WAL to be flushed to disk
+ * (synchronous_commit off for this transaction alone): visible to everyone at once, durable once the
+ * WAL is flushed, which a later commit that waits for its flush does for every commit before it.
+ */
+export function commitWithoutFlush(client: pg.PoolClient): void {
+  (client as unknown as Batching)[NO_FLUSH] = true;
 }
 
 /** The statements waiting for the COMMIT on `c`, in the order they run, and none left waiting. */
@@ -195,11 +213,14 @@ export function batchAtCommit(pool: pg.Pool): void {
       }
       if (text === 'commit') {
         const waiting = takeWaiting(c);
+        const noFlush = c[NO_FLUSH] === true;
+        c[NO_FLUSH] = false;
+        if (noFlush) waiting.unshift({ statement: NO_FLUSH_STATEMENT });
         const statements = waiting.map((w) => w.statement).join(';\n');
         if (c[OWED]) {
           // Nothing was sent in this transaction but what waits for the COMMIT (if anything).
           c[OWED] = false;
-          if (waiting.length === 0) return answer(rest, notSent('COMMIT'));
+          if (waiting.length === (noFlush ? 1 : 0)) return answer(rest, notSent('COMMIT'));
           return commitWith(inner, `begin;\n${statements};\ncommit`, waiting, 1, rest);
         }
         // A simple query (no parameters): several statements in one round trip.
@@ -209,6 +230,7 @@ export function batchAtCommit(pool: pg.Pool): void {
       if (text === 'rollback') {
         c[PENDING] = [];
         c[GATES] = [];
+        c[NO_FLUSH] = false;
         if (c[OWED]) {
           c[OWED] = false;
           return answer(rest, notSent('ROLLBACK'));
@@ -249,5 +271,6 @@ export function batchAtCommit(pool: pg.Pool): void {
     c[PENDING] = [];
     c[GATES] = [];
     c[OWED] = false;
+    c[NO_FLUSH] = false;
   });
 }

@@ -5,7 +5,9 @@
 // Transactions are plain READ COMMITTED transactions on a pooled connection. There is no group
 // commit here: concurrent changes run in concurrent transactions, and PostgreSQL itself shares WAL
 // flushes between commits that arrive together. Savepoints exist (StoreTx.savepoint) but the hot
-// path does not open them (a savepoint is a subtransaction; see services/lead-changes.ts).
+// path does not open them (a savepoint is a subtransaction; see services/lead-changes.ts). A deferred
+// transaction (TransactionOptions.durability) commits without waiting for its WAL flush, and
+// durable() waits for one flush barrier covering it and every other before it (flush-barrier.ts).
 //
 // Locks are taken in one order everywhere so that two instances never deadlock on the routing path:
 // a lead row first, then its offers, then its source's rotation (lead-store.ts). A transaction that
@@ -20,7 +22,9 @@ import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
   MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
 } from '../port.js';
-import { batchAtCommit } from './commit-batch.js';
+import { batchAtCommit, commitWithoutFlush } from './commit-batch.js';
+import { FlushBarrier } from './flush-barrier.js';
+import { clientOf } from './prebuilt.js';
 import { nameHotStatements, StatementNames } from './statement-names.js';
 import { ListenedCache, PgErrorCode, pgErrorCode, RosterCache, SIGNAL_CHANNEL, type PgContext, type PgExecutor, type PgShared, type RotationCommits } from './context.js';
 import { MIGRATION_LOCK_KEY, migratePostgres } from './migrate.js';
@@ -51,6 +55,8 @@ export interface PostgresStore extends Store {
   readonly dialect: 'postgres';
   readonly pool: pg.Pool;
   readonly db: PgExecutor;
+  /** The deferred commits' flush (flush-barrier.ts). */
+  readonly flushBarrier: FlushBarrier;
 }
 
 /** How often each instance says it is there (Presence), on SIGNAL_CHANNEL. */
@@ -145,6 +151,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // Relaxed transactions (TransactionOptions.durability: the outboxes' bookkeeping, one or two per
   // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
   const { pool: relaxedPool, db: relaxedDb } = lanePool(SCHEDULED_POOL_SIZE, { options: '-c synchronous_commit=off' });
+  // Deferred transactions commit without waiting for the WAL flush; durable() waits for it (flush-barrier.ts).
+  const flushBarrier = new FlushBarrier(url, (err) => logger?.warn({ err }, 'the flush barrier\'s idle PostgreSQL connection failed; the pool replaces it'));
 
   const shared: PgShared = {
     roster: new RosterCache(), webhooks: new ListenedCache(), instanceId: randomBytes(6).toString('hex'), rotationTickets: new Map(),
@@ -242,17 +250,22 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         state.open = false;
       }
     }
+    const deferred = options.durability === 'deferred';
     // Once a first round's rotation was found moved at the commit, the runs after it check at once.
     let rotationAtCommit = presence.alone();
     for (let attempt = 1; ; attempt++) {
       const rotation = rotationAtCommit ? rotationCommits() : null;
       const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true, rotation: rotation?.commits ?? null };
       try {
-        return await on.transaction(async (exec) => {
+        const result = await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state, true);
+          if (deferred) commitWithoutFlush(clientOf(exec as PgExecutor) as pg.PoolClient);
           if (options.exclusive) await exec.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`leadrace:${options.exclusive}`}))`);
           return fn(state);
         }, options.isolation ? { isolationLevel: options.isolation } : undefined);
+        // Counted once its COMMIT has returned: a barrier begun from now on covers it.
+        if (deferred) flushBarrier.committed();
+        return result;
       } catch (err) {
         const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
         if (reason !== null) {
@@ -382,6 +395,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     readonly pool = pool;
     readonly db = db;
     readonly cluster = cluster;
+    readonly flushBarrier = flushBarrier;
 
     constructor() {
       super(contextOf(db, null));
@@ -391,9 +405,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return runTransaction((state) => fn(new TxStores(state)), options);
     }
 
-    /** A COMMIT here returns once its WAL is flushed: every commit is durable when made. */
+    /** Deferred commits returned before their WAL flush; one barrier flushes them all (flush-barrier.ts). */
     durable(): Promise<void> {
-      return Promise.resolve();
+      return flushBarrier.durable();
     }
 
     async ping(): Promise<void> {
@@ -412,7 +426,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       closed ??= (async () => {
         clearInterval(heartbeat);
         await listener.stop();
-        await Promise.all([pool.end(), scheduledPool.end(), relaxedPool.end()]);
+        await Promise.all([pool.end(), scheduledPool.end(), relaxedPool.end(), flushBarrier.close()]);
       })();
       return closed;
     }

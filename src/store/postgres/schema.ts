@@ -13,6 +13,7 @@
 //   interleaving of two instances' accepts can record two winners.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   doublePrecision,
   index,
@@ -406,3 +407,13 @@ export const rollupPeriods = pgTable('rollup_periods', {
   spanDays: integer('span_days').notNull(),
   period: integer('period').notNull(),
 }, (t) => [primaryKey({ columns: [t.spanDays, t.period] })]);
+
+/**
+ * PostgreSQL only: what a flush barrier writes (flush-barrier.ts). A transaction that waits for its
+ * WAL flush must write WAL, so each barrier adds one to a row here. Instances pick a slot at random:
+ * at most 64 rows, whatever the instances' churn; two instances on one slot only queue their barriers.
+ */
+export const flushMarks = pgTable('flush_marks', {
+  slot: integer('slot').primaryKey(),
+  marks: bigint('marks', { mode: 'number' }).notNull(),
+});

@@ -8,63 +8,51 @@
 // its frames are written to the WAL (the OS has them: a crash of the process loses nothing) but not
 // synced. `durable()` then fsyncs the WAL on libuv's thread pool and resolves once every commit made
 // before the call is on disk: what FULL would have done at the COMMIT, now later and off the loop.
-// One fsync covers every commit made before it started (the WAL is one file, appended in order), so
-// commits that arrive while one runs share the next: group commit, as PostgreSQL does for its WAL.
-// An fsync of the WAL also covers the frames of earlier commits that skipped theirs, so a later FULL
-// commit (SQLite's own fsync) makes every deferred one before it durable too.
+// The counting and the one-sync-at-a-time are SyncBarrier's (../sync-barrier.ts, shared with
+// PostgreSQL): an fsync of the WAL covers every commit made before it started, and commits that
+// arrive while one runs share the next. An fsync of the WAL also covers the frames of earlier commits
+// that skipped theirs, so a later FULL commit (SQLite's own fsync) makes every deferred one before it
+// durable too.
 import { close, fsync, open } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { SyncBarrier } from '../sync-barrier.js';
 
 const openAsync = promisify(open);
 const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
 
 export class WalSync {
-  /** Commits counted so far (committed()), and how many of them are known to be on disk. */
-  private made = 0;
-  private synced = 0;
-  /** The fsync running now (sync() records which commits it covers). */
-  private running: Promise<void> | null = null;
+  private readonly barrier = new SyncBarrier(() => this.sync());
   private fd: Promise<number> | null = null;
-  /** How many fsyncs of the WAL have run (for the tests: commits made together share one). */
-  fsyncs = 0;
 
   /** `walPath`: the database's `-wal` file; null (an in-memory database, or NORMAL by the operator's choice): nothing to wait for. */
   constructor(private readonly walPath: string | null) {}
 
+  /** How many fsyncs of the WAL have run (for the tests: commits made together share one). */
+  get fsyncs(): number {
+    return this.barrier.syncs;
+  }
+
   /** Counts a commit made with synchronous=NORMAL; durable() waits for it from now on. */
   committed(): void {
-    if (this.walPath !== null) this.made++;
+    if (this.walPath !== null) this.barrier.committed();
   }
 
   /** Resolves once every commit counted before this call is on disk; rejects when the fsync fails. */
-  async durable(): Promise<void> {
-    const target = this.made;
-    while (this.synced < target) {
-      if (this.running) {
-        await this.running;
-        continue;
-      }
-      this.running = this.sync();
-      try {
-        await this.running;
-      } finally {
-        this.running = null;
-      }
-    }
+  durable(): Promise<void> {
+    return this.barrier.durable();
   }
 
   /** Waits for an fsync in progress, then closes the file. */
   async close(): Promise<void> {
-    await this.running?.catch(() => {});
+    await this.barrier.idle();
     const fd = this.fd;
     this.fd = null;
     if (fd) await closeAsync(await fd).catch(() => {});
   }
 
   private async sync(): Promise<void> {
-    const covers = this.made;
     this.fd ??= this.openWal();
     let fd: number;
     try {
@@ -74,10 +62,7 @@ export class WalSync {
       throw err;
     }
     await fsyncAsync(fd);
-    this.fsyncs++;
-    this.synced = Math.max(this.synced, covers);
   }
-
   /**
    * The WAL, opened once. It exists by the first commit and is never deleted while this connection
    * is open (SQLite deletes it when the last connection closes). Its directory is synced once too,
