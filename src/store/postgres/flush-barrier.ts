@@ -57,6 +57,11 @@ export class FlushBarrier {
     await this.pool.end();
   }
 
+  /**
+   * Not tried again when it fails: a connection lost with it may mean PostgreSQL crashed, and a
+   * barrier on the restarted server would succeed while the commits it was to cover were lost with
+   * the crash. Their callers are told the error instead (their commits may or may not have survived).
+   */
   private async flush(): Promise<void> {
     await this.pool.query({
       name: 'leadrace_flush_barrier',
