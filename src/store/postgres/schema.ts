@@ -11,6 +11,7 @@
 // - Booleans are booleans; the referral fee is double precision (SQLite's REAL).
 // - The race: at most one ACCEPTED offer per lead, enforced by a partial unique index, so that no
 //   interleaving of two instances' accepts can record two winners.
+// - One table only PostgreSQL has: flush_marks, which the flush barrier writes (flush-barrier.ts).
 import { sql } from 'drizzle-orm';
 import {
   bigint,
