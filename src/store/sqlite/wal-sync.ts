@@ -63,6 +63,7 @@ export class WalSync {
     }
     await fsyncAsync(fd);
   }
+
   /**
    * The WAL, opened once. It exists by the first commit and is never deleted while this connection
    * is open (SQLite deletes it when the last connection closes). Its directory is synced once too,
