@@ -96,7 +96,10 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
           printTable(r.figures);
           process.stdout.write(`(the machine over this run: busy ${machine.busyPercent}% of its CPU time; taken by the hypervisor, steal, ${machine.stealPercent}%; `
             + `by other processes on the machine ${machine.others.percentOfCore}% of a core on average, ${machine.others.peakPercentOfCore}% in their busiest half second`
-            + `${machine.others.peakCommand ? ` (mostly ${machine.others.peakCommand})` : ''})\n`);
+            + `${machine.others.peakCommand ? ` (mostly ${machine.others.peakCommand})` : ''}; `
+            + `by the kernel's memory-management threads ${machine.others.memoryThreads.percentOfCore}% of a core, `
+            + `${machine.others.memoryThreads.peakPercentOfCore}% in their busiest half second`
+            + `${machine.others.memoryThreads.peakCommand ? ` (mostly ${machine.others.memoryThreads.peakCommand})` : ''})\n`);
         } catch (err) {
           // One failed setup must not hide the others' figures.
           process.stderr.write(`[${name} on ${setup.label}] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -154,6 +157,9 @@ function combine(results: Map<string, Map<string, { figures: Figure[]; detail: o
         // And how much other services on the machine took at their busiest (a broker's periodic burst).
         rowOf(`${bench}|others`, `${bench}: other processes' CPU, busiest half second (% of a core)`, null)
           .cells.set(setup.id, { value: machine.others.peakPercentOfCore, unit: '%', baseline: null, pass: null });
+        // And the kernel's memory-management threads (kdamond's passes: the PostgreSQL runs' slow leads).
+        rowOf(`${bench}|memory-threads`, `${bench}: kernel memory-management threads' CPU (% of a core)`, null)
+          .cells.set(setup.id, { value: machine.others.memoryThreads.percentOfCore, unit: '%', baseline: null, pass: null });
       }
     }
   }

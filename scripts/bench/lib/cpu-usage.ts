@@ -102,6 +102,12 @@ export interface OtherProcesses {
   /** Their busiest window (OTHERS_WINDOW_MS) as a share of one core, and the command that took most of it. */
   peakPercentOfCore: number;
   peakCommand: string | null;
+  /**
+   * The kernel's memory-management threads (kdamond, kswapd, kcompactd, khugepaged), which the figures
+   * above leave out with every kernel thread: the same averages, and the thread that took most of their
+   * busiest window.
+   */
+  memoryThreads: { percentOfCore: number; peakPercentOfCore: number; peakCommand: string | null };
 }
 
 /** The watcher, run in a worker thread of its own (other-processes.mjs says why). */
