@@ -121,6 +121,8 @@ export class DeliveryWorker {
      * another instance may write rows (or die holding their lease) without this one hearing of it.
      */
     private readonly pollMs: number | null = null,
+    /** The text a message is sent with: its body with its offer's link filled in (action-links.ts). */
+    private readonly bodyOf: (row: NotificationRow) => string = (row) => row.body,
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
       kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null, reservations: new Set(),
@@ -426,7 +428,7 @@ export class DeliveryWorker {
       abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
     });
     const sending = Promise.race([
-      (async () => lane.channel.send({ to: row.to, subject: row.subject, body: row.body }, abort.signal))(),
+      (async () => lane.channel.send({ to: row.to, subject: row.subject, body: this.bodyOf(row) }, abort.signal))(),
       aborted,
     ]);
     const done = new Promise<void>((written) => {

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
-import type { ActionLinks } from '../services/action-links.js';
+import { ACTION_LINK_SLOT, fillActionLinks, type ActionLinks } from '../services/action-links.js';
 import type { Store, StoreTx } from '../store/port.js';
 import type { LeadRow, NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
@@ -39,7 +39,12 @@ export function createNotifications(deps: NotificationDeps) {
     email: smtp ?? createLogChannel('email', logger),
     sms: config.sms ? createSmsChannel(config.sms) : createLogChannel('sms', logger),
   };
-  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt, deps.pollMs ?? null);
+  /** A row as it is sent and shown: its offer's link filled in (the outbox stores none). */
+  const withLinks = (row: NotificationRow): NotificationRow => {
+    const body = fillActionLinks(actionLinks, row);
+    return body === row.body ? row : { ...row, body };
+  };
+  const worker = new DeliveryWorker(clock, store, channels, logger, deps.onAttempt, deps.pollMs ?? null, (row) => fillActionLinks(actionLinks, row));
 
   /** The lead events an agent is sent a message about (besides offers), and whom to send it to. */
   const messaged = (changes: CommittedChanges): EventMessage[] => changes.leadEvents.flatMap(({ event, lead }): EventMessage[] => {
@@ -73,7 +78,7 @@ export function createNotifications(deps: NotificationDeps) {
       if (!agent) continue;
       const messages = composeMessages({
         type, offer, lead, sourceName: await sourceName(lead.sourceId), agent, assignedByAdmin: cause === 'ASSIGNED_BY_ADMIN',
-        actionUrl: actionLinks.url(offer.id, agent.id), now,
+        actionUrl: ACTION_LINK_SLOT, now,
       });
       for (const m of messages) {
         rows.push({
@@ -144,7 +149,7 @@ export function createNotifications(deps: NotificationDeps) {
     writeOutbox,
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
-    ofLead: (leadId: number): Promise<NotificationRow[]> => store.notifications.ofLead(leadId),
+    ofLead: async (leadId: number): Promise<NotificationRow[]> => (await store.notifications.ofLead(leadId)).map(withLinks),
     /** Messages not yet sent, per channel (the outbox backlog). */
     pendingByChannel: (): Promise<Record<NotificationChannel, number>> => store.notifications.pendingByChannel(),
     /** Resumes deliveries left PENDING by a previous run, then sends new ones as they come. */

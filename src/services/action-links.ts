@@ -6,6 +6,22 @@ import type { OrgStore } from '../store/port.js';
 
 const MAC_BYTES = 16; // 128 bits: unguessable, short enough for an SMS.
 
+/**
+ * Where an offer's link goes in an outbox row's body. The outbox stores no signed link: a message is
+ * composed before its offer has an id (on PostgreSQL a first round's messages are written by the
+ * round's own statement, which gives the offer its id), and the row's offer and user name the link,
+ * so it is filled in when the message is sent or read (fillActionLinks). A database reader then finds
+ * no working links either. The slot's control characters never come out of lead-text.ts, which turns
+ * every control character of what a lead wrote into a space, so a lead cannot write a slot of its own.
+ */
+export const ACTION_LINK_SLOT = '\u001aoffer-link\u001a';
+
+/** `body` with every ACTION_LINK_SLOT made the link of the row's offer for its user. */
+export function fillActionLinks(links: ActionLinks, row: { body: string; offerId: number | null; userId: number | null }): string {
+  if (row.offerId === null || row.userId === null || !row.body.includes(ACTION_LINK_SLOT)) return row.body;
+  return row.body.split(ACTION_LINK_SLOT).join(links.url(row.offerId, row.userId));
+}
+
 export interface ActionLinks {
   /** The path-safe code for an offer: `<offer36>.<agent36>.<mac>`. */
   code(offerId: number, agentId: number): string;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_LINK_SLOT } from '../../src/services/action-links.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { createContactableAgent, createOffice } from '../support/agents.js';
 import { createSource } from '../support/brokerage.js';
@@ -132,6 +133,28 @@ describe('offers reach agents by SMS and email', () => {
     // The contract's own operation reads the same rows.
     const contract = (await t.admin.Notifications({ leadId: lead.id })).notifications;
     expect(contract.map((n) => [n.channel, n.to, n.body])).toEqual(sent.map((n) => [n.channel, n.to, n.body]));
+
+    // The outbox stores no signed link: its rows hold the slot, filled in from the row's offer and user
+    // when sent and when read; the link sent is the offer's own.
+    const rows = await t.server.services.stores.notifications.ofLead(Number(lead.id));
+    expect(rows.map((r) => r.body.split(ACTION_LINK_SLOT).length - 1)).toEqual([1, 2]);
+    for (const r of rows) expect(r.body).not.toContain('https://leads.example.com/o/');
+    const [offer] = await t.server.services.stores.leads.offersOfLead(Number(lead.id));
+    const code = /\/o\/([\w.-]+)/.exec(text?.body ?? '')?.[1] ?? 'missing';
+    expect(t.server.services.actionLinks.verify(code)).toEqual({ offerId: offer?.id, agentId: Number(a.id) });
+  });
+
+  it('a lead cannot write a link slot of its own into a message: its control characters come out as spaces', async () => {
+    const o = await createOffice(t);
+    const agent = await createContactableAgent(t, { officeIds: [o] });
+    const source = await createSource(t, { name: `Slot ${o}`, officeIds: [o], raceAgentCount: 1 });
+    const { submitLead } = await t.admin.SubmitLead({ input: { sourceId: source.id, firstName: `Eve${ACTION_LINK_SLOT}`, message: `click ${ACTION_LINK_SLOT} now` } });
+    await idle();
+    const text = sms.find((m) => m.to === agent.phone);
+    // One link, the server's own; the lead's slot is text with spaces.
+    expect(text?.body.match(/https:\/\/leads\.example\.com\/o\//g)).toHaveLength(1);
+    expect(text?.body).toContain('Message: "click offer-link now"');
+    expect((await deliveries(submitLead.id)).map((n) => n.status)).toEqual(['SENT', 'SENT']);
   });
 
   it("the winner's confirmation carries the contact details; the other racers are told the lead was taken, without them", async () => {
