@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../src/events/event-bus.js';
+import { createActionLinks, fillActionLinks } from '../../src/services/action-links.js';
 import { TOKEN_REVOKED_REASON, WsCloseCode } from '../../src/server/ws-limits.js';
 import { CLUSTER_POLL_MS } from '../../src/services/services.js';
 import { killAllChildren } from '../support/child-server.js';
@@ -282,8 +283,8 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
         byId.get(o.agent_id)?.on(instance(i % INSTANCES)).AcceptOffer({ offerId: String(o.id) })));
 
       // Every outbox row is written (in the transactions that just committed).
-      const rows = () => cluster.query<{ id: number; to: string; body: string; status: string; attempts: number }>(
-        `SELECT id, "to", body, status, attempts FROM notifications WHERE channel = 'sms' AND lead_id = ANY($1::int[]) ORDER BY id`, [leadIds]);
+      const rows = () => cluster.query<{ id: number; to: string; body: string; status: string; attempts: number; offer_id: number | null; user_id: number | null }>(
+        `SELECT id, "to", body, status, attempts, offer_id, user_id FROM notifications WHERE channel = 'sms' AND lead_id = ANY($1::int[]) ORDER BY id`, [leadIds]);
       const written = (await rows()).length;
       // RECEIVED for each of 2 agents per lead; for each accepted lead, ACCEPTED and TAKEN as well.
       expect(written).toBeGreaterThanOrEqual(LEADS * 2);
@@ -297,11 +298,22 @@ describe.skipIf(!available)('several instances on one PostgreSQL and one Redis',
       const sent = await rows();
       expect(sent).toHaveLength(written);
       for (const r of sent) expect(r).toMatchObject({ status: 'SENT', attempts: 1 });
+      // A row stores its offer's link as a slot, filled in when sent from the row's offer and user under
+      // the cluster's one secret. Each instance here has its own origin (PUBLIC_URL), so links compare
+      // from their path on.
+      const [{ secret }] = await cluster.query<{ secret: string }>('SELECT action_link_secret AS secret FROM settings WHERE id = 1') as [{ secret: string }];
+      const links = createActionLinks(Buffer.from(secret, 'base64'), '');
       const key = (to: string, body: string) => `${to}\n${body}`;
       const expected = new Map<string, number>();
-      for (const r of sent) expected.set(key(r.to, r.body), (expected.get(key(r.to, r.body)) ?? 0) + 1);
+      for (const r of sent) {
+        const k = key(r.to, fillActionLinks(links, { body: r.body, offerId: r.offer_id, userId: r.user_id }));
+        expected.set(k, (expected.get(k) ?? 0) + 1);
+      }
       const got = new Map<string, number>();
-      for (const r of receivedHere()) got.set(key(r.to, r.body), (got.get(key(r.to, r.body)) ?? 0) + 1);
+      for (const r of receivedHere()) {
+        const k = key(r.to, r.body.replace(/http:\/\/(?:127\.0\.0\.1|localhost):\d+\/o\//g, '/o/'));
+        got.set(k, (got.get(k) ?? 0) + 1);
+      }
       expect(got).toEqual(expected);
     } finally {
       sms.holdIf = () => false;
