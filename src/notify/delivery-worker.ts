@@ -175,6 +175,11 @@ export class DeliveryWorker {
     for (const row of rows) if (!lane.inFlight.has(row.id)) this.send(lane, row);
   }
 
+  /** The rows `reservation` held slots for will not come (their round was not written): its slots are free at once. */
+  release(reservation: Reservation): void {
+    this.lanes.find((l) => l.kind === reservation.kind)?.reservations.delete(reservation);
+  }
+
   /** Slots the lane holds for reservations that have not lapsed (lapsed ones are dropped). */
   private held(lane: Lane, now: number): number {
     let n = 0;

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { CommittedChanges } from '../events/routing-events.js';
 import type { Config } from '../server/config.js';
 import { ACTION_LINK_SLOT, fillActionLinks, type ActionLinks } from '../services/action-links.js';
-import type { Store, StoreTx } from '../store/port.js';
+import type { DraftedRows, RoundDraft } from '../services/lead-changes.js';
+import type { RoundMessage, Store, StoreTx } from '../store/port.js';
 import type { LeadRow, NewNotification, NotificationChannel, NotificationRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 import type { Channels } from './channel.js';
@@ -103,28 +104,81 @@ export function createNotifications(deps: NotificationDeps) {
       }
     }
     if (rows.length === 0) return;
-    // Written already claimed by this process, as far as its lanes have room: after the commit the worker
-    // sends them without a claim of its own (a round trip and a locking UPDATE per message on PostgreSQL).
-    // The rest are written due, and the worker claims them as it claims any (onCommitted kicks their lane).
+    const reservations = reserve(rows, now, (channel) => changes.messageChannels?.add(channel));
+    // The transaction's last write: with its COMMIT (one round trip fewer inside a source's rotation lock).
+    await tx.notifications.enqueueAtCommit(rows, reservations.length === 0 ? undefined : (written) => {
+      adoptions.set(changes, adopted(reservations, written));
+    });
+  }
+
+  /**
+   * Rows written already claimed by this process, as far as its lanes have room: after the commit the
+   * worker sends them without a claim of its own (a round trip and a locking UPDATE per message on
+   * PostgreSQL). The rest are written due, and the worker claims them as it claims any: their channels
+   * go to `due`, so that the commit kicks their lanes.
+   */
+  function reserve(rows: { channel: NotificationChannel; attempts?: number; nextAttemptAt?: Date | null }[], now: number, due: (channel: NotificationChannel) => void): Reservation[] {
     const lease = new Date(now + CLAIM_LEASE_MS);
     const reservations: Reservation[] = [];
     for (const channel of new Set(rows.map((r) => r.channel))) {
       const ofChannel = rows.filter((r) => r.channel === channel);
       const reservation = worker.reserve(channel, ofChannel.length);
       if (!reservation) {
-        changes.messageChannels?.add(channel);
+        due(channel);
         continue;
       }
       reservations.push(reservation);
       for (const row of ofChannel.slice(0, reservation.n)) Object.assign(row, { attempts: 1, nextAttemptAt: lease });
-      if (reservation.n < ofChannel.length) changes.messageChannels?.add(channel);
+      if (reservation.n < ofChannel.length) due(channel);
     }
-    // The transaction's last write: with its COMMIT (one round trip fewer inside a source's rotation lock).
-    await tx.notifications.enqueueAtCommit(rows, reservations.length === 0 ? undefined : (written) => {
-      adoptions.set(changes, reservations.map((r) => ({
-        reservation: r, rows: written.filter((w) => w.channel === r.kind && w.attempts === 1),
-      })));
-    });
+    return reservations;
+  }
+
+  /** The written rows each reservation holds slots for (those written claimed, attempt 1). */
+  const adopted = (reservations: readonly Reservation[], written: readonly NotificationRow[]) =>
+    reservations.map((r) => ({ reservation: r, rows: written.filter((w) => w.channel === r.kind && w.attempts === 1) }));
+
+  /**
+   * The drafter of writeOutbox (LeadChanges.draftRound): a new lead's first round's messages, composed
+   * before the round is written, which writes them with its offers. What writeOutbox would write for
+   * the round's RECEIVED offers; a new lead has no other event an agent is sent a message about.
+   */
+  async function draftRound(draft: RoundDraft, tx: StoreTx): Promise<DraftedRows> {
+    if (draft.offers.length === 0) return { messages: [] };
+    const now = clock.now();
+    const agents = new Map((await tx.identity.findUsers([...new Set(draft.offers.map((o) => o.agentId))])).map((u) => [u.id, u]));
+    const { lead } = draft;
+    const messages: RoundMessage[] = [];
+    for (const offer of draft.offers) {
+      const agent = agents.get(offer.agentId);
+      if (!agent) continue;
+      const composed = composeMessages({
+        type: 'RECEIVED', offer: { direct: offer.direct ?? false, offeredAt: offer.offeredAt, expiresAt: offer.expiresAt },
+        lead: { firstName: lead.firstName, lastName: lead.lastName ?? null, email: lead.email ?? null, phone: lead.phone ?? null, message: lead.message ?? null },
+        sourceName: draft.source.name, agent, actionUrl: ACTION_LINK_SLOT, now,
+      });
+      for (const m of composed) {
+        messages.push({
+          userId: agent.id, channel: m.channel, to: m.to, subject: m.subject, body: m.body,
+          status: 'PENDING', attempts: 0, nextAttemptAt: new Date(now), createdAt: new Date(now),
+        });
+      }
+    }
+    if (messages.length === 0) return { messages };
+    const due = new Set<NotificationChannel>();
+    const reservations = reserve(messages, now, (channel) => due.add(channel));
+    return {
+      messages,
+      dropped() {
+        for (const reservation of reservations) worker.release(reservation);
+      },
+      written(rows, changes) {
+        for (const channel of due) changes.messageChannels.add(channel);
+        if (reservations.length > 0) changes.afterCommit(() => {
+          for (const { reservation, rows: claimed } of adopted(reservations, rows)) worker.adopt(reservation, claimed);
+        });
+      },
+    };
   }
 
   /** Per committed change: the messages it wrote already claimed, and the slots held for them. */
@@ -147,6 +201,7 @@ export function createNotifications(deps: NotificationDeps) {
   return {
     channels,
     writeOutbox,
+    draftRound,
     onCommitted,
     /** Everything sent (or being sent) about a lead, oldest first. */
     ofLead: async (leadId: number): Promise<NotificationRow[]> => (await store.notifications.ofLead(leadId)).map(withLinks),

@@ -21,8 +21,8 @@
 // Measured in scripts/bench (the PostgreSQL intake figures in the README).
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
-import type { LeadStore, Rotation, Store, StoreTx, TransactionOptions } from '../store/port.js';
-import type { LeadEventRow, LeadRow, NewLeadEvent, NotificationChannel, OfferRow } from '../store/rows.js';
+import type { LeadStore, Rotation, RoundMessage, Store, StoreTx, TransactionOptions } from '../store/port.js';
+import type { LeadEventRow, LeadEventType, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationChannel, NotificationRow, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
 /** What one transaction changed, collected while it runs, and the transaction's stores. */
@@ -118,6 +118,59 @@ export class ChangeSet {
   rotationMoved(sourceId: number, rotation: Rotation): void {
     this.rotations.push({ sourceId, rotation });
   }
+
+  /**
+   * The in-transaction listeners' rows of this change were drafted before its last write and written by
+   * it (LeadChanges.draftRound): the listeners do not run for it again.
+   */
+  drafted = false;
+
+  /** Run once the change has committed, before its listeners are told (a drafted round's messages handed to the delivery worker). */
+  readonly committedHooks: (() => void)[] = [];
+
+  afterCommit(hook: () => void): void {
+    this.committedHooks.push(hook);
+  }
+}
+
+/**
+ * A new lead's first round, about to be written as its change's last write: what the in-transaction
+ * listeners would write for it, composed before it is written (RoundDrafter), so that the round's own
+ * statement writes it too (RoundWrite.messages) and, on PostgreSQL, the COMMIT can go with that
+ * statement: one round trip for the whole change instead of two.
+ */
+export interface RoundDraft {
+  lead: NewLead;
+  source: { id: number; name: string };
+  /** The round's offers, of its agents, in order. */
+  offers: readonly Omit<NewOffer, 'leadId'>[];
+  /** The types of the lead events the round writes. */
+  eventTypes: readonly LeadEventType[];
+  now: Date;
+}
+
+/** What one listener writes for a drafted round; `written` is told its messages as the round wrote them. */
+export interface DraftedRows {
+  messages: RoundMessage[];
+  written?: (rows: readonly NotificationRow[], changes: ChangeSet) => void;
+  /** The round was not written (its rotation moved, or its statement failed): nothing of the draft will come. */
+  dropped?: () => void;
+}
+
+/**
+ * An in-transaction listener's draft of its rows for a round not written yet (RoundDraft). Null: it
+ * cannot say before the round is written (a webhook wants these events, say), and every listener runs
+ * after the round as usual.
+ */
+export type RoundDrafter = (draft: RoundDraft, tx: StoreTx) => Promise<DraftedRows | null>;
+
+/** Every in-transaction listener's draft of a round, together (LeadChanges.draftRound). */
+export interface RoundDrafts {
+  messages: RoundMessage[];
+  /** Hands each listener its messages as written; marks the change drafted (ChangeSet.drafted). */
+  written(rows: readonly NotificationRow[], changes: ChangeSet): void;
+  /** Tells each listener the round was not written (DraftedRows.dropped). */
+  dropped(): void;
 }
 
 /** A change's body: reads and writes through `changes.tx`; `now` is the change's one time. */
@@ -175,6 +228,8 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   let flushScheduled = false;
   const listeners: ChangeListener[] = [];
   const inTransactionListeners: InTransactionListener[] = [];
+  /** Each in-transaction listener's drafter, or null for one that has none (draftRound then drafts nothing). */
+  const drafters: (RoundDrafter | null)[] = [];
   const deadlineListeners: ((at: number) => void)[] = [];
   const rotationListeners: ((sourceId: number, rotation: Rotation) => void)[] = [];
 
@@ -211,7 +266,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
    * savepoint. One that throws loses only its own rows (logged), never the change itself.
    */
   async function beforeCommit(changes: ChangeSet): Promise<CommittedChanges | null> {
-    if (inTransactionListeners.length === 0) return null;
+    if (inTransactionListeners.length === 0 || changes.drafted) return null;
     const described = await describe(changes, changes.tx.leads);
     if (!described) return null;
     if (!grouped) {
@@ -231,6 +286,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
 
   /** After commit: tells the scheduler of new deadlines and the listeners of the changes. */
   async function announce({ changes, described }: Applied<unknown>): Promise<void> {
+    for (const hook of changes.committedHooks) hook();
     for (const at of changes.deadlines) for (const listener of deadlineListeners) listener(at);
     for (const moved of changes.rotations) for (const listener of rotationListeners) listener(moved.sourceId, moved.rotation);
     if (listeners.length === 0) return;
@@ -330,8 +386,38 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
      * they will be committed). It may only write rows, through its `tx`; they commit with the change.
      * It must not announce anything: announcing is for onCommitted listeners.
      */
-    beforeCommit(listener: InTransactionListener): void {
+    beforeCommit(listener: InTransactionListener, drafter?: RoundDrafter): void {
       inTransactionListeners.push(listener);
+      drafters.push(drafter ?? null);
+    },
+
+    /**
+     * What every in-transaction listener would write for `draft`, a round about to be written as its
+     * change's last write; null when one of them cannot say (RoundDrafter). Drafters run in the order
+     * their listeners were registered and stop at the first that cannot.
+     */
+    async draftRound(draft: RoundDraft, tx: StoreTx): Promise<RoundDrafts | null> {
+      const parts: DraftedRows[] = [];
+      for (const drafter of drafters) {
+        const part = drafter ? await drafter(draft, tx) : null;
+        if (!part) return null;
+        parts.push(part);
+      }
+      return {
+        messages: parts.flatMap((p) => p.messages),
+        dropped() {
+          for (const part of parts) part.dropped?.();
+        },
+        written(rows, changes) {
+          changes.drafted = true;
+          // Rows come back in id order, which is the order they were given in (the messages' order).
+          let at = 0;
+          for (const part of parts) {
+            part.written?.(rows.slice(at, at + part.messages.length), changes);
+            at += part.messages.length;
+          }
+        },
+      };
     },
 
     /** Told, after the commit, of every source rotation a change moved (rotation-hints.ts). */

@@ -205,22 +205,38 @@ export function createRoutingService(deps: {
         // this one's `next` and set its own, which must not be undone.
         if (rotation) lastRotation.set(source.id, { rotation: rotation.next, ticket: rotation.ticket.mine });
         if (endsTurnEarly) endTurn();
+        const offers = plan.offered.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt }));
+        // The change's events not written yet go in the same statement, then the lead's own (then each offer's OFFERED).
+        const events = [...changes.unwrittenEvents()];
+        const ownEvents = [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])];
+        // A new lead's first round is its change's last write (submitLead returns once it is written): what
+        // the in-transaction listeners write for it is drafted now and written by the round's statement,
+        // and the store may commit with that statement (RoundWrite.commit).
+        const drafts = current === null ? await deps.changes.draftRound({
+          lead: fields, source, offers, now,
+          eventTypes: [...events.map((e) => e.type), ...ownEvents.map((e) => e.type), ...(offers.length > 0 ? ['OFFERED' as const] : [])],
+        }, tx) : null;
         const written = await tx.leads.writeRound({
           lead, round, at: now, decisions: plan.decisions, rotation,
           patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
-          offers: plan.offered.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt })),
-          // The change's events not written yet go in the same statement, then the lead's own (then each offer's OFFERED).
-          events: [...changes.unwrittenEvents()],
-          leadEvents: [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])],
+          offers, events, leadEvents: ownEvents,
+          ...(drafts ? { messages: drafts.messages, commit: true } : {}),
+        }).catch((err: unknown) => {
+          // Not written (a rotation found moved at the commit, LR001, is one such failure): the draft's
+          // delivery slots are free again at once rather than when their reservation lapses.
+          drafts?.dropped();
+          throw err;
         });
         if ('moved' in written) {
           // Another lead of the source took its turn since the rotation was read: nothing was written.
+          drafts?.dropped();
           if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
           read = written.moved;
           after = null;
           continue;
         }
         if (rotation) changes.rotationMoved(source.id, rotation.next);
+        drafts?.written(written.messages, changes);
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
         if (written.offers.length > 0) changes.deadlineAt(expiresAt.getTime());

@@ -61,11 +61,13 @@ export async function createServices(deps: ServiceDeps) {
   // every deadline and message itself.
   const pollMs = store.cluster && config.redisUrl ? CLUSTER_POLL_MS : null;
   const notifications = createNotifications({ store, actionLinks, clock, config, logger, onAttempt: metrics.deliveryAttempt, pollMs });
-  leadChanges.beforeCommit(notifications.writeOutbox);
-  leadChanges.onCommitted(notifications.onCommitted);
   // Webhooks: delivery rows written in the event's transaction, like the notification outbox.
   const webhooks = createWebhooks({ store, clock, logger, allowPrivateNetworks: config.webhookAllowPrivateNetworks, pollMs });
-  leadChanges.beforeCommit(webhooks.writeOutbox);
+  // Each listener with its drafter (LeadChanges.draftRound): webhooks' first, as the one that may say it
+  // cannot draft a round, before the notifications' draft has reserved delivery slots for nothing.
+  leadChanges.beforeCommit(webhooks.writeOutbox, webhooks.draftRound);
+  leadChanges.beforeCommit(notifications.writeOutbox, notifications.draftRound);
+  leadChanges.onCommitted(notifications.onCommitted);
   leadChanges.onCommitted(webhooks.onCommitted);
   // New leads reach the search index in batches after their commit (search-indexing.ts).
   const searchIndexing = createSearchIndexing({ list: store.leadList, logger });

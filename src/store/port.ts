@@ -75,13 +75,31 @@ export interface RoundWrite {
    * gets an OFFERED event, in offer order, at `at`.
    */
   leadEvents: Omit<NewLeadEvent, 'leadId'>[];
+  /**
+   * Outbox rows of the round's offers, composed before the round was written: each is written for the
+   * round's offer to its `userId`, with that offer's id and lead.
+   */
+  messages?: RoundMessage[];
+  /**
+   * Nothing more is written in this transaction after the round: a store may commit the transaction
+   * with it (PostgreSQL sends the COMMIT in the round's own round trip; SQLite ignores it). Committed so,
+   * the transaction's stores refuse every later statement, and its commit is answered at once. A
+   * rotation found moved then writes nothing and fails the transaction, which the store runs again
+   * (checking at once, where `moved` is returned as usual).
+   */
+  commit?: boolean;
 }
+
+/** An outbox row of a round's offer to `userId`, written by writeRound with the offer's id and lead. */
+export type RoundMessage = Omit<NewNotification, 'leadId' | 'offerId' | 'userId'> & { userId: number };
 
 /** A round as writeRound wrote it. */
 export interface WrittenRound {
   lead: LeadRow;
   offers: OfferRow[];
   events: LeadEventRow[];
+  /** The outbox rows of RoundWrite.messages, as written, in id order. */
+  messages: NotificationRow[];
 }
 
 /** A lead locked by lockLeadsWithPending, with what deciding its next round needs. */

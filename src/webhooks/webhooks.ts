@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { badInput, notFound } from '../domain/errors.js';
 import type { CommittedChanges, LeadChange } from '../events/routing-events.js';
+import type { DraftedRows, RoundDraft } from '../services/lead-changes.js';
 import type { Store, StoreTx } from '../store/port.js';
 import type { LeadEventType, NewWebhookDelivery, WebhookDeliveryRow, WebhookRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
@@ -86,6 +87,16 @@ export function createWebhooks(deps: WebhookDeps) {
     written = true;
   }
 
+  /**
+   * The drafter of writeOutbox (LeadChanges.draftRound): a round whose events no webhook wants needs no
+   * delivery, which can be said before it is written; one that some webhook wants needs the written
+   * events' ids and the lead's, so it cannot (null), and writeOutbox runs after the round as usual.
+   */
+  async function draftRound(draft: RoundDraft, tx: StoreTx): Promise<DraftedRows | null> {
+    const hooks = await tx.webhooks.listWebhooks();
+    return hooks.some((hook) => draft.eventTypes.some((type) => wants(hook, type))) ? null : { messages: [] };
+  }
+
   /** After a commit that wrote deliveries: the worker sends them (soon, not in this call). */
   function onCommitted(): void {
     if (!written) return;
@@ -95,6 +106,7 @@ export function createWebhooks(deps: WebhookDeps) {
 
   return {
     writeOutbox,
+    draftRound,
     onCommitted,
 
     /**

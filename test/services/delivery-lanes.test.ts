@@ -116,6 +116,11 @@ describeEachStore('delivery worker lanes', (open) => {
     expect(worker.reserve('sms', 2)?.n).toBe(2);
     expect(worker.reserve('sms', 1)).toBeNull();
     await clock.advance(RESERVATION_LAPSE_MS);
+    // Released (its round was not written), a reservation's slots are free at once.
+    const held = worker.reserve('sms', 5);
+    expect(held?.n).toBe(2);
+    expect(worker.reserve('sms', 1)).toBeNull();
+    if (held) worker.release(held);
     expect(worker.reserve('sms', 5)?.n).toBe(2);
     await worker.stop();
     // Stopped: nothing is reserved (what a transaction writes is then written due, for whoever claims it).

@@ -42,6 +42,10 @@ const GATES = Symbol('leadrace.waitBeforeCommit');
 const OWED = Symbol('leadrace.beginOwed');
 /** The open transaction commits without waiting for the WAL flush (commitWithoutFlush). */
 const NO_FLUSH = Symbol('leadrace.commitWithoutFlush');
+/** The connection's next statement carries the COMMIT (commitWithNext). */
+const COMMIT_NEXT = Symbol('leadrace.commitWithNext');
+/** The open transaction was committed by a statement that carried its COMMIT: nothing more may be sent in it. */
+const COMMITTED = Symbol('leadrace.committedWithStatement');
 /** What a COMMIT of a transaction marked NO_FLUSH sends first. */
 const NO_FLUSH_STATEMENT = 'set local synchronous_commit to off';
 
@@ -63,6 +67,8 @@ interface Batching {
   [GATES]?: Gate[];
   [OWED]?: boolean;
   [NO_FLUSH]?: boolean;
+  [COMMIT_NEXT]?: boolean;
+  [COMMITTED]?: boolean;
 }
 
 /**
@@ -92,6 +98,27 @@ export function waitBeforeCommit(client: pg.PoolClient, until: Promise<boolean>,
  */
 export function commitWithoutFlush(client: pg.PoolClient): void {
   (client as unknown as Batching)[NO_FLUSH] = true;
+}
+
+/**
+ * The next statement sent on `client` in its open transaction carries the transaction's COMMIT: after
+ * its Execute go the COMMIT's own messages (after "set local synchronous_commit to off" when the
+ * transaction commits without the flush), before the one Sync, so the statement and the COMMIT are one
+ * round trip. PostgreSQL runs them in order; a statement that fails skips the COMMIT (everything up to
+ * the Sync is skipped after an error), leaving the transaction aborted for the caller's ROLLBACK. The
+ * caller gets the statement's own result. From then on the transaction's COMMIT and ROLLBACK are
+ * answered here without being sent, and any other statement is refused: it would run outside the
+ * transaction.
+ *
+ * False, and nothing marked, when the transaction has statements waiting for its COMMIT
+ * (sendWithCommit) or a COMMIT that must wait (waitBeforeCommit): it then commits as usual. The next
+ * statement must be sent with parameters (the extended protocol); a simple query is refused.
+ */
+export function commitWithNext(client: pg.PoolClient): boolean {
+  const c = client as unknown as Batching;
+  if ((c[PENDING]?.length ?? 0) > 0 || (c[GATES]?.length ?? 0) > 0 || c[COMMITTED]) return false;
+  c[COMMIT_NEXT] = true;
+  return true;
 }
 
 /** The statements waiting for the COMMIT on `c`, in the order they run, and none left waiting. */
@@ -144,12 +171,20 @@ const textOf = (config: unknown): string | null =>
 /** The answer of a statement not sent, in node-postgres's shape. */
 const notSent = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
 
-const isBegin = (r: unknown): boolean => (r as { command?: unknown } | null)?.command === 'BEGIN';
+const commandOf = (r: unknown): unknown => (r as { command?: unknown } | null)?.command;
+const isBegin = (r: unknown): boolean => commandOf(r) === 'BEGIN';
 
 /** A statement's answer without BEGIN's result in front of it (one result, or the rest of several). */
 function withoutBegin(result: unknown): unknown {
   if (!Array.isArray(result) || !isBegin(result[0])) return result;
   return result.length === 2 ? result[1] : result.slice(1);
+}
+
+/** A statement's answer without the results of the COMMIT it carried (and the SET before it) at its end. */
+function withoutCommit(result: unknown): unknown {
+  if (!Array.isArray(result) || commandOf(result[result.length - 1]) !== 'COMMIT') return result;
+  const end = commandOf(result[result.length - 2]) === 'SET' ? result.length - 2 : result.length - 1;
+  return end === 1 ? result[0] : result.slice(0, end);
 }
 
 /** Makes every connection the pool opens send BEGIN with its first statement and its registered statements with its COMMIT. */
@@ -180,6 +215,20 @@ export function batchAtCommit(pool: pg.Pool): void {
       if (c[OWED]) begin();
       bind(config);
     };
+    wire.execute = (config) => {
+      execute(config);
+      if (!c[COMMIT_NEXT]) return;
+      c[COMMIT_NEXT] = false;
+      if (c[NO_FLUSH]) {
+        c[NO_FLUSH] = false;
+        parse({ text: NO_FLUSH_STATEMENT });
+        bind({});
+        execute({});
+      }
+      parse({ text: 'COMMIT' });
+      bind({});
+      execute({});
+    };
 
     // Whatever query is installed by now (statement-names.ts wraps it first), called at each use.
     const inner = c.query.bind(client) as Query;
@@ -195,6 +244,34 @@ export function batchAtCommit(pool: pg.Pool): void {
 
     c.query = (config, ...rest) => {
       const text = textOf(config)?.trim().toLowerCase();
+      if (c[COMMITTED]) {
+        // The transaction committed with a statement (commitWithNext): its end is answered here.
+        if (text === 'commit' || text === 'rollback') {
+          c[COMMITTED] = false;
+          c[PENDING] = [];
+          c[GATES] = [];
+          return answer(rest, notSent(text.toUpperCase()));
+        }
+        throw new Error('a statement was sent after its transaction committed with an earlier one (commitWithNext)');
+      }
+      // A transaction ending before the statement marked to carry its COMMIT was sent ends as usual.
+      if (c[COMMIT_NEXT] && (text === 'commit' || text === 'rollback')) c[COMMIT_NEXT] = false;
+      if (c[COMMIT_NEXT]) {
+        // This statement carries the COMMIT (wire.execute above): its caller gets its own result.
+        const { submit, name, queryMode } = (typeof config === 'object' && config !== null ? config : {}) as { submit?: unknown; name?: unknown; queryMode?: unknown };
+        const values = Array.isArray(rest[0]) ? rest[0] : (config as { values?: unknown } | null)?.values;
+        if (typeof submit === 'function' || !((Array.isArray(values) && values.length > 0) || typeof name === 'string' || queryMode === 'extended')) {
+          c[COMMIT_NEXT] = false;
+          throw new Error('a statement carrying its transaction\'s COMMIT must be sent with parameters (commitWithNext)');
+        }
+        // Answered, the statement and the COMMIT succeeded; failed, the transaction is aborted or over,
+        // and the caller's ROLLBACK is sent as usual.
+        const owed = c[OWED] === true;
+        return relay(inner, config, rest, (r) => {
+          c[COMMITTED] = true;
+          return withoutCommit(owed ? withoutBegin(r) : r);
+        });
+      }
       if (text === 'begin') {
         c[OWED] = true;
         return answer(rest, notSent('BEGIN'));
@@ -272,5 +349,7 @@ export function batchAtCommit(pool: pg.Pool): void {
     c[GATES] = [];
     c[OWED] = false;
     c[NO_FLUSH] = false;
+    c[COMMIT_NEXT] = false;
+    c[COMMITTED] = false;
   });
 }

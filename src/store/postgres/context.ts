@@ -195,6 +195,12 @@ export interface PgContext {
    * is then run again, and its rounds check at once). Null everywhere else.
    */
   readonly rotationAtCommit: RotationCommits | null;
+  /**
+   * True in a transaction's own context on its first run: a round written as the transaction's last
+   * write may commit with its statement (RoundWrite.commit, lead-store.ts writeRound). A run after a
+   * rotation was found moved writes its rounds as usual, checking at once.
+   */
+  readonly commitWithRound: boolean;
   readonly shared: PgShared;
   /**
    * Runs `fn` in one transaction: this context's own when it is in one, else a new one on the pool.

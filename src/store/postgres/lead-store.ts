@@ -19,18 +19,20 @@ import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'dri
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type pg from 'pg';
 import type { LeadStore, LockedLead, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
-import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, OfferRow } from '../rows.js';
+import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationRow, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
-import { sendWithCommit, waitBeforeCommit } from './commit-batch.js';
+import { commitWithNext, sendWithCommit, waitBeforeCommit } from './commit-batch.js';
 import { clientOf, PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
-import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
+import { leadEvents, leads, leadSources, leadUsers, notifications, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
 /** writeRound's rows go as JSON and come back as row_to_json text: both keyed by column name (prebuilt.ts). */
 const OFFER_COLUMNS = getTableColumns(offers);
 const EVENT_COLUMNS = getTableColumns(leadEvents);
 const LEAD_COLUMNS = getTableColumns(leads);
+const MESSAGE_COLUMNS = getTableColumns(notifications);
+const messageFromRow = rowMapper<NotificationRow>(MESSAGE_COLUMNS);
 const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
 const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
 const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
@@ -373,9 +375,20 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const { rotation } = write;
+      // Committed with its statement (RoundWrite.commit): the statement and the COMMIT are one round trip
+      // (commit-batch.ts commitWithNext), and the rotation is checked by the statement itself, under the
+      // source row's lock, which is then held only while PostgreSQL runs the statement and the COMMIT:
+      // no round trip and no turn of this process's event loop comes in between, so the ticket's
+      // ordering (rotationCheck) is not needed. A rotation found moved raises LR001 instead of coming
+      // back: the COMMIT after it is skipped, and the store runs the transaction again, checking at once
+      // (PgContext.commitWithRound is false in that run).
+      const offered = new Set(write.offers.map((o) => o.agentId));
+      const stray = (write.messages ?? []).find((m) => !offered.has(m.userId));
+      if (stray) throw new Error(`a round's message is for agent ${stray.userId}, who has no offer in it`);
+      const committing = write.commit === true && ctx.commitWithRound && commitWithNext(clientOf(db) as pg.PoolClient);
       // Checked at the commit (RoundWrite.ticket, rotationCheck), or else here, as a transaction run
       // again after a refusal does.
-      const commits = ctx.rotationAtCommit;
+      const commits = committing ? null : ctx.rotationAtCommit;
       const ticket = rotation?.ticket !== undefined && commits ? rotation.ticket : null;
       const published = ticket && commits ? publishTicket(ticket, commits) : null;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's
@@ -395,8 +408,11 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           ? sql`w_ok AS (SELECT 1 FROM pg_advisory_xact_lock(${ctx.shared.ticketLockClass}::int, ${ticket.mine}::int))`
           : sql`w_ok AS (SELECT 1)`;
       const moved = rotation && !ticket
-        ? sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
-            WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
+        ? committing
+          ? sql`UNION ALL SELECT 'moved', leadrace_rotation_moved(${rotation.sourceId}::int)::text FROM w_lock
+              WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
+          : sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
+              WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
         : sql``;
       // A new lead (a first round as the lead comes in) is inserted here, with the patch, and the round's
       // rows take its id from w_lead: the lead's own insert would be one more round trip before the offer.
@@ -419,7 +435,18 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // with or without a rotation), whatever the number of offers and events, and so named prepared
       // statements (statement-names.ts). Ids follow the rows' order (ORDER BY): the transaction's
       // earlier events (g 0), the lead's own (g 1), then each offer's OFFERED (g 2).
-      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
+      // The round's messages (RoundWrite.messages) go with its offers, each to the offer of its user: a
+      // round offers an agent the lead once.
+      const messages = write.messages ?? [];
+      const messagesCte = messages.length === 0 ? sql`` : sql`,
+        w_messages AS (INSERT INTO ${notifications} (lead_id, offer_id, user_id, channel, "to", subject, body, status, attempts, next_attempt_at, created_at)
+          SELECT o.lead_id, o.id, r.user_id, r.channel, r."to", r.subject, r.body, r.status, r.attempts, r.next_attempt_at, r.created_at
+          FROM json_populate_recordset(NULL::notifications, ${rowsJson(MESSAGE_COLUMNS, messages)}::json) WITH ORDINALITY r
+          JOIN w_offers o ON o.agent_id = r.user_id
+          ORDER BY r.ordinality
+          RETURNING *)`;
+      const messagesOut = messages.length === 0 ? sql`` : sql`UNION ALL SELECT 'n', row_to_json(n)::text FROM w_messages n`;
+      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
           SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
         w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
@@ -437,13 +464,14 @@ export function createLeadStore(ctx: PgContext): LeadStore {
             UNION ALL
             SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 2, o.id FROM w_offers o
           ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
-          RETURNING *)
+          RETURNING *)${messagesCte}
         SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
         UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
         UNION ALL SELECT 'ok', NULL FROM w_ok
+        ${messagesOut}
         ${newLead}
         ${moved}`);
-      let rows: { kind: 'l' | 'o' | 'e' | 'ok' | 'moved'; row: string | null }[];
+      let rows: { kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'moved'; row: string | null }[];
       try {
         ({ rows } = await statement);
       } finally {
@@ -455,16 +483,18 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         return { moved: JSON.parse(now.row) as Rotation };
       }
       let written = patched;
-      const made = { offers: [] as OfferRow[], events: [] as LeadEventRow[] };
+      const made = { offers: [] as OfferRow[], events: [] as LeadEventRow[], messages: [] as NotificationRow[] };
       for (const r of rows) {
         if (r.kind === 'o') made.offers.push(offerFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
         else if (r.kind === 'e') made.events.push(eventFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
+        else if (r.kind === 'n') made.messages.push(messageFromRow(JSON.parse(r.row as string) as Record<string, unknown>));
         else if (r.kind === 'l') written = leadFromRow(JSON.parse(r.row as string) as Record<string, unknown>);
       }
       if (!written) throw new Error('a new lead\'s insert returned nothing');
       if (rotation && ticket) rotationCheck(rotation, ticket.after ?? 0, published?.before ?? null);
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
+      made.messages.sort((x, y) => x.id - y.id);
       return { lead: written, ...made };
     },
 

@@ -187,6 +187,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       inTransaction: tx !== null,
       commitBatch,
       rotationAtCommit: commitBatch ? tx?.rotation ?? null : null,
+      commitWithRound: commitBatch && tx?.commitWithRound === true,
       shared,
       atomically: (fn) => (tx ? fn(ctx) : runTransaction((inner) => fn(inner.ctx))),
       async rosterChanged() {
@@ -217,6 +218,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     open: boolean;
     /** A transaction's own state (not a savepoint's) while its rounds may check their rotation at the commit. */
     rotation?: RotationCommits | null;
+    /** A transaction's own state on its first run (PgContext.commitWithRound). */
+    commitWithRound?: boolean;
   }
 
   /** A transaction's RotationCommits, and how to tell its listeners it has ended. */
@@ -253,9 +256,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const deferred = options.durability === 'deferred';
     // Once a first round's rotation was found moved at the commit, the runs after it check at once.
     let rotationAtCommit = presence.alone();
+    // Until a round committed with its statement (or checked at the commit) has found its rotation moved.
+    let roundCommits = true;
     for (let attempt = 1; ; attempt++) {
       const rotation = rotationAtCommit ? rotationCommits() : null;
-      const state: TxState = { rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true, rotation: rotation?.commits ?? null };
+      const state: TxState = {
+        rosterWritten: false, webhooksWritten: false, ctx: null as unknown as PgContext, open: true, rotation: rotation?.commits ?? null,
+        commitWithRound: roundCommits,
+      };
       try {
         const result = await on.transaction(async (exec) => {
           state.ctx = contextOf(exec as PgExecutor, state, true);
@@ -273,6 +281,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
             // Not a conflict to back off from: the next run reads the rotation under its lock.
             logger?.debug({ attempt }, `transaction met ${reason}; running it again, checking the rotation at once`);
             rotationAtCommit = false;
+            roundCommits = false;
             continue;
           }
           logger?.warn({ err, attempt }, `transaction met ${reason}; running it again`);
@@ -364,6 +373,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       inTransaction: true,
       commitBatch: ctx.commitBatch,
       rotationAtCommit: ctx.rotationAtCommit,
+      commitWithRound: ctx.commitWithRound,
       shared,
       atomically: (fn) => {
         refuse();

@@ -8,7 +8,7 @@ import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById }
 import { cachedRoster } from './roster-cache.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { agentSnapshot } from '../roster-rows.js';
-import { leadEvents, leads, leadSources, leadUsers, offers, routingRounds, settings, userOffices, users } from './schema.js';
+import { leadEvents, leads, leadSources, leadUsers, notifications, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
 type LeadRow = typeof leads.$inferSelect;
 type NewLead = typeof leads.$inferInsert;
@@ -49,6 +49,7 @@ export function createLeadStore(conn: SqliteConnection) {
   const leadUpdate = preparedUpdateById(db, leads);
   const offerInsert = preparedInsert(db, offers);
   const eventInsert = preparedInsert(db, leadEvents);
+  const messageInsert = preparedInsert(db, notifications);
   const roundInsert = client.prepare('INSERT INTO routing_rounds (lead_id, round, at, decisions) VALUES (?, ?, ?, ?)');
   // The race and its siblings: the time (ms) is both responded_at and the window check.
   const answer = (state: 'ACCEPTED' | 'DECLINED') => preparedReturning(db, offers,
@@ -254,7 +255,14 @@ export function createLeadStore(conn: SqliteConnection) {
         ...write.leadEvents.map((e) => ({ ...e, leadId: lead.id })),
         ...made.map((o) => ({ leadId: o.leadId, type: 'OFFERED' as const, at: write.at, agentId: o.agentId, offerId: o.id })),
       ].map(eventInsert);
-      return { lead, offers: made, events };
+      // Each message goes with the offer to its user (a round offers an agent the lead once).
+      const offerOf = new Map(made.map((o) => [o.agentId, o]));
+      const messages = (write.messages ?? []).map((m) => {
+        const offer = offerOf.get(m.userId);
+        if (!offer) throw new Error(`a round's message is for agent ${m.userId}, who has no offer in it`);
+        return messageInsert({ ...m, leadId: lead.id, offerId: offer.id });
+      });
+      return { lead, offers: made, events, messages };
     },
 
     /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */

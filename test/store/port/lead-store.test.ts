@@ -463,6 +463,53 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(await store.leads.findLeadByExternalId(sourceId, 'ext-2')).toBeNull();
     });
 
+    it('writeRound writes the round\'s messages, each for the offer to its user, and committing with the round (commit) reads the same; planned from a moved rotation it writes nothing and the transaction ends with moved', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      const message = (userId: number, channel: 'sms' | 'email') => ({
+        userId, channel, to: channel === 'sms' ? `+1555000000${userId % 10}` : `a${userId}@example.com`,
+        subject: channel === 'email' ? 'New lead' : null, body: `for ${userId} via ${channel}`, status: 'PENDING' as const, attempts: 0,
+        nextAttemptAt: T0, createdAt: T0,
+      });
+      const planned = (name: string, read: Rotation, next: Rotation) => ({
+        lead: { insert: { sourceId, kind: 'GENERAL' as const, state: 'ROUTING' as const, firstName: name, createdAt: T0 } },
+        patch: { round: 1, routingAnchor: a1 }, round: 1, at: T0, rotation: { sourceId, read, next },
+        decisions: [[a2, 'OFFERED'], [a3, 'OFFERED']] as [number, 'OFFERED'][],
+        offers: [a2, a3].map((agentId) => ({ agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) })),
+        events: [], leadEvents: [{ type: 'CREATED' as const, at: T0 }],
+        // Out of offer order, and two for one agent: each still finds its user's offer.
+        messages: [message(a3, 'sms'), message(a2, 'email'), message(a3, 'email')],
+        commit: true,
+      });
+      let runs = 0;
+      const written = await store.transaction((tx) => { runs++; return tx.leads.writeRound(planned('Mia', { anchor: null, credits: null }, { anchor: a3, credits: null })); });
+      if ('moved' in written) throw new Error('writeRound refused a rotation it was given as read');
+      expect(runs).toBe(1);
+      const offerOf = new Map(written.offers.map((o) => [o.agentId, o.id]));
+      expect(written.messages.map((m) => [m.leadId, m.offerId, m.userId, m.channel, m.to, m.subject, m.body, m.status, m.attempts, m.nextAttemptAt, m.createdAt])).toEqual([
+        [written.lead.id, offerOf.get(a3), a3, 'sms', `+1555000000${a3 % 10}`, null, `for ${a3} via sms`, 'PENDING', 0, T0, T0],
+        [written.lead.id, offerOf.get(a2), a2, 'email', `a${a2}@example.com`, 'New lead', `for ${a2} via email`, 'PENDING', 0, T0, T0],
+        [written.lead.id, offerOf.get(a3), a3, 'email', `a${a3}@example.com`, 'New lead', `for ${a3} via email`, 'PENDING', 0, T0, T0],
+      ]);
+      expect(written.messages.map((m) => m.id)).toEqual([...written.messages.map((m) => m.id)].sort((x, y) => x - y));
+      expect(await store.notifications.ofLead(written.lead.id)).toEqual(expect.arrayContaining(written.messages));
+      expect(written.offers).toEqual(await store.leads.offersOfLead(written.lead.id));
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a3, credits: null });
+
+      // Planned from the rotation as it was before: refused, nothing written (PostgreSQL fails the
+      // statement that was to commit and runs the transaction again, where the refusal comes back).
+      const before = await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`);
+      const refused = await store.transaction((tx) => tx.leads.writeRound(planned('Ned', { anchor: null, credits: null }, { anchor: a2, credits: null })));
+      expect(refused).toEqual({ moved: { anchor: a3, credits: null } });
+      expect(await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`)).toEqual(before);
+
+      // A message for an agent the round does not offer the lead to is refused, and nothing is written.
+      const stray = planned('Oz', { anchor: a3, credits: null }, { anchor: a2, credits: null });
+      await expect(store.transaction((tx) => tx.leads.writeRound({ ...stray, messages: [message(a1, 'sms')] }))).rejects.toThrow(/no offer/);
+      expect(await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`)).toEqual(before);
+    });
+
     it('leadsWithUsers gives each existing lead with its users, ascending', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 3);

@@ -1,0 +1,88 @@
+// On PostgreSQL a new lead is one round trip: routing drafts the round's outbox rows before the round is
+// written (LeadChanges.draftRound), and the round's statement writes the lead, its offers, their events
+// and the messages and carries the COMMIT (RoundWrite.commit). The caller is answered after the flush
+// barrier, its one other statement. A webhook that wants the round's events needs their ids, which a
+// draft cannot know: the round is then written and committed as before, with the deliveries after it.
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInProcessEventBus } from '../../src/events/event-bus.js';
+import { loadConfig } from '../../src/server/config.js';
+import { ACTION_LINK_SLOT } from '../../src/services/action-links.js';
+import { createServices, type Services } from '../../src/services/services.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.js';
+import { ManualClock } from '../../src/time/clock.js';
+import { statementsOf } from '../support/pg-statements.js';
+import { createTempDatabase, havePostgres } from '../support/services.js';
+
+const available = await havePostgres();
+const ADMIN = { id: 1, role: 'ADMIN' as const };
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const done of cleanup.splice(0).reverse()) await done();
+});
+
+async function build(): Promise<{ store: PostgresStore; services: Services; source: number; agent: number }> {
+  const database = await createTempDatabase();
+  cleanup.push(() => database.drop());
+  const store = await openPostgresStore(database.url);
+  cleanup.push(() => store.close());
+  // SMS configured (a provider nobody listens on: nothing here waits for a send).
+  const config = loadConfig({
+    DATABASE_URL: database.url, LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    SMS_API_URL: 'http://127.0.0.1:9/', SMS_ACCOUNT_SID: 'AC123', SMS_AUTH_TOKEN: 'secret-token', SMS_FROM: '+15125550000',
+  });
+  const services = await createServices({ store, clock: new ManualClock(), bus: createInProcessEventBus(), config, logger: pino({ level: 'silent' }) });
+  cleanup.push(async () => { services.deadlines.stop(); });
+  const office = (await services.users.createOffice('North')).id;
+  const agent = (await services.users.createUser({ name: 'Ana', email: 'ana@example.com', phone: '+15125551234', role: 'AGENT', officeIds: [office] })).id;
+  const source = (await services.sources.createLeadSource({ name: 'Portal', raceAgentCount: 1, acceptanceWindowSeconds: 60 })).id;
+  // The first lead reads what routing caches (the source, the roster); the one measured reads none of it.
+  await services.routing.submitLead({ sourceId: source, firstName: 'Warm' }, ADMIN);
+  return { store, services, source, agent };
+}
+
+/** Each statement's first word (a round trip each; BEGIN goes with the first statement). */
+const firstWords = (statements: { text: string }[]) => statements.map((s) => s.text.trim().split(/\s+/)[0]?.toLowerCase());
+
+const outbox = async (store: PostgresStore, leadId: number) =>
+  (await store.pool.query<{ offer_id: number; user_id: number; channel: string; body: string }>(
+    'SELECT offer_id, user_id, channel, body FROM notifications WHERE lead_id = $1 ORDER BY id', [leadId])).rows;
+
+describe.skipIf(!available)('a new lead on PostgreSQL', () => {
+  it('is written with its offer\'s SMS and email in one round trip that commits, then answered after the flush barrier', async () => {
+    const { store, services, source, agent } = await build();
+    let leadId = 0;
+    const sent = await statementsOf(async () => {
+      leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Quick' }, ADMIN)).lead.id);
+    });
+    // The round's statement (which commits) and the flush barrier's: no COMMIT of its own.
+    expect(firstWords(sent)).toEqual(['with', 'insert']);
+    expect(sent[1]?.text).toMatch(/flush_marks/);
+    const [offer] = await store.leads.offersOfLead(leadId);
+    const rows = await outbox(store, leadId);
+    expect(rows.map((r) => [r.offer_id, r.user_id, r.channel])).toEqual([[offer?.id, agent, 'sms'], [offer?.id, agent, 'email']]);
+    for (const r of rows) expect(r.body).toContain(ACTION_LINK_SLOT);
+    expect(rows[0]?.body).toContain('Quick');
+  });
+
+  it('with a webhook that wants the round\'s events, is written as before: the round, then its deliveries and messages, then the COMMIT', async () => {
+    const { store, services, source, agent } = await build();
+    await services.webhooks.create({ url: 'http://127.0.0.1:9/hook', eventTypes: ['OFFERED'] });
+    let leadId = 0;
+    const sent = await statementsOf(async () => {
+      leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Hooked' }, ADMIN)).lead.id);
+    });
+    // The round's statement; the deliveries of its events, which name them; the messages, carrying the
+    // COMMIT (commit-batch.ts sendWithCommit); then the flush barrier.
+    const at = (pattern: RegExp) => sent.findIndex((s) => pattern.test(s.text));
+    const order = [at(/^WITH w_lock/), at(/^insert into "webhook_deliveries"/), at(/INSERT INTO notifications/), at(/flush_marks/)];
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > (order[k - 1] ?? 0)))).toBe(true);
+    expect(sent[order[0] ?? -1]?.text).not.toMatch(/\bcommit\b/i);
+    expect(sent[order[2] ?? -1]?.text).toMatch(/;\s*commit\s*$/i);
+    const [offer] = await store.leads.offersOfLead(leadId);
+    expect((await outbox(store, leadId)).map((r) => [r.offer_id, r.user_id, r.channel])).toEqual([[offer?.id, agent, 'sms'], [offer?.id, agent, 'email']]);
+    const deliveries = await store.pool.query<{ event_type: string }>(
+      'SELECT event_type FROM webhook_deliveries WHERE lead_id = $1 ORDER BY id', [leadId]);
+    expect(deliveries.rows.map((r) => r.event_type)).toEqual(['OFFERED']);
+  });
+});
