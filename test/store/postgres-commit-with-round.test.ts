@@ -4,7 +4,7 @@
 // sent and any later statement is refused; a rotation that moved fails the statement (LR001), which
 // skips the COMMIT, and the transaction runs again, checking at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Rotation, StoreTx } from '../../src/store/port.js';
+import type { Rotation, RotationTicket, StoreTx } from '../../src/store/port.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.js';
 import { rawFixture as fixture, rawSql as exec } from '../support/port-suite.js';
 import { statementsOf } from '../support/pg-statements.js';
@@ -18,11 +18,11 @@ afterEach(async () => {
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 
-async function open(): Promise<PostgresStore> {
+async function open(poolSize = 1): Promise<PostgresStore> {
   const database = await createTempDatabase();
   cleanup.push(() => database.drop());
-  // Alone on its database at once (no grace: Presence in pg-store.ts), and one connection.
-  const store = await openPostgresStore(database.url, { presenceGraceMs: 0, poolSize: 1 });
+  // Alone on its database at once (no grace: Presence in pg-store.ts), and one connection unless told.
+  const store = await openPostgresStore(database.url, { presenceGraceMs: 0, poolSize });
   cleanup.push(() => store.close());
   return store;
 }
@@ -30,14 +30,14 @@ async function open(): Promise<PostgresStore> {
 const rotation = (anchor: number | null): Rotation => ({ anchor, credits: null });
 
 /** A new lead's first round, one offer to `agentId` with an SMS for it, committing with its statement. */
-function round(tx: StoreTx, sourceId: number, agentId: number, read: Rotation, name = `Lead for ${agentId}`) {
+function round(tx: StoreTx, sourceId: number, agentId: number, read: Rotation, name = `Lead for ${agentId}`, ticket?: RotationTicket, commit = true) {
   return tx.leads.writeRound({
     lead: { insert: { sourceId, kind: 'GENERAL', state: 'ROUTING', firstName: name, createdAt: T0 } },
     patch: { round: 1, routingAnchor: agentId }, round: 1, at: T0, decisions: [[agentId, 'OFFERED']],
     offers: [{ agentId, round: 1, state: 'PENDING', offeredAt: T0, expiresAt: new Date(T0.getTime() + 60_000) }],
-    rotation: { sourceId, read, next: rotation(agentId) }, events: [], leadEvents: [{ type: 'CREATED', at: T0 }],
+    rotation: { sourceId, read, next: rotation(agentId), ...(ticket ? { ticket } : {}) }, events: [], leadEvents: [{ type: 'CREATED', at: T0 }],
     messages: [{ userId: agentId, channel: 'sms', to: '+15550001111', body: 'New lead', status: 'PENDING', attempts: 0, nextAttemptAt: T0, createdAt: T0 }],
-    commit: true,
+    commit,
   });
 }
 
@@ -101,5 +101,43 @@ describe.skipIf(!available)('a first round committing with its own statement (Po
     expect(await counts(store)).toEqual(before);
     expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a2));
     expect(await noTransactionOpen(store)).toBe(true);
+  });
+
+  it('planned after a round still in flight, it is checked at the commit behind that round (not refused); planned after one that has ended, it commits with its statement', async () => {
+    const store = await open(3);
+    const { sourceId, agentIds } = await fixture(store, 3);
+    const [a1, a2, a3] = agentIds as [number, number, number];
+    // The first round's transaction (ticket 1) is held open once its round is written.
+    let written = () => {};
+    const isWritten = new Promise<void>((resolve) => { written = resolve; });
+    let commit = () => {};
+    const mayCommit = new Promise<void>((resolve) => { commit = resolve; });
+    const first = store.transaction(async (tx) => {
+      const w = await round(tx, sourceId, a1, rotation(null), 'First', { mine: 1, after: null }, false);
+      written();
+      await mayCommit;
+      return w;
+    });
+    await isWritten;
+    // The second (ticket 2, planned from the first's next) on a connection of its own.
+    let runs = 0;
+    const second = statementsOf(() => store.transaction((tx) => { runs++; return round(tx, sourceId, a2, rotation(a1), 'Second', { mine: 2, after: 1 }); }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await counts(store)).toEqual({ l: 0, o: 0, n: 0 });
+    commit();
+    expect('moved' in await first).toBe(false);
+    const texts = (await second).map((st) => st.text.trim().split(/\s+/)[0]?.toLowerCase());
+    // Not the round carrying the COMMIT: its own statement, then the rotation's check with the COMMIT.
+    expect(texts[0]).toBe('with');
+    expect(texts.length).toBeGreaterThan(1);
+    expect(runs).toBe(1);
+    expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a2));
+
+    // The third (ticket 3, after 2, which has ended): one round trip again.
+    const third = (await statementsOf(() => store.transaction((tx) => round(tx, sourceId, a3, rotation(a2), 'Third', { mine: 3, after: 2 }))))
+      .map((st) => st.text.trim().split(/\s+/)[0]?.toLowerCase());
+    expect(third).toEqual(['with']);
+    expect(await counts(store)).toEqual({ l: 3, o: 3, n: 3 });
+    expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a3));
   });
 });
