@@ -211,8 +211,8 @@ export function createRoutingService(deps: {
         const ownEvents = [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])];
         // A new lead's first round is its change's last write (submitLead returns once it is written): what
         // the in-transaction listeners write for it is drafted now and written by the round's statement,
-        // and the store may commit with that statement (RoundWrite.commit).
-        const drafts = current === null ? await deps.changes.draftRound({
+        // and the store commits with that statement (RoundWrite.commit), where it can (PostgreSQL).
+        const drafts = current === null && deps.store.commitsWithRound ? await deps.changes.draftRound({
           lead: fields, source, offers, now,
           eventTypes: [...events.map((e) => e.type), ...ownEvents.map((e) => e.type), ...(offers.length > 0 ? ['OFFERED' as const] : [])],
         }, tx) : null;

@@ -620,6 +620,12 @@ export interface TransactionOptions {
 /** The database behind the port. */
 export interface Store extends Stores {
   readonly dialect: Dialect;
+  /**
+   * Whether writeRound can commit its transaction with the round's own statement (RoundWrite.commit).
+   * Where it cannot (SQLite, whose commit is no round trip), composing a round's messages before it is
+   * written (LeadChanges.draftRound) gains nothing, and routing does not.
+   */
+  readonly commitsWithRound: boolean;
   /** Signals between instances on the same database; null where only one process can open it (SQLite). */
   readonly cluster: ClusterChannel | null;
   /**

@@ -402,6 +402,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   let closed: Promise<void> | null = null;
   class OuterStore extends ContextStores implements PostgresStore {
     readonly dialect = 'postgres' as const;
+    readonly commitsWithRound = true;
     readonly pool = pool;
     readonly db = db;
     readonly cluster = cluster;
