@@ -223,8 +223,10 @@ export function createRoutingService(deps: {
           ...(drafts ? { messages: drafts.messages, commit: true } : {}),
         }).catch((err: unknown) => {
           // Not written (a rotation found moved at the commit, LR001, is one such failure): the draft's
-          // delivery slots are free again at once rather than when their reservation lapses.
+          // delivery slots are free again at once rather than when their reservation lapses, and unless a
+          // round has planned from this one's `next` since, the next one reads the rotation afresh.
           drafts?.dropped();
+          if (rotation && lastRotation.get(source.id)?.ticket === rotation.ticket.mine) lastRotation.delete(source.id);
           throw err;
         });
         if ('moved' in written) {

@@ -388,14 +388,21 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // no round trip and no turn of this process's event loop comes in between. A rotation found moved
       // raises LR001 instead of coming back: the COMMIT after it is skipped, and the store runs the
       // transaction again, checking at once (PgContext.commitWithRound is false in that run).
-      // Not while the round this one was planned after is still in flight: its statement and this one go
+      // Only on an instance alone on its database (rotationAtCommit), where only its own rounds move the
+      // rotation. With other instances, a refusal is common (their rounds move it too) and is better
+      // answered in the statement, which returns the rotation as it is, still locked, for the round to
+      // be planned again in the same transaction: run again, the transaction would cost three more round
+      // trips, and this instance's rounds queued behind it would have planned from a rotation that never
+      // was (the two-instance speed benchmark fell behind its 100 leads/s that way: p50 4.7 s).
+      // Nor while the round this one was planned after is still in flight: its statement and this one go
       // on different connections, and this one, reaching PostgreSQL first, would find the rotation not
       // yet moved and be run again (at 16 leads of one source in flight, 44 % of them were). It is then
       // checked at the commit behind that round, as before (rotationCheck). Its ticket is published
       // either way, so that the round planned after it waits for it.
       const afterInFlight = planned !== null && planned.after !== null && !commits?.own.has(planned.after)
         && ctx.shared.rotationTickets.has(planned.after);
-      const committing = write.commit === true && ctx.commitWithRound && !afterInFlight && commitWithNext(clientOf(db) as pg.PoolClient);
+      const committing = write.commit === true && ctx.commitWithRound && commits !== null && !afterInFlight
+        && commitWithNext(clientOf(db) as pg.PoolClient);
       const published = planned && commits ? publishTicket(planned, commits) : null;
       const ticket = committing ? null : planned;
       // The compare-and-set. w_lock takes the source row's lock first (waiting for a concurrent round's

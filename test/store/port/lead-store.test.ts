@@ -497,8 +497,9 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(written.offers).toEqual(await store.leads.offersOfLead(written.lead.id));
       expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a3, credits: null });
 
-      // Planned from the rotation as it was before: refused, nothing written (PostgreSQL fails the
-      // statement that was to commit and runs the transaction again, where the refusal comes back).
+      // Planned from the rotation as it was before: refused, nothing written (a PostgreSQL store alone on
+      // its database fails the statement that was to commit and runs the transaction again, where the
+      // refusal comes back: postgres-commit-with-round.test.ts).
       const before = await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`);
       const refused = await store.transaction((tx) => tx.leads.writeRound(planned('Ned', { anchor: null, credits: null }, { anchor: a2, credits: null })));
       expect(refused).toEqual({ moved: { anchor: a3, credits: null } });
