@@ -394,13 +394,17 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
     /**
      * What every in-transaction listener would write for `draft`, a round about to be written as its
      * change's last write; null when one of them cannot say (RoundDrafter). Drafters run in the order
-     * their listeners were registered and stop at the first that cannot.
+     * their listeners were registered and stop at the first that cannot; the drafts made before it are
+     * dropped (DraftedRows.dropped).
      */
     async draftRound(draft: RoundDraft, tx: StoreTx): Promise<RoundDrafts | null> {
       const parts: DraftedRows[] = [];
       for (const drafter of drafters) {
         const part = drafter ? await drafter(draft, tx) : null;
-        if (!part) return null;
+        if (!part) {
+          for (const made of parts) made.dropped?.();
+          return null;
+        }
         parts.push(part);
       }
       return {
