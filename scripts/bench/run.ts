@@ -15,6 +15,8 @@
 //             slow leads up with what the server logged)
 // Environment: BENCH_PRELOAD=<module> starts every server child with `--import <module>` too (a probe
 // of one's own, such as one logging event-loop stalls with their times; none is kept in the repo).
+// BENCH_SERVER_LOG=<prefix> writes each server child's log to <prefix>.<pid>.log, at BENCH_LOG_LEVEL
+// (default warn; debug logs every request and round, and slows the server down noticeably).
 //   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1
 //   live:     --live-agents=10000 --live-targets=1000
 //   race:     --race-leads=1000 --race-agents-per-lead=10 --race-agents=100 --race-leads-in-flight=8

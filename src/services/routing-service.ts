@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { LeadToInsert, Rotation, RoundWrite, Store, Stores } from '../store/port.js';
+import { rotationAtRefusal, type LeadToInsert, type Rotation, type RoundWrite, type Store, type Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -110,6 +110,23 @@ export function createRoutingService(deps: {
    * from a stale guess is planned again from the rotation read under that lock.
    */
   const lastRotation = new Map<number, { rotation: Rotation; ticket: number | null }>();
+  /**
+   * Per source, the latest rotation version (Rotation.version) this process has seen: its own writes',
+   * its refusals', the other instances' hints. A hint that arrives later than this process learned of a
+   * newer state is dropped. A refusal says where the rotation is at once, and the other instance's hint
+   * of that same move comes after it, often after this process's next round was written from there:
+   * taken, it sent the round after that back to the older rotation, to be refused in turn.
+   */
+  const rotationVersions = new Map<number, bigint>();
+  /** Records `rotation`'s version; false when this process has seen a later one than it already. */
+  function isLatest(sourceId: number, rotation: Rotation): boolean {
+    if (rotation.version === undefined) return true;
+    const version = BigInt(rotation.version);
+    const known = rotationVersions.get(sourceId);
+    if (known !== undefined && version <= known) return version === known;
+    rotationVersions.set(sourceId, version);
+    return true;
+  }
   /** Per source: the turn of the last first round to ask for one (sourceTurn). */
   const turns = new Map<number, Promise<void>>();
 
@@ -222,11 +239,17 @@ export function createRoutingService(deps: {
           offers, events, leadEvents: ownEvents,
           ...(drafts ? { messages: drafts.messages, commit: true } : {}),
         }).catch((err: unknown) => {
-          // Not written (a rotation found moved at the commit, LR001, is one such failure): the draft's
+          // Not written (a rotation found moved, RotationRefusal, is one such failure): the draft's
           // delivery slots are free again at once rather than when their reservation lapses, and unless a
-          // round has planned from this one's `next` since, the next one reads the rotation afresh.
+          // round has planned from this one's `next` since, the next one plans from the rotation the
+          // refusal found, or reads it afresh.
           drafts?.dropped();
-          if (rotation && lastRotation.get(source.id)?.ticket === rotation.ticket.mine) lastRotation.delete(source.id);
+          const now = rotationAtRefusal(err);
+          const latest = now !== null && isLatest(source.id, now);
+          if (rotation && lastRotation.get(source.id)?.ticket === rotation.ticket.mine) {
+            if (now && latest) lastRotation.set(source.id, { rotation: now, ticket: null });
+            else lastRotation.delete(source.id);
+          }
           throw err;
         });
         if ('moved' in written) {
@@ -234,10 +257,18 @@ export function createRoutingService(deps: {
           drafts?.dropped();
           if (attempt >= 2) throw new Error(`source ${source.id}'s rotation moved while this transaction held its lock`);
           read = written.moved;
+          isLatest(source.id, read);
           after = null;
           continue;
         }
-        if (rotation) changes.rotationMoved(source.id, rotation.next);
+        if (rotation) {
+          const left: Rotation = written.rotationVersion === undefined ? rotation.next : { ...rotation.next, version: written.rotationVersion };
+          // A hint of an earlier state that came in while the round was written gives way to it again.
+          if (isLatest(source.id, left) && left.version !== undefined && lastRotation.get(source.id)?.ticket === null) {
+            lastRotation.set(source.id, { rotation: left, ticket: rotation.ticket.mine });
+          }
+          changes.rotationMoved(source.id, left);
+        }
         drafts?.written(written.messages, changes);
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
@@ -341,7 +372,7 @@ export function createRoutingService(deps: {
      * has overtaken (and writeRound would refuse). Only a guess, like lastRotation itself.
      */
     rotationHeard(sourceId: number, rotation: Rotation): void {
-      lastRotation.set(sourceId, { rotation, ticket: null });
+      if (isLatest(sourceId, rotation)) lastRotation.set(sourceId, { rotation, ticket: null });
     },
 
     /**

@@ -30,6 +30,29 @@ export interface RoutingRound {
 export interface Rotation {
   anchor: number | null;
   credits: string | null;
+  /**
+   * Where this state stands among the source's rotation states, where the store knows it: a larger
+   * `version` (decimal digits) is a later state. PostgreSQL gives the WAL position at which the state was
+   * read or written under the source row's lock (rotation hints between instances are ordered by it:
+   * routing-service.ts rotationHeard); absent from an unlocked read and on SQLite. Not compared by
+   * writeRound, which compares anchor and credits.
+   */
+  version?: string;
+}
+
+/**
+ * The error of a first round refused as it was written and committed (RoundWrite.commit): nothing was
+ * written, and the store runs the transaction again. `rotationNow` is the rotation as the refusal found
+ * it, when the store read it (under the source row's lock), or null: the run after it plans from there.
+ */
+export interface RotationRefusal {
+  readonly rotationNow: Rotation | null;
+}
+
+/** The rotation a refused first round found (RotationRefusal), or null for any other error. */
+export function rotationAtRefusal(err: unknown): Rotation | null {
+  const now = err !== null && typeof err === 'object' ? (err as Partial<RotationRefusal>).rotationNow : undefined;
+  return now ?? null;
 }
 
 /**
@@ -84,8 +107,9 @@ export interface RoundWrite {
    * Nothing more is written in this transaction after the round: a store may commit the transaction
    * with it (PostgreSQL sends the COMMIT in the round's own round trip; SQLite ignores it). Committed so,
    * the transaction's stores refuse every later statement, and its commit is answered at once. A
-   * rotation found moved then writes nothing and fails the transaction, which the store runs again
-   * (checking at once, where `moved` is returned as usual).
+   * rotation found moved then writes nothing and fails the transaction with a RotationRefusal, which the
+   * store runs again (its round planned from the refusal's rotationNow; after a second refusal it checks
+   * at once, where `moved` is returned as usual).
    */
   commit?: boolean;
 }
@@ -95,6 +119,8 @@ export type RoundMessage = Omit<NewNotification, 'leadId' | 'offerId' | 'userId'
 
 /** A round as writeRound wrote it. */
 export interface WrittenRound {
+  /** The version (Rotation.version) of the rotation the round left, where the store knows it. */
+  rotationVersion?: string;
   lead: LeadRow;
   offers: OfferRow[];
   events: LeadEventRow[];

@@ -1,10 +1,10 @@
 // On PostgreSQL a new lead is one round trip: routing drafts the round's outbox rows before the round is
 // written (LeadChanges.draftRound), and the round's statement writes the lead, its offers, their events
 // and the messages and carries the COMMIT (RoundWrite.commit). The caller is answered after the flush
-// barrier, its one other statement. That is on an instance alone on its database; with others, a round
-// refused (another instance moved the rotation) is better planned again in its transaction than run
-// again, so the COMMIT goes with the outbox rows after the round. A webhook that wants the round's events needs their ids, which a
-// draft cannot know: the round is then written and committed as before, with the deliveries after it.
+// barrier, its one other statement. With other instances on the database as well: a round refused there
+// (another instance moved the rotation) is run again from the rotation the refusal found. A webhook that
+// wants the round's events needs their ids, which a draft cannot know: the round is then written and
+// committed as before, with the deliveries after it.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInProcessEventBus } from '../../src/events/event-bus.js';
@@ -89,16 +89,64 @@ describe.skipIf(!available)('a new lead on PostgreSQL', () => {
     expect(deliveries.rows.map((r) => r.event_type)).toEqual(['OFFERED']);
   });
 
-  it('on an instance not alone on its database, is written in two round trips: the round, then the messages with the COMMIT', async () => {
+  it('on an instance not alone on its database, is one round trip too, checked under the source row\'s lock', async () => {
     const { store, services, source, agent } = await build(false);
     let leadId = 0;
     const sent = await statementsOf(async () => {
       leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Shared' }, ADMIN)).lead.id);
     });
-    expect(sent.map((st) => /;\s*commit\s*$/i.test(st.text))).toEqual([false, true, false]);
+    expect(firstWords(sent)).toEqual(['with', 'insert']);
     expect(sent[0]?.text).toMatch(/^WITH w_lock/);
-    expect(sent[2]?.text).toMatch(/flush_marks/);
+    expect(sent[1]?.text).toMatch(/flush_marks/);
     const [offer] = await store.leads.offersOfLead(leadId);
     expect((await outbox(store, leadId)).map((r) => [r.offer_id, r.user_id, r.channel])).toEqual([[offer?.id, agent, 'sms'], [offer?.id, agent, 'email']]);
+  });
+
+  it('refused because another instance moved the rotation: rolled back, run again from the rotation the refusal found, without reading it', async () => {
+    const { store, services, source, agent } = await build(false);
+    const office = (await services.users.createOffice('South')).id;
+    const second = (await services.users.createUser({ name: 'Bo', email: 'bo@example.com', role: 'AGENT', officeIds: [office] })).id;
+    const third = (await services.users.createUser({ name: 'Cy', email: 'cy@example.com', role: 'AGENT', officeIds: [office] })).id;
+    // The roster read again (it changed), and the rotation moved to the second agent by this instance.
+    await services.routing.submitLead({ sourceId: source, firstName: 'Warm again' }, ADMIN);
+    expect(await store.leads.readRotation(source)).toEqual({ anchor: second, credits: null });
+    // Another instance's round: the rotation's anchor moves to the third agent behind this one's back.
+    await store.pool.query('UPDATE lead_sources SET rr_last_agent_id = $1 WHERE id = $2', [third, source]);
+    let leadId = 0;
+    const sent = await statementsOf(async () => {
+      leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Moved' }, ADMIN)).lead.id);
+    });
+    // Refused (LR001: the COMMIT after it skipped), rolled back, then the round planned from where the
+    // refusal said the rotation was, committing with its statement: no read of the rotation in between.
+    expect(firstWords(sent)).toEqual(['with', 'rollback', 'with', 'insert']);
+    // Planned from this instance's guess, the offer would have gone to the third agent again.
+    const [offer] = await store.leads.offersOfLead(leadId);
+    expect(offer?.agentId).toBe(agent);
+    expect(await store.leads.readRotation(source)).toEqual({ anchor: agent, credits: null });
+    expect(await store.pool.query('SELECT count(*)::int AS n FROM leads').then((r) => r.rows[0].n)).toBe(3);
+  });
+  it('orders the other instances\' rotation hints by version: an older one than this process has seen is dropped, a newer one is planned from', async () => {
+    const { store, services, source, agent } = await build(false);
+    const office = (await services.users.createOffice('South')).id;
+    const second = (await services.users.createUser({ name: 'Bo', email: 'bo@example.com', role: 'AGENT', officeIds: [office] })).id;
+    const third = (await services.users.createUser({ name: 'Cy', email: 'cy@example.com', role: 'AGENT', officeIds: [office] })).id;
+    await services.routing.submitLead({ sourceId: source, firstName: 'Warm again' }, ADMIN);
+    expect(await store.leads.readRotation(source)).toEqual({ anchor: second, credits: null });
+    const submit = async (firstName: string) => {
+      let leadId = 0;
+      const sent = await statementsOf(async () => {
+        leadId = Number((await services.routing.submitLead({ sourceId: source, firstName }, ADMIN)).lead.id);
+      });
+      return { words: firstWords(sent), agentId: (await store.leads.offersOfLead(leadId))[0]?.agentId };
+    };
+    // A hint older than this process's own last write (it arrived late): dropped. Planned from it, the
+    // round would have gone to the second agent and been refused.
+    services.routing.rotationHeard(source, { anchor: agent, credits: null, version: '1' });
+    expect(await submit('After a stale hint')).toEqual({ words: ['with', 'insert'], agentId: third });
+    // Another instance's round, and its hint, newer than anything this process has seen.
+    await store.pool.query('UPDATE lead_sources SET rr_last_agent_id = $1 WHERE id = $2', [agent, source]);
+    const now = BigInt((await store.pool.query<{ v: string }>(`SELECT (pg_current_wal_insert_lsn() - '0/0')::text AS v`)).rows[0]?.v ?? '0');
+    services.routing.rotationHeard(source, { anchor: agent, credits: null, version: String(now + 1n) });
+    expect(await submit('After a fresh hint')).toEqual({ words: ['with', 'insert'], agentId: second });
   });
 });

@@ -4,7 +4,7 @@
 // sent and any later statement is refused; a rotation that moved fails the statement (LR001), which
 // skips the COMMIT, and the transaction runs again, checking at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Rotation, RotationTicket, StoreTx } from '../../src/store/port.js';
+import { rotationAtRefusal, type Rotation, type RotationTicket, type StoreTx } from '../../src/store/port.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/pg-store.js';
 import { rawFixture as fixture, rawSql as exec } from '../support/port-suite.js';
 import { statementsOf } from '../support/pg-statements.js';
@@ -83,21 +83,28 @@ describe.skipIf(!available)('a first round committing with its own statement (Po
     expect(await counts(store)).toEqual({ l: 2, o: 2, n: 2 });
   });
 
-  it('planned from a rotation that moved: the statement fails, the COMMIT after it is skipped, nothing is written, and the run again is refused with the rotation as it is', async () => {
+  it('planned from a rotation that moved: the statement fails with the rotation as it is, the COMMIT after it is skipped, nothing is written; refused twice, the run after checks at once', async () => {
     const store = await open();
     const { sourceId, agentIds } = await fixture(store, 2);
     const [a1, a2] = agentIds as [number, number];
     await store.transaction((tx) => round(tx, sourceId, a2, rotation(null)));
     const before = await counts(store);
     const results: string[] = [];
+    const refusedWith: unknown[] = [];
     const texts = (await statementsOf(() => store.transaction(async (tx) => {
-      const w = await round(tx, sourceId, a1, rotation(null));
+      // Planned from the stale rotation on every run (routing-service.ts plans from the refusal's instead).
+      const w = await round(tx, sourceId, a1, rotation(null)).catch((err: unknown) => {
+        refusedWith.push(rotationAtRefusal(err));
+        throw err;
+      });
       results.push('moved' in w ? `moved to ${w.moved.anchor}` : 'written');
       return w;
     }))).map((s) => s.text.trim().split(/\s+/)[0]?.toLowerCase());
-    // The first run never came back (LR001); the second one checks at once and returns moved.
+    // The first two runs never came back (LR001), each saying where the rotation is; the third checks
+    // at once and returns moved.
+    expect(refusedWith).toEqual([expect.objectContaining(rotation(a2)), expect.objectContaining(rotation(a2))]);
     expect(results).toEqual([`moved to ${a2}`]);
-    expect(texts).toEqual(['with', 'rollback', 'with', 'commit']);
+    expect(texts).toEqual(['with', 'rollback', 'with', 'rollback', 'with', 'commit']);
     expect(await counts(store)).toEqual(before);
     expect(await store.leads.readRotation(sourceId)).toEqual(rotation(a2));
     expect(await noTransactionOpen(store)).toBe(true);

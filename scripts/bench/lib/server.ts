@@ -1,7 +1,7 @@
 // Starts the real leadrace server as a child process (production settings, SQLite on disk, a free
 // port on 127.0.0.1) so that a benchmark measures the server as deployed, not in-process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +79,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
+      // BENCH_LOG_LEVEL and BENCH_SERVER_LOG (a path prefix: <prefix>.<pid>.log) keep a server's log to read after a run.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       DATABASE_URL: dbPath,
       BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       PORT: String(port),
@@ -105,7 +106,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
   });
   // Keep draining stdout so the child never blocks on a full pipe.
-  child.stdout?.resume();
+  if (process.env.BENCH_SERVER_LOG) child.stdout?.pipe(createWriteStream(`${process.env.BENCH_SERVER_LOG}.${child.pid}.log`));
+  else child.stdout?.resume();
 
   const pid = child.pid;
   if (pid === undefined) throw new Error('server child has no pid');

@@ -6,6 +6,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { AgentSnapshot } from '../../domain/routing.js';
+import type { Rotation, RotationRefusal } from '../port.js';
 import type { WebhookRow } from '../rows.js';
 import type * as schema from './schema.js';
 
@@ -230,16 +231,29 @@ export const PgErrorCode = {
 } as const;
 
 /**
- * A first round's COMMIT was not sent: the round was planned from the rotation a round planned before it
- * would leave, and that round's statement was not answered in time for this one's check to wait for it
- * (lead-store.ts rotationCheck). It carries ROTATION_MOVED, so the store runs the transaction again
- * (pg-store.ts retryReason), as when the check at the commit refuses it.
+ * A first round refused with ROTATION_MOVED, so that the store runs the transaction again (pg-store.ts
+ * retryReason). Either its COMMIT was not sent: the round was planned from the rotation a round planned
+ * before it would leave, and that round's statement was not answered in time for this one's check to wait
+ * for it (lead-store.ts rotationCheck). Or its statement, committing with it, found the rotation moved:
+ * `rotationNow` is the rotation as it found it, under the source row's lock (RotationRefusal).
  */
-export class RotationMovedError extends Error {
+export class RotationMovedError extends Error implements RotationRefusal {
   readonly code = PgErrorCode.ROTATION_MOVED;
-  constructor(sourceId: number) {
-    super(`lead source ${sourceId}'s rotation was planned from a round whose statement was not answered in time`);
+  constructor(sourceId: number, readonly rotationNow: Rotation | null = null, cause?: unknown) {
+    super(rotationNow
+      ? `lead source ${sourceId}'s rotation moved since this round was planned`
+      : `lead source ${sourceId}'s rotation was planned from a round whose statement was not answered in time`,
+    cause === undefined ? undefined : { cause });
   }
+}
+
+/** The DETAIL of a node-postgres error (drizzle wraps it as `cause`), or null. */
+export function pgErrorDetail(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const detail = (e as { detail?: unknown }).detail;
+    if (typeof detail === 'string' && detail !== '') return detail;
+  }
+  return null;
 }
 
 /** The SQLSTATE of a node-postgres error (drizzle wraps it as `cause`), or null. */

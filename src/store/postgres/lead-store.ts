@@ -21,7 +21,7 @@ import type pg from 'pg';
 import type { LeadStore, LockedLead, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationRow, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
-import { RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
+import { pgErrorCode, pgErrorDetail, PgErrorCode, RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
 import { commitWithNext, sendWithCommit, waitBeforeCommit } from './commit-batch.js';
 import { clientOf, PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
@@ -54,6 +54,19 @@ function insertNewLead(row: NewLead): SQL {
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
   .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as NewLead).returning());
+
+/**
+ * The WAL position now, as decimal digits: a rotation's version (port.ts Rotation.version). Read while the
+ * statement holds the source row's lock, it orders the row's states: the next writer gets the lock only
+ * after this transaction's commit, whose record comes later in the WAL.
+ */
+const WAL_POSITION = `(pg_current_wal_insert_lsn() - '0/0')::text`;
+
+/**
+ * A source row's rotation as JSON ({"anchor", "credits", "version"}, the port's Rotation), from its locked
+ * row (w_lock): what a refusal says the rotation is now (`moved`, leadrace_rotation_moved's DETAIL).
+ */
+const ROTATION_NOW_JSON = `json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits, 'version', ${WAL_POSITION})::text`;
 
 /** How long a first round's COMMIT waits for the round planned before it to end (rotationCheck). */
 const GATE_TIMEOUT_MS = 2000;
@@ -387,21 +400,27 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // source row's lock, which is then held only while PostgreSQL runs the statement and the COMMIT:
       // no round trip and no turn of this process's event loop comes in between. A rotation found moved
       // raises LR001 instead of coming back: the COMMIT after it is skipped, and the store runs the
-      // transaction again, checking at once (PgContext.commitWithRound is false in that run).
-      // Only on an instance alone on its database (rotationAtCommit), where only its own rounds move the
-      // rotation. With other instances, a refusal is common (their rounds move it too) and is better
-      // answered in the statement, which returns the rotation as it is, still locked, for the round to
-      // be planned again in the same transaction: run again, the transaction would cost three more round
-      // trips, and this instance's rounds queued behind it would have planned from a rotation that never
-      // was (the two-instance speed benchmark fell behind its 100 leads/s that way: p50 4.7 s).
-      // Nor while the round this one was planned after is still in flight: its statement and this one go
-      // on different connections, and this one, reaching PostgreSQL first, would find the rotation not
-      // yet moved and be run again (at 16 leads of one source in flight, 44 % of them were). It is then
-      // checked at the commit behind that round, as before (rotationCheck). Its ticket is published
-      // either way, so that the round planned after it waits for it.
+      // transaction again. The error says where the rotation is now (its DETAIL, read under the lock:
+      // RotationMovedError.rotationNow), and the run after it plans from there and commits with its
+      // statement again (pg-store.ts runTransaction; once more at most, then it checks at once and
+      // commits on its own, PgContext.commitWithRound).
+      // With other instances too. The thirteenth session kept them to checking at once, the source row
+      // locked from the round's statement to its separate COMMIT: a round trip and a turn of the event
+      // loop with the row locked, on every lead, and a refusal (common there: the other instances' rounds
+      // move the rotation too) planned again and written inside the lock, one more. On two instances of a
+      // two-core machine the speed benchmark's p99 went from 49 ms to 1.5 s from run to run: once rounds
+      // queue on the row, each waits for the one before it to be answered and send its COMMIT. A refusal
+      // here costs a ROLLBACK and the statement again, and holds no lock in between; the rounds queued
+      // behind it in this process plan from the rotation it found (routing-service.ts), not from its own.
+      // Not while the round this one was planned after is still in flight (one instance alone, checking at
+      // the commit): its statement and this one go on different connections, and this one, reaching
+      // PostgreSQL first, would find the rotation not yet moved and be run again (at 16 leads of one
+      // source in flight, 44 % of them were). It is then checked at the commit behind that round, as
+      // before (rotationCheck). Its ticket is published either way, so that the round planned after it
+      // waits for it.
       const afterInFlight = planned !== null && planned.after !== null && !commits?.own.has(planned.after)
         && ctx.shared.rotationTickets.has(planned.after);
-      const committing = write.commit === true && ctx.commitWithRound && commits !== null && !afterInFlight
+      const committing = write.commit === true && ctx.commitWithRound && !afterInFlight
         && commitWithNext(clientOf(db) as pg.PoolClient);
       const published = planned && commits ? publishTicket(planned, commits) : null;
       const ticket = committing ? null : planned;
@@ -423,9 +442,9 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           : sql`w_ok AS (SELECT 1)`;
       const moved = rotation && !ticket
         ? committing
-          ? sql`UNION ALL SELECT 'moved', leadrace_rotation_moved(${rotation.sourceId}::int)::text FROM w_lock
+          ? sql`UNION ALL SELECT 'moved', leadrace_rotation_moved(${rotation.sourceId}::int, ${sql.raw(ROTATION_NOW_JSON)})::text FROM w_lock
               WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
-          : sql`UNION ALL SELECT 'moved', json_build_object('anchor', rr_last_agent_id, 'credits', rr_credits)::text FROM w_lock
+          : sql`UNION ALL SELECT 'moved', ${sql.raw(ROTATION_NOW_JSON)} FROM w_lock
               WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
         : sql``;
       // A new lead (a first round as the lead comes in) is inserted here, with the patch, and the round's
@@ -481,13 +500,18 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           RETURNING *)${messagesCte}
         SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
         UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
-        UNION ALL SELECT 'ok', NULL FROM w_ok
+        UNION ALL SELECT 'ok', ${sql.raw(rotation && !ticket ? WAL_POSITION : 'NULL')} FROM w_ok
         ${messagesOut}
         ${newLead}
         ${moved}`);
       let rows: { kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'moved'; row: string | null }[];
       try {
         ({ rows } = await statement);
+      } catch (err) {
+        // Refused in the committing statement: where the rotation is now goes with the error.
+        const detail = pgErrorCode(err) === PgErrorCode.ROTATION_MOVED ? pgErrorDetail(err) : null;
+        if (rotation && detail) throw new RotationMovedError(rotation.sourceId, JSON.parse(detail) as Rotation, err);
+        throw err;
       } finally {
         published?.held();
       }
@@ -509,7 +533,8 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
       made.messages.sort((x, y) => x.id - y.id);
-      return { lead: written, ...made };
+      const version = rows.find((r) => r.kind === 'ok')?.row;
+      return { lead: written, ...made, ...(version ? { rotationVersion: version } : {}) };
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {

@@ -18,6 +18,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { rotationAtRefusal } from '../port.js';
 import type {
   ClusterChannel, ClusterSignal, IdentityStore, IntakeSourceStore, LeadListStore, LeadStatsStore, LeadStore, LeadWorkStore,
   MaintenanceStore, NotificationStore, OrgStore, SourceStore, StatusStore, Store, Stores, StoreTx, TransactionOptions, WebhookStore,
@@ -256,8 +257,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const deferred = options.durability === 'deferred';
     // Once a first round's rotation was found moved at the commit, the runs after it check at once.
     let rotationAtCommit = presence.alone();
-    // Until a round committed with its statement (or checked at the commit) has found its rotation moved.
+    // A round may commit with its statement until two have been refused, or one checked at the commit:
+    // a run after a refusal that said where the rotation is (RotationMovedError.rotationNow) plans from
+    // there and is rarely refused again; after that, it is checked at once, the row locked until it commits.
     let roundCommits = true;
+    let refusals = 0;
     for (let attempt = 1; ; attempt++) {
       const rotation = rotationAtCommit ? rotationCommits() : null;
       const state: TxState = {
@@ -278,10 +282,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         const reason = attempt < MAX_ATTEMPTS ? retryReason(err) : null;
         if (reason !== null) {
           if (pgErrorCode(err) === PgErrorCode.ROTATION_MOVED) {
-            // Not a conflict to back off from: the next run reads the rotation under its lock.
-            logger?.debug({ attempt }, `transaction met ${reason}; running it again, checking the rotation at once`);
+            // Not a conflict to back off from: the next run plans from the rotation the refusal found, or
+            // reads it under its lock.
+            logger?.debug({ attempt }, `transaction met ${reason}; running it again`);
             rotationAtCommit = false;
-            roundCommits = false;
+            refusals++;
+            roundCommits = refusals < 2 && rotationAtRefusal(err) !== null;
             continue;
           }
           logger?.warn({ err, attempt }, `transaction met ${reason}; running it again`);
