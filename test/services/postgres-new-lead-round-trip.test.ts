@@ -44,6 +44,21 @@ async function build(alone = true): Promise<{ store: PostgresStore; services: Se
   return { store, services, source, agent };
 }
 
+/**
+ * An instance not alone (build(false)) with two more agents, after a lead that read the changed roster
+ * and moved the rotation to the second agent: the next round plans from there, towards the third.
+ */
+async function threeAgents(): Promise<Awaited<ReturnType<typeof build>> & { second: number; third: number }> {
+  const built = await build(false);
+  const { store, services, source } = built;
+  const office = (await services.users.createOffice('South')).id;
+  const second = (await services.users.createUser({ name: 'Bo', email: 'bo@example.com', role: 'AGENT', officeIds: [office] })).id;
+  const third = (await services.users.createUser({ name: 'Cy', email: 'cy@example.com', role: 'AGENT', officeIds: [office] })).id;
+  await services.routing.submitLead({ sourceId: source, firstName: 'Warm again' }, ADMIN);
+  expect(await store.leads.readRotation(source)).toEqual({ anchor: second, credits: null });
+  return { ...built, second, third };
+}
+
 /** Each statement's first word (a round trip each; BEGIN goes with the first statement). */
 const firstWords = (statements: { text: string }[]) => statements.map((s) => s.text.trim().split(/\s+/)[0]?.toLowerCase());
 
@@ -103,13 +118,7 @@ describe.skipIf(!available)('a new lead on PostgreSQL', () => {
   });
 
   it('refused because another instance moved the rotation: rolled back, run again from the rotation the refusal found, without reading it', async () => {
-    const { store, services, source, agent } = await build(false);
-    const office = (await services.users.createOffice('South')).id;
-    const second = (await services.users.createUser({ name: 'Bo', email: 'bo@example.com', role: 'AGENT', officeIds: [office] })).id;
-    const third = (await services.users.createUser({ name: 'Cy', email: 'cy@example.com', role: 'AGENT', officeIds: [office] })).id;
-    // The roster read again (it changed), and the rotation moved to the second agent by this instance.
-    await services.routing.submitLead({ sourceId: source, firstName: 'Warm again' }, ADMIN);
-    expect(await store.leads.readRotation(source)).toEqual({ anchor: second, credits: null });
+    const { store, services, source, agent, third } = await threeAgents();
     // Another instance's round: the rotation's anchor moves to the third agent behind this one's back.
     await store.pool.query('UPDATE lead_sources SET rr_last_agent_id = $1 WHERE id = $2', [third, source]);
     let leadId = 0;
@@ -125,13 +134,9 @@ describe.skipIf(!available)('a new lead on PostgreSQL', () => {
     expect(await store.leads.readRotation(source)).toEqual({ anchor: agent, credits: null });
     expect(await store.pool.query('SELECT count(*)::int AS n FROM leads').then((r) => r.rows[0].n)).toBe(3);
   });
+
   it('orders the other instances\' rotation hints by version: an older one than this process has seen is dropped, a newer one is planned from', async () => {
-    const { store, services, source, agent } = await build(false);
-    const office = (await services.users.createOffice('South')).id;
-    const second = (await services.users.createUser({ name: 'Bo', email: 'bo@example.com', role: 'AGENT', officeIds: [office] })).id;
-    const third = (await services.users.createUser({ name: 'Cy', email: 'cy@example.com', role: 'AGENT', officeIds: [office] })).id;
-    await services.routing.submitLead({ sourceId: source, firstName: 'Warm again' }, ADMIN);
-    expect(await store.leads.readRotation(source)).toEqual({ anchor: second, credits: null });
+    const { store, services, source, agent, second, third } = await threeAgents();
     const submit = async (firstName: string) => {
       let leadId = 0;
       const sent = await statementsOf(async () => {
