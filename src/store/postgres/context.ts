@@ -247,20 +247,24 @@ export class RotationMovedError extends Error implements RotationRefusal {
   }
 }
 
-/** The DETAIL of a node-postgres error (drizzle wraps it as `cause`), or null. */
-export function pgErrorDetail(err: unknown): string | null {
+/**
+ * The first string field `field` along a node-postgres error and its causes (drizzle wraps it as
+ * `cause`) that `accepts`, or null.
+ */
+function pgErrorField(err: unknown, field: 'code' | 'detail', accepts: (value: string) => boolean): string | null {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const detail = (e as { detail?: unknown }).detail;
-    if (typeof detail === 'string' && detail !== '') return detail;
+    const value = (e as Record<string, unknown>)[field];
+    if (typeof value === 'string' && accepts(value)) return value;
   }
   return null;
 }
 
-/** The SQLSTATE of a node-postgres error (drizzle wraps it as `cause`), or null. */
+/** The DETAIL of a node-postgres error, or null. */
+export function pgErrorDetail(err: unknown): string | null {
+  return pgErrorField(err, 'detail', (detail) => detail !== '');
+}
+
+/** The SQLSTATE of a node-postgres error, or null. */
 export function pgErrorCode(err: unknown): string | null {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return null;
+  return pgErrorField(err, 'code', (code) => /^[0-9A-Z]{5}$/.test(code));
 }

@@ -515,7 +515,8 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       } finally {
         published?.held();
       }
-      if (!rows.some((r) => r.kind === 'ok')) {
+      const okRow = rows.find((r) => r.kind === 'ok');
+      if (!okRow) {
         const now = rows.find((r) => r.kind === 'moved');
         if (!now?.row) throw new Error(`lead source ${rotation?.sourceId} vanished inside a routing transaction`);
         return { moved: JSON.parse(now.row) as Rotation };
@@ -533,8 +534,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
       made.messages.sort((x, y) => x.id - y.id);
-      const version = rows.find((r) => r.kind === 'ok')?.row;
-      return { lead: written, ...made, ...(version ? { rotationVersion: version } : {}) };
+      return { lead: written, ...made, ...(okRow.row ? { rotationVersion: okRow.row } : {}) };
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {
