@@ -207,6 +207,54 @@ describe.skipIf(!available)('rollups on PostgreSQL', () => {
     expect(await dayCounts(c)).toEqual([{ source_id: 1, n: 2 }, { source_id: 2, n: 2 }]);
   });
 
+  it('the apply runs once per transaction that staged rows (0014): savepoints and an early apply leave the same counts', async () => {
+    const url = await twoSourcesDatabase();
+    const c = await connect(url);
+    const staged = async () => scalar(c, 'SELECT (SELECT count(*) FROM lead_rollup_changes) + (SELECT count(*) FROM offer_rollup_changes)');
+    await c.query('BEGIN');
+    await c.query(insertLead, [1, today]);
+    // Staged and rolled back with its savepoint, mark and all: the lead before it still counts.
+    await c.query('SAVEPOINT a');
+    await c.query(insertLead, [1, today]);
+    await c.query('ROLLBACK TO SAVEPOINT a');
+    // Applied early: what was staged so far is summed now and its staged rows are gone.
+    await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+    expect(await staged()).toBe(0);
+    expect(await dayCounts(c)).toEqual([{ source_id: 1, n: 1 }]);
+    // Staged after that apply (deferred again): marked again, and applied at the commit.
+    await c.query('SET CONSTRAINTS ALL DEFERRED');
+    await c.query(insertLead, [2, today]);
+    await c.query('SAVEPOINT b');
+    await c.query(insertLead, [2, today]);
+    await c.query('RELEASE SAVEPOINT b');
+    expect(await staged()).toBe(2);
+    await c.query('COMMIT');
+    expect(await dayCounts(c)).toEqual([{ source_id: 1, n: 1 }, { source_id: 2, n: 2 }]);
+    expect(await staged()).toBe(0);
+    // A transaction that only rolled its staging back commits nothing to the rollups and leaves nothing staged.
+    await c.query('BEGIN');
+    await c.query('SAVEPOINT c');
+    await c.query(insertLead, [2, today]);
+    await c.query('ROLLBACK TO SAVEPOINT c');
+    await c.query('COMMIT');
+    expect(await dayCounts(c)).toEqual([{ source_id: 1, n: 1 }, { source_id: 2, n: 2 }]);
+    expect(await staged()).toBe(0);
+
+    // Twenty rows, twenty calls of the apply: one of them reads the staging table (its probe and its
+    // DELETE), not all twenty. Counted as the growth of the backend's scan count inside this transaction
+    // (pg_stat_xact_* also holds earlier transactions' counts not yet reported).
+    const scanCount = () => scalar(c, `SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables WHERE relname = 'lead_rollup_changes'`);
+    await c.query('BEGIN');
+    const before = await scanCount();
+    for (let i = 0; i < 20; i++) await c.query(insertLead, [1, today]);
+    await c.query('SET CONSTRAINTS ALL IMMEDIATE');
+    const scans = await scanCount() - before;
+    await c.query('COMMIT');
+    expect(scans).toBeGreaterThan(0);
+    expect(scans).toBeLessThanOrEqual(3);
+    expect(await dayCounts(c)).toEqual([{ source_id: 1, n: 21 }, { source_id: 2, n: 2 }]);
+  });
+
   it('a lead commits without waiting for another transaction that added an uncommitted lead to the same rollup row', async () => {
     const url = await twoSourcesDatabase();
     async function whileAnotherIsOpen(perStatement: boolean): Promise<void> {
