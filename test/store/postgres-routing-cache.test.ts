@@ -106,6 +106,21 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     expect(again.filter((s) => /from "users"/i.test(s.text))).toEqual([]);
   });
 
+  it('the agents of a race as large as a source allows (50) are found in the cache, not read for every round', async () => {
+    const { a } = await twoInstances();
+    const ids: number[] = [];
+    for (let i = 0; i < 50; i++) ids.push((await seedUser(a)).id);
+    expect((await a.identity.findUsers(ids))).toHaveLength(50);
+    const again = await statementsOf(async () => {
+      expect((await a.identity.findUsers(ids)).map((u) => u.id).sort((x, y) => x - y)).toEqual(ids);
+    });
+    expect(again.filter((s) => /from "users"/i.test(s.text))).toEqual([]);
+    // More than a round offers (an admin's list, say) is read as it is, not kept.
+    const more = [...ids, (await seedUser(a)).id];
+    const reads = await statementsOf(() => a.identity.findUsers(more));
+    expect(reads.filter((s) => /from "users"/i.test(s.text))).toHaveLength(1);
+  });
+
   it('a token is looked up once per instance, and stops working on every instance when it is revoked or its user deactivated', async () => {
     const { a, b, raw } = await twoInstances();
     const T0 = new Date('2026-11-30T12:00:00Z');

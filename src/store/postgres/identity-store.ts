@@ -24,8 +24,13 @@ import { intArray, Prebuilt } from './prebuilt.js';
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
 
-/** findUsers of at most this many ids is cached. */
-const FEW_USERS = 8;
+/**
+ * findUsers of at most this many ids is cached: as many as a round may offer a lead to (a source's
+ * raceAgentCount, at most 50: source-service.ts MAX_RACE_AGENT_COUNT). It was 8: every round of a source
+ * racing 10 agents read their rows again inside the routing transaction, one more round trip per lead
+ * (the deadline benchmark: 178 such reads in two seconds).
+ */
+const FEW_USERS = 50;
 
 /**
  * A token that works but for its expiry, which each lookup checks against its own `now` (so a cached
