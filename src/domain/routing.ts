@@ -57,6 +57,9 @@ function localNow(ctx: RoundContext, zone: string): LocalTime {
   return t;
 }
 
+/** The most agents one round may offer a lead to (a source's raceAgentCount). */
+export const MAX_RACE_AGENT_COUNT = 50;
+
 /** What routing needs to know of a lead source. */
 export interface SourceRules {
   /** Empty: agents of every office. */

@@ -1,6 +1,7 @@
 // Lead sources: where leads come in, and the routing rules each one carries.
 import { randomBytes } from 'node:crypto';
 import { badInput, notFound } from '../domain/errors.js';
+import { MAX_RACE_AGENT_COUNT } from '../domain/routing.js';
 import { intInRange, numberInRange, requireText } from '../domain/validation.js';
 import type { Store, Stores } from '../store/port.js';
 import type { LeadSourcePatch, LeadSourceWithOffices } from '../store/rows.js';
@@ -8,7 +9,6 @@ import { requireIds } from './existing-ids.js';
 
 /** Windows longer than a week would leave a lead waiting on one agent for good. */
 export const MAX_WINDOW_SECONDS = 7 * 24 * 60 * 60;
-export const MAX_RACE_AGENT_COUNT = 50;
 
 /**
  * The fields of a source. On create, a missing field takes its default (see SOURCE_DEFAULTS). On

@@ -14,6 +14,7 @@
 // lookup, cached or not. The cached last use may be behind: TokenUsage notes a use at most once a minute
 // either way (src/services/token-usage.ts).
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { MAX_RACE_AGENT_COUNT } from '../../domain/routing.js';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
 import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.js';
 import { userEntryKey, type PgContext } from './context.js';
@@ -25,12 +26,11 @@ import { intArray, Prebuilt } from './prebuilt.js';
 const USES_PER_STATEMENT = 10_000;
 
 /**
- * findUsers of at most this many ids is cached: as many as a round may offer a lead to (a source's
- * raceAgentCount, at most 50: source-service.ts MAX_RACE_AGENT_COUNT). It was 8: every round of a source
- * racing 10 agents read their rows again inside the routing transaction, one more round trip per lead
- * (the deadline benchmark: 178 such reads in two seconds).
+ * findUsers of at most this many ids is cached: as many as a round may offer a lead to. It was 8: every
+ * round of a source racing 10 agents read their rows again inside the routing transaction, one more
+ * round trip per lead (the deadline benchmark: 178 such reads in two seconds).
  */
-const FEW_USERS = 50;
+const FEW_USERS = MAX_RACE_AGENT_COUNT;
 
 /**
  * A token that works but for its expiry, which each lookup checks against its own `now` (so a cached
