@@ -118,9 +118,11 @@ export async function compareStores(args: Args, opts: TargetOptions, only: Reado
   process.stdout.write(`\n== leadrace benchmarks by store (${totalSec} s; ${cpus().length} cores; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ==\n`);
   process.stdout.write(`(this machine: ${describeProbe(probe)})\n`);
   printCombined(rows, setups);
+  const speedRuns = results.get('speed');
+  if (speedRuns) printCpu(speedRuns, setups, 'speed to lead: CPU over the measured leads');
   const intakeRuns = results.get('intake');
   if (intakeRuns) {
-    printCpu(intakeRuns, setups);
+    printCpu(intakeRuns, setups, 'intake: CPU while submitting');
     printActivity(intakeRuns, setups);
   }
   const json: Record<string, unknown> = {
@@ -227,8 +229,8 @@ function printCombined(rows: Row[], setups: Setup[]): void {
     + 'concurrency), leads sent or made for counts, the same-instance figure for offers crossing instances.\n');
 }
 
-/** Intake's CPU time per process group and setup: per lead, and as a share of one core. */
-function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setups: Setup[]): void {
+/** A benchmark's CPU time per process group and setup (speed to lead's, intake's): per lead, and as a share of one core. */
+function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setups: Setup[], title: string): void {
   const usable = setups.flatMap((s) => {
     const d = runs.get(s.id)?.detail as { cpu?: CpuBreakdown; leads?: number } | undefined;
     return d?.cpu && d.leads ? [{ setup: s, cpu: d.cpu, leads: d.leads }] : [];
@@ -236,7 +238,7 @@ function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setu
   if (usable.length === 0) return;
   const groups: string[] = [];
   for (const u of usable) for (const g of u.cpu.groups) if (!groups.includes(g.group)) groups.push(g.group);
-  const head = ['intake: CPU while submitting (ms per lead, % of one core)', ...usable.map((u) => u.setup.label)];
+  const head = [`${title} (ms per lead, % of one core)`, ...usable.map((u) => u.setup.label)];
   const cell = (ms: number | undefined, pct: number | undefined, leads: number) =>
     ms === undefined || pct === undefined ? '-' : `${(ms / leads).toFixed(3)} ms, ${pct.toFixed(0)}%`;
   const lines = groups.map((g) => [g, ...usable.map((u) => {

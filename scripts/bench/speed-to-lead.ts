@@ -8,6 +8,7 @@
 // crossing instances costs.
 import { writeFileSync } from 'node:fs';
 import type { Args } from './lib/args.js';
+import { startCpuAccounting } from './lib/cpu-usage.js';
 import { HttpGql } from './lib/http-client.js';
 import { createAgents, createOffice, createSource, OFFERS, SUBMIT, TRIVIAL, type OfferEvent } from './lib/seed.js';
 import { ADMIN_TOKEN } from './lib/server.js';
@@ -87,10 +88,23 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     // first second or two of leads after it were re-planning (speed p50 70-170 ms on two instances).
     await target.settle();
     await steadyRate(rate, warmupLeads, (i) => submit(`v${i}`, i)());
+    // Every process's CPU over the measured leads: where a lead's time goes when the cores are shared.
+    const cpu = await startCpuAccounting(() => target.processGroups());
+    // Transactions rolled back over the measured leads (PostgreSQL): on several instances, mostly first
+    // rounds refused because another instance moved the source's rotation (LR001), each run again.
+    const rollbacks = () => target.store === 'postgres'
+      ? target.query<{ n: string }>({ sqlite: '', postgres: 'SELECT xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()' })
+        .then((rows) => Number(rows[0]?.n ?? 0))
+      : Promise.resolve(null);
+    const rollbacksBefore = await rollbacks();
     measuredFrom = performance.now();
     await steadyRate(rate, count, (i) => submit(`m${i}`, i)());
     const deadline = performance.now() + 5000;
     while (latencies.length < count && performance.now() < deadline) await sleep(20);
+    const cpuUsage = await cpu.stop();
+    // PostgreSQL reports a backend's counters within a second of its transactions.
+    await sleep(target.store === 'postgres' ? 1200 : 0);
+    const rollbacksAfter = await rollbacks();
     for (const s of sockets) s.close();
     const traceFile = args.str('speed-trace', '');
     if (traceFile) writeFileSync(`${traceFile}.${target.store}${n}.json`, JSON.stringify({ epoch: performance.timeOrigin + measuredFrom, trace }));
@@ -106,6 +120,9 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
       figure({ bench: 'speed to lead', metric: 'max', value: lead.max, unit: 'ms', baseline: base.max, baselineLabel: label, target: null, pass: null }),
       figure({ bench: 'speed to lead', metric: 'pushes received / leads sent', value: latencies.length, unit: 'leads', baseline: count, baselineLabel: 'sent', target: 'all', pass: latencies.length === count }),
     ];
+    if (rollbacksBefore !== null && rollbacksAfter !== null) {
+      figures.push(figure({ bench: 'speed to lead', metric: 'transactions rolled back (refused first rounds, run again)', value: rollbacksAfter - rollbacksBefore, unit: 'tx', baseline: count, baselineLabel: 'leads sent', target: null, pass: null }));
+    }
     const same = summary(sameInstance);
     const cross = summary(crossInstance);
     if (n > 1) {
@@ -120,6 +137,8 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
       figures,
       detail: {
         agents: agentCount, rate, seconds, instances: n, seedAgentsMs: Math.round(seedMs), connectMs: Math.round(connectMs), received, lead, baseline: base,
+        cpu: cpuUsage, leads: count,
+        ...(rollbacksBefore !== null && rollbacksAfter !== null ? { rollbacksPerLead: +((rollbacksAfter - rollbacksBefore) / count).toFixed(3) } : {}),
         ...(n > 1 ? { sameInstance: same, crossInstance: cross } : {}),
       },
     };

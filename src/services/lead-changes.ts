@@ -414,11 +414,20 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
         },
         written(rows, changes) {
           changes.drafted = true;
-          // Rows come back in id order, which is the order they were given in (the messages' order).
+          // Rows come back in id order, which is the order they were given in (the messages' order), less
+          // the messages of a round's alternatives not written (RoundAlternative): each part gets the rows
+          // of its own messages, matched in order by agent and channel.
           let at = 0;
           for (const part of parts) {
-            part.written?.(rows.slice(at, at + part.messages.length), changes);
-            at += part.messages.length;
+            const mine: NotificationRow[] = [];
+            for (const m of part.messages) {
+              const row = rows[at];
+              if (row && row.userId === m.userId && row.channel === m.channel) {
+                mine.push(row);
+                at++;
+              }
+            }
+            part.written?.(mine, changes);
           }
         },
       };

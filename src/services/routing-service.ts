@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import { rotationAtRefusal, type LeadToInsert, type Rotation, type RoundWrite, type Store, type Stores } from '../store/port.js';
+import { rotationAtRefusal, type LeadToInsert, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -39,6 +39,17 @@ const EXPIRY_BATCH = 50;
 
 /** Leads reclaimed per transaction: each starts a routing round, like an expiry (EXPIRY_BATCH). */
 const RECLAIM_BATCH = 50;
+
+/**
+ * A first round on several instances goes with the same round planned from up to this many rotations
+ * further on (RoundAlternative), as far as they hold at most ALTERNATIVE_OFFERS offers together: a
+ * round planned while other instances' rounds of its source were in flight is then written as the one
+ * that fits where they left the rotation, in its one round trip, not refused and planned again. On two
+ * instances taking one source's leads in turn, a refusal costs a round trip, and in the seconds when the
+ * machine is busy they came in runs (30-60 % of first rounds refused), each making the next more likely.
+ */
+const MAX_ALTERNATIVES = 3;
+const ALTERNATIVE_OFFERS = 12;
 
 /** The note of the EXPIRED event of an offer closed because its agent was deactivated. */
 export const DEACTIVATED_NOTE = 'the agent was deactivated';
@@ -222,21 +233,42 @@ export function createRoutingService(deps: {
         // this one's `next` and set its own, which must not be undone.
         if (rotation) lastRotation.set(source.id, { rotation: rotation.next, ticket: rotation.ticket.mine });
         if (endsTurnEarly) endTurn();
-        const offers = plan.offered.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt }));
+        const offersTo = (agentIds: readonly number[]) => agentIds.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt }));
+        const offers = offersTo(plan.offered);
+        // Several instances: the round as it would be from rotations further on (RoundAlternative), each
+        // planned from the head the one before it would leave. Not for a weighted roster (its credits move
+        // with every round: a round from other credits is another plan), nor past a full turn of the list.
+        const alternatives: RoundAlternative[] = [];
+        if (rotation && current === null && !endsTurnEarly && deps.store.commitsWithRound && plan.credits === null && plan.offered.length > 0) {
+          const most = Math.min(MAX_ALTERNATIVES, Math.floor(ALTERNATIVE_OFFERS / source.raceAgentCount) - 1);
+          for (let from = plan.head; alternatives.length < most && from !== null; ) {
+            if (from === rotation.read.anchor || alternatives.some((a) => a.from === from)) break;
+            const alt = planLeadRound({
+              roster, source, alreadyOffered: offered, anchor: from, firstRound, round, postalCode, winsToday, credits: null, now: now.getTime(),
+            });
+            if (alt.offered.length === 0) break;
+            alternatives.push({ from, next: alt.head ?? from, routingAnchor: alt.anchor, decisions: alt.decisions, offers: offersTo(alt.offered) });
+            from = alt.head;
+          }
+        }
         // The change's events not written yet go in the same statement, then the lead's own (then each offer's OFFERED).
         const events = [...changes.unwrittenEvents()];
         const ownEvents = [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])];
         // A new lead's first round is its change's last write (submitLead returns once it is written): what
         // the in-transaction listeners write for it is drafted now and written by the round's statement,
         // and the store commits with that statement (RoundWrite.commit), where it can (PostgreSQL).
+        // Messages for the agents of the alternatives too: the statement writes those of the round it writes.
+        const drafted = alternatives.length === 0 ? offers
+          : [...new Map([offers, ...alternatives.map((a) => a.offers)].flat().map((o) => [o.agentId, o])).values()];
         const drafts = current === null && deps.store.commitsWithRound ? await deps.changes.draftRound({
-          lead: fields, source, offers, now,
+          lead: fields, source, offers: drafted, now,
           eventTypes: [...events.map((e) => e.type), ...ownEvents.map((e) => e.type), ...(offers.length > 0 ? ['OFFERED' as const] : [])],
         }, tx) : null;
         const written = await tx.leads.writeRound({
           lead, round, at: now, decisions: plan.decisions, rotation,
           patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
           offers, events, leadEvents: ownEvents,
+          ...(alternatives.length > 0 ? { alternatives } : {}),
           ...(drafts ? { messages: drafts.messages, commit: true } : {}),
         }).catch((err: unknown) => {
           // Not written (a rotation found moved, RotationRefusal, is one such failure): the draft's
@@ -262,9 +294,15 @@ export function createRoutingService(deps: {
           continue;
         }
         if (rotation) {
-          const left: Rotation = written.rotationVersion === undefined ? rotation.next : { ...rotation.next, version: written.rotationVersion };
-          // A hint of an earlier state that came in while the round was written gives way to it again.
-          if (isLatest(source.id, left) && left.version !== undefined && lastRotation.get(source.id)?.ticket === null) {
+          // Written as one of its alternatives: the rotation moved on from there, not from this round's `next`.
+          const way = written.alternative === undefined ? null : alternatives[written.alternative];
+          if (written.alternative !== undefined && !way) throw new Error(`writeRound wrote alternative ${written.alternative} of ${alternatives.length}`);
+          const next: Rotation = way ? { anchor: way.next, credits: rotation.next.credits } : rotation.next;
+          const left: Rotation = written.rotationVersion === undefined ? next : { ...next, version: written.rotationVersion };
+          // A hint of an earlier state that came in while the round was written gives way to it again; so
+          // does this round's own guess when an alternative was written.
+          const held = lastRotation.get(source.id)?.ticket;
+          if (isLatest(source.id, left) && (way ? held === rotation.ticket.mine || held === null : left.version !== undefined && held === null)) {
             lastRotation.set(source.id, { rotation: left, ticket: rotation.ticket.mine });
           }
           changes.rotationMoved(source.id, left);

@@ -91,6 +91,15 @@ export interface RoundWrite {
    * checked and moved, under the source row's lock, held until the transaction ends (writeRound).
    */
   rotation: { sourceId: number; read: Rotation; next: Rotation; ticket?: RotationTicket } | null;
+  /**
+   * The same first round planned from rotations it may find instead of `rotation.read`: where other
+   * instances' rounds would have moved it in the meantime (several instances, RoundAlternative). The
+   * store writes the first of the round and its alternatives planned from the rotation it finds under
+   * the source row's lock; only when none was does it refuse the round (`moved`, RotationRefusal).
+   * Only for a new lead's first round checked as it is written (no ticket), with a rotation whose
+   * credits the round leaves as they are (an unweighted roster).
+   */
+  alternatives?: RoundAlternative[];
   /** Events of the transaction not written yet, each of the lead it names: written first. */
   events: NewLeadEvent[];
   /**
@@ -114,6 +123,25 @@ export interface RoundWrite {
   commit?: boolean;
 }
 
+/**
+ * A first round as it would be had the source's rotation moved on to `from` before it was written: what
+ * planning it again from there after a refusal would give (the same roster, caps and time), made before
+ * the write instead, so that the round is written in its one round trip. Its lead's state, events and
+ * messages are the round's own: only who is offered it, the decisions and the anchors differ. Messages
+ * (RoundWrite.messages) are composed for the agents of the round and of every alternative; those of
+ * the agents the written one offers are written.
+ */
+export interface RoundAlternative {
+  /** The source's anchor it was planned from (its credits are rotation.read's). */
+  from: number | null;
+  /** The source's anchor after it. */
+  next: number | null;
+  /** The lead's routingAnchor with it (RoundWrite.patch's otherwise). */
+  routingAnchor: number;
+  decisions: [number, RoutingReason][];
+  offers: Omit<NewOffer, 'leadId'>[];
+}
+
 /** An outbox row of a round's offer to `userId`, written by writeRound with the offer's id and lead. */
 export type RoundMessage = Omit<NewNotification, 'leadId' | 'offerId' | 'userId'> & { userId: number };
 
@@ -121,6 +149,8 @@ export type RoundMessage = Omit<NewNotification, 'leadId' | 'offerId' | 'userId'
 export interface WrittenRound {
   /** The version (Rotation.version) of the rotation the round left, where the store knows it. */
   rotationVersion?: string;
+  /** Which of RoundWrite.alternatives was written (its index); absent: the round as planned. */
+  alternative?: number;
   lead: LeadRow;
   offers: OfferRow[];
   events: LeadEventRow[];

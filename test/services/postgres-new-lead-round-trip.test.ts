@@ -117,10 +117,36 @@ describe.skipIf(!available)('a new lead on PostgreSQL', () => {
     expect((await outbox(store, leadId)).map((r) => [r.offer_id, r.user_id, r.channel])).toEqual([[offer?.id, agent, 'sms'], [offer?.id, agent, 'email']]);
   });
 
-  it('refused because another instance moved the rotation: rolled back, run again from the rotation the refusal found, without reading it', async () => {
-    const { store, services, source, agent, third } = await threeAgents();
+  it('another instance moved the rotation on: the round goes as the alternative planned from there, in its one round trip', async () => {
+    const { store, services, source, agent, second, third } = await threeAgents();
     // Another instance's round: the rotation's anchor moves to the third agent behind this one's back.
+    // This instance plans from the second (its own last round), towards the third, and sends with it
+    // the same round from the third (towards the first agent) and from the first (towards the second).
     await store.pool.query('UPDATE lead_sources SET rr_last_agent_id = $1 WHERE id = $2', [third, source]);
+    let leadId = 0;
+    const sent = await statementsOf(async () => {
+      leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Moved' }, ADMIN)).lead.id);
+    });
+    expect(firstWords(sent)).toEqual(['with', 'insert']);
+    const offers = await store.leads.offersOfLead(leadId);
+    expect(offers.map((o) => o.agentId)).toEqual([agent]);
+    expect(await store.leads.readRotation(source)).toEqual({ anchor: agent, credits: null });
+    // The messages written are the offered agent's only (the second and third were drafted too).
+    expect((await outbox(store, leadId)).map((r) => [r.offer_id, r.user_id, r.channel])).toEqual([[offers[0]?.id, agent, 'sms'], [offers[0]?.id, agent, 'email']]);
+    expect(await store.pool.query('SELECT count(*)::int AS n FROM notifications WHERE lead_id = $1 AND user_id = ANY($2)', [leadId, [second, third]]).then((r) => r.rows[0].n)).toBe(0);
+    // This process plans its next round from where that one left the rotation: the second agent, in one trip.
+    const next = await statementsOf(async () => {
+      leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Next' }, ADMIN)).lead.id);
+    });
+    expect(firstWords(next)).toEqual(['with', 'insert']);
+    expect((await store.leads.offersOfLead(leadId)).map((o) => o.agentId)).toEqual([second]);
+  });
+
+  it('refused because another instance moved the rotation where no alternative was planned from: rolled back, run again from the rotation the refusal found, without reading it', async () => {
+    const { store, services, source, agent } = await threeAgents();
+    // Back to no anchor at all (as a new source's): the round and its alternatives were planned from
+    // the second, third and first agents.
+    await store.pool.query('UPDATE lead_sources SET rr_last_agent_id = NULL WHERE id = $1', [source]);
     let leadId = 0;
     const sent = await statementsOf(async () => {
       leadId = Number((await services.routing.submitLead({ sourceId: source, firstName: 'Moved' }, ADMIN)).lead.id);
@@ -128,7 +154,7 @@ describe.skipIf(!available)('a new lead on PostgreSQL', () => {
     // Refused (LR001: the COMMIT after it skipped), rolled back, then the round planned from where the
     // refusal said the rotation was, committing with its statement: no read of the rotation in between.
     expect(firstWords(sent)).toEqual(['with', 'rollback', 'with', 'insert']);
-    // Planned from this instance's guess, the offer would have gone to the third agent again.
+    // From no anchor, the lowest id heads the list.
     const [offer] = await store.leads.offersOfLead(leadId);
     expect(offer?.agentId).toBe(agent);
     expect(await store.leads.readRotation(source)).toEqual({ anchor: agent, credits: null });

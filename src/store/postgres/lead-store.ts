@@ -23,7 +23,7 @@ import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer,
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { pgErrorCode, pgErrorDetail, PgErrorCode, RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
 import { commitWithNext, sendWithCommit, waitBeforeCommit } from './commit-batch.js';
-import { clientOf, PrebuiltShapes, rowMapper, rowsJson } from './prebuilt.js';
+import { clientOf, intArray, PrebuiltShapes, rowMapper, rowsJson, textArray } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, notifications, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
@@ -41,12 +41,14 @@ const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
  * the id, take the table's defaults, as insertLead's do), if the round's w_ok passed. One statement text
  * per set of columns given: submitLead gives the same set every time.
  */
-function insertNewLead(row: NewLead): SQL {
+function insertNewLead(row: NewLead, routingAnchor: SQL | null): SQL {
   const columns = Object.entries(LEAD_COLUMNS)
     .filter(([key, c]) => c.name !== 'id' && (row as unknown as Record<string, unknown>)[key] !== undefined)
     .map(([, c]) => `"${c.name}"`);
+  // `routingAnchor`: the anchor's value in SQL, where the round's way decides it (writeRound's alternatives).
+  const values = columns.map((c) => (routingAnchor && c === `"${LEAD_COLUMNS.routingAnchor.name}"` ? routingAnchor : sql.raw(`r.${c}`)));
   return sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(columns.join(', '))})
-    SELECT ${sql.raw(columns.map((c) => `r.${c}`).join(', '))}
+    SELECT ${sql.join(values, sql`, `)}
     FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [row])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
     RETURNING *)`;
 }
@@ -388,7 +390,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
 
     async writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }> {
       const { rotation } = write;
-      const offered = new Set(write.offers.map((o) => o.agentId));
+      const offered = new Set([write.offers, ...(write.alternatives ?? []).map((a) => a.offers)].flat().map((o) => o.agentId));
       const stray = (write.messages ?? []).find((m) => !offered.has(m.userId));
       if (stray) throw new Error(`a round's message is for agent ${stray.userId}, who has no offer in it`);
       // Checked at the commit (RoundWrite.ticket, rotationCheck), or else here, as a transaction run
@@ -431,7 +433,22 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // (the newest version is rechecked only for rows the snapshot's version already matched). Refused,
       // the statement returns the rotation as it is, still locked: a round planned again from it passes.
       // Checked at the commit, the round's statement takes its ticket's lock (rotationCheck).
-      const ok = rotation && !ticket
+      // With alternatives (RoundAlternative), the compare picks instead: the round as planned is the first
+      // way (w_ok.v = 1) and each alternative the next; v is the first whose `from` is the anchor w_lock
+      // found (array_position compares as IS NOT DISTINCT FROM), and every way-dependent value below
+      // (the source's next anchor, the lead's, the decisions, which offers) is taken from an array at v.
+      const alternatives = rotation && !ticket && 'insert' in write.lead && write.alternatives?.length ? write.alternatives : null;
+      const ways = alternatives ? [{ from: rotation!.read.anchor, next: rotation!.next.anchor, routingAnchor: write.patch.routingAnchor ?? 0, decisions: write.decisions, offers: write.offers }, ...alternatives] : null;
+      const nullableInts = (xs: readonly (number | null)[]) => sql`${`{${xs.map((x) => (x === null ? 'NULL' : String(Number(x)))).join(',')}}`}::int[]`;
+      const way = sql`(SELECT v FROM w_ok)`;
+      const ok = rotation && ways
+        ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
+          w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = (${nullableInts(ways.map((w) => w.next))})[p.v], rr_credits = ${rotation.next.credits}::text
+            FROM (SELECT l.id, array_position(${nullableInts(ways.map((w) => w.from))}, l.rr_last_agent_id) AS v FROM w_lock l
+              WHERE l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text) p
+            WHERE ${leadSources}.id = p.id AND p.v IS NOT NULL
+            RETURNING p.v AS v)`
+        : rotation && !ticket
         ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
           w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
             FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
@@ -455,7 +472,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       let patched: LeadRow | null = null;
       let lead: SQL;
       if ('insert' in write.lead) {
-        lead = insertNewLead({ ...write.lead.insert, ...write.patch });
+        lead = insertNewLead({ ...write.lead.insert, ...write.patch }, ways ? sql`(${intArray(ways.map((w) => w.routingAnchor))})[${way}]` : null);
       } else {
         patched = { ...write.lead, ...write.patch };
         lead = sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
@@ -479,13 +496,17 @@ export function createLeadStore(ctx: PgContext): LeadStore {
           ORDER BY r.ordinality
           RETURNING *)`;
       const messagesOut = messages.length === 0 ? sql`` : sql`UNION ALL SELECT 'n', row_to_json(n)::text FROM w_messages n`;
-      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
+      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'way' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
         w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
-          SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${encodeDecisions(write.decisions)}::text FROM w_ok),
+          SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${ways
+            ? sql`(${textArray(ways.map((w) => encodeDecisions(w.decisions)))})[${way}]`
+            : sql`${encodeDecisions(write.decisions)}::text`} FROM w_ok),
         w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
           SELECT ${leadId}, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
-          FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, write.offers)}::json) WITH ORDINALITY r
-          WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY r.ordinality
+          FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, ways ? ways.flatMap((w) => w.offers) : write.offers)}::json) WITH ORDINALITY r
+          WHERE EXISTS (SELECT 1 FROM w_ok)${ways
+            ? sql` AND (${intArray(ways.flatMap((w, i) => w.offers.map(() => i + 1)))})[r.ordinality::int] = ${way}`
+            : sql``} ORDER BY r.ordinality
           RETURNING *),
         w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
           SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
@@ -501,10 +522,11 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
         UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
         UNION ALL SELECT 'ok', ${sql.raw(rotation && !ticket ? WAL_POSITION : 'NULL')} FROM w_ok
+        ${ways ? sql`UNION ALL SELECT 'way', v::text FROM w_ok` : sql``}
         ${messagesOut}
         ${newLead}
         ${moved}`);
-      let rows: { kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'moved'; row: string | null }[];
+      let rows: { kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'way' | 'moved'; row: string | null }[];
       try {
         ({ rows } = await statement);
       } catch (err) {
@@ -534,7 +556,9 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       made.offers.sort((x, y) => x.id - y.id);
       made.events.sort((x, y) => x.id - y.id);
       made.messages.sort((x, y) => x.id - y.id);
-      return { lead: written, ...made, ...(okRow.row ? { rotationVersion: okRow.row } : {}) };
+      const wayRow = rows.find((r) => r.kind === 'way');
+      const alternative = wayRow?.row ? Number(wayRow.row) - 2 : -1;
+      return { lead: written, ...made, ...(okRow.row ? { rotationVersion: okRow.row } : {}), ...(alternative >= 0 ? { alternative } : {}) };
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {

@@ -73,6 +73,9 @@ export class PrebuiltShapes<R> {
  */
 export const intArray = (xs: readonly number[]): SQL => sql`${`{${xs.map(Number).join(',')}}`}::int[]`;
 
+/** Texts of any number as one text[] parameter: each element quoted, its quotes and backslashes escaped. */
+export const textArray = (xs: readonly string[]): SQL => sql`${`{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`}::text[]`;
+
 /**
  * Rows of any number as one JSON parameter, for a fixed statement text whatever their count:
  * `INSERT … SELECT … FROM json_populate_recordset(NULL::<table>, $1::json)` reads them with the table's

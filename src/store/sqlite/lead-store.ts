@@ -2,7 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LockedLead, Rotation, RoundWrite, WrittenRound } from '../port.js';
+import type { LockedLead, Rotation, RoundAlternative, RoundWrite, WrittenRound } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -237,19 +237,26 @@ export function createLeadStore(conn: SqliteConnection) {
     /** Statement by statement: in-process, each costs microseconds (port.ts says why PostgreSQL's is one). */
     writeRound(write: RoundWrite): WrittenRound | { moved: Rotation } {
       const { rotation } = write;
+      // The round as planned, or the alternative planned from the rotation found (port.ts RoundAlternative).
+      let chosen: { index: number; alt: RoundAlternative } | null = null;
       if (rotation) {
         const { read, next } = rotation;
         if (moveRotation.run(next.anchor, next.credits, rotation.sourceId, read.anchor, read.credits).changes === 0) {
           const row = readRotation.get(rotation.sourceId) as Rotation | undefined;
           if (!row) throw new Error(`lead source ${rotation.sourceId} vanished inside a routing transaction`);
-          return { moved: row };
+          const index = row.credits === read.credits ? (write.alternatives ?? []).findIndex((a) => a.from === row.anchor) : -1;
+          const alt = write.alternatives?.[index];
+          if (!alt) return { moved: row };
+          moveRotation.run(alt.next, next.credits, rotation.sourceId, row.anchor, row.credits);
+          chosen = { index, alt };
         }
       }
+      const patch = chosen ? { ...write.patch, routingAnchor: chosen.alt.routingAnchor } : write.patch;
       // A new lead is inserted with the patch: nothing to update after.
-      const lead = 'insert' in write.lead ? leadInsert({ ...write.lead.insert, ...write.patch }) : leadUpdate(write.lead.id, write.patch);
+      const lead = 'insert' in write.lead ? leadInsert({ ...write.lead.insert, ...patch }) : leadUpdate(write.lead.id, patch);
       if (!lead) throw new Error(`lead ${'insert' in write.lead ? '(new)' : write.lead.id} vanished inside its own transaction`);
-      roundInsert.run(lead.id, write.round, write.at.getTime(), encodeDecisions(write.decisions));
-      const made = write.offers.map((o) => offerInsert({ ...o, leadId: lead.id }));
+      roundInsert.run(lead.id, write.round, write.at.getTime(), encodeDecisions(chosen?.alt.decisions ?? write.decisions));
+      const made = (chosen?.alt.offers ?? write.offers).map((o) => offerInsert({ ...o, leadId: lead.id }));
       const events = [
         ...write.events,
         ...write.leadEvents.map((e) => ({ ...e, leadId: lead.id })),
@@ -257,12 +264,14 @@ export function createLeadStore(conn: SqliteConnection) {
       ].map(eventInsert);
       // Each message goes with the offer to its user (a round offers an agent the lead once).
       const offerOf = new Map(made.map((o) => [o.agentId, o]));
-      const messages = (write.messages ?? []).map((m) => {
+      // Messages for the agents of the alternatives not written are not written either.
+      const offeredSomewhere = new Set([write.offers, ...(write.alternatives ?? []).map((a) => a.offers)].flat().map((o) => o.agentId));
+      const messages = (write.messages ?? []).flatMap((m) => {
         const offer = offerOf.get(m.userId);
-        if (!offer) throw new Error(`a round's message is for agent ${m.userId}, who has no offer in it`);
-        return messageInsert({ ...m, leadId: lead.id, offerId: offer.id });
+        if (!offer && !offeredSomewhere.has(m.userId)) throw new Error(`a round's message is for agent ${m.userId}, who has no offer in it`);
+        return offer ? [messageInsert({ ...m, leadId: lead.id, offerId: offer.id })] : [];
       });
-      return { lead, offers: made, events, messages };
+      return { lead, offers: made, events, messages, ...(chosen ? { alternative: chosen.index } : {}) };
     },
 
     /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */

@@ -515,6 +515,63 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`)).toEqual(before);
     });
 
+    it('writeRound with alternatives writes the way planned from the rotation it finds (its offers, decisions, anchors and their messages) in one run, and refuses only when none was', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 4);
+      const [a1, a2, a3, a4] = agentIds as [number, number, number, number];
+      const sms = (userId: number) => ({
+        userId, channel: 'sms' as const, to: `+1555000000${userId % 10}`, subject: null, body: `for ${userId}`, status: 'PENDING' as const,
+        attempts: 0, nextAttemptAt: T0, createdAt: T0,
+      });
+      const offer = (agentId: number) => ({ agentId, round: 1, state: 'PENDING' as const, offeredAt: T0, expiresAt: at(60) });
+      // Planned from a rotation at the start (no anchor): a1; had other rounds moved it to a1, then a2: a2, then a3.
+      const planned = (name: string) => ({
+        lead: { insert: { sourceId, kind: 'GENERAL' as const, state: 'ROUTING' as const, firstName: name, createdAt: T0 } },
+        patch: { round: 1, routingAnchor: 0 }, round: 1, at: T0,
+        rotation: { sourceId, read: { anchor: null, credits: null }, next: { anchor: a1, credits: null } },
+        decisions: [[a1, 'OFFERED'], [a2, 'WAITING'], [a3, 'WAITING'], [a4, 'WAITING']] as [number, 'OFFERED' | 'WAITING'][],
+        offers: [offer(a1)],
+        alternatives: [
+          { from: a1, next: a2, routingAnchor: a1, decisions: [[a2, 'OFFERED'], [a3, 'WAITING'], [a4, 'WAITING'], [a1, 'WAITING']] as [number, 'OFFERED' | 'WAITING'][], offers: [offer(a2)] },
+          { from: a2, next: a3, routingAnchor: a2, decisions: [[a3, 'OFFERED'], [a4, 'WAITING'], [a1, 'WAITING'], [a2, 'WAITING']] as [number, 'OFFERED' | 'WAITING'][], offers: [offer(a3)] },
+        ],
+        events: [], leadEvents: [{ type: 'CREATED' as const, at: T0 }],
+        messages: [sms(a1), sms(a2), sms(a3)],
+        commit: true,
+      });
+
+      // The rotation is where it was planned from: the round as planned.
+      const first = await store.transaction((tx) => tx.leads.writeRound(planned('Ada')));
+      if ('moved' in first) throw new Error('writeRound refused a rotation it was given as read');
+      expect(first.alternative).toBeUndefined();
+      expect(first.offers.map((o) => o.agentId)).toEqual([a1]);
+      expect(first.messages.map((m) => [m.userId, m.offerId])).toEqual([[a1, first.offers[0]?.id]]);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a1, credits: null });
+
+      // Other rounds moved it to a2: written as the second alternative, in one run, nothing of the others.
+      await store.transaction((tx) => tx.leads.setSourceAnchor(sourceId, a2));
+      let runs = 0;
+      const moved = await store.transaction((tx) => { runs++; return tx.leads.writeRound(planned('Bo')); });
+      if ('moved' in moved) throw new Error('writeRound refused a round with an alternative from the rotation it found');
+      expect(runs).toBe(1);
+      expect(moved.alternative).toBe(1);
+      expect(moved.lead).toEqual(await store.leads.findLead(moved.lead.id));
+      expect(moved.lead).toMatchObject({ firstName: 'Bo', round: 1, routingAnchor: a2 });
+      expect(moved.offers).toEqual(await store.leads.offersOfLead(moved.lead.id));
+      expect(moved.offers.map((o) => o.agentId)).toEqual([a3]);
+      expect(moved.events.map((e) => [e.type, e.agentId])).toEqual([['CREATED', null], ['OFFERED', a3]]);
+      expect(moved.messages.map((m) => [m.userId, m.offerId, m.body])).toEqual([[a3, moved.offers[0]?.id, `for ${a3}`]]);
+      expect(await store.notifications.ofLead(moved.lead.id)).toEqual(moved.messages);
+      expect(await store.leads.routingRounds(moved.lead.id)).toEqual([{ round: 1, at: T0, decisions: [[a3, 'OFFERED'], [a4, 'WAITING'], [a1, 'WAITING'], [a2, 'WAITING']] }]);
+      expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a3, credits: null });
+
+      // At a3 no way was planned from: refused as without alternatives, nothing written.
+      const before = await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`);
+      const refused = await store.transaction((tx) => tx.leads.writeRound(planned('Cy')));
+      expect(refused).toEqual({ moved: expect.objectContaining({ anchor: a3, credits: null }) });
+      expect(await exec(store, `${ROUTING_ROWS}, (SELECT count(*) FROM notifications) AS n`)).toEqual(before);
+    });
+
     it('leadsWithUsers gives each existing lead with its users, ascending', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 3);
