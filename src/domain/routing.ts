@@ -177,6 +177,42 @@ export function planRound(
   return { offered, decisions, head };
 }
 
+/**
+ * The round `plan` would have been had it been planned from its own head as the anchor: what a new
+ * lead's first round gives when another round moved the source's rotation there first. Every agent keeps
+ * their reason (none depends on where the list starts: the time, caps, halts and the area rule are the
+ * same), the list starts after the head, and its first `raceAgentCount` eligible agents are offered the
+ * lead. Null for a plan with nobody eligible, or with an agent offered the lead already (a later round,
+ * whose head is not its first eligible agent). Equal to planLeadRound from that anchor, without a
+ * second pass over the roster (test/domain/routing-properties.test.ts).
+ */
+export function planFromHead(plan: RoundPlan, raceAgentCount: number): RoundPlan | null {
+  const d = plan.decisions;
+  const at = plan.head === null ? -1 : d.findIndex(([id]) => id === plan.head);
+  if (at < 0) return null;
+  const decisions: RoundPlan['decisions'] = new Array(d.length);
+  const offered: number[] = [];
+  let head: number | null = null;
+  for (let k = 0; k < d.length; k++) {
+    const i = at + 1 + k < d.length ? at + 1 + k : at + 1 + k - d.length;
+    const [id, reason] = d[i] as RoundPlan['decisions'][number];
+    if (reason === 'ALREADY_OFFERED') return null;
+    const eligible = reason === 'OFFERED' || reason === 'WAITING';
+    if (!eligible) {
+      decisions[k] = [id, reason];
+      continue;
+    }
+    if (head === null) head = id;
+    if (offered.length < raceAgentCount) {
+      offered.push(id);
+      decisions[k] = [id, 'OFFERED'];
+    } else {
+      decisions[k] = [id, 'WAITING'];
+    }
+  }
+  return { offered, decisions, head };
+}
+
 /** What a roster needs beyond the basic rules, worked out once per roster snapshot (it is shared and never changed). */
 interface RosterTraits {
   /** Agents with a daily cap: their wins today are read only when there are some. */

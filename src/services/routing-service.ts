@@ -4,7 +4,7 @@
 // commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { earliestMidnight, localMidnights, winsToday } from '../domain/daily-caps.js';
-import { contactDueAt, goesToRepeatOwner, isHalted, leadKind, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoutingReason } from '../domain/routing.js';
+import { contactDueAt, goesToRepeatOwner, isHalted, leadKind, planFromHead, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoundPlan, type RoutingReason } from '../domain/routing.js';
 import { normalizePostal } from '../domain/service-areas.js';
 import { decodeCredits, encodeCredits } from '../domain/weighted-rotation.js';
 import { composeHaltMessages } from '../notify/messages.js';
@@ -241,14 +241,14 @@ export function createRoutingService(deps: {
         const alternatives: RoundAlternative[] = [];
         if (rotation && current === null && !endsTurnEarly && deps.store.commitsWithRound && plan.credits === null && plan.offered.length > 0) {
           const most = Math.min(MAX_ALTERNATIVES, Math.floor(ALTERNATIVE_OFFERS / source.raceAgentCount) - 1);
-          for (let from = plan.head; alternatives.length < most && from !== null; ) {
-            if (from === rotation.read.anchor || alternatives.some((a) => a.from === from)) break;
-            const alt = planLeadRound({
-              roster, source, alreadyOffered: offered, anchor: from, firstRound, round, postalCode, winsToday, credits: null, now: now.getTime(),
-            });
-            if (alt.offered.length === 0) break;
-            alternatives.push({ from, next: alt.head ?? from, routingAnchor: alt.anchor, decisions: alt.decisions, offers: offersTo(alt.offered) });
-            from = alt.head;
+          for (let from: RoundPlan | null = plan; alternatives.length < most && from?.head != null; ) {
+            const anchor: number = from.head;
+            if (anchor === rotation.read.anchor || alternatives.some((a) => a.from === anchor)) break;
+            const alt = planFromHead(from, source.raceAgentCount);
+            if (!alt || alt.offered.length === 0) break;
+            // An unweighted plan's lead anchor is the anchor it was planned from (planLeadRound).
+            alternatives.push({ from: anchor, next: alt.head ?? anchor, routingAnchor: anchor, decisions: alt.decisions, offers: offersTo(alt.offered) });
+            from = alt;
           }
         }
         // The change's events not written yet go in the same statement, then the lead's own (then each offer's OFFERED).

@@ -1,7 +1,7 @@
 // Property-based tests of the pure routing rules: for any roster, source, history and anchor.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exclusionReason, isHalted, listHead, planRound, rotate, type AgentSnapshot } from '../../src/domain/routing.js';
+import { exclusionReason, isHalted, listHead, planFromHead, planRound, rotate, type AgentSnapshot } from '../../src/domain/routing.js';
 
 const NOW = Date.UTC(2026, 0, 5, 9);
 
@@ -78,6 +78,23 @@ describe('routing rules (properties)', () => {
         expect(plan.decisions.slice(0, firstWaiting).filter(([, r]) => r === 'OFFERED').length).toBe(source.raceAgentCount);
       }
     }), { numRuns: 500 });
+  });
+
+  it('planFromHead is the round planned again from the plan\'s head as the anchor (a new lead: nobody offered yet), or null when nobody is eligible', () => {
+    fc.assert(fc.property(scenarioArb, ({ agents, source, anchor }) => {
+      const plan = planRound(agents, source, new Set(), anchor, NOW);
+      const moved = planFromHead(plan, source.raceAgentCount);
+      if (plan.head === null) {
+        expect(moved).toBeNull();
+        return;
+      }
+      expect(moved).toEqual(planRound(agents, source, new Set(), plan.head, NOW));
+    }), { numRuns: 500 });
+    // A later round (someone offered already) is not planned so: its head is not its first eligible agent.
+    const agents = [1, 2, 3].map((id) => ({ id, active: true, inOffice: true, officeIds: [1], haltedAt: null, haltUntil: null }));
+    const later = planRound(agents, { officeIds: [1], leadGroupMemberIds: null, raceAgentCount: 1 }, new Set([1]), 0, NOW);
+    expect(later.head).toBe(1);
+    expect(planFromHead(later, 1)).toBeNull();
   });
 
   it('rotate is a permutation that starts at the first id after the anchor (or the lowest)', () => {
