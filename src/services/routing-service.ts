@@ -617,7 +617,7 @@ export function createRoutingService(deps: {
     /** The earliest offer window or contact deadline still to process (ms), or null: what the scheduler arms for. */
     async earliestPendingDeadline(): Promise<number | null> {
       const lowered = contactsLowered;
-      const [offer, contact] = await Promise.all([store.leads.earliestPendingDeadline(), store.leads.earliestContactDeadline()]);
+      const { offer, contact } = await store.leads.earliestDeadlines();
       // What the database holds now, unless this process set one since the read began (it may be missing).
       if (contactsLowered === lowered) contactsDueFrom = contact;
       else if (contact !== null) contactDeadlineSet(contact);

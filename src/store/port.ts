@@ -235,6 +235,11 @@ export interface LeadStore {
   /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
   earliestPendingDeadline(): Promise<number | null>;
   /**
+   * earliestPendingDeadline and earliestContactDeadline together, read at once: what the scheduler
+   * arms for after a pass (one statement on PostgreSQL instead of two).
+   */
+  earliestDeadlines(): Promise<{ offer: number | null; contact: number | null }>;
+  /**
    * Claims up to `limit` leads whose contact deadline has passed at `now` (oldest first) and clears
    * their deadline, so each is claimed once: on PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED
    * and stay locked until the transaction ends (another instance's pass skips them). The leads as

@@ -57,6 +57,30 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     expect((await b.sources.findSource(source.id))?.officeIds).toEqual([office.id]);
   });
 
+  it('the settings row (the strike limit every expiry pass reads) is read once, and again on every instance after any instance updates it', async () => {
+    const { a, b, raw } = await twoInstances();
+    // Wait until a is listening for signals (nothing is cached before): a source read is kept once it is.
+    const source = await seedSource(a, 'Website');
+    await until(async () => {
+      await a.sources.findSource(source.id);
+      return statementsOf(() => a.sources.findSource(source.id).then(() => {}));
+    }, (sent) => sent.length === 0, 'instance a caching');
+    expect((await a.org.getSettings()).haltAfterMissedOffers).toBeNull();
+    // Behind the store's back: the cached copy stays, and no statement is sent for it.
+    await raw.query('UPDATE settings SET halt_after_missed_offers = 7 WHERE id = 1');
+    expect(await statementsOf(async () => {
+      expect((await a.org.getSettings()).haltAfterMissedOffers).toBeNull();
+    })).toEqual([]);
+    // A caller changing its copy changes nobody else's.
+    const mine = await a.org.getSettings();
+    mine.haltAfterMissedOffers = 99;
+    expect((await a.org.getSettings()).haltAfterMissedOffers).toBeNull();
+    // Through the other instance: this one hears it and reads the row again.
+    await b.org.updateSettings({ haltAfterMissedOffers: 3 });
+    await until(() => a.org.getSettings(), (row) => row.haltAfterMissedOffers === 3, 'the change reaching instance a');
+    expect((await b.org.getSettings()).haltAfterMissedOffers).toBe(3);
+  });
+
   it('a lead group\'s members and the default status code are read again after changes on another instance', async () => {
     const { a, b, raw } = await twoInstances();
     const group = await a.org.insertLeadGroup('Luxury');

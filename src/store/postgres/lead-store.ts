@@ -352,6 +352,16 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return row ?? null;
     },
 
+    async earliestDeadlines(): Promise<{ offer: number | null; contact: number | null }> {
+      // One round trip for both (the scheduler reads them after every pass that leaves no backlog, and
+      // every second with several instances): each subquery is the same index probe as the reads below.
+      const { rows } = await db.execute<{ offer: string | null; contact: string | null }>(sql`SELECT
+        (SELECT floor(extract(epoch FROM min(${offers.expiresAt})) * 1000)::bigint FROM ${offers} WHERE ${offers.state} = 'PENDING')::text AS offer,
+        (SELECT floor(extract(epoch FROM min(${leads.contactDueAt})) * 1000)::bigint FROM ${leads} WHERE ${leads.contactDueAt} IS NOT NULL)::text AS contact`);
+      const ms = (v: string | null | undefined) => (v == null ? null : Number(v));
+      return { offer: ms(rows[0]?.offer), contact: ms(rows[0]?.contact) };
+    },
+
     async earliestContactDeadline(): Promise<number | null> {
       const [row] = await db.select({ at: sql<Date | null>`min(${leads.contactDueAt})`.mapWith(leads.contactDueAt) }).from(leads)
         .where(sql`${leads.contactDueAt} IS NOT NULL`);

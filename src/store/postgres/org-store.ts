@@ -10,10 +10,17 @@ const NOT_SEEDED = 'settings row missing: the database was not seeded';
 
 export function createOrgStore(ctx: PgContext): OrgStore {
   // ctx.db is read per call, never kept: a transaction's context refuses statements once it has ended.
+  // Cached with the roster (context.ts RosterCache): an expiry pass reads the strike limit every time,
+  // a statement per pass in a storm of expiries, and the row changes only through updateSettings and
+  // keepActionLinkSecret, which signal every instance as a roster write does. A copy each time: callers
+  // own what they get.
   async function getSettings(): Promise<SettingsRow> {
-    const [row] = await ctx.db.select().from(settings).where(eq(settings.id, 1));
+    // Built before the cache is asked: the executor of a transaction that has ended refuses it (pg-store.ts
+    // guarded), cached copy or not, as every other call of its stores.
+    const query = ctx.db.select().from(settings).where(eq(settings.id, 1));
+    const row = await ctx.shared.roster.entry<SettingsRow>('settings', async () => (await query)[0] ?? null);
     if (!row) throw new Error(NOT_SEEDED);
-    return row;
+    return { ...row };
   }
 
   return {
@@ -101,8 +108,9 @@ export function createOrgStore(ctx: PgContext): OrgStore {
     async updateSettings(patch: SettingsPatch): Promise<SettingsRow> {
       const [row] = await ctx.db.update(settings).set(patch).where(eq(settings.id, 1)).returning();
       if (!row) throw new Error(NOT_SEEDED);
-      // The company's zone is every zone-less agent's zone in the cached roster, on every instance.
-      if (patch.timeZone !== undefined) await ctx.rosterChanged();
+      // Every instance drops its cached settings (getSettings), and with them the roster: the company's
+      // zone is every zone-less agent's zone in it.
+      await ctx.rosterChanged();
       return row;
     },
     /**
@@ -114,7 +122,10 @@ export function createOrgStore(ctx: PgContext): OrgStore {
       const [kept] = await ctx.db.update(settings).set({ actionLinkSecret: candidate })
         .where(and(eq(settings.id, 1), isNull(settings.actionLinkSecret)))
         .returning({ secret: settings.actionLinkSecret });
-      if (kept?.secret) return kept.secret;
+      if (kept?.secret) {
+        await ctx.rosterChanged();
+        return kept.secret;
+      }
       const { actionLinkSecret } = await getSettings();
       if (!actionLinkSecret) throw new Error('the action link secret was neither kept nor found');
       return actionLinkSecret;

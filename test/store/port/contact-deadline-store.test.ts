@@ -21,11 +21,14 @@ describeEachStore('LeadStore contact deadlines and returning clients', (open, ki
     const early = await lead(at(10));
     const future = await lead(at(100));
     expect(await store.leads.earliestContactDeadline()).toBe(at(10).getTime());
+    // Read together with the offers' (none here), as the scheduler reads them.
+    expect(await store.leads.earliestDeadlines()).toEqual({ offer: null, contact: at(10).getTime() });
     const first = await store.transaction((tx) => tx.leads.claimDueContactDeadlines(at(30), 1));
     expect(first.map((l) => [l.id, l.ownerId, l.state, l.contactDueAt])).toEqual([[early.id, owner, 'ASSIGNED', null]]);
     expect((await store.transaction((tx) => tx.leads.claimDueContactDeadlines(at(30), 10))).map((l) => l.id)).toEqual([late.id]);
     expect(await store.transaction((tx) => tx.leads.claimDueContactDeadlines(at(30), 10))).toEqual([]);
     expect(await store.leads.earliestContactDeadline()).toBe(at(100).getTime());
+    expect(await store.leads.earliestDeadlines()).toEqual({ offer: null, contact: at(100).getTime() });
     expect((await store.leads.findLead(future.id))?.contactDueAt).toEqual(at(100));
   });
 

@@ -94,6 +94,7 @@ describeEachStore('LeadStore', (open, kind) => {
       const late = await leadWithOffers(store, sourceId, agentIds, at(20));
       const future = await leadWithOffers(store, sourceId, agentIds, at(100));
       expect(await store.leads.earliestPendingDeadline()).toBe(at(10).getTime());
+      expect(await store.leads.earliestDeadlines()).toEqual({ offer: at(10).getTime(), contact: null });
       const first = await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 1));
       expect(first.map((o) => o.id)).toEqual([early.offers[0]?.id]);
       expect(first[0]).toMatchObject({ state: 'EXPIRED', respondedAt: at(30) });
@@ -101,6 +102,9 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(second.map((o) => o.id)).toEqual([late.offers[0]?.id]);
       expect(await store.transaction((tx) => tx.leads.expireDueOffers(at(30), 10))).toEqual([]);
       expect(await store.leads.earliestPendingDeadline()).toBe(at(100).getTime());
+      // A millisecond after a whole second: read to the millisecond, as the Date is.
+      await store.transaction((tx) => tx.leads.insertLead({ sourceId, kind: 'GENERAL', state: 'ASSIGNED', ownerId: agentIds[0] ?? 0, firstName: 'C', contactDueAt: new Date(at(50).getTime() + 1) }));
+      expect(await store.leads.earliestDeadlines()).toEqual({ offer: at(100).getTime(), contact: at(50).getTime() + 1 });
       expect((await store.leads.lockLeadsWithPending([future.lead.id])).map((r) => r.pending)).toEqual([1]);
     });
 
