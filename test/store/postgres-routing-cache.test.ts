@@ -79,6 +79,13 @@ describe.skipIf(!available)('the routing cache on PostgreSQL', () => {
     await b.org.updateSettings({ haltAfterMissedOffers: 3 });
     await until(() => a.org.getSettings(), (row) => row.haltAfterMissedOffers === 3, 'the change reaching instance a');
     expect((await b.org.getSettings()).haltAfterMissedOffers).toBe(3);
+
+    // Two instances starting at once: the other keeps its action link secret, and its signal has not
+    // arrived here yet (raw SQL stands for it). This instance's keep finds the secret taken and returns
+    // the stored one, not its cached row's empty secret: start-up failed on exactly this.
+    await raw.query("UPDATE settings SET action_link_secret = 'kept-by-the-other' WHERE id = 1");
+    expect((await a.org.getSettings()).actionLinkSecret).toBeNull();
+    expect(await a.org.keepActionLinkSecret('mine')).toBe('kept-by-the-other');
   });
 
   it('a lead group\'s members and the default status code are read again after changes on another instance', async () => {

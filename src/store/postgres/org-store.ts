@@ -126,9 +126,11 @@ export function createOrgStore(ctx: PgContext): OrgStore {
         await ctx.rosterChanged();
         return kept.secret;
       }
-      const { actionLinkSecret } = await getSettings();
-      if (!actionLinkSecret) throw new Error('the action link secret was neither kept nor found');
-      return actionLinkSecret;
+      // Read from the row, never the cache: this instance may have cached the row before the other
+      // instance kept its secret, and that instance's signal may not have arrived yet.
+      const [row] = await ctx.db.select({ secret: settings.actionLinkSecret }).from(settings).where(eq(settings.id, 1));
+      if (!row?.secret) throw new Error('the action link secret was neither kept nor found');
+      return row.secret;
     },
   };
 }
