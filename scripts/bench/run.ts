@@ -11,10 +11,11 @@
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
 //             --speed-trace=<path> (writes <path>.<store><instances>.json: { epoch, trace }, `trace` holding
-//             [ms into the run, latency ms] per lead and `epoch` the run's start in ms since 1970, to line
-//             slow leads up with what the server logged)
-// Environment: BENCH_PRELOAD=<module> starts every server child with `--import <module>` too (a probe
-// of one's own, such as one logging event-loop stalls with their times; none is kept in the repo).
+//             [ms into the run, latency ms, 1 when the offer crossed instances] per lead and `epoch` the
+//             run's start in ms since 1970, to line slow leads up with what the server logged)
+// Environment: BENCH_PRELOAD=<module> starts every server child with `--import <module>` too: a probe
+// of one's own, or lib/loop-lag.mjs (event-loop lags with the CPU time across each, and GC pauses,
+// written to LOOP_LAG_DIR).
 // BENCH_SERVER_LOG=<prefix> writes each server child's log to <prefix>.<pid>.log, at BENCH_LOG_LEVEL
 // (default warn; debug logs every request and round, and slows the server down noticeably).
 //   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1

@@ -41,8 +41,8 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     // to the instance it was submitted to.
     const sentAt = new Map<string, { at: number; via: number }>();
     const latencies: number[] = [];
-    /** [ms since the measured phase began, latency] per lead: where the slow ones fall (--speed-trace). */
-    const trace: [number, number][] = [];
+    /** [ms since the measured phase began, latency, 1 when the offer crossed instances] per lead (--speed-trace). */
+    const trace: [number, number, number][] = [];
     let measuredFrom = 0;
     const sameInstance: number[] = [];
     const crossInstance: number[] = [];
@@ -58,8 +58,9 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
         received++;
         if (!ev.offer.lead.firstName.startsWith('m')) return;
         latencies.push(at - sent.at);
-        trace.push([Math.round(sent.at - measuredFrom), +(at - sent.at).toFixed(2)]);
-        (socketIdx % n === sent.via ? sameInstance : crossInstance).push(at - sent.at);
+        const crossing = socketIdx % n !== sent.via;
+        trace.push([Math.round(sent.at - measuredFrom), +(at - sent.at).toFixed(2), crossing ? 1 : 0]);
+        (crossing ? crossInstance : sameInstance).push(at - sent.at);
       };
     });
     await sleep(1000);

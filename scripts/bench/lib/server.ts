@@ -87,6 +87,8 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       // Every simulated agent connects from 127.0.0.1: the per-address cap (256) is for real clients.
       MAX_CONNECTIONS_PER_ADDRESS: '0',
+      // Where the loop-lag probe (lib/loop-lag.mjs, via BENCH_PRELOAD) writes.
+      ...(process.env.LOOP_LAG_DIR ? { LOOP_LAG_DIR: process.env.LOOP_LAG_DIR } : {}),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
