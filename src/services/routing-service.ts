@@ -153,6 +153,8 @@ export function createRoutingService(deps: {
   let contactsDueFrom: number | null = 0;
   /** Counts the lowerings of contactsDueFrom, so that a read that began before one does not undo it. */
   let contactsLowered = 0;
+  /** A deadline pass is reclaiming contact deadlines now (processDueDeadlines). */
+  let reclaiming = false;
   function contactDeadlineSet(at: number): void {
     contactsLowered++;
     if (contactsDueFrom === null || at < contactsDueFrom) contactsDueFrom = at;
@@ -326,9 +328,14 @@ export function createRoutingService(deps: {
    */
   async function recordMissedOffers(agentIds: readonly number[], changes: ChangeSet, now: Date): Promise<void> {
     const { tx } = changes;
-    const streaks = await tx.identity.addMissedOffers(agentIds);
     const limit = (await tx.org.getSettings()).haltAfterMissedOffers;
-    if (limit === null) return;
+    // No limit: the streaks only need counting, with the commit (no round trip of its own, and the agents'
+    // rows locked only while the COMMIT runs: passes of several instances expire the same agents' offers).
+    if (limit === null) {
+      await tx.identity.addMissedOffersAtCommit(agentIds);
+      return;
+    }
+    const streaks = await tx.identity.addMissedOffers(agentIds);
     const reached = [...streaks].filter(([, streak]) => streak >= limit).map(([id]) => id);
     if (reached.length === 0) return;
     const reason = `missed ${limit} offers in a row`;
@@ -577,14 +584,21 @@ export function createRoutingService(deps: {
       }, { lane: 'scheduled', background: true });
       // Contact deadlines in a transaction of their own (a lead whose owner never reached the client),
       // once one may be due (contactsDueFrom).
+      // One pass at a time reclaims (passes run together through a backlog of offers on PostgreSQL): a
+      // pass whose claim found the others' rows locked would otherwise forget contactsDueFrom too soon.
       let reclaimed = 0;
-      if (contactsDueFrom !== null && contactsDueFrom <= clock.now()) {
+      if (!reclaiming && contactsDueFrom !== null && contactsDueFrom <= clock.now()) {
         const lowered = contactsLowered;
-        reclaimed = await inTransaction(async (changes, now) => {
-          const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
-          for (const lead of claimed) await reclaim(lead, changes, now);
-          return claimed.length;
-        }, { lane: 'scheduled', background: true });
+        reclaiming = true;
+        try {
+          reclaimed = await inTransaction(async (changes, now) => {
+            const claimed = await changes.tx.leads.claimDueContactDeadlines(now, RECLAIM_BATCH);
+            for (const lead of claimed) await reclaim(lead, changes, now);
+            return claimed.length;
+          }, { lane: 'scheduled', background: true });
+        } finally {
+          reclaiming = false;
+        }
         // A batch short of full left none due; one set meanwhile stays known.
         if (reclaimed < RECLAIM_BATCH && contactsLowered === lowered) contactsDueFrom = null;
       }

@@ -80,7 +80,7 @@ export async function createServices(deps: ServiceDeps) {
   const deadlines = new DeadlineScheduler(clock, {
     processDue: () => routing.processDueDeadlines(),
     earliest: () => routing.earliestPendingDeadline(),
-  }, logger.child({ component: 'deadlines' }), pollMs);
+  }, logger.child({ component: 'deadlines' }), pollMs, store.deadlinePasses);
   leadChanges.onDeadline((at) => deadlines.notify(at));
   if (store.cluster && config.redisUrl) shareDeadlines(store.cluster, leadChanges, deadlines, clock, logger);
   // Several instances: each tells the others where it moved a source's round robin (rotation-hints.ts).

@@ -357,6 +357,13 @@ export interface IdentityStore {
    * `agentIds`; returns every such agent's streak after it. (Not a roster field: the roster stays cached.)
    */
   addMissedOffers(agentIds: readonly number[]): Promise<Map<number, number>>;
+  /**
+   * As addMissedOffers, for a caller that needs no streaks back. Where the store can (PostgreSQL, in a
+   * transaction's own context), the update goes with the transaction's COMMIT: no round trip of its own,
+   * and the agents' rows are locked only while the COMMIT runs, so that deadline passes expiring offers
+   * of the same agents at once do not wait for each other's whole transaction.
+   */
+  addMissedOffersAtCommit(agentIds: readonly number[]): Promise<void>;
   /** The agent answered (or was halted or resumed): their streak of missed offers starts again from 0. */
   clearMissedOffers(agentId: number): Promise<void>;
   setUserTags(userId: number, tagIds: readonly number[]): Promise<void>;
@@ -687,6 +694,12 @@ export interface Store extends Stores {
    * written (LeadChanges.draftRound) gains nothing, and routing does not.
    */
   readonly commitsWithRound: boolean;
+  /**
+   * Deadline passes that may run at once through a backlog (DeadlineScheduler's concurrency): where due
+   * offers are claimed with SKIP LOCKED on a lane of several connections (PostgreSQL), several; 1 where
+   * every write goes through one connection anyway (SQLite).
+   */
+  readonly deadlinePasses: number;
   /** Signals between instances on the same database; null where only one process can open it (SQLite). */
   readonly cluster: ClusterChannel | null;
   /**

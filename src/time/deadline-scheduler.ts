@@ -8,6 +8,11 @@
 // earliest pending deadline from the database at least every maxSleepMs whatever it heard, so a
 // missed signal delays a window's close by at most that. All of them firing for the same deadline is
 // harmless: the store claims due offers with SKIP LOCKED and expires each once.
+//
+// A backlog (a pass that took a full batch) is worked off by up to `concurrency` passes at once where the
+// store allows it (Store.deadlinePasses): on PostgreSQL a pass is mostly round trips, and passes running
+// together take disjoint batches, as the passes of several instances do. Whichever pass is the last to
+// have its batch answered decides what comes next: more passes, or the timer for the earliest deadline.
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -24,9 +29,13 @@ export class DeadlineScheduler {
   private immediate: NodeJS.Immediate | null = null;
   private armedFor: number | null = null;
   private running = false;
-  /** The pass in progress, if any: one at a time, and stop() waits for it. */
-  private pass: Promise<void> | null = null;
-  /** A timer fired during a pass: another pass follows it, so that deadline is not skipped. */
+  /** The passes in progress: one at a time, or up to `concurrency` through a backlog; stop() waits for them. */
+  private readonly passes = new Set<Promise<void>>();
+  /** The last pass to end took a full batch: more may be due, and `concurrency` passes may run. */
+  private backlog = false;
+  /** Passes whose batch (processDue) has not answered yet. */
+  private batching = 0;
+  /** A timer fired while no pass could start: another pass follows one in progress, so that deadline is not skipped. */
   private again = false;
 
   constructor(
@@ -35,6 +44,13 @@ export class DeadlineScheduler {
     private readonly log: Logger,
     /** Re-read the database at least this often (ms); null: only this process makes offers. */
     private readonly maxSleepMs: number | null = null,
+    /**
+     * Passes that may run at once through a backlog (processDue taking full batches). A pass is mostly
+     * waiting: a round trip per statement, each answered a turn of a busy event loop later. Where the
+     * store claims due work with SKIP LOCKED (PostgreSQL), passes running together take disjoint batches,
+     * as the passes of several instances do. 1 keeps them one at a time (SQLite: one writer anyway).
+     */
+    private readonly concurrency = 1,
   ) {}
 
   /** Catches up on overdue deadlines (resolves when that first pass has ended), then arms. */
@@ -46,8 +62,8 @@ export class DeadlineScheduler {
 
   /** Resolves once no pass is running or waiting to run (its backlog included). */
   async idle(): Promise<void> {
-    while (this.pass || this.immediate) {
-      if (this.pass) await this.pass;
+    while (this.passes.size > 0 || this.immediate) {
+      if (this.passes.size > 0) await Promise.all(this.passes);
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -66,7 +82,7 @@ export class DeadlineScheduler {
     this.timer?.cancel();
     this.timer = null;
     this.armedFor = null;
-    await this.pass;
+    await Promise.all(this.passes);
   }
 
   private arm(at: number): void {
@@ -84,31 +100,51 @@ export class DeadlineScheduler {
 
   private run(): void {
     if (!this.running) return;
-    if (this.pass) {
+    if (this.passes.size >= (this.backlog ? this.concurrency : 1)) {
       this.again = true;
       return;
     }
     this.again = false;
-    this.pass = this.runPass().finally(() => {
-      this.pass = null;
+    this.batching++;
+    const pass: Promise<void> = this.runPass().finally(() => {
+      this.passes.delete(pass);
       if (this.again) this.run();
+    });
+    this.passes.add(pass);
+  }
+
+  /** Through a backlog: as many passes as may run, after the I/O waiting now (not in this same turn). */
+  private continueBacklog(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = null;
+      while (this.running && this.backlog && this.passes.size < this.concurrency) this.run();
     });
   }
 
   private async runPass(): Promise<void> {
+    const started = this.clock.now();
+    let outcome: { processed: number; more: boolean };
     try {
-      const started = this.clock.now();
-      const { processed, more } = await this.work.processDue();
+      outcome = await this.work.processDue();
+    } catch (err) {
+      this.batching--;
+      this.failed(err);
+      return;
+    }
+    // Counted down in the same step as the check below: of passes ending together, exactly the last to
+    // have its batch decides what comes next (two that both saw the other running would arm nothing).
+    this.batching--;
+    try {
+      const { processed, more } = outcome;
       if (processed > 0) this.log.debug({ expired: processed, tookMs: this.clock.now() - started }, 'deadlines processed');
       if (!this.running) return;
+      this.backlog = more;
       if (more) {
-        // A backlog: the next batch right after the I/O waiting now, not in this same turn.
-        this.immediate ??= setImmediate(() => {
-          this.immediate = null;
-          this.run();
-        });
+        this.continueBacklog();
         return;
       }
+      // Another pass has not had its batch yet: it decides when it has (and goes on if it found more).
+      if (this.batching > 0) return;
       const next = await this.work.earliest();
       // A deadline announced meanwhile (notify) may have armed an earlier timer: keep the earlier.
       if (next !== null && this.running && (this.armedFor === null || next < this.armedFor)) {
@@ -118,9 +154,14 @@ export class DeadlineScheduler {
         this.arm(this.clock.now() + this.maxSleepMs);
       }
     } catch (err) {
-      // Never let one failure stop the clock: try again shortly.
-      this.log.error({ err }, 'processing deadlines failed; retrying in 1 s');
-      if (this.running) this.arm(this.clock.now() + 1000);
+      this.failed(err);
     }
+  }
+
+  /** Never lets one failure stop the clock: tries again shortly. */
+  private failed(err: unknown): void {
+    this.log.error({ err }, 'processing deadlines failed; retrying in 1 s');
+    this.backlog = false;
+    if (this.running) this.arm(this.clock.now() + 1000);
   }
 }

@@ -115,6 +115,60 @@ describe('DeadlineScheduler', () => {
     await s.stop();
   });
 
+  it('through a backlog up to `concurrency` passes run at once, one at a time otherwise; passes ending together arm the timer once', async () => {
+    for (const concurrency of [1, 3]) {
+      const clock = new ManualClock(10_000);
+      const deadlines = [...Array.from({ length: 20 }, (_, i) => 1_000 + i), 30_000];
+      let running = 0;
+      let most = 0;
+      let earliestReads = 0;
+      /** Each batch answers once the test lets it: passes can be held open together. */
+      const held: (() => void)[] = [];
+      const release = () => { for (const go of held.splice(0)) go(); };
+      const s = new DeadlineScheduler(clock, {
+        processDue: async () => {
+          running++;
+          most = Math.max(most, running);
+          // Claimed at once (as SKIP LOCKED does), answered later.
+          const due = deadlines.filter((d) => d <= clock.now()).slice(0, 4);
+          for (const d of due) deadlines.splice(deadlines.indexOf(d), 1);
+          await new Promise<void>((resolve) => held.push(resolve));
+          running--;
+          return { processed: due.length, more: due.length === 4 };
+        },
+        earliest: async () => {
+          earliestReads++;
+          return deadlines.length ? Math.min(...deadlines) : null;
+        },
+      }, silent, null, concurrency);
+      s.start();
+      // Every held batch answers at once, turn after turn, until the backlog is gone.
+      for (let turn = 0; turn < 30 && deadlines.length > 1; turn++) {
+        await passesDone();
+        release();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (let turn = 0; turn < 5; turn++) {
+        await passesDone();
+        release();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await s.idle();
+      expect(deadlines).toEqual([30_000]);
+      expect(most).toBe(concurrency);
+      // The passes that found nothing more ended together; one of them read the earliest and armed.
+      expect(earliestReads).toBe(1);
+      expect(clock.pendingTimers).toBe(1);
+      const late = clock.advance(20_000);
+      await passesDone();
+      release();
+      await late;
+      await s.idle();
+      expect(deadlines).toEqual([]);
+      await s.stop();
+    }
+  });
+
   it('a failure is retried a second later instead of stopping the clock', async () => {
     const clock = new ManualClock(0);
     let calls = 0;

@@ -13,6 +13,7 @@
 // and caches nothing while its signal connection is down. Expiry is checked against `now` at every
 // lookup, cached or not. The cached last use may be behind: TokenUsage notes a use at most once a minute
 // either way (src/services/token-usage.ts).
+import type pg from 'pg';
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { MAX_RACE_AGENT_COUNT } from '../../domain/routing.js';
 import type { ApiTokenRow, IdentityStore, TokenHolder } from '../port.js';
@@ -20,7 +21,8 @@ import type { NewApiToken, NewUser, TagRow, UserPatch, UserRow } from '../rows.j
 import { userEntryKey, type PgContext } from './context.js';
 import { byteOrder } from './byte-order.js';
 import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
-import { intArray, Prebuilt } from './prebuilt.js';
+import { sendWithCommit } from './commit-batch.js';
+import { clientOf, intArray, Prebuilt } from './prebuilt.js';
 
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
@@ -53,7 +55,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
     return row ?? null;
   }
 
-  return {
+  const store: IdentityStore = {
     async findViewerByTokenHash(hash: string, now: Date): Promise<TokenHolder | null> {
       const holder = await ctx.shared.roster.entry<CachedHolder>(`token:${hash}`, async () => {
         const [row] = await holderByTokenHash.run(ctx.db, { hash });
@@ -195,6 +197,26 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       return new Map(rows.map((r) => [Number(r.id), Number(r.streak)]));
     },
 
+    async addMissedOffersAtCommit(agentIds: readonly number[]): Promise<void> {
+      if (agentIds.length === 0) return;
+      if (!ctx.commitBatch) {
+        await store.addMissedOffers(agentIds);
+        return;
+      }
+      const counts = new Map<number, number>();
+      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      // The statement addMissedOffers sends, without RETURNING, as a whole text with the COMMIT (a simple
+      // query has no parameters): integers only, checked, so the arrays are literals nothing can escape.
+      const ids = [...counts.keys()];
+      if (!ids.every(Number.isSafeInteger)) throw new Error('addMissedOffersAtCommit: agent ids must be integers');
+      const array = (xs: readonly number[]) => `'{${xs.join(',')}}'::int[]`;
+      sendWithCommit(clientOf(ctx.db) as pg.PoolClient, `WITH w_lock AS (
+          SELECT id FROM users WHERE id = ANY(${array(ids)}) ORDER BY id FOR NO KEY UPDATE)
+        UPDATE users AS u SET missed_offers = u.missed_offers + v.n
+        FROM w_lock l, unnest(${array(ids)}, ${array(ids.map((id) => counts.get(id) ?? 0))}) AS v(id, n)
+        WHERE u.id = l.id AND v.id = l.id`);
+    },
+
     async clearMissedOffers(agentId: number): Promise<void> {
       // Written only when there is a streak to end: an answer usually changes nothing (and locks nothing).
       await ctx.db.update(users).set({ missedOffers: 0 }).where(and(eq(users.id, agentId), ne(users.missedOffers, 0)));
@@ -235,4 +257,5 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
       return out;
     },
   };
+  return store;
 }

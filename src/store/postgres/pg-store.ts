@@ -120,11 +120,22 @@ const retryReason = (err: unknown): string | null => {
 };
 
 /**
- * Connections of the 'scheduled' lane (TransactionOptions.lane): the deadline scheduler's offer windows
- * and contact deadlines. And of its relaxed twin: the notification and webhook outboxes, each of which
- * runs one transaction at a time.
+ * Deadline passes run at once through a backlog of due offers (Store.deadlinePasses). A pass is a few
+ * round trips, each answered a turn of a busy event loop later: one at a time fell behind the deadline
+ * benchmark's storm (passes of 50 offers took 100-490 ms while intake was running; expiries were 1.2-1.6 s
+ * late at p99 in the database on one instance). Three at once: 0.1-0.8 s, in three alternated pairs of
+ * runs; five were no better than three. It needs the strikes counted at the commit (addMissedOffersAtCommit):
+ * passes expiring offers of the same agents otherwise waited for each other's commit on the users' rows.
  */
-const SCHEDULED_POOL_SIZE = 2;
+const DEADLINE_PASSES = 3;
+
+/**
+ * Connections of the 'scheduled' lane (TransactionOptions.lane): the deadline scheduler's offer windows
+ * (DEADLINE_PASSES at once) and contact deadlines (one pass at a time reclaims). And of its relaxed twin:
+ * the notification and webhook outboxes, each of which runs one transaction at a time.
+ */
+const SCHEDULED_POOL_SIZE = DEADLINE_PASSES + 1;
+const RELAXED_POOL_SIZE = 2;
 
 /** Opens the store on the database at `url`, migrating it first (once across instances). */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -151,7 +162,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const { pool: scheduledPool, db: scheduledDb } = lanePool(SCHEDULED_POOL_SIZE);
   // Relaxed transactions (TransactionOptions.durability: the outboxes' bookkeeping, one or two per
   // message sent) on connections whose commits never wait for the WAL flush: no SET LOCAL round trip each.
-  const { pool: relaxedPool, db: relaxedDb } = lanePool(SCHEDULED_POOL_SIZE, { options: '-c synchronous_commit=off' });
+  const { pool: relaxedPool, db: relaxedDb } = lanePool(RELAXED_POOL_SIZE, { options: '-c synchronous_commit=off' });
   // Deferred transactions commit without waiting for the WAL flush; durable() waits for it (flush-barrier.ts).
   const flushBarrier = new FlushBarrier(url, (err) => logger?.warn({ err }, 'the flush barrier\'s idle PostgreSQL connection failed; the pool replaces it'));
 
@@ -409,6 +420,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   class OuterStore extends ContextStores implements PostgresStore {
     readonly dialect = 'postgres' as const;
     readonly commitsWithRound = true;
+    readonly deadlinePasses = DEADLINE_PASSES;
     readonly pool = pool;
     readonly db = db;
     readonly cluster = cluster;

@@ -10,6 +10,13 @@ import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 type UserRow = typeof users.$inferSelect;
 type NewUser = typeof users.$inferInsert;
 
+/** How often each id appears in `ids`: the streaks to add (addMissedOffers). */
+function countIds(ids: readonly number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
 export function createIdentityStore(conn: SqliteConnection) {
   const { db, client } = conn;
   // Every request resolves its token through this one indexed lookup (on the connection itself,
@@ -129,14 +136,17 @@ export function createIdentityStore(conn: SqliteConnection) {
     },
 
     addMissedOffers(agentIds: readonly number[]): Map<number, number> {
-      const counts = new Map<number, number>();
-      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
       const out = new Map<number, number>();
-      for (const [id, n] of counts) {
+      for (const [id, n] of countIds(agentIds)) {
         const streak = addMissed.get(n, id) as number | undefined;
         if (streak !== undefined) out.set(id, streak);
       }
       return out;
+    },
+
+    addMissedOffersAtCommit(agentIds: readonly number[]): void {
+      // One writer, and no round trips: at once, as addMissedOffers.
+      for (const [id, n] of countIds(agentIds)) addMissed.get(n, id);
     },
 
     clearMissedOffers(agentId: number): void {

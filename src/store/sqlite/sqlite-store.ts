@@ -132,6 +132,7 @@ export function openSqliteStore(path: string, options: OpenOptions & { onCheckpo
   class OuterStore extends GatedStores implements SqliteStore {
     readonly dialect = 'sqlite' as const;
     readonly commitsWithRound = false;
+    readonly deadlinePasses = 1;
     readonly cluster = null;
     readonly sqlite = handle.sqlite;
     readonly db = db;

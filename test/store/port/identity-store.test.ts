@@ -242,6 +242,29 @@ describeEachStore('identity store', (open) => {
       expect(await store.transaction((tx) => tx.identity.addMissedOffers([]))).toEqual(new Map());
     });
 
+    it('addMissedOffersAtCommit counts as addMissedOffers does, once the transaction commits, and not at all when it rolls back', async () => {
+      const store = await open();
+      const a = await seedUser(store);
+      const b = await seedUser(store);
+      await store.transaction(async (tx) => {
+        await tx.identity.addMissedOffersAtCommit([b.id, a.id, b.id, b.id + 1000]);
+        // More in the same transaction after it: the streaks add up whichever runs first.
+        expect(await tx.identity.addMissedOffers([a.id])).toEqual(new Map([[a.id, expect.any(Number)]]));
+      });
+      expect((await store.identity.findUser(a.id))?.missedOffers).toBe(2);
+      expect((await store.identity.findUser(b.id))?.missedOffers).toBe(2);
+      await expect(store.transaction(async (tx) => {
+        await tx.identity.addMissedOffersAtCommit([a.id]);
+        throw new Error('rolled back');
+      })).rejects.toThrow('rolled back');
+      expect((await store.identity.findUser(a.id))?.missedOffers).toBe(2);
+      // Outside a transaction: at once.
+      await store.identity.addMissedOffersAtCommit([a.id, a.id]);
+      expect((await store.identity.findUser(a.id))?.missedOffers).toBe(4);
+      await store.transaction((tx) => tx.identity.addMissedOffersAtCommit([]));
+      expect((await store.identity.findUser(b.id))?.missedOffers).toBe(2);
+    });
+
     it('is read again after each write to users or their offices, outside and inside transactions', async () => {
       const store = await open();
       const office = await store.org.insertOffice('North');
