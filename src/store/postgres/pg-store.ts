@@ -148,7 +148,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     // (the benchmark's seeding) and, 30 s after, closed most of their connections at once. Those backends'
     // exits stalled every lead in flight for 100-250 ms on the benchmark machine (one instance's speed to
     // lead, at 18.8 s into each run of the measured phase, in four runs of four). The pools are small
-    // (DATABASE_POOL_SIZE and two lanes of SCHEDULED_POOL_SIZE), so what they keep open is bounded.
+    // (DATABASE_POOL_SIZE, SCHEDULED_POOL_SIZE and RELAXED_POOL_SIZE), so what they keep open is bounded.
     const lane = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 0, ...config });
     nameHotStatements(lane, names);
     batchAtCommit(lane);
