@@ -24,6 +24,13 @@ import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 import { sendWithCommit } from './commit-batch.js';
 import { clientOf, intArray, Prebuilt } from './prebuilt.js';
 
+/** How often each agent appears in `agentIds`: what addMissedOffers adds to each streak. */
+function countIds(agentIds: readonly number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
 /** Token uses per UPDATE (two parameters each). */
 const USES_PER_STATEMENT = 10_000;
 
@@ -180,8 +187,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
     },
 
     async addMissedOffers(agentIds: readonly number[]): Promise<Map<number, number>> {
-      const counts = new Map<number, number>();
-      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const counts = countIds(agentIds);
       if (counts.size === 0) return new Map();
       // One statement for the batch (it was an UPDATE per agent: 50 round trips for a batch of expiries,
       // each waiting its turn on a busy event loop). w_lock takes the rows' locks in id order, the order
@@ -203,8 +209,7 @@ export function createIdentityStore(ctx: PgContext): IdentityStore {
         await store.addMissedOffers(agentIds);
         return;
       }
-      const counts = new Map<number, number>();
-      for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const counts = countIds(agentIds);
       // The statement addMissedOffers sends, without RETURNING, as a whole text with the COMMIT (a simple
       // query has no parameters): integers only, checked, so the arrays are literals nothing can escape.
       const ids = [...counts.keys()];

@@ -10,13 +10,6 @@ import { apiTokens, tags, userOffices, users, userTags } from './schema.js';
 type UserRow = typeof users.$inferSelect;
 type NewUser = typeof users.$inferInsert;
 
-/** How often each id appears in `ids`: the streaks to add (addMissedOffers). */
-function countIds(ids: readonly number[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return counts;
-}
-
 export function createIdentityStore(conn: SqliteConnection) {
   const { db, client } = conn;
   // Every request resolves its token through this one indexed lookup (on the connection itself,
@@ -36,6 +29,18 @@ export function createIdentityStore(conn: SqliteConnection) {
   const clearMissed = client.prepare('UPDATE users SET missed_offers = 0 WHERE id = ? AND missed_offers <> 0');
   // The notification outbox looks up the agents of every routing change.
   const usersByIds = preparedSelect(db, users, 'WHERE id IN (SELECT value FROM json_each(?))');
+
+  function addMissedOffers(agentIds: readonly number[]): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const id of agentIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const out = new Map<number, number>();
+    for (const [id, n] of counts) {
+      const streak = addMissed.get(n, id) as number | undefined;
+      if (streak !== undefined) out.set(id, streak);
+    }
+    return out;
+  }
+
   return {
     /** The active user holding a live token (not revoked, not expired), with the token's id and last use. */
     findViewerByTokenHash(hash: string, now: Date) {
@@ -135,18 +140,11 @@ export function createIdentityStore(conn: SqliteConnection) {
       }
     },
 
-    addMissedOffers(agentIds: readonly number[]): Map<number, number> {
-      const out = new Map<number, number>();
-      for (const [id, n] of countIds(agentIds)) {
-        const streak = addMissed.get(n, id) as number | undefined;
-        if (streak !== undefined) out.set(id, streak);
-      }
-      return out;
-    },
+    addMissedOffers,
 
     addMissedOffersAtCommit(agentIds: readonly number[]): void {
-      // One writer, and no round trips: at once, as addMissedOffers.
-      for (const [id, n] of countIds(agentIds)) addMissed.get(n, id);
+      // One writer, and no round trips: at once.
+      addMissedOffers(agentIds);
     },
 
     clearMissedOffers(agentId: number): void {
