@@ -70,6 +70,18 @@ export class ChangeSet {
     this.createdLeads.set(lead.id, lead);
   }
 
+  /** Leads as this change leaves them, with their users, told by the change itself (settled). */
+  readonly settledLeads = new Map<number, { lead: LeadRow; userIds: readonly number[] }>();
+
+  /**
+   * The change is done with these leads, and each row is as it leaves it, with the lead's users: its
+   * announcement needs no read of them (on PostgreSQL a round trip, of a deadline pass that had locked
+   * and written every lead it touched). Only for the change's last word on a lead: nothing may change it after.
+   */
+  settled(rows: readonly { lead: LeadRow; userIds: readonly number[] }[]): void {
+    for (const row of rows) this.settledLeads.set(row.lead.id, row);
+  }
+
   /** Events added but not written yet: a change's events go to the database in one insert. */
   private pendingEvents: NewLeadEvent[] = [];
 
@@ -240,9 +252,12 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   async function describe(changes: ChangeSet, leads: LeadStore): Promise<CommittedChanges | null> {
     const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
     if (leadIds.size === 0) return null;
-    const known = [...leadIds].every((id) => changes.createdLeads.has(id));
-    const found = known
-      ? [...leadIds].map((id) => ({ lead: changes.createdLeads.get(id) as LeadRow, userIds: [] as number[] }))
+    const knownLead = (id: number) => {
+      const created = changes.createdLeads.get(id);
+      return created ? { lead: created, userIds: [] as readonly number[] } : changes.settledLeads.get(id);
+    };
+    const known = [...leadIds].map(knownLead);
+    const found = known.every((k) => k !== undefined) ? known as { lead: LeadRow; userIds: readonly number[] }[]
       : await leads.leadsWithUsers([...leadIds]);
     const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));
     const audiences = new Map(found.map(({ lead, userIds }) => [lead.id, [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...userIds])]]));

@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import { rotationAtRefusal, type LeadToInsert, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
+import { rotationAtRefusal, type LeadToInsert, type NextRoundWrite, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -176,6 +176,74 @@ export function createRoutingService(deps: {
     };
   }
 
+  /** What planning a lead's next general round reads: its source, the roster, who was offered it, caps, the round's window. */
+  async function roundInputs(
+    lead: LeadRow | LeadToInsert, changes: ChangeSet, now: Date, known?: ReadonlySet<number>,
+    /** Daily caps as capsToday has read them in this change already (the same for every lead of a pass). */
+    caps?: Map<number, number> | null,
+  ) {
+    const { tx } = changes;
+    // A new lead (submitLead) is written with its first round: `current` is null until then.
+    const current = 'insert' in lead ? null : lead;
+    const fields = 'insert' in lead ? lead.insert : lead;
+    const source = await requireSource(tx, fields.sourceId);
+    const roster = await tx.leads.loadRoster();
+    // A lead with no round yet has been offered to nobody: no need to ask the database.
+    const offered = current === null || current.round === 0 ? NOBODY : known ?? await tx.leads.offeredAgentIds(current.id);
+    return {
+      current, fields, source, roster, offered,
+      winsToday: caps !== undefined ? caps : await capsToday(tx, roster, now.getTime()),
+      postalCode: fields.postalCode ? normalizePostal(fields.postalCode) : null,
+      round: (current?.round ?? 0) + 1,
+      expiresAt: new Date(now.getTime() + source.acceptanceWindowSeconds * 1000),
+    };
+  }
+
+  /** The round's offers to these agents, at `now`, closing at `expiresAt`. */
+  function offersTo(agentIds: readonly number[], round: number, now: Date, expiresAt: Date): RoundWrite['offers'] {
+    return agentIds.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt }));
+  }
+
+  /**
+   * A later general round of a lead routed before (its first fixed its place in the round robin, so
+   * nothing another lead's round changes goes into it): planned, not written (writeNextRounds).
+   */
+  async function planNextRound(
+    lead: LeadRow, changes: ChangeSet, now: Date, leadEvents: RoundWrite['leadEvents'], known?: ReadonlySet<number>,
+    caps?: Map<number, number> | null,
+  ): Promise<NextRoundWrite> {
+    const { source, roster, offered, winsToday, postalCode, round, expiresAt } = await roundInputs(lead, changes, now, known, caps);
+    const plan = planLeadRound({
+      roster, source, alreadyOffered: offered, anchor: lead.routingAnchor ?? 0, firstRound: false, round, postalCode, winsToday, credits: null, now: now.getTime(),
+    });
+    return {
+      lead, round, decisions: plan.decisions, offers: offersTo(plan.offered, round, now, expiresAt),
+      patch: plan.offered.length === 0 ? { state: 'UNASSIGNED', round, routingAnchor: plan.anchor } : { round, routingAnchor: plan.anchor },
+      leadEvents: [...leadEvents, ...(plan.offered.length === 0 ? [{ type: 'UNASSIGNED' as const, at: now }] : [])],
+    };
+  }
+
+  /**
+   * Writes planned next rounds with the change's events not written yet: one alone as writeRound writes
+   * it, several in one go (writeRounds: on PostgreSQL one round trip instead of one each).
+   */
+  async function writeNextRounds(rounds: readonly NextRoundWrite[], changes: ChangeSet, now: Date): Promise<LeadRow[]> {
+    const { tx } = changes;
+    const events = [...changes.unwrittenEvents()];
+    const [only] = rounds;
+    const written = rounds.length === 1 && only
+      ? [await tx.leads.writeRound({ ...only, at: now, rotation: null, events })]
+      : await tx.leads.writeRounds(now, events, rounds);
+    return written.map((w, i) => {
+      if ('moved' in w) throw new Error('a round without a rotation was refused');
+      changes.eventsWritten(w.events);
+      for (const offer of w.offers) changes.offerChanged('RECEIVED', offer);
+      const closes = rounds[i]?.offers[0]?.expiresAt;
+      if (w.offers.length > 0 && closes) changes.deadlineAt(closes.getTime());
+      return w.lead;
+    });
+  }
+
   /**
    * Starts the lead's next general round, or leaves it UNASSIGNED when nobody eligible is left.
    * The first general round fixes the lead's place in the source's round robin.
@@ -185,19 +253,14 @@ export function createRoutingService(deps: {
     /** Every agent ever offered the lead, when the caller has read it already (lockLeadsWithPending). */
     known?: ReadonlySet<number>,
   ): Promise<LeadRow> {
+    if (!('insert' in lead) && lead.routingAnchor !== null) {
+      const [written] = await writeNextRounds([await planNextRound(lead, changes, now, leadEvents, known)], changes, now);
+      if (!written) throw new Error(`lead ${lead.id}'s next round was not written`);
+      return written;
+    }
+    // A first general round: planned from the source's rotation.
     const { tx } = changes;
-    // A new lead (submitLead) is written with its first round: `current` is null until then.
-    const current = 'insert' in lead ? null : lead;
-    const fields = 'insert' in lead ? lead.insert : lead;
-    const source = await requireSource(tx, fields.sourceId);
-    const roster = await tx.leads.loadRoster();
-    const firstRound = current === null || current.routingAnchor === null;
-    // A lead with no round yet has been offered to nobody: no need to ask the database.
-    const offered = current === null || current.round === 0 ? NOBODY : known ?? await tx.leads.offeredAgentIds(current.id);
-    const winsToday = await capsToday(tx, roster, now.getTime());
-    const postalCode = fields.postalCode ? normalizePostal(fields.postalCode) : null;
-    const round = (current?.round ?? 0) + 1;
-    const expiresAt = new Date(now.getTime() + source.acceptanceWindowSeconds * 1000);
+    const { current, fields, source, roster, offered, winsToday, postalCode, round, expiresAt } = await roundInputs(lead, changes, now, known);
     // This process's first rounds of one source take turns to plan: a round plans from the rotation the
     // one before it planned (lastRotation), so within one instance none is refused. Where the store checks
     // the rotation at the commit (PostgreSQL, one instance: RoundWrite's ticket), the turn ends once the
@@ -205,8 +268,8 @@ export function createRoutingService(deps: {
     // while a COMMIT runs. Where it checks as the round is written (SQLite; several instances; a
     // transaction run again after a refusal), the turn ends once the round is written, under the source
     // row's lock: the next round then plans from a rotation that cannot be refused.
-    let release = firstRound ? await sourceTurn(source.id) : null;
-    const endsTurnEarly = release !== null && await tx.leads.checksRotationAtCommit();
+    let release: (() => void) | null = await sourceTurn(source.id);
+    const endsTurnEarly = await tx.leads.checksRotationAtCommit();
     const endTurn = () => {
       release?.();
       release = null;
@@ -214,34 +277,33 @@ export function createRoutingService(deps: {
     try {
       // A first round plans from the source's rotation: this process's guess first; refused (another
       // instance moved it), from the rotation writeRound found, locked, which it then cannot refuse.
-      const guess = firstRound ? lastRotation.get(source.id) : undefined;
-      let read = !firstRound ? null : guess?.rotation ?? await tx.leads.readRotation(source.id);
+      const guess = lastRotation.get(source.id);
+      let read: Rotation = guess?.rotation ?? await tx.leads.readRotation(source.id);
       /** The ticket of the round whose `next` this one plans from (RotationTicket.after). */
       let after = guess?.ticket ?? null;
       for (let attempt = 1; ; attempt++) {
         // 0 sorts before every id: "start from the lowest id".
         const plan = planLeadRound({
-          roster, source, alreadyOffered: offered, anchor: current?.routingAnchor ?? read?.anchor ?? 0, firstRound, round, postalCode, winsToday,
-          credits: read && rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
+          roster, source, alreadyOffered: offered, anchor: read.anchor ?? 0, firstRound: true, round, postalCode, winsToday,
+          credits: rosterTraits(roster).weighted ? decodeCredits(read.credits) : null, now: now.getTime(),
         });
         // The list's head (listHead, computed in the same pass) becomes the source's anchor; weighted
         // heads also move the source's credits.
-        const rotation = read ? {
+        const rotation = {
           sourceId: source.id, read,
           next: { anchor: plan.head ?? read.anchor, credits: plan.credits ? encodeCredits(plan.credits) : read.credits },
           ticket: { mine: tickets = (tickets + 1) % 0x7fffffff, after },
-        } : null;
+        };
         // Set before the write, never after it: by then this process's next round may have planned from
         // this one's `next` and set its own, which must not be undone.
-        if (rotation) lastRotation.set(source.id, { rotation: rotation.next, ticket: rotation.ticket.mine });
+        lastRotation.set(source.id, { rotation: rotation.next, ticket: rotation.ticket.mine });
         if (endsTurnEarly) endTurn();
-        const offersTo = (agentIds: readonly number[]) => agentIds.map((agentId) => ({ agentId, round, state: 'PENDING' as const, offeredAt: now, expiresAt }));
-        const offers = offersTo(plan.offered);
+        const offers = offersTo(plan.offered, round, now, expiresAt);
         // Several instances: the round as it would be from rotations further on (RoundAlternative), each
         // planned from the head the one before it would leave. Not for a weighted roster (its credits move
         // with every round: a round from other credits is another plan), nor past a full turn of the list.
         const alternatives: RoundAlternative[] = [];
-        if (rotation && current === null && !endsTurnEarly && deps.store.commitsWithRound && plan.credits === null && plan.offered.length > 0) {
+        if (current === null && !endsTurnEarly && deps.store.commitsWithRound && plan.credits === null && plan.offered.length > 0) {
           const most = Math.min(MAX_ALTERNATIVES, Math.floor(ALTERNATIVE_OFFERS / source.raceAgentCount) - 1);
           for (let from: RoundPlan | null = plan; alternatives.length < most && from?.head != null; ) {
             const anchor: number = from.head;
@@ -249,7 +311,7 @@ export function createRoutingService(deps: {
             const alt = planFromHead(from, source.raceAgentCount);
             if (!alt || alt.offered.length === 0) break;
             // An unweighted plan's lead anchor is the anchor it was planned from (planLeadRound).
-            alternatives.push({ from: anchor, next: alt.head ?? anchor, routingAnchor: anchor, decisions: alt.decisions, offers: offersTo(alt.offered) });
+            alternatives.push({ from: anchor, next: alt.head ?? anchor, routingAnchor: anchor, decisions: alt.decisions, offers: offersTo(alt.offered, round, now, expiresAt) });
             from = alt;
           }
         }
@@ -280,7 +342,7 @@ export function createRoutingService(deps: {
           drafts?.dropped();
           const now = rotationAtRefusal(err);
           const latest = now !== null && isLatest(source.id, now);
-          if (rotation && lastRotation.get(source.id)?.ticket === rotation.ticket.mine) {
+          if (lastRotation.get(source.id)?.ticket === rotation.ticket.mine) {
             if (now && latest) lastRotation.set(source.id, { rotation: now, ticket: null });
             else lastRotation.delete(source.id);
           }
@@ -295,20 +357,18 @@ export function createRoutingService(deps: {
           after = null;
           continue;
         }
-        if (rotation) {
-          // Written as one of its alternatives: the rotation moved on from there, not from this round's `next`.
-          const way = written.alternative === undefined ? null : alternatives[written.alternative];
-          if (written.alternative !== undefined && !way) throw new Error(`writeRound wrote alternative ${written.alternative} of ${alternatives.length}`);
-          const next: Rotation = way ? { anchor: way.next, credits: rotation.next.credits } : rotation.next;
-          const left: Rotation = written.rotationVersion === undefined ? next : { ...next, version: written.rotationVersion };
-          // A hint of an earlier state that came in while the round was written gives way to it again; so
-          // does this round's own guess when an alternative was written.
-          const held = lastRotation.get(source.id)?.ticket;
-          if (isLatest(source.id, left) && (way ? held === rotation.ticket.mine || held === null : left.version !== undefined && held === null)) {
-            lastRotation.set(source.id, { rotation: left, ticket: rotation.ticket.mine });
-          }
-          changes.rotationMoved(source.id, left);
+        // Written as one of its alternatives: the rotation moved on from there, not from this round's `next`.
+        const way = written.alternative === undefined ? null : alternatives[written.alternative];
+        if (written.alternative !== undefined && !way) throw new Error(`writeRound wrote alternative ${written.alternative} of ${alternatives.length}`);
+        const next: Rotation = way ? { anchor: way.next, credits: rotation.next.credits } : rotation.next;
+        const left: Rotation = written.rotationVersion === undefined ? next : { ...next, version: written.rotationVersion };
+        // A hint of an earlier state that came in while the round was written gives way to it again; so
+        // does this round's own guess when an alternative was written.
+        const held = lastRotation.get(source.id)?.ticket;
+        if (isLatest(source.id, left) && (way ? held === rotation.ticket.mine || held === null : left.version !== undefined && held === null)) {
+          lastRotation.set(source.id, { rotation: left, ticket: rotation.ticket.mine });
         }
+        changes.rotationMoved(source.id, left);
         drafts?.written(written.messages, changes);
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
@@ -352,13 +412,31 @@ export function createRoutingService(deps: {
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
-  async function continueIfRoundsOver(leadIds: readonly number[], changes: ChangeSet, now: Date): Promise<void> {
+  async function continueIfRoundsOver(leadIds: readonly number[], changes: ChangeSet, now: Date): Promise<{ lead: LeadRow; userIds: readonly number[] }[]> {
     // Locked: two instances resuming or closing offers of one lead at once start one next round. All
     // of them in one statement, with whom each was offered to (a batch of expiries touches a few leads;
     // it was three round trips each).
-    for (const { lead, pending, offered } of await changes.tx.leads.lockLeadsWithPending(leadIds)) {
-      if (lead.state === 'ROUTING' && pending === 0) await startNextRound(lead, changes, now, [], offered);
+    const locked = await changes.tx.leads.lockLeadsWithPending(leadIds);
+    /** Each lead as this leaves it, with its users. */
+    const left = new Map(locked.map(({ lead, userIds }) => [lead.id, { lead, userIds }]));
+    const settle = (lead: LeadRow) => left.set(lead.id, { lead, userIds: left.get(lead.id)?.userIds ?? [] });
+    const over = locked.filter(({ lead, pending }) => lead.state === 'ROUTING' && pending === 0);
+    // Leads routed before get their next rounds planned one by one and written together (writeNextRounds:
+    // a pass of expiries waited for a round trip per lead); a lead's first general round (a direct lead
+    // gone to general routing) plans from its source's rotation, as a new lead's does.
+    const later = over.filter(({ lead }) => lead.routingAnchor !== null);
+    const together = later.length > 1;
+    if (together) {
+      // Caps count wins, which no round changes: read once for all of them.
+      const caps = await capsToday(changes.tx, await changes.tx.leads.loadRoster(), now.getTime());
+      const planned: NextRoundWrite[] = [];
+      for (const { lead, offered } of later) planned.push(await planNextRound(lead, changes, now, [], offered, caps));
+      for (const lead of await writeNextRounds(planned, changes, now)) settle(lead);
     }
+    for (const { lead, offered } of together ? over.filter(({ lead }) => lead.routingAnchor === null) : over) {
+      settle(await startNextRound(lead, changes, now, [], offered));
+    }
+    return [...left.values()];
   }
 
   /**
@@ -579,7 +657,8 @@ export function createRoutingService(deps: {
         await changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
         // Before the next rounds: an agent halted by this batch is not offered those leads again.
         if (rows.length > 0) await recordMissedOffers(rows.map((o) => o.agentId), changes, now);
-        await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now);
+        // Nothing changes these leads after their next rounds: announced as they are here, not read back.
+        changes.settled(await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now));
         return rows.length;
       }, { lane: 'scheduled', background: true });
       // Contact deadlines in a transaction of their own (a lead whose owner never reached the client),

@@ -158,6 +158,12 @@ export interface WrittenRound {
   messages: NotificationRow[];
 }
 
+/**
+ * A next round of a lead routed before, as LeadStore.writeRounds writes it: a round of writeRound's with
+ * no rotation (not the lead's first general round), alternatives, messages or commit.
+ */
+export type NextRoundWrite = Pick<RoundWrite, 'patch' | 'round' | 'decisions' | 'offers' | 'leadEvents'> & { lead: LeadRow };
+
 /** A lead locked by lockLeadsWithPending, with what deciding its next round needs. */
 export interface LockedLead {
   lead: LeadRow;
@@ -165,6 +171,8 @@ export interface LockedLead {
   pending: number;
   /** Every agent ever offered it, in any round. */
   offered: ReadonlySet<number>;
+  /** Its users (lead_users), ascending: with its owner, who hears its events (a deadline pass announces them without reading them back). */
+  userIds: number[];
 }
 
 /** Leads, offers, lead events and routing rounds: the routing engine's store. */
@@ -281,6 +289,13 @@ export interface LeadStore {
    * does but its writes may count on running once.
    */
   writeRound(write: RoundWrite): Promise<WrittenRound | { moved: Rotation }>;
+  /**
+   * Next rounds of several leads at once, as writeRound writes each (`rounds`, in order, each of its own
+   * lead, all at `at`), the transaction's unwritten `events` first: a deadline pass whose expiries ended
+   * several leads' rounds. One statement on PostgreSQL, where each round alone is a round trip and a pass
+   * waits for each in turn. The rounds as written, in order; the `events` come back with the first.
+   */
+  writeRounds(at: Date, events: NewLeadEvent[], rounds: readonly NextRoundWrite[]): Promise<WrittenRound[]>;
   /**
    * Whether a first round written now with a rotation ticket would be checked at the commit (writeRound);
    * if not, it is checked as it is written, under the source row's lock, and the round planned after it

@@ -18,7 +18,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type pg from 'pg';
-import type { LeadStore, LockedLead, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
+import type { LeadStore, LockedLead, NextRoundWrite, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationRow, OfferRow } from '../rows.js';
 import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
 import { pgErrorCode, pgErrorDetail, PgErrorCode, RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
@@ -72,6 +72,9 @@ const ROTATION_NOW_JSON = `json_build_object('anchor', rr_last_agent_id, 'credit
 
 /** How long a first round's COMMIT waits for the round planned before it to end (rotationCheck). */
 const GATE_TIMEOUT_MS = 2000;
+
+/** An int[] parameter that may hold NULLs. */
+const nullableInts = (xs: readonly (number | null)[]): SQL => sql`${`{${xs.map((x) => (x === null ? 'NULL' : String(Number(x)))).join(',')}}`}::int[]`;
 
 /** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
@@ -226,8 +229,10 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         // What offeredAgentIds would read for each lead whose next round starts: one round trip per lead
         // fewer in a batch of expiries.
         offered: sql<number[] | null>`(SELECT array_agg(DISTINCT o.agent_id) FROM ${offers} AS o WHERE o.lead_id = ${leads}.id)`,
+        // And its users: a pass announces its leads without reading them back (ChangeSet.settled).
+        userIds: sql<number[] | null>`(SELECT array_agg(u.user_id ORDER BY u.user_id) FROM ${leadUsers} AS u WHERE u.lead_id = ${leads}.id)`,
       }).from(leads).where(inArray(leads.id, [...new Set(ids)])).orderBy(asc(leads.id)).for('update', { of: leads });
-      return rows.map(({ lead, pending, offered }) => ({ lead, pending, offered: new Set(offered ?? []) }));
+      return rows.map(({ lead, pending, offered, userIds }) => ({ lead, pending, offered: new Set(offered ?? []), userIds: userIds ?? [] }));
     },
 
     async findLeads(ids: readonly number[]): Promise<LeadRow[]> {
@@ -449,7 +454,6 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // (the source's next anchor, the lead's, the decisions, which offers) is taken from an array at v.
       const alternatives = rotation && !ticket && 'insert' in write.lead && write.alternatives?.length ? write.alternatives : null;
       const ways = alternatives ? [{ from: rotation!.read.anchor, next: rotation!.next.anchor, routingAnchor: write.patch.routingAnchor ?? 0, decisions: write.decisions, offers: write.offers }, ...alternatives] : null;
-      const nullableInts = (xs: readonly (number | null)[]) => sql`${`{${xs.map((x) => (x === null ? 'NULL' : String(Number(x)))).join(',')}}`}::int[]`;
       const way = sql`(SELECT v FROM w_ok)`;
       const ok = rotation && ways
         ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
@@ -569,6 +573,62 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       const wayRow = rows.find((r) => r.kind === 'way');
       const alternative = wayRow?.row ? Number(wayRow.row) - 2 : -1;
       return { lead: written, ...made, ...(okRow.row ? { rotationVersion: okRow.row } : {}), ...(alternative >= 0 ? { alternative } : {}) };
+    },
+
+    async writeRounds(at: Date, events: NewLeadEvent[], rounds: readonly NextRoundWrite[]): Promise<WrittenRound[]> {
+      if (rounds.length === 0) {
+        if (events.length > 0) throw new Error('writeRounds was given events and no round to write them with');
+        return [];
+      }
+      const patched = rounds.map((r) => ({ ...r.lead, ...r.patch }));
+      const ids = patched.map((l) => l.id);
+      if (new Set(ids).size !== ids.length) throw new Error('writeRounds was given two rounds of one lead');
+      const leadIds = intArray(ids);
+      // As writeRound writes one round, every round's rows in one statement: the leads' patches and the
+      // rounds as arrays, the rows as JSON. Ids follow the rows' order (ORDER BY): the transaction's events
+      // (g 0), then round by round (i) its lead's own events (h 0) and each offer's OFFERED (h 1).
+      const { rows } = await db.execute<{ kind: 'o' | 'e'; row: string }>(sql`WITH w_lead AS (UPDATE ${leads} l
+          SET state = u.state, round = u.round, routing_anchor = u.routing_anchor
+          FROM unnest(${leadIds}, ${textArray(patched.map((l) => l.state))}, ${intArray(patched.map((l) => l.round))},
+            ${nullableInts(patched.map((l) => l.routingAnchor))}) AS u(id, state, round, routing_anchor)
+          WHERE l.id = u.id),
+        w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
+          SELECT u.lead_id, u.round, ${at}::timestamptz, u.decisions
+          FROM unnest(${leadIds}, ${intArray(rounds.map((r) => r.round))}, ${textArray(rounds.map((r) => encodeDecisions(r.decisions)))}) AS u(lead_id, round, decisions)),
+        w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
+          SELECT r.lead_id, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
+          FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, rounds.flatMap((r) => r.offers.map((o) => ({ ...o, leadId: r.lead.id }))))}::json) WITH ORDINALITY r
+          ORDER BY r.ordinality
+          RETURNING *),
+        w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
+          SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
+            SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, 0 AS i, 0 AS h, r.ordinality AS k
+              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, events)}::json) WITH ORDINALITY r
+            UNION ALL
+            SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 1, array_position(${leadIds}, r.lead_id), 0, r.ordinality
+              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, rounds.flatMap((r) => r.leadEvents.map((e) => ({ ...e, leadId: r.lead.id }))))}::json) WITH ORDINALITY r
+            UNION ALL
+            SELECT o.lead_id, 'OFFERED', ${at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 1, array_position(${leadIds}, o.lead_id), 1, o.id FROM w_offers o
+          ) e ORDER BY e.g, e.i, e.h, e.k
+          RETURNING *)
+        SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
+        UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e`);
+      const made = new Map(ids.map((id) => [id, { offers: [] as OfferRow[], events: [] as LeadEventRow[] }]));
+      const written = { offers: [] as OfferRow[], events: [] as LeadEventRow[] };
+      for (const r of rows) {
+        if (r.kind === 'o') written.offers.push(offerFromRow(JSON.parse(r.row) as Record<string, unknown>));
+        else written.events.push(eventFromRow(JSON.parse(r.row) as Record<string, unknown>));
+      }
+      written.offers.sort((x, y) => x.id - y.id);
+      written.events.sort((x, y) => x.id - y.id);
+      // The transaction's events have the lowest ids (g 0): they come back with the first round.
+      const ofChange = written.events.slice(0, events.length);
+      for (const o of written.offers) made.get(o.leadId)?.offers.push(o);
+      for (const e of written.events.slice(events.length)) made.get(e.leadId)?.events.push(e);
+      return patched.map((lead, i) => {
+        const own = made.get(lead.id) as { offers: OfferRow[]; events: LeadEventRow[] };
+        return { lead, offers: own.offers, events: i === 0 ? [...ofChange, ...own.events] : own.events, messages: [] };
+      });
     },
 
     async routingRoundDecisions(leadId: number, round: number): Promise<string | null> {

@@ -2,7 +2,7 @@
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
-import type { LockedLead, Rotation, RoundAlternative, RoundWrite, WrittenRound } from '../port.js';
+import type { LockedLead, NextRoundWrite, Rotation, RoundAlternative, RoundWrite, WrittenRound } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
@@ -96,7 +96,7 @@ export function createLeadStore(conn: SqliteConnection) {
     return leadsByIds.all(JSON.stringify(ids));
   }
 
-  return {
+  const leadStore = {
     /** The source's rotation (one writer at a time on SQLite: no lock to take). */
     readRotation(sourceId: number): Rotation {
       const row = readRotation.get(sourceId) as Rotation | undefined;
@@ -145,7 +145,7 @@ export function createLeadStore(conn: SqliteConnection) {
       // One writer: reading is locking. Few ids (a batch of expiries), each a few indexed reads.
       return [...new Set(ids)].sort((a, b) => a - b).flatMap((id) => {
         const lead = leadById.get(id);
-        return lead ? [{ lead, pending: pendingOfLead.get(id) as number, offered: new Set(offeredAgents.all(id) as number[]) }] : [];
+        return lead ? [{ lead, pending: pendingOfLead.get(id) as number, offered: new Set(offeredAgents.all(id) as number[]), userIds: usersOfLead.all(id) as number[] }] : [];
       });
     },
 
@@ -281,6 +281,15 @@ export function createLeadStore(conn: SqliteConnection) {
       return { lead, offers: made, events, messages, ...(chosen ? { alternative: chosen.index } : {}) };
     },
 
+    /** Round by round (each costs microseconds here): the events first, with the first round. */
+    writeRounds(at: Date, events: NewLeadEvent[], rounds: readonly NextRoundWrite[]): WrittenRound[] {
+      return rounds.map((r, i) => {
+        const written = leadStore.writeRound({ ...r, at, rotation: null, events: i === 0 ? events : [] });
+        if ('moved' in written) throw new Error('a round without a rotation was refused');
+        return written;
+      });
+    },
+
     /** One round's decisions as stored (routing-decisions.ts), or null: what the round's log line counts. */
     routingRoundDecisions(leadId: number, round: number): string | null {
       return db.select({ decisions: routingRounds.decisions }).from(routingRounds)
@@ -334,5 +343,6 @@ export function createLeadStore(conn: SqliteConnection) {
         .orderBy(desc(leads.id)).all();
     },
   };
+  return leadStore;
 }
 

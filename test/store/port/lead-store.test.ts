@@ -2,7 +2,7 @@
 // source's rotation, and the reads routing makes. The concurrency promises are what several instances
 // on one PostgreSQL database rely on: each "instance" here is a transaction of its own on the pool.
 import { describe, expect, it } from 'vitest';
-import type { Rotation, Store, StoreTx } from '../../../src/store/port.js';
+import type { Rotation, Store, StoreTx, WrittenRound } from '../../../src/store/port.js';
 import type { LeadRow, OfferRow } from '../../../src/store/rows.js';
 import { rawFixture as fixture, rawSql as exec } from '../../support/port-suite.js';
 import { describeEachStore } from '../../support/stores.js';
@@ -410,6 +410,50 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(second.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
       expect((await store.leads.routingRounds(lead.id)).map((r) => r.round)).toEqual([1, 2]);
       expect(await store.leads.readRotation(sourceId)).toEqual({ anchor: a2, credits: '{"2":1}' });
+    });
+
+    it('writeRounds writes several leads\' next rounds as writeRound writes each: the events given first, then round by round its lead\'s events and OFFERED, in id order', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2, a3] = agentIds as [number, number, number];
+      const first = await leadWithOffers(store, sourceId, [a1], at(10));
+      const second = await leadWithOffers(store, sourceId, [a2], at(10));
+      const [one, two] = [first.lead, second.lead].map((l) => ({ ...l, routingAnchor: a1 })) as [LeadRow, LeadRow];
+      await exec(store, `UPDATE leads SET routing_anchor = ${a1}`);
+      const written = await store.transaction(async (tx) => {
+        const expired = await tx.leads.expireDueOffers(at(30), 10);
+        return tx.leads.writeRounds(at(30), expired.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: at(30), agentId: o.agentId, offerId: o.id })), [
+          { lead: one, patch: { round: 2, routingAnchor: a1 }, round: 2, decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'ALREADY_OFFERED']],
+            offers: [a2, a3].map((agentId) => ({ agentId, round: 2, state: 'PENDING' as const, offeredAt: at(30), expiresAt: at(90) })), leadEvents: [] },
+          { lead: two, patch: { state: 'UNASSIGNED', round: 2, routingAnchor: a1 }, round: 2, decisions: [[a2, 'ALREADY_OFFERED']], offers: [],
+            leadEvents: [{ type: 'UNASSIGNED', at: at(30), note: 'nobody "left" \\ é' }] },
+        ]);
+      });
+      expect(written).toHaveLength(2);
+      const [w1, w2] = written as [WrittenRound, WrittenRound];
+      expect(w1.offers.map((o) => [o.leadId, o.agentId, o.round, o.state, o.offeredAt, o.expiresAt])).toEqual([
+        [one.id, a2, 2, 'PENDING', at(30), at(90)], [one.id, a3, 2, 'PENDING', at(30), at(90)],
+      ]);
+      expect(w2.offers).toEqual([]);
+      // The transaction's events (both leads' EXPIRED) come back with the first round, before its own.
+      expect(w1.events.map((e) => [e.leadId, e.type, e.agentId])).toEqual([
+        [one.id, 'EXPIRED', a1], [two.id, 'EXPIRED', a2], [one.id, 'OFFERED', a2], [one.id, 'OFFERED', a3],
+      ]);
+      expect(w1.events.slice(2).map((e) => e.offerId)).toEqual(w1.offers.map((o) => o.id));
+      expect(w2.events.map((e) => [e.leadId, e.type, e.at, e.note])).toEqual([[two.id, 'UNASSIGNED', at(30), 'nobody "left" \\ é']]);
+      // Ids in the order written: nothing of the second round before the first's.
+      const ids = [...w1.events, ...w2.events].map((e) => e.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(await store.leads.eventsOfLead(one.id)).toEqual([w1.events[0], w1.events[2], w1.events[3]]);
+      expect(await store.leads.eventsOfLead(two.id)).toEqual([w1.events[1], ...w2.events]);
+      expect((await store.leads.offersOfLead(one.id)).filter((o) => o.round === 2)).toEqual(w1.offers);
+      expect(w1.lead).toEqual(await store.leads.findLead(one.id));
+      expect(w1.lead).toMatchObject({ state: 'ROUTING', round: 2, routingAnchor: a1 });
+      expect(w2.lead).toEqual(await store.leads.findLead(two.id));
+      expect(w2.lead).toMatchObject({ state: 'UNASSIGNED', round: 2 });
+      expect(await store.leads.routingRounds(one.id, 2)).toEqual([{ round: 2, at: at(30), decisions: [[a2, 'OFFERED'], [a3, 'OFFERED'], [a1, 'ALREADY_OFFERED']] }]);
+      expect(await store.leads.routingRounds(two.id, 2)).toEqual([{ round: 2, at: at(30), decisions: [[a2, 'ALREADY_OFFERED']] }]);
+      expect(await store.transaction((tx) => tx.leads.writeRounds(at(30), [], []))).toEqual([]);
     });
 
     it('writeRound with a new lead inserts it with the patch and writes its round: the events given, its own, then each OFFERED; refused, it inserts nothing', async () => {
