@@ -12,7 +12,7 @@ import { normalizePhone, type PhoneRegion } from '../domain/phone.js';
 import { MAX_POSTAL_CODE, MAX_PRICE, MAX_PROPERTY_ADDRESS } from '../domain/property.js';
 import { intInRange, normalizeEmail, optionalText, requireText } from '../domain/validation.js';
 import type { Viewer } from '../domain/viewer.js';
-import { rotationAtRefusal, type LeadToInsert, type NextRoundWrite, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
+import { rotationAtRefusal, type LeadToInsert, type LockedLead, type NextRoundWrite, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
@@ -412,11 +412,15 @@ export function createRoutingService(deps: {
   }
 
   /** After an offer closed without a win: when none of the lead's offers is pending, route on. */
-  async function continueIfRoundsOver(leadIds: readonly number[], changes: ChangeSet, now: Date): Promise<{ lead: LeadRow; userIds: readonly number[] }[]> {
+  async function continueIfRoundsOver(
+    leadIds: readonly number[], changes: ChangeSet, now: Date,
+    /** The leads locked already (expireDueOffersLocking), in place of locking leadIds here. */
+    lockedAlready?: LockedLead[],
+  ): Promise<{ lead: LeadRow; userIds: readonly number[] }[]> {
     // Locked: two instances resuming or closing offers of one lead at once start one next round. All
     // of them in one statement, with whom each was offered to (a batch of expiries touches a few leads;
     // it was three round trips each).
-    const locked = await changes.tx.leads.lockLeadsWithPending(leadIds);
+    const locked = lockedAlready ?? await changes.tx.leads.lockLeadsWithPending(leadIds);
     /** Each lead as this leaves it, with its users. */
     const left = new Map(locked.map(({ lead, userIds }) => [lead.id, { lead, userIds }]));
     const settle = (lead: LeadRow) => left.set(lead.id, { lead, userIds: left.get(lead.id)?.userIds ?? [] });
@@ -652,13 +656,14 @@ export function createRoutingService(deps: {
     async processDueDeadlines(): Promise<{ processed: number; more: boolean }> {
       // `background`: a pass answers nobody, so the next one need not wait for the disk (lead-changes.ts).
       const processed = await inTransaction(async (changes, now) => {
-        const rows = await changes.tx.leads.expireDueOffers(now, EXPIRY_BATCH);
+        // Expired, and their leads locked with what their next rounds need, in one go.
+        const { expired: rows, locked } = await changes.tx.leads.expireDueOffersLocking(now, EXPIRY_BATCH);
         for (const offer of rows) changes.offerChanged('EXPIRED', offer);
         await changes.addEvents(rows.map((o) => ({ leadId: o.leadId, type: 'EXPIRED' as const, at: now, agentId: o.agentId, offerId: o.id })));
         // Before the next rounds: an agent halted by this batch is not offered those leads again.
         if (rows.length > 0) await recordMissedOffers(rows.map((o) => o.agentId), changes, now);
         // Nothing changes these leads after their next rounds: announced as they are here, not read back.
-        changes.settled(await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now));
+        changes.settled(await continueIfRoundsOver(rows.map((o) => o.leadId), changes, now, locked));
         return rows.length;
       }, { lane: 'scheduled', background: true });
       // Contact deadlines in a transaction of their own (a lead whose owner never reached the client),

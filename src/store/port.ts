@@ -240,6 +240,12 @@ export interface LeadStore {
   acceptOfferFor(leadId: number, agentId: number, now: Date): Promise<OfferRow | null>;
   /** PENDING offers whose window has closed, oldest deadline first, at most `limit`, now EXPIRED. */
   expireDueOffers(now: Date, limit: number): Promise<OfferRow[]>;
+  /**
+   * expireDueOffers, then lockLeadsWithPending of the expired offers' leads (after the expiry: their
+   * pending counts leave the expired offers out): how a deadline pass starts. On PostgreSQL one round trip,
+   * two statements each with its own snapshot, where a pass waited for the answer of each in turn.
+   */
+  expireDueOffersLocking(now: Date, limit: number): Promise<{ expired: OfferRow[]; locked: LockedLead[] }>;
   /** The earliest deadline of any PENDING offer (ms), or null: what the scheduler arms for. */
   earliestPendingDeadline(): Promise<number | null>;
   /**

@@ -331,6 +331,37 @@ export function createLeadStore(ctx: PgContext): LeadStore {
         .returning();
     },
 
+    async expireDueOffersLocking(now: Date, limit: number): Promise<{ expired: OfferRow[]; locked: LockedLead[] }> {
+      // Two statements in one simple query (so values go in as literals). The first expires as
+      // expireDueOffers does and keeps the ids of the leads it touched for the second (set_config, local to
+      // the transaction); the second, run with a snapshot taken after the first, locks those leads as
+      // lockLeadsWithPending does: it sees the expiry, and whatever committed before it got the locks.
+      // Rows come back as JSON text, keyed by column name, as writeRound's do.
+      const at = `'${now.toISOString()}'::timestamptz`;
+      const results = await db.execute(sql.raw(`WITH e AS (UPDATE offers SET state = 'EXPIRED', responded_at = ${at}
+          WHERE state = 'PENDING' AND id IN (SELECT o.id FROM offers o JOIN leads l ON l.id = o.lead_id
+            WHERE o.state = 'PENDING' AND o.expires_at <= ${at}
+            ORDER BY o.expires_at LIMIT ${Math.max(0, Math.trunc(limit))}
+            FOR UPDATE OF o, l SKIP LOCKED)
+          RETURNING *)
+        SELECT set_config('leadrace.expired_leads', coalesce((SELECT array_agg(DISTINCT lead_id)::text FROM e), '{}'), true) AS leads,
+          coalesce((SELECT json_agg(e)::text FROM e), '[]') AS rows;
+        SELECT json_build_object('lead', row_to_json(l),
+          'pending', (SELECT count(*) FROM offers o WHERE o.lead_id = l.id AND o.state = 'PENDING'),
+          'offered', (SELECT array_agg(DISTINCT o.agent_id) FROM offers o WHERE o.lead_id = l.id),
+          'userIds', (SELECT array_agg(u.user_id ORDER BY u.user_id) FROM lead_users u WHERE u.lead_id = l.id))::text AS row
+        FROM leads l WHERE l.id = ANY (current_setting('leadrace.expired_leads')::int[])
+        ORDER BY l.id FOR UPDATE OF l`)) as unknown as [pg.QueryResult<{ rows: string }>, pg.QueryResult<{ row: string }>];
+      const [expiry, lock] = results;
+      if (!expiry?.rows[0] || !lock) throw new Error('the expiry and lock of a deadline pass did not answer twice');
+      const expired = (JSON.parse(expiry.rows[0].rows) as Record<string, unknown>[]).map(offerFromRow);
+      const locked = lock.rows.map((r) => {
+        const row = JSON.parse(r.row) as { lead: Record<string, unknown>; pending: number; offered: number[] | null; userIds: number[] | null };
+        return { lead: leadFromRow(row.lead), pending: row.pending, offered: new Set(row.offered ?? []), userIds: row.userIds ?? [] };
+      });
+      return { expired, locked };
+    },
+
     async earliestPendingDeadline(): Promise<number | null> {
       const [row] = await db.select({ at: sql<Date | null>`min(${offers.expiresAt})`.mapWith(offers.expiresAt) }).from(offers)
         .where(eq(offers.state, 'PENDING'));

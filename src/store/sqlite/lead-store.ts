@@ -141,6 +141,12 @@ export function createLeadStore(conn: SqliteConnection) {
 
     findOffer: (id: number): OfferRow | null => offerById.get(id),
     offeredAgentIds: (leadId: number): Set<number> => new Set(offeredAgents.all(leadId) as number[]),
+    /** One writer: the expiry, then the lock (port.ts expireDueOffersLocking). */
+    expireDueOffersLocking(now: Date, limit: number): { expired: OfferRow[]; locked: LockedLead[] } {
+      const expired = leadStore.expireDueOffers(now, limit);
+      return { expired, locked: leadStore.lockLeadsWithPending(expired.map((o) => o.leadId)) };
+    },
+
     lockLeadsWithPending(ids: readonly number[]): LockedLead[] {
       // One writer: reading is locking. Few ids (a batch of expiries), each a few indexed reads.
       return [...new Set(ids)].sort((a, b) => a - b).flatMap((id) => {

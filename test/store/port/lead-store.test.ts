@@ -123,6 +123,51 @@ describeEachStore('LeadStore', (open, kind) => {
       expect(await store.transaction((tx) => tx.leads.lockLeadsWithPending([]))).toEqual([]);
     });
 
+    it('expireDueOffersLocking expires as expireDueOffers does, then locks those leads as lockLeadsWithPending does, after the expiry', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 3);
+      const [a1, a2] = agentIds as [number, number, number];
+      const a = await leadWithOffers(store, sourceId, agentIds, at(10));
+      const b = await leadWithOffers(store, sourceId, [a1], at(5));
+      const later = await leadWithOffers(store, sourceId, [a2], at(50));
+      await exec(store, `INSERT INTO lead_users (lead_id, user_id) VALUES (${b.lead.id}, ${a2}), (${b.lead.id}, ${a1})`);
+      // b's offer (due first) and two of a's three are taken: the limit leaves a's third for the next pass.
+      const { expired, locked } = await store.transaction((tx) => tx.leads.expireDueOffersLocking(at(30), 3));
+      expect(expired.map((o) => [o.leadId, o.state, o.respondedAt]).sort()).toEqual([
+        [a.lead.id, 'EXPIRED', at(30)], [a.lead.id, 'EXPIRED', at(30)], [b.lead.id, 'EXPIRED', at(30)],
+      ].sort());
+      expect(expired).toEqual(expect.arrayContaining(await store.leads.offersOfLead(b.lead.id)));
+      // Pending counts after the expiry; every agent ever offered each lead; its users, ascending.
+      expect(locked.map((l) => [l.lead.id, l.pending, [...l.offered].sort((x, y) => x - y), l.userIds])).toEqual([
+        [a.lead.id, 1, [...agentIds].sort((x, y) => x - y), []],
+        [b.lead.id, 0, [a1], [a1, a2].sort((x, y) => x - y)],
+      ]);
+      expect(locked[0]?.lead).toEqual(await store.leads.findLead(a.lead.id));
+      expect((await store.leads.offersOfLead(later.lead.id)).map((o) => o.state)).toEqual(['PENDING']);
+      // Nothing due: nothing expired, nothing locked.
+      await store.transaction((tx) => tx.leads.expireDueOffersLocking(at(30), 50));
+      expect(await store.transaction((tx) => tx.leads.expireDueOffersLocking(at(30), 50))).toEqual({ expired: [], locked: [] });
+    });
+
+    it('two passes at once expiring and locking (two instances) never take the same offer or lead, and together take every due one', async () => {
+      const store = await open();
+      const { sourceId, agentIds } = await fixture(store, 5);
+      for (let i = 0; i < 10; i++) await leadWithOffers(store, sourceId, agentIds, at(10));
+      const passes = await Promise.all([0, 1, 2].map(() => store.transaction(async (tx) => {
+        const { expired, locked } = await tx.leads.expireDueOffersLocking(at(11), 20);
+        await new Promise((r) => setTimeout(r, 30));
+        return { offers: expired.map((o) => o.id), leads: locked.map((l) => l.lead.id) };
+      })));
+      const offerIds = passes.flatMap((p) => p.offers);
+      expect(new Set(offerIds).size).toBe(offerIds.length);
+      // A pass locks exactly the leads of the offers it expired (SKIP LOCKED: a lead held by another pass is not claimed).
+      const leadIds = passes.flatMap((p) => p.leads);
+      expect(new Set(leadIds).size).toBe(leadIds.length);
+      while ((await store.transaction((tx) => tx.leads.expireDueOffersLocking(at(11), 50))).expired.length > 0);
+      const [row] = await exec(store, "SELECT count(*) AS n FROM offers WHERE state = 'EXPIRED'");
+      expect(Number(row?.n)).toBe(50);
+    });
+
     it('two passes at once (two instances) never expire the same offer, and together expire every due one', async () => {
       const store = await open();
       const { sourceId, agentIds } = await fixture(store, 5);
