@@ -11,10 +11,10 @@
 //   two winners impossible whatever the statements. (The per-offer claim followed by "take the others",
 //   without the lead lock, deadlocks when two accepts of one lead race: each holds its own offer and
 //   waits for the other's.)
-// - Deadlines (expireDueOffers) are claimed with FOR UPDATE SKIP LOCKED on the offer and its lead: two
-//   instances' schedulers never take the same offer, never wait for each other, and skip a lead an
-//   accept holds (the accept closes its offers, or the next pass expires them). The update is guarded
-//   by state = 'PENDING', so an offer expires once.
+// - Deadlines (expireDueOffers, expireDueOffersLocking) are claimed with FOR UPDATE SKIP LOCKED on the
+//   offer and its lead: two instances' schedulers never take the same offer, never wait for each other,
+//   and skip a lead an accept holds (the accept closes its offers, or the next pass expires them). The
+//   update is guarded by state = 'PENDING', so an offer expires once.
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
 import type pg from 'pg';
