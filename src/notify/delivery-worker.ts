@@ -69,9 +69,15 @@ interface Lane {
   /**
    * Whether the lane may have due messages it has not claimed: set by new rows, its timer, and a
    * slot freed while the last claim filled every slot; cleared by a claim that found fewer than it
-   * had room for. A turn claims only for such a lane, so an ended send costs no empty claim.
+   * had room for, unless new rows came meanwhile (kicks). A turn claims only for such a lane, so an
+   * ended send costs no empty claim.
    */
   mayHaveDue: boolean;
+  /**
+   * Counts the lane's kicks: a kick that comes while a claim is out (a commit's new rows, after the
+   * claim's snapshot) keeps mayHaveDue set, instead of being undone when the claim answers short.
+   */
+  kicks: number;
   /** The timer for the lane's next due message, and the time it is armed for. */
   timer: TimerHandle | null;
   armedAt: number | null;
@@ -125,7 +131,7 @@ export class DeliveryWorker {
     private readonly bodyOf: (row: NotificationRow) => string = (row) => row.body,
   ) {
     this.lanes = (Object.keys(channels) as ChannelKind[]).map((kind) => ({
-      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, timer: null, armedAt: null, reservations: new Set(),
+      kind, channel: channels[kind], inFlight: new Map(), mayHaveDue: true, kicks: 0, timer: null, armedAt: null, reservations: new Set(),
     }));
   }
 
@@ -141,7 +147,11 @@ export class DeliveryWorker {
    */
   kick(channels?: ReadonlySet<ChannelKind>): void {
     if (this.stopped) return;
-    for (const lane of this.lanes) if (!channels || channels.has(lane.kind)) lane.mayHaveDue = true;
+    for (const lane of this.lanes) {
+      if (channels && !channels.has(lane.kind)) continue;
+      lane.mayHaveDue = true;
+      lane.kicks++;
+    }
     this.schedule();
   }
 
@@ -323,8 +333,9 @@ export class DeliveryWorker {
             if ((f.row.nextAttemptAt?.getTime() ?? 0) <= now) overdue.push(id);
           }
           // With the time the lane's timer is for when this claim leaves nothing due (no read after it).
+          const kicks = lane.kicks;
           const { rows, nextDueAfter } = await tx.notifications.claimDueAndNext(lane.kind, new Date(now), free, overdue, new Date(now + CLAIM_LEASE_MS));
-          lane.mayHaveDue = rows.length === free;
+          lane.mayHaveDue = rows.length === free || lane.kicks !== kicks;
           claims.push({ lane, free, rows, nextDueAfter });
         }
         // Each claim and outcome is guarded and safe on its own (notification-store.ts): they need not

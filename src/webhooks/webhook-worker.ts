@@ -72,6 +72,12 @@ export class WebhookWorker {
   private readonly inFlight = new Map<number, InFlight>();
   /** Whether due deliveries may be unclaimed (new rows, a timer, a freed slot). */
   private mayHaveDue = true;
+  /**
+   * Counts kicks: a turn whose claim came up short says nothing is due only if no kick came while it
+   * ran. A kick between the claim's snapshot and that verdict (a commit's new rows) was otherwise lost:
+   * the turn it scheduled found mayHaveDue false and claimed nothing, and the rows waited for the next kick.
+   */
+  private kicks = 0;
   private timer: TimerHandle | null = null;
   private armedAt: number | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -99,6 +105,7 @@ export class WebhookWorker {
   /** New deliveries are in the outbox: send them soon, outside the caller's call stack. */
   kick(): void {
     if (this.stopped) return;
+    this.kicks++;
     this.mayHaveDue = true;
     this.schedule();
   }
@@ -177,6 +184,7 @@ export class WebhookWorker {
     this.outcomes = [];
     if (outcomes.length === 0 && (this.stopped || !this.mayHaveDue)) return;
     const now = this.clock.now();
+    const kicks = this.kicks;
     let claimed: WebhookDeliveryRow[] = [];
     let free = 0;
     try {
@@ -192,8 +200,9 @@ export class WebhookWorker {
         const overdue = [...this.inFlight.values()].filter((f) => (f.row.nextAttemptAt?.getTime() ?? 0) <= now).map((f) => f.row.id);
         claimed = await tx.webhooks.claimDueDeliveries(new Date(now), free, PER_WEBHOOK_IN_FLIGHT, overdue, this.inFlightPerWebhook(),
           new Date(now + CLAIM_LEASE_MS));
-        // Fewer than asked for: nothing else is claimable now (a webhook at its bound brings a turn when a slot frees).
-        this.mayHaveDue = claimed.length === free;
+        // Fewer than asked for: nothing else is claimable now (a webhook at its bound brings a turn when a
+        // slot frees), unless rows came in while this turn ran (a kick since it began).
+        this.mayHaveDue = claimed.length === free || this.kicks !== kicks;
       }, { durability: 'relaxed', lane: 'scheduled' });
     } catch (err) {
       // Rolled back: nothing was claimed, and the outcomes' deliveries keep their lease: due again later.
