@@ -58,8 +58,8 @@ export class ChangeSet {
     for (const row of rows) this.messageChannels.add(row.channel);
   }
 
-  /** Leads this change created, as it left them (`created`): announced without reading them back. */
-  readonly createdLeads = new Map<number, LeadRow>();
+  /** Leads as this change leaves them, with their users (created, settled): announced without reading them back. */
+  readonly knownLeads = new Map<number, { lead: LeadRow; userIds: readonly number[] }>();
 
   /**
    * This change created the lead, and `lead` is the row as the change leaves it. A new lead has no
@@ -67,11 +67,8 @@ export class ChangeSet {
    * PostgreSQL that read would be a round trip inside a first round's rotation lock.
    */
   created(lead: LeadRow): void {
-    this.createdLeads.set(lead.id, lead);
+    this.knownLeads.set(lead.id, { lead, userIds: [] });
   }
-
-  /** Leads as this change leaves them, with their users, told by the change itself (settled). */
-  readonly settledLeads = new Map<number, { lead: LeadRow; userIds: readonly number[] }>();
 
   /**
    * The change is done with these leads, and each row is as it leaves it, with the lead's users: its
@@ -79,7 +76,7 @@ export class ChangeSet {
    * and written every lead it touched). Only for the change's last word on a lead: nothing may change it after.
    */
   settled(rows: readonly { lead: LeadRow; userIds: readonly number[] }[]): void {
-    for (const row of rows) this.settledLeads.set(row.lead.id, row);
+    for (const row of rows) this.knownLeads.set(row.lead.id, row);
   }
 
   /** Events added but not written yet: a change's events go to the database in one insert. */
@@ -252,11 +249,7 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   async function describe(changes: ChangeSet, leads: LeadStore): Promise<CommittedChanges | null> {
     const leadIds = new Set<number>([...changes.offerChanges.map((c) => c.offer.leadId), ...changes.events.map((e) => e.leadId)]);
     if (leadIds.size === 0) return null;
-    const knownLead = (id: number) => {
-      const created = changes.createdLeads.get(id);
-      return created ? { lead: created, userIds: [] as readonly number[] } : changes.settledLeads.get(id);
-    };
-    const known = [...leadIds].map(knownLead);
+    const known = [...leadIds].map((id) => changes.knownLeads.get(id));
     const found = known.every((k) => k !== undefined) ? known as { lead: LeadRow; userIds: readonly number[] }[]
       : await leads.leadsWithUsers([...leadIds]);
     const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));

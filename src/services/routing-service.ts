@@ -224,18 +224,12 @@ export function createRoutingService(deps: {
   }
 
   /**
-   * Writes planned next rounds with the change's events not written yet: one alone as writeRound writes
-   * it, several in one go (writeRounds: on PostgreSQL one round trip instead of one each).
+   * Writes planned next rounds with the change's events not written yet, all in one go (writeRounds: on
+   * PostgreSQL one round trip, however many leads).
    */
   async function writeNextRounds(rounds: readonly NextRoundWrite[], changes: ChangeSet, now: Date): Promise<LeadRow[]> {
-    const { tx } = changes;
-    const events = [...changes.unwrittenEvents()];
-    const [only] = rounds;
-    const written = rounds.length === 1 && only
-      ? [await tx.leads.writeRound({ ...only, at: now, rotation: null, events })]
-      : await tx.leads.writeRounds(now, events, rounds);
+    const written = await changes.tx.leads.writeRounds(now, [...changes.unwrittenEvents()], rounds);
     return written.map((w, i) => {
-      if ('moved' in w) throw new Error('a round without a rotation was refused');
       changes.eventsWritten(w.events);
       for (const offer of w.offers) changes.offerChanged('RECEIVED', offer);
       const closes = rounds[i]?.offers[0]?.expiresAt;
@@ -429,15 +423,14 @@ export function createRoutingService(deps: {
     // a pass of expiries waited for a round trip per lead); a lead's first general round (a direct lead
     // gone to general routing) plans from its source's rotation, as a new lead's does.
     const later = over.filter(({ lead }) => lead.routingAnchor !== null);
-    const together = later.length > 1;
-    if (together) {
+    if (later.length > 0) {
       // Caps count wins, which no round changes: read once for all of them.
       const caps = await capsToday(changes.tx, await changes.tx.leads.loadRoster(), now.getTime());
       const planned: NextRoundWrite[] = [];
       for (const { lead, offered } of later) planned.push(await planNextRound(lead, changes, now, [], offered, caps));
       for (const lead of await writeNextRounds(planned, changes, now)) settle(lead);
     }
-    for (const { lead, offered } of together ? over.filter(({ lead }) => lead.routingAnchor === null) : over) {
+    for (const { lead, offered } of over.filter(({ lead }) => lead.routingAnchor === null)) {
       settle(await startNextRound(lead, changes, now, [], offered));
     }
     return [...left.values()];
