@@ -115,10 +115,11 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   // Two connections: a connection in subscriber mode can issue nothing but (UN)SUBSCRIBE.
   // The publisher fails fast while disconnected (no offline queue): a publish that did not reach
   // Redis is known at once and answered with a gap notice on reconnect.
-  // Auto-pipelined: a change's publishes (an offer and its lead's events, made in one turn of the event
-  // loop) go to Redis in one write, in order, not one system call each.
+  // Not auto-pipelined: a turn's publishes are already one PUBLISH_ALL (flush, below), and ioredis's
+  // auto-pipelining would hold that command back until setImmediate, after every other I/O callback of
+  // the turn (other requests, other statements' results), while the offer waits on another instance.
   const publisher = new Redis(url, {
-    enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, connectionName: `leadrace-pub-${origin}`, enableAutoPipelining: true,
+    enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, connectionName: `leadrace-pub-${origin}`,
   }) as Publisher;
   // EVALSHA, falling back to EVAL when Redis does not know the script (after a restart, say).
   publisher.defineCommand('publishAll', { numberOfKeys: 0, lua: PUBLISH_ALL });
