@@ -238,12 +238,15 @@ function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setu
   if (usable.length === 0) return;
   const groups: string[] = [];
   for (const u of usable) for (const g of u.cpu.groups) if (!groups.includes(g.group)) groups.push(g.group);
-  const head = [`${title} (ms per lead, % of one core)`, ...usable.map((u) => u.setup.label)];
+  const head = [`${title} (ms per lead, % of one core; of which system time; main thread's wait for a core)`, ...usable.map((u) => u.setup.label)];
   const cell = (ms: number | undefined, pct: number | undefined, leads: number) =>
     ms === undefined || pct === undefined ? '-' : `${(ms / leads).toFixed(3)} ms, ${pct.toFixed(0)}%`;
   const lines = groups.map((g) => [g, ...usable.map((u) => {
     const x = u.cpu.groups.find((y) => y.group === g);
-    return cell(x?.cpuMs, x?.percentOfCore, u.leads);
+    if (!x) return '-';
+    // Older JSON (before system time and waits were read) has neither.
+    const more = x.systemMs === undefined ? '' : `; sys ${(x.systemMs / u.leads).toFixed(3)}; waited ${(x.waitMs / u.leads).toFixed(3)} ms`;
+    return `${cell(x.cpuMs, x.percentOfCore, u.leads)}${more}`;
   })]);
   lines.push(['other (the rest of the machine; processes that ended)', ...usable.map((u) =>
     cell((u.cpu.otherPercentOfCore / 100) * u.cpu.seconds * 1000, u.cpu.otherPercentOfCore, u.leads))]);

@@ -20,6 +20,24 @@ interface ProcStat {
   ppid: number;
   /** utime + stime, in ms. */
   cpuMs: number;
+  /** stime alone (the kernel's work on the process's behalf: system calls, loopback TCP delivery), in ms. */
+  systemMs: number;
+  /**
+   * How long the process's main thread was runnable but waited for a core (the second field of
+   * /proc/<pid>/schedstat), in ms; 0 where the kernel does not keep scheduler statistics. For a Node
+   * server this is its event loop waiting for a core: on a busy machine, what a lead waits for.
+   */
+  waitMs: number;
+}
+
+/** The main thread's run-queue wait so far, in ms (0 where /proc/<pid>/schedstat is absent). */
+function runQueueWaitMs(pid: number): number {
+  try {
+    const [, waitNs] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+    return Number(waitNs) / 1e6 || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** A process's parent and CPU time so far, or null when it has gone. */
@@ -35,7 +53,7 @@ export function procStat(pid: number): ProcStat | null {
   // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
   const ppid = Number(fields[1]);
   const ticks = Number(fields[11]) + Number(fields[12]);
-  return { ppid, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+  return { ppid, cpuMs: (ticks * 1000) / TICKS_PER_SECOND, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_SECOND, waitMs: runQueueWaitMs(pid) };
 }
 
 /** The children of `parent` (e.g. every process of a PostgreSQL cluster, children of its postmaster). */
@@ -147,6 +165,10 @@ export interface CpuGroupUsage {
   cpuMs: number;
   /** cpuMs as a share of one core over the phase (100 = one core busy throughout). */
   percentOfCore: number;
+  /** The part of cpuMs spent in the kernel (system time), ms. */
+  systemMs: number;
+  /** Summed over the group's processes: their main threads' time runnable but waiting for a core, ms. */
+  waitMs: number;
 }
 
 export interface CpuBreakdown {
@@ -170,15 +192,18 @@ export interface CpuBreakdown {
 export async function startCpuAccounting(groups: ProcessGroups): Promise<{ stop(): Promise<CpuBreakdown> }> {
   const read = async () => {
     const byGroup = await groups();
-    const perPid = new Map<number, { group: string; cpuMs: number }>();
+    const perPid = new Map<number, { group: string; cpuMs: number; systemMs: number; waitMs: number }>();
     for (const [group, pids] of Object.entries(byGroup)) {
       for (const pid of pids) {
         const stat = procStat(pid);
-        if (stat && !perPid.has(pid)) perPid.set(pid, { group, cpuMs: stat.cpuMs });
+        if (stat && !perPid.has(pid)) perPid.set(pid, { group, cpuMs: stat.cpuMs, systemMs: stat.systemMs, waitMs: stat.waitMs });
       }
     }
     const self = process.cpuUsage();
-    return { perPid, selfMs: (self.user + self.system) / 1000, machine: machineCpu(), at: performance.now() };
+    return {
+      perPid, selfMs: (self.user + self.system) / 1000, selfSystemMs: self.system / 1000, selfWaitMs: runQueueWaitMs(process.pid),
+      machine: machineCpu(), at: performance.now(),
+    };
   };
   const loadBefore = loadavg();
   const before = await read();
@@ -188,11 +213,19 @@ export async function startCpuAccounting(groups: ProcessGroups): Promise<{ stop(
       const seconds = (after.at - before.at) / 1000;
       const pct = (ms: number) => (seconds > 0 ? (100 * ms) / (seconds * 1000) : 0);
       const byGroup = new Map<string, number>();
+      const systemByGroup = new Map<string, number>();
+      const waitByGroup = new Map<string, number>();
+      const add = (map: Map<string, number>, group: string, ms: number) => map.set(group, (map.get(group) ?? 0) + Math.max(0, ms));
       for (const [pid, a] of after.perPid) {
-        const b = before.perPid.get(pid)?.cpuMs ?? 0;
-        byGroup.set(a.group, (byGroup.get(a.group) ?? 0) + Math.max(0, a.cpuMs - b));
+        const b = before.perPid.get(pid);
+        add(byGroup, a.group, a.cpuMs - (b?.cpuMs ?? 0));
+        add(systemByGroup, a.group, a.systemMs - (b?.systemMs ?? 0));
+        add(waitByGroup, a.group, a.waitMs - (b?.waitMs ?? 0));
       }
-      byGroup.set('load generator (this process)', after.selfMs - before.selfMs);
+      const self = 'load generator (this process)';
+      byGroup.set(self, after.selfMs - before.selfMs);
+      systemByGroup.set(self, after.selfSystemMs - before.selfSystemMs);
+      waitByGroup.set(self, after.selfWaitMs - before.selfWaitMs);
       const machineMs = after.machine.busyMs - before.machine.busyMs;
       const accounted = [...byGroup.values()].reduce((a, b) => a + b, 0);
       return {
@@ -201,7 +234,9 @@ export async function startCpuAccounting(groups: ProcessGroups): Promise<{ stop(
         machinePercentOfCore: pct(machineMs),
         stealPercentOfCore: pct(after.machine.stealMs - before.machine.stealMs),
         otherPercentOfCore: pct(Math.max(0, machineMs - accounted)),
-        groups: [...byGroup.entries()].map(([group, cpuMs]) => ({ group, cpuMs, percentOfCore: pct(cpuMs) })),
+        groups: [...byGroup.entries()].map(([group, cpuMs]) => ({
+          group, cpuMs, percentOfCore: pct(cpuMs), systemMs: systemByGroup.get(group) ?? 0, waitMs: waitByGroup.get(group) ?? 0,
+        })),
         loadAverage: { before: loadBefore, after: loadavg() },
       };
     },
