@@ -725,7 +725,7 @@ export function createRoutingService(deps: {
      * The first round a new general lead of the source (with this postal code) would get now: every
      * agent considered, in distribution-list order, with the reason. Writes nothing.
      */
-    async routingPreview(sourceId: number, postalCode: string | null): Promise<[number, RoutingReason][]> {
+    async routingPreview(sourceId: number, postalCode: string | null): Promise<(readonly [number, RoutingReason])[]> {
       const code = optionalText('postalCode', postalCode, MAX_POSTAL_CODE);
       return (await planNewLead(sourceId, code)).decisions;
     },

@@ -23,7 +23,7 @@ import type { StatsRange } from './lead-stats-rules.js';
 export interface RoutingRound {
   round: number;
   at: Date;
-  decisions: [number, RoutingReason][];
+  decisions: (readonly [number, RoutingReason])[];
 }
 
 /** A lead source's round-robin state: its pointer (the head of its last general lead's list) and its weighted credits (JSON). */
@@ -82,7 +82,7 @@ export interface RoundWrite {
   patch: Pick<LeadPatch, 'state' | 'round' | 'routingAnchor'>;
   round: number;
   at: Date;
-  decisions: [number, RoutingReason][];
+  decisions: (readonly [number, RoutingReason])[];
   /** The round's offers, of its lead. */
   offers: Omit<NewOffer, 'leadId'>[];
   /**
@@ -138,7 +138,7 @@ export interface RoundAlternative {
   next: number | null;
   /** The lead's routingAnchor with it (RoundWrite.patch's otherwise). */
   routingAnchor: number;
-  decisions: [number, RoutingReason][];
+  decisions: (readonly [number, RoutingReason])[];
   offers: Omit<NewOffer, 'leadId'>[];
 }
 
@@ -275,7 +275,7 @@ export interface LeadStore {
    */
   findRepeatOwner(email: string | null, phone: string | null): Promise<{ leadId: number; ownerId: number } | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
-  insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void>;
+  insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): Promise<void>;
   /**
    * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
    * order), the lead's patch, the events (`events`, `leadEvents`, then an OFFERED event per offer) and,

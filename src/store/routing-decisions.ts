@@ -13,7 +13,7 @@ const CODE: Record<RoutingReason, string> = {
 };
 const REASON = new Map<string, RoutingReason>(Object.entries(CODE).map(([reason, code]) => [code, reason as RoutingReason]));
 
-export type Decisions = [agentId: number, reason: RoutingReason][];
+export type Decisions = (readonly [agentId: number, reason: RoutingReason])[];
 
 export function encodeDecisions(decisions: Decisions): string {
   let out = '';

@@ -1,7 +1,7 @@
 // The routing rules of src/domain/routing.ts, one by one, on plain data.
 import { describe, expect, it } from 'vitest';
 import {
-  exclusionReason, isHalted, leadAccess, leadKind, listHead, planRound, rotate, type AgentSnapshot,
+  exclusionReason, isHalted, leadAccess, leadKind, listHead, planFromHead, planRound, rotate, type AgentSnapshot,
 } from '../../src/domain/routing.js';
 
 const NOW = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -89,6 +89,24 @@ describe('planning a round', () => {
     const plan = planRound([agent(1)], { ...anyOffice, raceAgentCount: 3 }, new Set([1]), null, NOW);
     expect(plan.offered).toEqual([]);
     expect(plan.decisions).toEqual([[1, 'ALREADY_OFFERED']]);
+  });
+  it('plans of one roster share their decision tuples, and a later plan leaves an earlier one as it was', () => {
+    const agents = [agent(1), agent(2), agent(3, { haltedAt: NOW }), agent(4)];
+    const rules = { ...anyOffice, raceAgentCount: 1 };
+    const first = planRound(agents, rules, none, null, NOW);
+    const before = structuredClone(first.decisions);
+    const second = planRound(agents, rules, new Set([1]), 1, NOW);
+    const third = planFromHead(first, 1);
+    expect(first.decisions).toEqual(before);
+    expect(first.decisions).toEqual([[1, 'OFFERED'], [2, 'WAITING'], [3, 'HALTED'], [4, 'WAITING']]);
+    expect(second.decisions).toEqual([[2, 'OFFERED'], [3, 'HALTED'], [4, 'WAITING'], [1, 'ALREADY_OFFERED']]);
+    expect(third?.decisions).toEqual([[2, 'OFFERED'], [3, 'HALTED'], [4, 'WAITING'], [1, 'WAITING']]);
+    // The same agent and reason is the same tuple in every plan of the roster (no allocation per round).
+    expect(second.decisions[1]).toBe(first.decisions[2]);
+    expect(second.decisions[2]).toBe(first.decisions[3]);
+    expect(third?.decisions[2]).toBe(first.decisions[3]);
+    // Another roster snapshot (the roster changed) has tuples of its own.
+    expect(planRound([...agents], rules, none, null, NOW).decisions[1]).not.toBe(first.decisions[1]);
   });
 });
 

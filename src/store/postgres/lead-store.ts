@@ -426,7 +426,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return db.insert(leadEvents).values(rows).returning();
     },
 
-    async insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): Promise<void> {
+    async insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): Promise<void> {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 

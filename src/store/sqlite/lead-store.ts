@@ -238,7 +238,7 @@ export function createLeadStore(conn: SqliteConnection) {
       return rows.map(eventInsert);
     },
 
-    insertRoutingRound(leadId: number, round: number, at: Date, decisions: [number, RoutingReason][]): void {
+    insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): void {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
@@ -303,7 +303,7 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     /** A lead's routing rounds in order; `only`: that round, or the last one (none when it has no such round). */
-    routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: [number, RoutingReason][] }[] {
+    routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: (readonly [number, RoutingReason])[] }[] {
       const query = db.select().from(routingRounds)
         .where(and(eq(routingRounds.leadId, leadId), typeof only === 'number' ? eq(routingRounds.round, only) : undefined))
         .orderBy(only === 'LAST' ? desc(routingRounds.round) : asc(routingRounds.round));
