@@ -10,6 +10,7 @@
 //   --profile=<dir>     run each server child with --cpu-prof into <dir> (summarise with
 //                       `tsx scripts/bench/profile-summary.ts <dir>/*.cpuprofile`)
 //   speed:    --speed-agents=1000 --speed-rate=100 --speed-duration=30 --speed-baseline-duration=10 --speed-warmup=200
+//             --speed-paired-duration=20 (several instances: the paired crossing phase; 0 skips it)
 //             --speed-trace=<path> (writes <path>.<store><instances>.json: { epoch, trace }, `trace` holding
 //             [ms into the run, latency ms, 1 when the offer crossed instances] per lead and `epoch` the
 //             run's start in ms since 1970, to line slow leads up with what the server logged)
@@ -49,7 +50,7 @@ const BENCHES: [string, Bench][] = [
   ['notify', notify],
 ];
 const OPTIONS = [
-  'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup', 'speed-trace',
+  'speed-agents', 'speed-rate', 'speed-duration', 'speed-baseline-duration', 'speed-warmup', 'speed-trace', 'speed-paired-duration',
   'intake-agents', 'intake-concurrency', 'intake-duration', 'intake-sources', 'live-agents', 'live-targets',
   'race-leads', 'race-agents-per-lead', 'race-agents', 'race-leads-in-flight',
   'deadline-offers', 'deadline-agents-per-lead', 'deadline-rate', 'deadline-intake-rate',

@@ -6,6 +6,13 @@
 // submitted to instance j mod n, so in one run some offers reach an agent on the instance that made
 // them and the others cross instances through Redis: both are reported, and their difference is what
 // crossing instances costs.
+//
+// That difference compares two sets of leads: each p99 is the 15th-slowest of ~1,500, and a stall of
+// the machine that a few leads of one set happen to meet moves it by milliseconds. So on several
+// instances a second phase measures the cost per lead (--speed-paired-duration, 20 s at the same rate):
+// its source offers each lead to two agents at once, next to each other in the rotation and so on
+// different instances. Both offers leave the same commit; the crossing one's arrival minus the
+// same-instance one's is what crossing added for that lead, the stalls both met cancelled out.
 import { writeFileSync } from 'node:fs';
 import type { Args } from './lib/args.js';
 import { startCpuAccounting } from './lib/cpu-usage.js';
@@ -22,6 +29,7 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
   const seconds = args.num('speed-duration', 30);
   const baselineSeconds = args.num('speed-baseline-duration', 10);
   const warmupLeads = args.num('speed-warmup', 200);
+  const pairedSeconds = args.num('speed-paired-duration', 20);
 
   const target = await startTarget(serverOpts);
   const n = target.instances.length;
@@ -30,9 +38,15 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
   try {
     const office = await createOffice(http(0), 'Speed');
     let t = performance.now();
-    const agents = await createAgents(http(0), agentCount, office, 'speed');
+    // In id order (batches are created in parallel): agent i's socket goes on instance i mod n, so
+    // neighbours in the rotation (ids in order) are on different instances of two (the paired phase).
+    const agents = (await createAgents(http(0), agentCount, office, 'speed')).sort((a, b) => Number(a.id) - Number(b.id));
     const seedMs = performance.now() - t;
     const source = await createSource(http(0), { name: 'Speed web form', raceAgentCount: 1, acceptanceWindowSeconds: 900 });
+    // The paired phase's source (several instances): each lead offered to two neighbours in the rotation,
+    // whose sockets are on different instances of two (a lead where they are not is counted apart).
+    const pairSource = n > 1 && pairedSeconds > 0
+      ? await createSource(http(0), { name: 'Speed pairs', raceAgentCount: 2, acceptanceWindowSeconds: 900 }) : null;
 
     t = performance.now();
     const sockets = await openSockets((i) => target.instance(i).wsUrl, agents.map((a) => a.token), 50);
@@ -47,11 +61,18 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     const sameInstance: number[] = [];
     const crossInstance: number[] = [];
     let received = 0;
+    /** The paired phase's leads by firstName: when sent, where, and when each of its offers arrived. */
+    const pairs = new Map<string, { at: number; via: number; same: number[]; cross: number[] }>();
     sockets.forEach((s, socketIdx) => {
       s.subscribe(OFFERS);
       s.onNext = (_id, data, at) => {
         const ev = (data as OfferEvent).offers;
         if (ev.type !== 'RECEIVED') return;
+        const pair = pairs.get(ev.offer.lead.firstName);
+        if (pair) {
+          (socketIdx % n === pair.via ? pair.same : pair.cross).push(at - pair.at);
+          return;
+        }
         const sent = sentAt.get(ev.offer.lead.firstName);
         if (sent === undefined) return;
         sentAt.delete(ev.offer.lead.firstName);
@@ -106,6 +127,30 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     // PostgreSQL reports a backend's counters within a second of its transactions.
     await sleep(target.store === 'postgres' ? 1200 : 0);
     const rollbacksAfter = await rollbacks();
+
+    // The paired phase (several instances): after the measured one, so that its figures are unchanged.
+    let paired: { diffs: number[]; same: number[]; cross: number[]; leads: number; notSplit: number } | null = null;
+    if (pairSource) {
+      const submitPair = (name: string, i: number) => async () => {
+        pairs.set(name, { at: performance.now(), via: i % n, same: [], cross: [] });
+        const res = await http(i).post(SUBMIT, { input: { sourceId: pairSource.id, firstName: name, message: 'Looking for a 3-bed house' } }, ADMIN_TOKEN);
+        if (res.errors?.length) throw new Error(`submitLead failed: ${JSON.stringify(res.errors)}`);
+      };
+      await steadyRate(rate, Math.min(warmupLeads, 100), (i) => submitPair(`q${i}`, i)());
+      const pairCount = Math.round(rate * pairedSeconds);
+      await steadyRate(rate, pairCount, (i) => submitPair(`p${i}`, i)());
+      const measured = () => [...pairs].filter(([name]) => name.startsWith('p')).map(([, p]) => p);
+      const until = performance.now() + 5000;
+      while (measured().some((p) => p.same.length + p.cross.length < 2) && performance.now() < until) await sleep(20);
+      const split = measured().filter((p) => p.same.length === 1 && p.cross.length === 1);
+      paired = {
+        diffs: split.map((p) => (p.cross[0] as number) - (p.same[0] as number)),
+        same: split.map((p) => p.same[0] as number),
+        cross: split.map((p) => p.cross[0] as number),
+        leads: pairCount,
+        notSplit: pairCount - split.length,
+      };
+    }
     for (const s of sockets) s.close();
     const traceFile = args.str('speed-trace', '');
     if (traceFile) writeFileSync(`${traceFile}.${target.store}${n}.json`, JSON.stringify({ epoch: performance.timeOrigin + measuredFrom, trace }));
@@ -134,6 +179,19 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
         figure({ bench: 'speed to lead', metric: 'p99, offer crossing instances (through Redis)', value: cross.p99, unit: 'ms', baseline: same.p99, baselineLabel: 'same instance', target: '≤ same instance + 5 ms', pass: cross.p99 <= same.p99 + 5 }),
       );
     }
+    if (paired) {
+      const d = summary(paired.diffs);
+      const ps = summary(paired.same);
+      const pc = summary(paired.cross);
+      const label = 'the same lead\'s offer on the instance that took it';
+      figures.push(
+        figure({ bench: 'speed to lead', metric: 'paired: p99, offer to an agent on the instance that took the lead (2 agents a lead)', value: ps.p99, unit: 'ms', baseline: base.p99, baselineLabel: 'HTTP { __typename } at the same rate', target: null, pass: null }),
+        figure({ bench: 'speed to lead', metric: 'paired: p99, offer crossing instances (2 agents a lead)', value: pc.p99, unit: 'ms', baseline: ps.p99, baselineLabel: 'same instance', target: null, pass: null }),
+        figure({ bench: 'speed to lead', metric: 'paired: p50, what crossing added to a lead\'s offer', value: d.p50, unit: 'ms', baseline: null, baselineLabel: label, target: null, pass: null }),
+        figure({ bench: 'speed to lead', metric: 'paired: p99, what crossing added to a lead\'s offer', value: d.p99, unit: 'ms', baseline: null, baselineLabel: label, target: '≤ 5 ms', pass: d.p99 <= 5 }),
+        figure({ bench: 'speed to lead', metric: 'paired: leads whose two offers were on one instance (not counted)', value: paired.notSplit, unit: 'leads', baseline: paired.leads, baselineLabel: 'leads sent', target: null, pass: null }),
+      );
+    }
     return {
       figures,
       detail: {
@@ -141,6 +199,7 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
         cpu: cpuUsage, leads: count,
         ...(rollbacksBefore !== null && rollbacksAfter !== null ? { rollbacksPerLead: +((rollbacksAfter - rollbacksBefore) / count).toFixed(3) } : {}),
         ...(n > 1 ? { sameInstance: same, crossInstance: cross } : {}),
+        ...(paired ? { paired: { leads: paired.leads, notSplit: paired.notSplit, crossingAdded: summary(paired.diffs), sameInstance: summary(paired.same), crossInstance: summary(paired.cross) } } : {}),
       },
     };
   } finally {

@@ -72,6 +72,9 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const nodeArgs = [...SERVER_NODE_OPTIONS, '--import', 'tsx'];
   // A diagnostic probe of one's own in the server (run.ts: BENCH_PRELOAD).
   if (process.env.BENCH_PRELOAD) nodeArgs.push('--import', process.env.BENCH_PRELOAD);
+  // Node/V8 flags of one's own for the servers, space-separated (BENCH_NODE_ARGS="--trace-gc-nvp", say:
+  // flags NODE_OPTIONS refuses); with BENCH_SERVER_LOG their output is kept.
+  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean));
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts'], {
     cwd: opts.root ?? ROOT,
