@@ -23,6 +23,9 @@ import { figure, sleep, steadyRate, summary, type Figure } from './lib/stats.js'
 import { startTarget, type TargetOptions } from './lib/target.js';
 import { openSockets } from './lib/ws-client.js';
 
+/** The paired phase's agents (an office of their own): each gets 2 × rate × duration / this many offers. */
+const PAIR_AGENTS = 100;
+
 export async function speedToLead(args: Args, serverOpts: TargetOptions): Promise<{ figures: Figure[]; detail: object }> {
   const agentCount = args.num('speed-agents', 1000);
   const rate = args.num('speed-rate', 100);
@@ -38,15 +41,9 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
   try {
     const office = await createOffice(http(0), 'Speed');
     let t = performance.now();
-    // In id order (batches are created in parallel): agent i's socket goes on instance i mod n, so
-    // neighbours in the rotation (ids in order) are on different instances of two (the paired phase).
-    const agents = (await createAgents(http(0), agentCount, office, 'speed')).sort((a, b) => Number(a.id) - Number(b.id));
+    const agents = await createAgents(http(0), agentCount, office, 'speed');
     const seedMs = performance.now() - t;
     const source = await createSource(http(0), { name: 'Speed web form', raceAgentCount: 1, acceptanceWindowSeconds: 900 });
-    // The paired phase's source (several instances): each lead offered to two neighbours in the rotation,
-    // whose sockets are on different instances of two (a lead where they are not is counted apart).
-    const pairSource = n > 1 && pairedSeconds > 0
-      ? await createSource(http(0), { name: 'Speed pairs', raceAgentCount: 2, acceptanceWindowSeconds: 900 }) : null;
 
     t = performance.now();
     const sockets = await openSockets((i) => target.instance(i).wsUrl, agents.map((a) => a.token), 50);
@@ -68,11 +65,6 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
       s.onNext = (_id, data, at) => {
         const ev = (data as OfferEvent).offers;
         if (ev.type !== 'RECEIVED') return;
-        const pair = pairs.get(ev.offer.lead.firstName);
-        if (pair) {
-          (socketIdx % n === pair.via ? pair.same : pair.cross).push(at - pair.at);
-          return;
-        }
         const sent = sentAt.get(ev.offer.lead.firstName);
         if (sent === undefined) return;
         sentAt.delete(ev.offer.lead.firstName);
@@ -128,9 +120,26 @@ export async function speedToLead(args: Args, serverOpts: TargetOptions): Promis
     await sleep(target.store === 'postgres' ? 1200 : 0);
     const rollbacksAfter = await rollbacks();
 
-    // The paired phase (several instances): after the measured one, so that its figures are unchanged.
+    // The paired phase (several instances), after the measured one and on agents of its own, so that the
+    // measured phase is as it was. Its source offers each lead to two neighbours in the rotation (ids in
+    // order), whose sockets are put on different instances: agent k of the office, in id order, on
+    // instance k mod n (a lead whose two offers are on one instance anyway is counted apart).
     let paired: { diffs: number[]; same: number[]; cross: number[]; leads: number; notSplit: number } | null = null;
-    if (pairSource) {
+    if (n > 1 && pairedSeconds > 0) {
+      const pairOffice = await createOffice(http(0), 'Speed pairs');
+      const pairAgents = (await createAgents(http(0), PAIR_AGENTS, pairOffice, 'pair')).sort((a, b) => Number(a.id) - Number(b.id));
+      const pairSource = await createSource(http(0), { name: 'Speed pairs', raceAgentCount: 2, acceptanceWindowSeconds: 900, officeIds: [pairOffice] });
+      const pairSockets = await openSockets((k) => target.instance(k % n).wsUrl, pairAgents.map((a) => a.token), 50);
+      pairSockets.forEach((ps, k) => {
+        ps.subscribe(OFFERS);
+        ps.onNext = (_id, data, at) => {
+          const ev = (data as OfferEvent).offers;
+          const pair = ev.type === 'RECEIVED' ? pairs.get(ev.offer.lead.firstName) : undefined;
+          if (pair) (k % n === pair.via ? pair.same : pair.cross).push(at - pair.at);
+        };
+      });
+      sockets.push(...pairSockets);
+      await sleep(500);
       const submitPair = (name: string, i: number) => async () => {
         pairs.set(name, { at: performance.now(), via: i % n, same: [], cross: [] });
         const res = await http(i).post(SUBMIT, { input: { sourceId: pairSource.id, firstName: name, message: 'Looking for a 3-bed house' } }, ADMIN_TOKEN);
