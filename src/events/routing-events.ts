@@ -1,5 +1,6 @@
 // What the routing engine announces after each committed transaction. Listeners (the GraphQL
 // publisher, the notifier) turn these into subscription messages, SMS and email.
+import type { Decisions } from '../store/routing-decisions.js';
 import type { LeadEventRow, LeadRow, NotificationChannel, OfferRow } from '../store/rows.js';
 
 export type OfferEventType = 'RECEIVED' | 'ACCEPTED' | 'DECLINED' | 'EXPIRED' | 'TAKEN';
@@ -42,6 +43,12 @@ export interface CommittedChanges {
    * Absent (changes built elsewhere, tests): every lane.
    */
   messageChannels?: Set<NotificationChannel>;
+  /**
+   * The decisions of each routing round the transaction wrote, by `${leadId}:${round}` (ChangeSet.roundWritten):
+   * the lead log counts who was skipped, and why, without reading the round back. Absent, or a round
+   * missing: the log reads it.
+   */
+  roundDecisions?: ReadonlyMap<string, Decisions>;
 }
 
 export type ChangeListener = (changes: CommittedChanges) => void;

@@ -4,11 +4,14 @@
 // attempt). Only ids, kinds, reasons and counts: no names, contact details, messages or tokens.
 //
 // Written from what LeadChanges announces after commit, in the next turn of the event loop: the
-// lines and the read of the round's decisions never delay the offers going out to the sockets.
+// lines never delay the offers going out to the sockets. A round's skip counts come from the decisions
+// the change wrote (CommittedChanges.roundDecisions): at the default level (info) every routed lead
+// used to read its round back from the database for its line, a statement per lead that no benchmark
+// saw (they run at warn).
 import type { Logger } from 'pino';
 import type { RoutingReason } from '../domain/routing.js';
 import type { CommittedChanges } from '../events/routing-events.js';
-import { tallyDecisions } from '../store/routing-decisions.js';
+import { countReasons, tallyDecisions } from '../store/routing-decisions.js';
 
 /** How many of the skip reasons a round's line names (the commonest first). */
 const TOP_REASONS = 3;
@@ -22,11 +25,21 @@ export function createLeadLog(deps: {
   let pending: CommittedChanges[] = [];
   let scheduled = false;
 
-  /** Who was skipped in a round, and the commonest reasons, from its stored decisions. */
-  async function skipped(leadId: number, round: number): Promise<{ skipped: number; skippedFor: Partial<Record<RoutingReason, number>> } | null> {
-    const stored = await deps.roundDecisions(leadId, round);
-    if (stored === null) return null;
-    const reasons = [...tallyDecisions(stored)].filter(([reason]) => reason !== 'OFFERED').sort((a, b) => b[1] - a[1]);
+  /**
+   * Who was skipped in a round, and the commonest reasons: from the decisions the change wrote
+   * (CommittedChanges.roundDecisions), or else from the stored ones (a read of the round).
+   */
+  async function skipped(changes: CommittedChanges, leadId: number, round: number): Promise<{ skipped: number; skippedFor: Partial<Record<RoutingReason, number>> } | null> {
+    const written = changes.roundDecisions?.get(`${leadId}:${round}`);
+    let tally: Map<RoutingReason, number>;
+    if (written) {
+      tally = countReasons(written);
+    } else {
+      const stored = await deps.roundDecisions(leadId, round);
+      if (stored === null) return null;
+      tally = tallyDecisions(stored);
+    }
+    const reasons = [...tally].filter(([reason]) => reason !== 'OFFERED').sort((a, b) => b[1] - a[1]);
     return {
       skipped: reasons.reduce((n, [, count]) => n + count, 0),
       skippedFor: Object.fromEntries(reasons.slice(0, TOP_REASONS)),
@@ -67,7 +80,7 @@ export function createLeadLog(deps: {
       }, 'offer closed');
     }
     for (const r of rounds.values()) {
-      logger.info({ leadId: r.leadId, round: r.round, direct: r.direct, offered: r.offered, ...await skipped(r.leadId, r.round) }, 'routing round');
+      logger.info({ leadId: r.leadId, round: r.round, direct: r.direct, offered: r.offered, ...await skipped(changes, r.leadId, r.round) }, 'routing round');
     }
   }
 

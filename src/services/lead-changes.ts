@@ -22,6 +22,7 @@
 import type { Logger } from 'pino';
 import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
 import type { LeadStore, Rotation, RoundMessage, Store, StoreTx, TransactionOptions } from '../store/port.js';
+import type { Decisions } from '../store/routing-decisions.js';
 import type { LeadEventRow, LeadEventType, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationChannel, NotificationRow, OfferRow } from '../store/rows.js';
 import type { Clock } from '../time/clock.js';
 
@@ -119,6 +120,14 @@ export class ChangeSet {
 
   deadlineAt(at: number): void {
     this.deadlines.push(at);
+  }
+
+  /** The decisions of each routing round this change wrote, by `${leadId}:${round}` (CommittedChanges.roundDecisions). */
+  readonly roundDecisions = new Map<string, Decisions>();
+
+  /** This change wrote the lead's routing round `round` with these decisions. */
+  roundWritten(leadId: number, round: number, decisions: Decisions): void {
+    this.roundDecisions.set(`${leadId}:${round}`, decisions);
   }
 
   /** Sources whose round-robin rotation this change moved, and where to (told to onRotation's listeners after the commit). */
@@ -254,7 +263,10 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
       : await leads.leadsWithUsers([...leadIds]);
     const leadRows = new Map(found.map(({ lead }) => [lead.id, lead]));
     const audiences = new Map(found.map(({ lead, userIds }) => [lead.id, [...new Set([...(lead.ownerId ? [lead.ownerId] : []), ...userIds])]]));
-    const committed: CommittedChanges = { offers: [], leadEvents: [], messageChannels: new Set(changes.messageChannels) };
+    const committed: CommittedChanges = {
+      offers: [], leadEvents: [], messageChannels: new Set(changes.messageChannels),
+      ...(changes.roundDecisions.size > 0 ? { roundDecisions: changes.roundDecisions } : {}),
+    };
     for (const c of changes.offerChanges) {
       const lead = leadRows.get(c.offer.leadId);
       if (lead) committed.offers.push(c.cause ? { type: c.type, offer: c.offer, lead, cause: c.cause } : { type: c.type, offer: c.offer, lead });

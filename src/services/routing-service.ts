@@ -14,6 +14,7 @@ import { intInRange, normalizeEmail, optionalText, requireText } from '../domain
 import type { Viewer } from '../domain/viewer.js';
 import { rotationAtRefusal, type LeadToInsert, type LockedLead, type NextRoundWrite, type Rotation, type RoundAlternative, type RoundWrite, type Store, type Stores } from '../store/port.js';
 import type { LeadRow, LeadSourceWithOffices, NewLead, OfferRow } from '../store/rows.js';
+import type { Decisions } from '../store/routing-decisions.js';
 import type { ChangeSet, LeadChanges } from './lead-changes.js';
 import type { Clock } from '../time/clock.js';
 
@@ -230,9 +231,11 @@ export function createRoutingService(deps: {
   async function writeNextRounds(rounds: readonly NextRoundWrite[], changes: ChangeSet, now: Date): Promise<LeadRow[]> {
     const written = await changes.tx.leads.writeRounds(now, [...changes.unwrittenEvents()], rounds);
     return written.map((w, i) => {
+      const round = rounds[i];
+      if (round) changes.roundWritten(w.lead.id, round.round, round.decisions);
       changes.eventsWritten(w.events);
       for (const offer of w.offers) changes.offerChanged('RECEIVED', offer);
-      const closes = rounds[i]?.offers[0]?.expiresAt;
+      const closes = round?.offers[0]?.expiresAt;
       if (w.offers.length > 0 && closes) changes.deadlineAt(closes.getTime());
       return w.lead;
     });
@@ -363,6 +366,7 @@ export function createRoutingService(deps: {
           lastRotation.set(source.id, { rotation: left, ticket: rotation.ticket.mine });
         }
         changes.rotationMoved(source.id, left);
+        changes.roundWritten(written.lead.id, round, way ? way.decisions : plan.decisions);
         drafts?.written(written.messages, changes);
         changes.eventsWritten(written.events);
         for (const offer of written.offers) changes.offerChanged('RECEIVED', offer);
@@ -559,6 +563,8 @@ export function createRoutingService(deps: {
         // A direct lead, to the agent its source names.
         let lead = await tx.leads.insertLead(newLead);
         await changes.addEvents([{ leadId: lead.id, ...createdEvent }]);
+        /** A direct lead's one round: its agent, offered it. */
+        const directDecisions: Decisions = [[target.id, 'OFFERED']];
         if (src.directToUserAutoAccept) {
           // Straight to the agent: an ACCEPTED offer records it; no fee on their own lead.
           const [offer] = await tx.leads.insertOffers([{
@@ -566,7 +572,8 @@ export function createRoutingService(deps: {
             offeredAt: now, expiresAt: now, respondedAt: now,
           }]);
           if (!offer) throw new Error('direct offer insert returned nothing');
-          await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+          await tx.leads.insertRoutingRound(lead.id, 1, now, directDecisions);
+          changes.roundWritten(lead.id, 1, directDecisions);
           lead = await tx.leads.updateLead(lead.id, { state: 'ASSIGNED', ownerId: target.id, round: 1, assignedAt: now });
           changes.offerChanged('ACCEPTED', offer);
           await changes.addEvents([
@@ -579,7 +586,8 @@ export function createRoutingService(deps: {
             leadId: lead.id, agentId: target.id, round: 1, direct: true, state: 'PENDING', offeredAt: now, expiresAt,
           }]);
           if (!offer) throw new Error('direct offer insert returned nothing');
-          await tx.leads.insertRoutingRound(lead.id, 1, now, [[target.id, 'OFFERED']]);
+          await tx.leads.insertRoutingRound(lead.id, 1, now, directDecisions);
+          changes.roundWritten(lead.id, 1, directDecisions);
           lead = await tx.leads.updateLead(lead.id, { round: 1 });
           changes.offerChanged('RECEIVED', offer);
           await changes.addEvents([{ leadId: lead.id, type: 'OFFERED', at: now, agentId: target.id, offerId: offer.id }]);

@@ -57,16 +57,20 @@ export function decodeDecisions(stored: string): Decisions {
   return out;
 }
 
+/** How many agents a round's decisions gave each reason. */
+export function countReasons(decisions: Decisions): Map<RoutingReason, number> {
+  const tally = new Map<RoutingReason, number>();
+  for (const [, reason] of decisions) tally.set(reason, (tally.get(reason) ?? 0) + 1);
+  return tally;
+}
+
 /**
  * How many agents a stored round gave each reason, counted on the runs without expanding them (the
- * per-round log line reads this for every round, at 1,000 agents).
+ * per-round log line reads this for a round it was not given the decisions of, at 1,000 agents).
  */
 export function tallyDecisions(stored: string): Map<RoutingReason, number> {
+  if (stored.startsWith('[')) return countReasons(decodeDecisions(stored));
   const tally = new Map<RoutingReason, number>();
-  if (stored.startsWith('[')) {
-    for (const [, reason] of decodeDecisions(stored)) tally.set(reason, (tally.get(reason) ?? 0) + 1);
-    return tally;
-  }
   if (stored === '') return tally;
   for (const run of stored.split(',')) {
     const { first, last, reason } = readRun(run);
