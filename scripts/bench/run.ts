@@ -17,7 +17,7 @@
 // Environment: BENCH_PRELOAD=<module> starts every server child with `--import <module>` too: a probe
 // of one's own, or lib/loop-lag.mjs (event-loop lags with the CPU time across each, and GC pauses,
 // written to LOOP_LAG_DIR).
-// BENCH_SERVER_LOG=<prefix> writes each server child's log to <prefix>.<pid>.log, at BENCH_LOG_LEVEL
+// BENCH_SERVER_LOG=<prefix> writes each server child's log to <prefix>.<port>.log, at BENCH_LOG_LEVEL
 // (default warn; debug logs every request and round, and slows the server down noticeably).
 //   intake:   --intake-agents=1000 --intake-concurrency=16 --intake-duration=10 --intake-sources=1
 //   live:     --live-agents=10000 --live-targets=1000
