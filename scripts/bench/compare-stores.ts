@@ -244,9 +244,7 @@ function printCpu(runs: Map<string, { figures: Figure[]; detail: object }>, setu
   const lines = groups.map((g) => [g, ...usable.map((u) => {
     const x = u.cpu.groups.find((y) => y.group === g);
     if (!x) return '-';
-    // Older JSON (before system time and waits were read) has neither.
-    const more = x.systemMs === undefined ? '' : `; sys ${(x.systemMs / u.leads).toFixed(3)}; waited ${(x.waitMs / u.leads).toFixed(3)} ms`;
-    return `${cell(x.cpuMs, x.percentOfCore, u.leads)}${more}`;
+    return `${cell(x.cpuMs, x.percentOfCore, u.leads)}; sys ${(x.systemMs / u.leads).toFixed(3)}; waited ${(x.waitMs / u.leads).toFixed(3)} ms`;
   })]);
   lines.push(['other (the rest of the machine; processes that ended)', ...usable.map((u) =>
     cell((u.cpu.otherPercentOfCore / 100) * u.cpu.seconds * 1000, u.cpu.otherPercentOfCore, u.leads))]);

@@ -185,9 +185,13 @@ export function planRound(
   const decisions: RoundPlan['decisions'] = new Array(agents.length);
   let head: number | null = null;
   const { sorted, start } = distributionStart(agents, anchor);
-  const tuples = tuplesOf(sorted);
-  const decision = (i: number, reason: RoutingReason): Decision =>
-    (tuples[i * SLOTS + REASON_SLOT[reason]] ??= [(sorted[i] as AgentSnapshot).id, reason]);
+  // Shared only for the roster given (the cached one, kept between rounds and already in id order): a
+  // copy sorted here lives for this plan alone, and a table of its tuples would be made for nothing.
+  const tuples = sorted === agents ? tuplesOf(sorted) : null;
+  const decision = (i: number, reason: RoutingReason): Decision => {
+    const id = (sorted[i] as AgentSnapshot).id;
+    return tuples ? (tuples[i * SLOTS + REASON_SLOT[reason]] ??= [id, reason]) : [id, reason];
+  };
   for (let k = 0; k < sorted.length; k++) {
     const i = start + k < sorted.length ? start + k : start + k - sorted.length;
     const agent = sorted[i] as AgentSnapshot;

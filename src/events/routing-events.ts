@@ -44,7 +44,7 @@ export interface CommittedChanges {
    */
   messageChannels?: Set<NotificationChannel>;
   /**
-   * The decisions of each routing round the transaction wrote, by `${leadId}:${round}` (ChangeSet.roundWritten):
+   * The decisions of each routing round the transaction wrote, by roundKey (ChangeSet.roundWritten):
    * the lead log counts who was skipped, and why, without reading the round back. Absent, or a round
    * missing: the log reads it.
    */
@@ -52,3 +52,8 @@ export interface CommittedChanges {
 }
 
 export type ChangeListener = (changes: CommittedChanges) => void;
+
+/** A lead's routing round as a key of CommittedChanges.roundDecisions. */
+export function roundKey(leadId: number, round: number): string {
+  return `${leadId}:${round}`;
+}

@@ -10,7 +10,7 @@
 // saw (they run at warn).
 import type { Logger } from 'pino';
 import type { RoutingReason } from '../domain/routing.js';
-import type { CommittedChanges } from '../events/routing-events.js';
+import { roundKey, type CommittedChanges } from '../events/routing-events.js';
 import { countReasons, tallyDecisions } from '../store/routing-decisions.js';
 
 /** How many of the skip reasons a round's line names (the commonest first). */
@@ -30,7 +30,7 @@ export function createLeadLog(deps: {
    * (CommittedChanges.roundDecisions), or else from the stored ones (a read of the round).
    */
   async function skipped(changes: CommittedChanges, leadId: number, round: number): Promise<{ skipped: number; skippedFor: Partial<Record<RoutingReason, number>> } | null> {
-    const written = changes.roundDecisions?.get(`${leadId}:${round}`);
+    const written = changes.roundDecisions?.get(roundKey(leadId, round));
     let tally: Map<RoutingReason, number>;
     if (written) {
       tally = countReasons(written);
@@ -56,7 +56,7 @@ export function createLeadLog(deps: {
         logger.info({ leadId: lead.id, kind: lead.kind, sourceId: lead.sourceId, actorId: event.actorId }, 'lead created');
       } else if (event.type === 'UNASSIGNED' && event.actorId === null) {
         // Routing found nobody left to offer: a round with no offers.
-        rounds.set(`${lead.id}:${lead.round}`, { leadId: lead.id, round: lead.round, offered: [], direct: false });
+        rounds.set(roundKey(lead.id, lead.round), { leadId: lead.id, round: lead.round, offered: [], direct: false });
       } else if (event.type === 'UNASSIGNED') {
         logger.info({ leadId: lead.id, actorId: event.actorId, formerOwnerId: event.agentId }, 'lead returned to the broker');
       } else if (event.type === 'OWNER_CHANGED') {
@@ -69,7 +69,7 @@ export function createLeadLog(deps: {
     }
     for (const { type, offer, cause } of changes.offers) {
       if (type === 'RECEIVED' || (type === 'ACCEPTED' && created.has(offer.leadId))) {
-        const key = `${offer.leadId}:${offer.round}`;
+        const key = roundKey(offer.leadId, offer.round);
         let round = rounds.get(key);
         if (!round) rounds.set(key, round = { leadId: offer.leadId, round: offer.round, offered: [], direct: offer.direct });
         round.offered.push(offer.agentId);

@@ -20,7 +20,7 @@
 // error) rather than losing only its own rows: the caller gets the error and nothing was written.
 // Measured in scripts/bench (the PostgreSQL intake figures in the README).
 import type { Logger } from 'pino';
-import type { ChangeListener, CommittedChanges, OfferChangeCause, OfferEventType } from '../events/routing-events.js';
+import { roundKey, type ChangeListener, type CommittedChanges, type OfferChangeCause, type OfferEventType } from '../events/routing-events.js';
 import type { LeadStore, Rotation, RoundMessage, Store, StoreTx, TransactionOptions } from '../store/port.js';
 import type { Decisions } from '../store/routing-decisions.js';
 import type { LeadEventRow, LeadEventType, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationChannel, NotificationRow, OfferRow } from '../store/rows.js';
@@ -122,12 +122,12 @@ export class ChangeSet {
     this.deadlines.push(at);
   }
 
-  /** The decisions of each routing round this change wrote, by `${leadId}:${round}` (CommittedChanges.roundDecisions). */
+  /** The decisions of each routing round this change wrote, by roundKey (CommittedChanges.roundDecisions). */
   readonly roundDecisions = new Map<string, Decisions>();
 
   /** This change wrote the lead's routing round `round` with these decisions. */
   roundWritten(leadId: number, round: number, decisions: Decisions): void {
-    this.roundDecisions.set(`${leadId}:${round}`, decisions);
+    this.roundDecisions.set(roundKey(leadId, round), decisions);
   }
 
   /** Sources whose round-robin rotation this change moved, and where to (told to onRotation's listeners after the commit). */

@@ -4,7 +4,7 @@
 // commit (subscriptions, notifications), never before.
 import { DomainError, ErrorCode, badInput, forbidden, notFound } from '../domain/errors.js';
 import { earliestMidnight, localMidnights, winsToday } from '../domain/daily-caps.js';
-import { contactDueAt, goesToRepeatOwner, isHalted, leadKind, planFromHead, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoundPlan, type RoutingReason } from '../domain/routing.js';
+import { contactDueAt, goesToRepeatOwner, isHalted, leadKind, planFromHead, planLeadRound, rosterTraits, type AgentSnapshot, type LeadRoundPlan, type RoundPlan } from '../domain/routing.js';
 import { normalizePostal } from '../domain/service-areas.js';
 import { decodeCredits, encodeCredits } from '../domain/weighted-rotation.js';
 import { composeHaltMessages } from '../notify/messages.js';
@@ -733,7 +733,7 @@ export function createRoutingService(deps: {
      * The first round a new general lead of the source (with this postal code) would get now: every
      * agent considered, in distribution-list order, with the reason. Writes nothing.
      */
-    async routingPreview(sourceId: number, postalCode: string | null): Promise<(readonly [number, RoutingReason])[]> {
+    async routingPreview(sourceId: number, postalCode: string | null): Promise<Decisions> {
       const code = optionalText('postalCode', postalCode, MAX_POSTAL_CODE);
       return (await planNewLead(sourceId, code)).decisions;
     },

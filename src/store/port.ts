@@ -9,7 +9,8 @@
 // its locks); on SQLite it waits for the transaction to end, so calling it inside one never returns.
 // A `tx` is good until its callback's promise settles: a call after that is refused.
 import type { PhoneRegion } from '../domain/phone.js';
-import type { AgentSnapshot, RoutingReason } from '../domain/routing.js';
+import type { AgentSnapshot } from '../domain/routing.js';
+import type { Decisions } from './routing-decisions.js';
 import type {
   LeadContactRow, NewLeadContact, LeadEventRow, LeadGroupRow, LeadPatch, LeadRow, LeadSourcePatch, LeadSourceRow, LeadSourceWithOffices, NewApiToken, NewLead,
   NewLeadEvent, NewLeadSource, NewNotification, NewOffer, NewUser, NotificationChannel, NotificationRow, OfficeRow,
@@ -23,7 +24,7 @@ import type { StatsRange } from './lead-stats-rules.js';
 export interface RoutingRound {
   round: number;
   at: Date;
-  decisions: (readonly [number, RoutingReason])[];
+  decisions: Decisions;
 }
 
 /** A lead source's round-robin state: its pointer (the head of its last general lead's list) and its weighted credits (JSON). */
@@ -82,7 +83,7 @@ export interface RoundWrite {
   patch: Pick<LeadPatch, 'state' | 'round' | 'routingAnchor'>;
   round: number;
   at: Date;
-  decisions: (readonly [number, RoutingReason])[];
+  decisions: Decisions;
   /** The round's offers, of its lead. */
   offers: Omit<NewOffer, 'leadId'>[];
   /**
@@ -138,7 +139,7 @@ export interface RoundAlternative {
   next: number | null;
   /** The lead's routingAnchor with it (RoundWrite.patch's otherwise). */
   routingAnchor: number;
-  decisions: (readonly [number, RoutingReason])[];
+  decisions: Decisions;
   offers: Omit<NewOffer, 'leadId'>[];
 }
 
@@ -275,7 +276,7 @@ export interface LeadStore {
    */
   findRepeatOwner(email: string | null, phone: string | null): Promise<{ leadId: number; ownerId: number } | null>;
   insertEvents(rows: NewLeadEvent[]): Promise<LeadEventRow[]>;
-  insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): Promise<void>;
+  insertRoutingRound(leadId: number, round: number, at: Date, decisions: Decisions): Promise<void>;
   /**
    * A general round as one write: its decisions (insertRoutingRound), its offers (insertOffers, in
    * order), the lead's patch, the events (`events`, `leadEvents`, then an OFFERED event per offer) and,

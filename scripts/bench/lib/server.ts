@@ -110,16 +110,16 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start in ${START_TIMEOUT_MS} ms:\n${stderr}`)), START_TIMEOUT_MS);
-    const up = () => { clearTimeout(timer); clearInterval(poll); resolve(); };
+    const up = () => { clearTimeout(timer); clearInterval(poll ?? undefined); resolve(); };
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('leadrace is up')) up();
     });
     // Logging to a file: its start line is read from there.
-    const poll = setInterval(() => {
-      if (logFile && readFileSync(logFile, 'utf8').includes('leadrace is up')) up();
+    const poll = logFile === null ? null : setInterval(() => {
+      if (readFileSync(logFile, 'utf8').includes('leadrace is up')) up();
     }, 50);
-    child.once('exit', (code) => { clearTimeout(timer); clearInterval(poll); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); clearInterval(poll ?? undefined); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
   });
   // Keep draining stdout so the child never blocks on a full pipe.
   child.stdout?.resume();

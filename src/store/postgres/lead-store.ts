@@ -16,11 +16,11 @@
 //   and skip a lead an accept holds (the accept closes its offers, or the next pass expires them). The
 //   update is guarded by state = 'PENDING', so an offer expires once.
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
-import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
+import type { AgentSnapshot } from '../../domain/routing.js';
 import type pg from 'pg';
 import type { LeadStore, LockedLead, NextRoundWrite, Rotation, RotationTicket, RoundWrite, RoutingRound, WrittenRound } from '../port.js';
 import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer, NotificationRow, OfferRow } from '../rows.js';
-import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
+import { decodeDecisions, encodeDecisions, type Decisions } from '../routing-decisions.js';
 import { pgErrorCode, pgErrorDetail, PgErrorCode, RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
 import { commitWithNext, sendWithCommit, waitBeforeCommit } from './commit-batch.js';
 import { clientOf, intArray, PrebuiltShapes, rowMapper, rowsJson, textArray } from './prebuilt.js';
@@ -426,7 +426,7 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       return db.insert(leadEvents).values(rows).returning();
     },
 
-    async insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): Promise<void> {
+    async insertRoutingRound(leadId: number, round: number, at: Date, decisions: Decisions): Promise<void> {
       await db.insert(routingRounds).values({ leadId, round, at, decisions: encodeDecisions(decisions) });
     },
 

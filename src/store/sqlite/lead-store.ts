@@ -1,12 +1,12 @@
 // Leads, offers, lead events and routing rounds. Named for the use case (claimOffer,
 // expireDueOffers), not the table. Hot-path statements are prepared once when the store is made.
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { AgentSnapshot, RoutingReason } from '../../domain/routing.js';
+import type { AgentSnapshot } from '../../domain/routing.js';
 import type { LockedLead, NextRoundWrite, Rotation, RoundAlternative, RoundWrite, WrittenRound } from '../port.js';
 import type { SqliteConnection } from './connection.js';
 import { preparedInsert, preparedReturning, preparedSelect, preparedUpdateById } from './prepared-shapes.js';
 import { cachedRoster } from './roster-cache.js';
-import { decodeDecisions, encodeDecisions } from '../routing-decisions.js';
+import { decodeDecisions, encodeDecisions, type Decisions } from '../routing-decisions.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, notifications, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
@@ -238,7 +238,7 @@ export function createLeadStore(conn: SqliteConnection) {
       return rows.map(eventInsert);
     },
 
-    insertRoutingRound(leadId: number, round: number, at: Date, decisions: (readonly [number, RoutingReason])[]): void {
+    insertRoutingRound(leadId: number, round: number, at: Date, decisions: Decisions): void {
       roundInsert.run(leadId, round, at.getTime(), encodeDecisions(decisions));
     },
 
@@ -303,7 +303,7 @@ export function createLeadStore(conn: SqliteConnection) {
     },
 
     /** A lead's routing rounds in order; `only`: that round, or the last one (none when it has no such round). */
-    routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: (readonly [number, RoutingReason])[] }[] {
+    routingRounds(leadId: number, only: number | 'LAST' | null = null): { round: number; at: Date; decisions: Decisions }[] {
       const query = db.select().from(routingRounds)
         .where(and(eq(routingRounds.leadId, leadId), typeof only === 'number' ? eq(routingRounds.round, only) : undefined))
         .orderBy(only === 'LAST' ? desc(routingRounds.round) : asc(routingRounds.round));
