@@ -308,18 +308,21 @@ export function createLeadChanges(deps: { store: Store; clock: Clock; logger: Lo
   async function announce({ changes, described }: Applied<unknown>): Promise<void> {
     for (const hook of changes.committedHooks) hook();
     for (const at of changes.deadlines) for (const listener of deadlineListeners) listener(at);
-    for (const moved of changes.rotations) for (const listener of rotationListeners) listener(moved.sourceId, moved.rotation);
-    if (listeners.length === 0) return;
-    const committed = described ?? await describe(changes, store.leads);
-    if (!committed) return;
-    for (const listener of listeners) {
-      try {
-        listener(committed);
-      } catch (err) {
-        // A failing listener (a notifier, say) must never undo or block routing.
-        logger.error({ err }, 'change listener failed');
+    const committed = listeners.length === 0 ? null : described ?? await describe(changes, store.leads);
+    if (committed) {
+      for (const listener of listeners) {
+        try {
+          listener(committed);
+        } catch (err) {
+          // A failing listener (a notifier, say) must never undo or block routing.
+          logger.error({ err }, 'change listener failed');
+        }
       }
     }
+    // After the listeners, in the same run of code as their publishes: the Redis bus sends one turn's
+    // publishes as one command, and a hint told before the await above went in a command of its own
+    // (a second Redis write per routed lead, measured with strace).
+    for (const moved of changes.rotations) for (const listener of rotationListeners) listener(moved.sourceId, moved.rotation);
   }
 
   /** One change in the open transaction `tx`, followed there by the in-transaction listeners. */
