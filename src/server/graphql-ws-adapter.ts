@@ -79,21 +79,29 @@ class SocketTransport implements GraphQLWsSocket {
   }
 }
 
+/** How often the heartbeat visits a group of sockets (when the interval is longer than this). */
+const HEARTBEAT_TICK_MS = 100;
+
 /**
  * Pings each socket once per `intervalMs` and terminates one whose previous ping is unanswered.
- * The sockets are dealt into SLOTS groups, one group visited per tick, so 10,000 sockets are not
- * pinged in one burst that holds the event loop.
+ * The sockets are dealt into groups, one group visited every HEARTBEAT_TICK_MS, so that pings never
+ * come in a burst that holds the event loop: a ping costs ~16 µs here, and with 16 groups (before) a
+ * server with 10,000 sockets held its loop 10-23 ms every 1.9 s pinging 625 of them, while leads
+ * waited behind it. With a group per 100 ms of a 30 s interval it pings ~33 at a time (under 1 ms).
  */
-function createHeartbeat(intervalMs: number) {
-  const SLOTS = 16;
+export function createHeartbeat(intervalMs: number) {
+  const on = intervalMs > 0 && Number.isFinite(intervalMs);
+  const SLOTS = on ? Math.max(1, Math.round(intervalMs / HEARTBEAT_TICK_MS)) : 1;
   const slots = Array.from({ length: SLOTS }, () => new Set<WebSocket>());
   const unanswered = new WeakSet<WebSocket>();
+  /** Each socket's group: a close removes it without looking through the others. */
+  const slotOf = new WeakMap<WebSocket, Set<WebSocket>>();
   let turn = 0;
   let deal = 0;
   function answered(this: WebSocket): void {
     unanswered.delete(this);
   }
-  const timer = intervalMs > 0 && Number.isFinite(intervalMs)
+  const timer = on
     ? setInterval(() => {
       const slot = slots[turn];
       turn = (turn + 1) % SLOTS;
@@ -112,13 +120,16 @@ function createHeartbeat(intervalMs: number) {
   timer?.unref();
   return {
     add(socket: WebSocket): void {
-      if (!timer) return;
-      slots[deal]?.add(socket);
+      const slot = slots[deal];
+      if (!timer || !slot) return;
+      slot.add(socket);
+      slotOf.set(socket, slot);
       deal = (deal + 1) % SLOTS;
       socket.on('pong', answered);
     },
     remove(socket: WebSocket): void {
-      for (const slot of slots) if (slot.delete(socket)) return;
+      slotOf.get(socket)?.delete(socket);
+      slotOf.delete(socket);
     },
     stop(): void {
       if (timer) clearInterval(timer);
