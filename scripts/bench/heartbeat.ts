@@ -8,12 +8,14 @@
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { heartbeatGroups } from '../../src/server/graphql-ws-adapter.js';
 import { Args } from './lib/args.js';
 import { round, sleep, summary } from './lib/stats.js';
 
 const args = new Args(process.argv.slice(2));
 const SOCKETS = args.num('sockets', 10_000);
 const VISITS = args.num('visits', 20);
+/** The server's ping interval (ws-limits.ts, keepAliveMs). */
 const INTERVAL_MS = 30_000;
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -58,7 +60,7 @@ try {
     return { perVisit: per, visitMs: summary(times), loopDelayMaxMs: round(delay.max / 1e6, 1), loopDelayP99Ms: round(delay.percentile(99) / 1e6, 1) };
   }
   const before = await visits(16);
-  const now = await visits(Math.round(INTERVAL_MS / 100));
+  const now = await visits(heartbeatGroups(INTERVAL_MS));
   console.log(`heartbeat with ${SOCKETS} sockets, one ping each per ${INTERVAL_MS / 1000} s, ${VISITS} visits each:`);
   for (const [label, r] of [['16 groups, one every 1.875 s (before)', before], ['a group every 100 ms (now)', now]] as const) {
     console.log(`  ${label}: ${r.perVisit} pings a visit; a visit holds the loop p50 ${round(r.visitMs.p50, 2)} ms, max ${round(r.visitMs.max, 2)} ms; event-loop delay p99 ${r.loopDelayP99Ms} ms, max ${r.loopDelayMaxMs} ms`);

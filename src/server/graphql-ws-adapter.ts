@@ -82,16 +82,20 @@ class SocketTransport implements GraphQLWsSocket {
 /** How often the heartbeat visits a group of sockets (when the interval is longer than this). */
 const HEARTBEAT_TICK_MS = 100;
 
+/** How many groups the heartbeat deals its sockets into for a ping interval of `intervalMs`. */
+export const heartbeatGroups = (intervalMs: number): number => Math.max(1, Math.round(intervalMs / HEARTBEAT_TICK_MS));
+
 /**
  * Pings each socket once per `intervalMs` and terminates one whose previous ping is unanswered.
  * The sockets are dealt into groups, one group visited every HEARTBEAT_TICK_MS, so that pings never
  * come in a burst that holds the event loop: a ping costs ~16 µs here, and with 16 groups (before) a
- * server with 10,000 sockets held its loop 10-23 ms every 1.9 s pinging 625 of them, while leads
- * waited behind it. With a group per 100 ms of a 30 s interval it pings ~33 at a time (under 1 ms).
+ * server with 10,000 sockets held its loop 11-14 ms (max ~30) every 1.9 s pinging 625 of them, while
+ * leads waited behind it. With a group per 100 ms of a 30 s interval it pings ~34 at a time (under 1 ms;
+ * scripts/bench/heartbeat.ts).
  */
 export function createHeartbeat(intervalMs: number) {
   const on = intervalMs > 0 && Number.isFinite(intervalMs);
-  const SLOTS = on ? Math.max(1, Math.round(intervalMs / HEARTBEAT_TICK_MS)) : 1;
+  const SLOTS = on ? heartbeatGroups(intervalMs) : 1;
   const slots = Array.from({ length: SLOTS }, () => new Set<WebSocket>());
   const unanswered = new WeakSet<WebSocket>();
   /** Each socket's group: a close removes it without looking through the others. */
