@@ -23,7 +23,7 @@ import type { LeadEventRow, LeadPatch, LeadRow, NewLead, NewLeadEvent, NewOffer,
 import { decodeDecisions, encodeDecisions, type Decisions } from '../routing-decisions.js';
 import { pgErrorCode, pgErrorDetail, PgErrorCode, RotationMovedError, userEntryKey, type PgContext, type RotationCommits } from './context.js';
 import { commitWithNext, sendWithCommit, waitBeforeCommit } from './commit-batch.js';
-import { clientOf, intArray, PrebuiltShapes, rowMapper, rowsJson, textArray } from './prebuilt.js';
+import { clientOf, intArray, intArrayText, nullableIntArrayText, PrebuiltShapes, rowMapper, rowsJson, SqlShapes, textArray, textArrayText } from './prebuilt.js';
 import { agentSnapshot } from '../roster-rows.js';
 import { leadEvents, leads, leadSources, leadUsers, notifications, offers, routingRounds, settings, userOffices, users } from './schema.js';
 
@@ -36,22 +36,116 @@ const messageFromRow = rowMapper<NotificationRow>(MESSAGE_COLUMNS);
 const offerFromRow = rowMapper<OfferRow>(OFFER_COLUMNS);
 const eventFromRow = rowMapper<LeadEventRow>(EVENT_COLUMNS);
 const leadFromRow = rowMapper<LeadRow>(LEAD_COLUMNS);
+/** The columns of a new lead's row that it gives a value (not the id): writeRound's w_lead inserts those. */
+function givenLeadColumns(row: NewLead): string[] {
+  return Object.entries(LEAD_COLUMNS)
+    .filter(([key, c]) => c.name !== 'id' && (row as unknown as Record<string, unknown>)[key] !== undefined)
+    .map(([, c]) => `"${c.name}"`);
+}
+
 /**
  * writeRound's w_lead for a new lead: inserted with the columns the row gives a value (the others, and
  * the id, take the table's defaults, as insertLead's do), if the round's w_ok passed. One statement text
  * per set of columns given: submitLead gives the same set every time.
  */
-function insertNewLead(row: NewLead, routingAnchor: SQL | null): SQL {
-  const columns = Object.entries(LEAD_COLUMNS)
-    .filter(([key, c]) => c.name !== 'id' && (row as unknown as Record<string, unknown>)[key] !== undefined)
-    .map(([, c]) => `"${c.name}"`);
+function insertNewLead(columns: readonly string[], routingAnchor: SQL | null): SQL {
   // `routingAnchor`: the anchor's value in SQL, where the round's way decides it (writeRound's alternatives).
   const values = columns.map((c) => (routingAnchor && c === `"${LEAD_COLUMNS.routingAnchor.name}"` ? routingAnchor : sql.raw(`r.${c}`)));
   return sql`w_lead AS (INSERT INTO ${leads} (${sql.raw(columns.join(', '))})
     SELECT ${sql.join(values, sql`, `)}
-    FROM json_populate_recordset(NULL::leads, ${rowsJson(LEAD_COLUMNS, [row])}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
+    FROM json_populate_recordset(NULL::leads, ${sql.placeholder('leadJson')}::json) r WHERE EXISTS (SELECT 1 FROM w_ok)
     RETURNING *)`;
 }
+
+/**
+ * What decides the text of writeRound's statement. `ok`: how it checks the source's rotation (a
+ * compare-and-set with alternatives, `ways`; a plain compare-and-set, `cas`; its ticket's lock, checked
+ * at the commit; none); whether it commits with the statement; whether it writes messages; a new lead's
+ * columns given (null: an existing lead's next round).
+ */
+interface RoundShape {
+  ok: 'ways' | 'cas' | 'ticket' | 'none';
+  committing: boolean;
+  messages: boolean;
+  insert: readonly string[] | null;
+}
+
+/**
+ * writeRound's statement, rendered once per shape (prebuilt.ts SqlShapes): drizzle building it at every
+ * call took about 0.09 ms of the server's CPU and 50 kB of its allocations per routed lead (a sampling
+ * heap profile of the speed benchmark on PostgreSQL, README Performance). Its values are placeholders,
+ * named below; writeRound fills them in. Every write is conditional on w_ok; the rows go as JSON
+ * (json_populate_recordset gives them the table's column types), so the text is one per shape whatever
+ * the number of offers and events. See writeRound for what each part does.
+ */
+const roundStatements = new SqlShapes<RoundShape>((shape) => {
+  const p = (name: string) => sql.placeholder(name);
+  const ways = shape.ok === 'ways';
+  const way = sql`(SELECT v FROM w_ok)`;
+  const checked = shape.ok === 'ways' || shape.ok === 'cas';
+  const ok = shape.ok === 'ways'
+    ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${p('sourceId')}::int FOR NO KEY UPDATE),
+      w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = (${p('waysNext')}::int[])[p.v], rr_credits = ${p('nextCredits')}::text
+        FROM (SELECT l.id, array_position(${p('waysFrom')}::int[], l.rr_last_agent_id) AS v FROM w_lock l
+          WHERE l.rr_credits IS NOT DISTINCT FROM ${p('readCredits')}::text) p
+        WHERE ${leadSources}.id = p.id AND p.v IS NOT NULL
+        RETURNING p.v AS v)`
+    : shape.ok === 'cas'
+    ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${p('sourceId')}::int FOR NO KEY UPDATE),
+      w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${p('nextAnchor')}::int, rr_credits = ${p('nextCredits')}::text
+        FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${p('readAnchor')}::int
+          AND l.rr_credits IS NOT DISTINCT FROM ${p('readCredits')}::text
+        RETURNING 1)`
+    : shape.ok === 'ticket'
+      ? sql`w_ok AS (SELECT 1 FROM pg_advisory_xact_lock(${p('ticketClass')}::int, ${p('ticket')}::int))`
+      : sql`w_ok AS (SELECT 1)`;
+  const moved = !checked ? sql``
+    : shape.committing
+      ? sql`UNION ALL SELECT 'moved', leadrace_rotation_moved(${p('sourceId')}::int, ${sql.raw(ROTATION_NOW_JSON)})::text FROM w_lock
+          WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
+      : sql`UNION ALL SELECT 'moved', ${sql.raw(ROTATION_NOW_JSON)} FROM w_lock
+          WHERE NOT EXISTS (SELECT 1 FROM w_ok)`;
+  const lead = shape.insert
+    ? insertNewLead(shape.insert, ways ? sql`(${p('waysAnchors')}::int[])[${way}]` : null)
+    : sql`w_lead AS (UPDATE ${leads} SET state = ${p('state')}::text, round = ${p('leadRound')}::int, routing_anchor = ${p('routingAnchor')}::int
+      WHERE id = ${p('leadId')}::int AND EXISTS (SELECT 1 FROM w_ok))`;
+  const leadId = shape.insert ? sql`(SELECT id FROM w_lead)` : sql`${p('leadId')}::int`;
+  const newLead = shape.insert ? sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n` : sql``;
+  const messagesCte = !shape.messages ? sql`` : sql`,
+    w_messages AS (INSERT INTO ${notifications} (lead_id, offer_id, user_id, channel, "to", subject, body, status, attempts, next_attempt_at, created_at)
+      SELECT o.lead_id, o.id, r.user_id, r.channel, r."to", r.subject, r.body, r.status, r.attempts, r.next_attempt_at, r.created_at
+      FROM json_populate_recordset(NULL::notifications, ${p('messagesJson')}::json) WITH ORDINALITY r
+      JOIN w_offers o ON o.agent_id = r.user_id
+      ORDER BY r.ordinality
+      RETURNING *)`;
+  const messagesOut = shape.messages ? sql`UNION ALL SELECT 'n', row_to_json(n)::text FROM w_messages n` : sql``;
+  return sql`WITH ${ok}, ${lead},
+    w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
+      SELECT ${leadId}, ${p('round')}::int, ${p('at')}::timestamptz, ${ways ? sql`(${p('waysDecisions')}::text[])[${way}]` : sql`${p('decisions')}::text`} FROM w_ok),
+    w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
+      SELECT ${leadId}, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
+      FROM json_populate_recordset(NULL::offers, ${p('offersJson')}::json) WITH ORDINALITY r
+      WHERE EXISTS (SELECT 1 FROM w_ok)${ways ? sql` AND (${p('waysOfOffers')}::int[])[r.ordinality::int] = ${way}` : sql``} ORDER BY r.ordinality
+      RETURNING *),
+    w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
+      SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
+        SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, r.ordinality AS k
+          FROM json_populate_recordset(NULL::lead_events, ${p('eventsJson')}::json) WITH ORDINALITY r
+        UNION ALL
+        SELECT ${leadId}, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 1, r.ordinality
+          FROM json_populate_recordset(NULL::lead_events, ${p('leadEventsJson')}::json) WITH ORDINALITY r
+        UNION ALL
+        SELECT o.lead_id, 'OFFERED', ${p('at')}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 2, o.id FROM w_offers o
+      ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
+      RETURNING *)${messagesCte}
+    SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
+    UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
+    UNION ALL SELECT 'ok', ${sql.raw(checked ? WAL_POSITION : 'NULL')} FROM w_ok
+    ${ways ? sql`UNION ALL SELECT 'way', v::text FROM w_ok` : sql``}
+    ${messagesOut}
+    ${newLead}
+    ${moved}`;
+});
 
 /** A new lead: one insert per set of columns given (prebuilt.ts). */
 const leadInsert = new PrebuiltShapes((db, keys) => db.insert(leads)
@@ -485,92 +579,63 @@ export function createLeadStore(ctx: PgContext): LeadStore {
       // (the source's next anchor, the lead's, the decisions, which offers) is taken from an array at v.
       const alternatives = rotation && !ticket && 'insert' in write.lead && write.alternatives?.length ? write.alternatives : null;
       const ways = alternatives ? [{ from: rotation!.read.anchor, next: rotation!.next.anchor, routingAnchor: write.patch.routingAnchor ?? 0, decisions: write.decisions, offers: write.offers }, ...alternatives] : null;
-      const way = sql`(SELECT v FROM w_ok)`;
-      const ok = rotation && ways
-        ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
-          w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = (${nullableInts(ways.map((w) => w.next))})[p.v], rr_credits = ${rotation.next.credits}::text
-            FROM (SELECT l.id, array_position(${nullableInts(ways.map((w) => w.from))}, l.rr_last_agent_id) AS v FROM w_lock l
-              WHERE l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text) p
-            WHERE ${leadSources}.id = p.id AND p.v IS NOT NULL
-            RETURNING p.v AS v)`
-        : rotation && !ticket
-        ? sql`w_lock AS (SELECT id, rr_last_agent_id, rr_credits FROM ${leadSources} WHERE id = ${rotation.sourceId}::int FOR NO KEY UPDATE),
-          w_ok AS (UPDATE ${leadSources} SET rr_last_agent_id = ${rotation.next.anchor}::int, rr_credits = ${rotation.next.credits}::text
-            FROM w_lock l WHERE ${leadSources}.id = l.id AND l.rr_last_agent_id IS NOT DISTINCT FROM ${rotation.read.anchor}::int
-              AND l.rr_credits IS NOT DISTINCT FROM ${rotation.read.credits}::text
-            RETURNING 1)`
-        : ticket
-          ? sql`w_ok AS (SELECT 1 FROM pg_advisory_xact_lock(${ctx.shared.ticketLockClass}::int, ${ticket.mine}::int))`
-          : sql`w_ok AS (SELECT 1)`;
-      const moved = rotation && !ticket
-        ? committing
-          ? sql`UNION ALL SELECT 'moved', leadrace_rotation_moved(${rotation.sourceId}::int, ${sql.raw(ROTATION_NOW_JSON)})::text FROM w_lock
-              WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
-          : sql`UNION ALL SELECT 'moved', ${sql.raw(ROTATION_NOW_JSON)} FROM w_lock
-              WHERE NOT EXISTS (SELECT 1 FROM w_ok)`
-        : sql``;
       // A new lead (a first round as the lead comes in) is inserted here, with the patch, and the round's
       // rows take its id from w_lead: the lead's own insert would be one more round trip before the offer.
       // Its foreign key's check (KEY SHARE on the source row) runs at the end of the statement, after
       // w_lock's FOR NO KEY UPDATE, which it does not conflict with. An existing lead gets the patch
       // (`patched`: the lead as the round leaves it; a new lead comes back from the statement).
-      let patched: LeadRow | null = null;
-      let lead: SQL;
-      if ('insert' in write.lead) {
-        lead = insertNewLead({ ...write.lead.insert, ...write.patch }, ways ? sql`(${intArray(ways.map((w) => w.routingAnchor))})[${way}]` : null);
-      } else {
-        patched = { ...write.lead, ...write.patch };
-        lead = sql`w_lead AS (UPDATE ${leads} SET state = ${patched.state}::text, round = ${patched.round}::int, routing_anchor = ${patched.routingAnchor}::int
-          WHERE id = ${patched.id}::int AND EXISTS (SELECT 1 FROM w_ok))`;
-      }
-      const leadId = patched ? sql`${patched.id}::int` : sql`(SELECT id FROM w_lead)`;
-      const newLead = patched ? sql`` : sql`UNION ALL SELECT 'l', row_to_json(n)::text FROM w_lead n`;
-      // Every write is conditional on w_ok. The rows go as JSON (json_populate_recordset gives them the
-      // table's column types): one statement text per kind of round (an existing lead's or a new one's,
-      // with or without a rotation), whatever the number of offers and events, and so named prepared
-      // statements (statement-names.ts). Ids follow the rows' order (ORDER BY): the transaction's
+      // The rows go as JSON, one statement text per shape of round whatever the number of offers and
+      // events (roundStatements, at the top). Ids follow the rows' order (ORDER BY): the transaction's
       // earlier events (g 0), the lead's own (g 1), then each offer's OFFERED (g 2).
       // The round's messages (RoundWrite.messages) go with its offers, each to the offer of its user: a
       // round offers an agent the lead once.
       const messages = write.messages ?? [];
-      const messagesCte = messages.length === 0 ? sql`` : sql`,
-        w_messages AS (INSERT INTO ${notifications} (lead_id, offer_id, user_id, channel, "to", subject, body, status, attempts, next_attempt_at, created_at)
-          SELECT o.lead_id, o.id, r.user_id, r.channel, r."to", r.subject, r.body, r.status, r.attempts, r.next_attempt_at, r.created_at
-          FROM json_populate_recordset(NULL::notifications, ${rowsJson(MESSAGE_COLUMNS, messages)}::json) WITH ORDINALITY r
-          JOIN w_offers o ON o.agent_id = r.user_id
-          ORDER BY r.ordinality
-          RETURNING *)`;
-      const messagesOut = messages.length === 0 ? sql`` : sql`UNION ALL SELECT 'n', row_to_json(n)::text FROM w_messages n`;
-      const statement = db.execute<{ kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'way' | 'moved'; row: string | null }>(sql`WITH ${ok}, ${lead},
-        w_round AS (INSERT INTO ${routingRounds} (lead_id, round, at, decisions)
-          SELECT ${leadId}, ${write.round}::int, ${write.at}::timestamptz, ${ways
-            ? sql`(${textArray(ways.map((w) => encodeDecisions(w.decisions)))})[${way}]`
-            : sql`${encodeDecisions(write.decisions)}::text`} FROM w_ok),
-        w_offers AS (INSERT INTO ${offers} (lead_id, agent_id, round, direct, state, offered_at, expires_at, responded_at, reclaimed_at)
-          SELECT ${leadId}, r.agent_id, r.round, r.direct, r.state, r.offered_at, r.expires_at, r.responded_at, r.reclaimed_at
-          FROM json_populate_recordset(NULL::offers, ${rowsJson(OFFER_COLUMNS, ways ? ways.flatMap((w) => w.offers) : write.offers)}::json) WITH ORDINALITY r
-          WHERE EXISTS (SELECT 1 FROM w_ok)${ways
-            ? sql` AND (${intArray(ways.flatMap((w, i) => w.offers.map(() => i + 1)))})[r.ordinality::int] = ${way}`
-            : sql``} ORDER BY r.ordinality
-          RETURNING *),
-        w_events AS (INSERT INTO ${leadEvents} (lead_id, type, at, actor_id, agent_id, offer_id, status_code_id, note)
-          SELECT e.lead_id, e.type, e.at, e.actor_id, e.agent_id, e.offer_id, e.status_code_id, e.note FROM (
-            SELECT r.lead_id, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 0 AS g, r.ordinality AS k
-              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, write.events)}::json) WITH ORDINALITY r
-            UNION ALL
-            SELECT ${leadId}, r.type, r.at, r.actor_id, r.agent_id, r.offer_id, r.status_code_id, r.note, 1, r.ordinality
-              FROM json_populate_recordset(NULL::lead_events, ${rowsJson(EVENT_COLUMNS, write.leadEvents)}::json) WITH ORDINALITY r
-            UNION ALL
-            SELECT o.lead_id, 'OFFERED', ${write.at}::timestamptz, NULL, o.agent_id, o.id, NULL, NULL, 2, o.id FROM w_offers o
-          ) e WHERE EXISTS (SELECT 1 FROM w_ok) ORDER BY e.g, e.k
-          RETURNING *)${messagesCte}
-        SELECT 'o' AS kind, row_to_json(o)::text AS row FROM w_offers o
-        UNION ALL SELECT 'e', row_to_json(e)::text FROM w_events e
-        UNION ALL SELECT 'ok', ${sql.raw(rotation && !ticket ? WAL_POSITION : 'NULL')} FROM w_ok
-        ${ways ? sql`UNION ALL SELECT 'way', v::text FROM w_ok` : sql``}
-        ${messagesOut}
-        ${newLead}
-        ${moved}`);
+      const newRow = 'insert' in write.lead ? { ...write.lead.insert, ...write.patch } : null;
+      const patched: LeadRow | null = 'insert' in write.lead ? null : { ...write.lead, ...write.patch };
+      const shape: RoundShape = {
+        ok: ways ? 'ways' : rotation && !ticket ? 'cas' : ticket ? 'ticket' : 'none',
+        committing: Boolean(committing),
+        messages: messages.length > 0,
+        insert: newRow ? givenLeadColumns(newRow) : null,
+      };
+      const values: Record<string, unknown> = {
+        round: write.round,
+        at: write.at,
+        offersJson: rowsJson(OFFER_COLUMNS, ways ? ways.flatMap((w) => w.offers) : write.offers),
+        eventsJson: rowsJson(EVENT_COLUMNS, write.events),
+        leadEventsJson: rowsJson(EVENT_COLUMNS, write.leadEvents),
+      };
+      if (rotation) {
+        values.sourceId = rotation.sourceId;
+        values.nextAnchor = rotation.next.anchor;
+        values.nextCredits = rotation.next.credits;
+        values.readAnchor = rotation.read.anchor;
+        values.readCredits = rotation.read.credits;
+      }
+      if (ticket) {
+        values.ticketClass = ctx.shared.ticketLockClass;
+        values.ticket = ticket.mine;
+      }
+      if (ways) {
+        values.waysNext = nullableIntArrayText(ways.map((w) => w.next));
+        values.waysFrom = nullableIntArrayText(ways.map((w) => w.from));
+        values.waysAnchors = intArrayText(ways.map((w) => w.routingAnchor));
+        values.waysDecisions = textArrayText(ways.map((w) => encodeDecisions(w.decisions)));
+        values.waysOfOffers = intArrayText(ways.flatMap((w, i) => w.offers.map(() => i + 1)));
+      } else {
+        values.decisions = encodeDecisions(write.decisions);
+      }
+      if (newRow) values.leadJson = rowsJson(LEAD_COLUMNS, [newRow]);
+      if (patched) {
+        values.leadId = patched.id;
+        values.state = patched.state;
+        values.leadRound = patched.round;
+        values.routingAnchor = patched.routingAnchor;
+      }
+      if (messages.length > 0) values.messagesJson = rowsJson(MESSAGE_COLUMNS, messages);
+      const key = `${shape.ok}|${shape.committing ? 'commit' : ''}|${shape.messages ? 'messages' : ''}|${shape.insert ? shape.insert.join(',') : 'patch'}`;
+      const statement = (clientOf(db) as pg.PoolClient).query<{ kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'way' | 'moved'; row: string | null }>(
+        roundStatements.query(key, shape, values));
       let rows: { kind: 'l' | 'o' | 'e' | 'n' | 'ok' | 'way' | 'moved'; row: string | null }[];
       try {
         ({ rows } = await statement);

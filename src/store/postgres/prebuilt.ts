@@ -5,7 +5,8 @@
 // A statement of one fixed shape is built here once, with placeholders (sql.placeholder) for its values,
 // and run on whichever connection the caller's executor has: the pool, or an open transaction's. Its
 // text is the same at every call, so it is a named statement, parsed once per connection.
-import { sql, type SQL } from 'drizzle-orm';
+import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { PgExecutor } from './context.js';
 
 /** What drizzle's prepared query is to us: run with the placeholders' values. */
@@ -67,14 +68,50 @@ export class PrebuiltShapes<R> {
   }
 }
 
+/** Renders a raw statement's SQL once per shape (SqlShapes). The schema names its columns itself: no casing. */
+const dialect = new PgDialect();
+
+/**
+ * Raw statements (drizzle's sql`…`, not a query builder) of a few shapes, each rendered to its text
+ * once, with placeholders (sql.placeholder) for its values: a call only fills in the values. For a
+ * statement whose parts depend on the call (which CTEs it has), keyed by a string naming the shape;
+ * past `max` shapes the rest are rendered at each call. The text goes to node-postgres as drizzle's
+ * `execute` would send it, so it is named like any hot statement (statement-names.ts).
+ */
+export class SqlShapes<S> {
+  private readonly rendered = new Map<string, { text: string; params: unknown[] }>();
+
+  constructor(private readonly build: (shape: S) => SQL, private readonly max = 64) {}
+
+  /** The text of `shape`'s statement (keyed by `key`) and its parameters filled from `values`. */
+  query(key: string, shape: S, values: Record<string, unknown>): { text: string; values: unknown[] } {
+    let done = this.rendered.get(key);
+    if (!done) {
+      const query = dialect.sqlToQuery(this.build(shape));
+      done = { text: query.sql, params: query.params };
+      if (this.rendered.size < this.max) this.rendered.set(key, done);
+    }
+    return { text: done.text, values: fillPlaceholders(done.params, values) };
+  }
+}
+
 /**
  * Integers of any number as one int[] parameter (for `= ANY(…)`, `<> ALL(…)`, `unnest(…)`): a fixed
  * statement text whatever their count. Each goes through Number, so nothing but digits reaches the text.
  */
-export const intArray = (xs: readonly number[]): SQL => sql`${`{${xs.map(Number).join(',')}}`}::int[]`;
+export const intArray = (xs: readonly number[]): SQL => sql`${intArrayText(xs)}::int[]`;
+
+/** intArray's parameter: the array's text (for a placeholder's value, SqlShapes). */
+export const intArrayText = (xs: readonly number[]): string => `{${xs.map(Number).join(',')}}`;
+
+/** An int[] parameter's text that may hold NULLs. */
+export const nullableIntArrayText = (xs: readonly (number | null)[]): string => `{${xs.map((x) => (x === null ? 'NULL' : String(Number(x)))).join(',')}}`;
 
 /** Texts of any number as one text[] parameter: each element quoted, its quotes and backslashes escaped. */
-export const textArray = (xs: readonly string[]): SQL => sql`${`{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`}::text[]`;
+export const textArray = (xs: readonly string[]): SQL => sql`${textArrayText(xs)}::text[]`;
+
+/** textArray's parameter: the array's text (for a placeholder's value, SqlShapes). */
+export const textArrayText = (xs: readonly string[]): string => `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * Rows of any number as one JSON parameter, for a fixed statement text whatever their count:
