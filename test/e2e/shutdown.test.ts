@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_OPTIONS } from '../../src/server/node-options.js';
+import { SERVER_NODE_OPTIONS, TS_LOADER } from '../../src/server/node-options.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRaw } from '../support/hardening.js';
 import { freePort } from '../support/child-server.js';
@@ -27,7 +27,7 @@ afterAll(() => {
 /** Starts the entry point on the test's database and resolves once it says it is up. */
 async function start() {
   const port = await freePort();
-  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...TS_LOADER, 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: String(port), DATABASE_URL: await databaseUrlFor(join(dir, 'leadrace.db')), BOOTSTRAP_ADMIN_TOKEN: ADMIN },
     stdio: ['ignore', 'pipe', 'pipe'],

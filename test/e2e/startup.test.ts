@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_OPTIONS } from '../../src/server/node-options.js';
+import { SERVER_NODE_OPTIONS, TS_LOADER } from '../../src/server/node-options.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_QUERY_COST } from '../../src/graphql/query-cost.js';
 import { freePort } from '../support/child-server.js';
@@ -48,7 +48,7 @@ function tempDir(): string {
  * which changes Apollo's behaviour and would hide what `npm start` does.
  */
 function spawnMain(env: Record<string, string>): { child: Child; stdout(): string; stderr(): string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...TS_LOADER, 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

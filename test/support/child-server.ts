@@ -1,7 +1,7 @@
 // The real server as a child process (`node --import tsx src/main.ts`), for tests that kill it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { SERVER_NODE_OPTIONS } from '../../src/server/node-options.js';
+import { SERVER_NODE_OPTIONS, TS_LOADER } from '../../src/server/node-options.js';
 import { ADMIN_TOKEN } from './server.js';
 import { databaseUrlFor } from './test-database.js';
 
@@ -20,7 +20,7 @@ export function freePort(): Promise<number> {
 
 /** Starts the server on `dbPath` (a SQLite path; on TEST_STORE=postgres, the database made for it) and `port` and resolves once /healthz answers. */
 export async function startChild(dbPath: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...TS_LOADER, 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env, PORT: String(port), BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn', ...env,

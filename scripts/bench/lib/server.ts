@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_OPTIONS } from '../../../src/server/node-options.js';
+import { SERVER_NODE_OPTIONS, TS_LOADER } from '../../../src/server/node-options.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -69,7 +69,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const dbPath = join(dir, 'bench.db');
   const port = await freePort();
   // Started as `npm start` starts it (src/server/node-options.ts).
-  const nodeArgs = [...SERVER_NODE_OPTIONS, '--import', 'tsx'];
+  const nodeArgs = [...SERVER_NODE_OPTIONS, ...TS_LOADER];
   // A diagnostic probe of one's own in the server (run.ts: BENCH_PRELOAD).
   if (process.env.BENCH_PRELOAD) nodeArgs.push('--import', process.env.BENCH_PRELOAD);
   // Node/V8 flags of one's own for the servers, space-separated (BENCH_NODE_ARGS="--trace-gc-nvp", say:
