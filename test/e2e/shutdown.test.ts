@@ -1,4 +1,4 @@
-// Graceful shutdown of the real entry point (`node --import tsx src/main.ts`) on SIGTERM: live
+// Graceful shutdown of the real entry point (`node --import tsx/esm src/main.ts`) on SIGTERM: live
 // WebSockets are closed with 1001 (going away), a request already in flight is answered, the
 // process exits 0 within 10 s, and what was acknowledged before the signal is there after restart.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The real entry point as an operator runs it: `node --import tsx src/main.ts` in a child process,
+// The real entry point as an operator runs it: `node --import tsx/esm src/main.ts` in a child process,
 // configured only through its environment. Covers what in-process tests cannot: the exit code of a
 // bad configuration, the first-admin token on stdout, SIGTERM, and what ends up in the log.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';

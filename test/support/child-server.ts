@@ -1,4 +1,4 @@
-// The real server as a child process (`node --import tsx src/main.ts`), for tests that kill it.
+// The real server as a child process (`node --import tsx/esm src/main.ts`), for tests that kill it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { SERVER_NODE_OPTIONS, TS_LOADER } from '../../src/server/node-options.js';

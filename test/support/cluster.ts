@@ -1,4 +1,4 @@
-// Several real server processes (`node --import tsx src/main.ts`, child-server.ts) serving as one: the
+// Several real server processes (`node --import tsx/esm src/main.ts`, child-server.ts) serving as one: the
 // same fresh PostgreSQL database and one Redis of the test's own (a private redis-server on a free
 // port, so that a test can stop and restart it). Each instance gets DATABASE_URL, REDIS_URL, PORT and
 // BOOTSTRAP_ADMIN_TOKEN, and tests speak to each through the typed SDK and graphql-ws, as to one

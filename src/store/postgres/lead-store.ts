@@ -168,7 +168,7 @@ const ROTATION_NOW_JSON = `json_build_object('anchor', rr_last_agent_id, 'credit
 const GATE_TIMEOUT_MS = 2000;
 
 /** An int[] parameter that may hold NULLs. */
-const nullableInts = (xs: readonly (number | null)[]): SQL => sql`${`{${xs.map((x) => (x === null ? 'NULL' : String(Number(x)))).join(',')}}`}::int[]`;
+const nullableInts = (xs: readonly (number | null)[]): SQL => sql`${nullableIntArrayText(xs)}::int[]`;
 
 /** Locks the row of the offer's lead (correlated on offers.lead_id): the first lock every offer change takes. */
 const LOCK_OWN_LEAD = sql`EXISTS (SELECT 1 FROM ${leads} l WHERE l.id = ${offers.leadId} FOR UPDATE)`;
